@@ -1,0 +1,1 @@
+"""The platform's REST API without Qt: session, envelope, typed errors, models."""

@@ -1,0 +1,66 @@
+"""The command line: parses arguments, then opens the GUI or runs a subcommand.
+
+Each subcommand group lives in its own module with a ``register(subparsers)``
+function that adds its parsers and sets ``handler`` on them. Qt is imported only
+when the GUI opens, so scripts never pay for it.
+"""
+
+from __future__ import annotations
+
+import argparse
+import logging
+import sys
+from collections.abc import Callable, Sequence
+from types import ModuleType
+
+from coachadmin import __version__
+from coachadmin.cli import demo_server, gui
+from coachadmin.errors import UserFacingError
+from coachadmin.log import setup_logging
+from coachadmin.redact import redact
+
+log = logging.getLogger("coachadmin.cli")
+
+Handler = Callable[[argparse.Namespace], int]
+
+#: Modules that contribute subcommands, in the order `--help` lists them.
+COMMAND_MODULES: tuple[ModuleType, ...] = (demo_server,)
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(
+        prog="coachadmin",
+        description=(
+            "Manage the coaching platform's media bucket and lessons. "
+            "Without a subcommand, opens the desktop app."
+        ),
+    )
+    parser.add_argument("--version", action="version", version=f"coachadmin {__version__}")
+    parser.add_argument(
+        "--demo",
+        action="store_true",
+        help="open the app on the embedded demo environment (no AWS account needed)",
+    )
+    parser.add_argument("-v", "--verbose", action="store_true", help="log more detail")
+    parser.set_defaults(handler=gui.run)
+    subparsers = parser.add_subparsers(title="commands", metavar="COMMAND")
+    for module in COMMAND_MODULES:
+        module.register(subparsers)
+    return parser
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    parser = build_parser()
+    args = parser.parse_args(argv)
+    setup_logging(verbose=args.verbose)
+    handler: Handler = args.handler
+    try:
+        return handler(args)
+    except UserFacingError as error:
+        message = redact(str(error))
+        log.warning("%s failed: %s", getattr(args, "command", "coachadmin"), message)
+        print(f"coachadmin: {message}", file=sys.stderr)
+        return error.exit_code
+    except KeyboardInterrupt:
+        print("coachadmin: interrupted", file=sys.stderr)
+        return 130

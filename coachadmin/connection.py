@@ -1,0 +1,32 @@
+"""A live connection: which bucket, which S3, which backend, and who we are there.
+
+Profiles (saved, with secrets in the keychain) and the demo environment both
+resolve to a :class:`Connection`; the GUI and the command line work on that alone.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+from coachadmin.s3.client import S3Settings
+
+
+@dataclass(frozen=True)
+class Connection:
+    name: str
+    bucket: str
+    s3: S3Settings = field(default_factory=S3Settings)
+    api_url: str | None = None
+    production: bool = False
+    demo: bool = False
+
+    @property
+    def region(self) -> str | None:
+        return self.s3.region
+
+    def describe(self) -> str:
+        """One line for a status bar: ``Demo · s3://bucket (eu-north-1)``."""
+        where = f"s3://{self.bucket}"
+        if self.region:
+            where += f" ({self.region})"
+        return f"{self.name} · {where}"

@@ -1,0 +1,1 @@
+"""The embedded demo environment: a local S3 server and a demo backend, seeded."""

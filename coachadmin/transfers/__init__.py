@@ -1,0 +1,1 @@
+"""The transfer engine without Qt: multipart upload, journal, download, queue, progress."""
