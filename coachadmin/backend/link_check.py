@@ -1,0 +1,144 @@
+"""Which lessons play, and which do not: every lesson's video link checked against the bucket.
+
+A lesson's ``videoId`` is an S3 key since the migration; before it, a Cloudflare
+Stream id (32 hex characters, no slash). The check lists ``videos/`` once (a few
+pages even for thousands of videos) instead of one HEAD per lesson, and asks
+HeadObject only for keys outside that prefix.
+"""
+
+from __future__ import annotations
+
+import enum
+import logging
+import re
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass, field
+from typing import TYPE_CHECKING
+
+from botocore.exceptions import ClientError
+
+from coachadmin.backend.client import BackendClient
+from coachadmin.backend.models import Course, Lesson
+from coachadmin.s3.listing import ObjectInfo, iter_objects
+
+if TYPE_CHECKING:
+    from mypy_boto3_s3 import S3Client
+
+log = logging.getLogger("coachadmin.backend")
+
+VIDEOS_PREFIX = "videos/"
+_LEGACY_ID = re.compile(r"^[0-9a-f]{32}$", re.IGNORECASE)
+
+
+class LinkState(enum.Enum):
+    LINKED = "linked"
+    NO_VIDEO = "no-video"
+    LEGACY = "legacy"
+    BROKEN = "broken"
+
+    @property
+    def label(self) -> str:
+        return _LABELS[self]
+
+    @property
+    def needs_attention(self) -> bool:
+        return self in (LinkState.LEGACY, LinkState.BROKEN)
+
+
+_LABELS = {
+    LinkState.LINKED: "Linked",
+    LinkState.NO_VIDEO: "No video",
+    LinkState.LEGACY: "Legacy Cloudflare id: needs a new upload",
+    LinkState.BROKEN: "Broken: the video is missing from the bucket",
+}
+
+
+def is_legacy_id(video_id: str) -> bool:
+    return "/" not in video_id and bool(_LEGACY_ID.match(video_id))
+
+
+def is_s3_key(video_id: str) -> bool:
+    return "/" in video_id and not video_id.startswith("/")
+
+
+@dataclass(frozen=True)
+class LessonLink:
+    course: Course
+    lesson: Lesson
+    state: LinkState
+    size: int | None = None  # the linked object's size, when it exists
+
+
+@dataclass(frozen=True)
+class LinkReport:
+    links: list[LessonLink]
+    unused_videos: list[ObjectInfo] = field(default_factory=list)
+
+    @property
+    def problems(self) -> list[LessonLink]:
+        return [link for link in self.links if link.state.needs_attention]
+
+    def count(self, state: LinkState) -> int:
+        return sum(1 for link in self.links if link.state is state)
+
+
+def classify(lesson: Lesson, sizes: dict[str, int]) -> tuple[LinkState, int | None]:
+    """The link state of one lesson, given the sizes of the objects known to exist."""
+    video = lesson.video_id
+    if not video:
+        return LinkState.NO_VIDEO, None
+    if video in sizes:
+        return LinkState.LINKED, sizes[video]
+    if is_legacy_id(video) or not is_s3_key(video):
+        return LinkState.LEGACY, None
+    return LinkState.BROKEN, None
+
+
+def _head_size(client: S3Client, bucket: str, key: str) -> int | None:
+    try:
+        return int(client.head_object(Bucket=bucket, Key=key)["ContentLength"])
+    except ClientError as exc:
+        if exc.response.get("Error", {}).get("Code") in ("404", "NoSuchKey", "NotFound"):
+            return None
+        raise
+
+
+def check_links(
+    backend: BackendClient,
+    s3: S3Client,
+    bucket: str,
+    *,
+    courses: Iterable[Course] | None = None,
+    progress: Callable[[str], None] | None = None,
+) -> LinkReport:
+    """Check every lesson of every course (or of ``courses``) against ``bucket``."""
+    say = progress or (lambda _text: None)
+    say("Listing videos in the bucket…")
+    videos = list(iter_objects(s3, bucket, VIDEOS_PREFIX))
+    sizes = {obj.key: obj.size for obj in videos}
+    links: list[LessonLink] = []
+    for course in list(courses) if courses is not None else backend.courses():
+        say(f"Checking {course.title}…")
+        for lesson in backend.lessons(course.id):
+            video = lesson.video_id
+            if (
+                video
+                and not video.startswith(VIDEOS_PREFIX)  # the listing already knows those
+                and is_s3_key(video)
+                and video not in sizes
+            ):
+                size = _head_size(s3, bucket, video)
+                if size is not None:
+                    sizes[video] = size
+            state, size = classify(lesson, sizes)
+            links.append(LessonLink(course=course, lesson=lesson, state=state, size=size))
+    used = {link.lesson.video_id for link in links}
+    unused = [obj for obj in videos if obj.key not in used and not obj.key.endswith("/")]
+    log.info(
+        "link check: %d lessons, %d broken, %d legacy, %d unused videos",
+        len(links),
+        sum(1 for link in links if link.state is LinkState.BROKEN),
+        sum(1 for link in links if link.state is LinkState.LEGACY),
+        len(unused),
+    )
+    return LinkReport(links=links, unused_videos=unused)
