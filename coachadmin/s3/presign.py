@@ -1,0 +1,121 @@
+"""Presigned GET URLs: SigV4, made locally without a network call.
+
+A SigV4 URL lives at most 7 days, and never longer than the credentials that
+signed it: a URL signed with temporary credentials (SSO, assume-role) stops
+working when they expire, whatever its X-Amz-Expires says. We say so.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+from datetime import UTC, datetime, timedelta
+from typing import TYPE_CHECKING, Any
+
+from coachadmin.errors import UsageError
+
+if TYPE_CHECKING:
+    import boto3
+    from mypy_boto3_s3 import S3Client
+
+MAX_EXPIRY = timedelta(days=7)
+DEFAULT_EXPIRY = timedelta(hours=1)
+
+#: The choices the GUI offers, in order.
+EXPIRY_CHOICES: tuple[tuple[str, timedelta], ...] = (
+    ("15 minutes", timedelta(minutes=15)),
+    ("1 hour", timedelta(hours=1)),
+    ("1 day", timedelta(days=1)),
+    ("7 days", timedelta(days=7)),
+)
+
+_UNITS = {"s": 1, "m": 60, "h": 3600, "d": 86400, "w": 604800}
+_DURATION = re.compile(r"(\d+)\s*([smhdw])", re.IGNORECASE)
+
+
+def parse_duration(text: str) -> timedelta:
+    """``15m``, ``1h``, ``7d``, ``1d12h``, or plain seconds (``900``)."""
+    cleaned = text.strip().lower()
+    if cleaned.isdigit():
+        return timedelta(seconds=int(cleaned))
+    parts = _DURATION.findall(cleaned)
+    if not parts or _DURATION.sub("", cleaned).strip():
+        raise UsageError(
+            f"'{text}' is not a duration: write it like 15m, 1h, 1d or 7d "
+            "(s, m, h, d, w for seconds, minutes, hours, days, weeks)"
+        )
+    return timedelta(seconds=sum(int(n) * _UNITS[unit.lower()] for n, unit in parts))
+
+
+def check_expiry(expires: timedelta) -> timedelta:
+    if expires <= timedelta(0):
+        raise UsageError("A link must live at least one second.")
+    if expires > MAX_EXPIRY:
+        raise UsageError(
+            "S3 does not accept a link that lives longer than 7 days (a limit of "
+            "Signature Version 4). Choose 7 days or less."
+        )
+    return expires
+
+
+@dataclass(frozen=True)
+class PresignedUrl:
+    url: str
+    expires_at: datetime
+    #: When the signing credentials expire first, the link dies with them.
+    credentials_expire_at: datetime | None = None
+
+    @property
+    def effective_expires_at(self) -> datetime:
+        if self.credentials_expire_at and self.credentials_expire_at < self.expires_at:
+            return self.credentials_expire_at
+        return self.expires_at
+
+    @property
+    def limited_by_credentials(self) -> bool:
+        return self.effective_expires_at != self.expires_at
+
+    def warning(self) -> str | None:
+        """What to tell the user when the link will not live as long as asked."""
+        if not self.limited_by_credentials:
+            return None
+        when = self.effective_expires_at.astimezone().strftime("%Y-%m-%d %H:%M %Z")
+        return (
+            f"This link stops working at {when}, when your temporary AWS credentials "
+            "expire, earlier than the expiry you chose."
+        )
+
+
+def credentials_expiry(session: boto3.session.Session) -> datetime | None:
+    """When the session's credentials expire; ``None`` for long-term keys."""
+    credentials: Any = session.get_credentials()
+    expiry = getattr(credentials, "_expiry_time", None) if credentials else None
+    if isinstance(expiry, datetime):
+        return expiry if expiry.tzinfo else expiry.replace(tzinfo=UTC)
+    return None
+
+
+def presign_get(
+    client: S3Client,
+    bucket: str,
+    key: str,
+    expires: timedelta = DEFAULT_EXPIRY,
+    *,
+    credentials_expire_at: datetime | None = None,
+    download_name: str | None = None,
+    now: datetime | None = None,
+) -> PresignedUrl:
+    """A presigned GET URL for ``key``; ``download_name`` makes browsers save it under that name."""
+    check_expiry(expires)
+    params: dict[str, Any] = {"Bucket": bucket, "Key": key}
+    if download_name:
+        safe = download_name.replace('"', "")
+        params["ResponseContentDisposition"] = f'attachment; filename="{safe}"'
+    seconds = int(expires.total_seconds())
+    start = now or datetime.now(UTC)
+    url = client.generate_presigned_url("get_object", Params=params, ExpiresIn=seconds)
+    return PresignedUrl(
+        url=url,
+        expires_at=start + timedelta(seconds=seconds),
+        credentials_expire_at=credentials_expire_at,
+    )

@@ -1,0 +1,93 @@
+"""Presigned URLs against moto over HTTP: SigV4, the expiry, and the object's bytes."""
+
+from __future__ import annotations
+
+import uuid
+from datetime import UTC, datetime, timedelta
+from urllib.parse import parse_qs, urlsplit
+
+import pytest
+import requests
+from botocore.credentials import RefreshableCredentials
+
+from coachadmin.errors import UsageError
+from coachadmin.s3.client import S3Settings, make_client, make_session
+from coachadmin.s3.presign import credentials_expiry, presign_get
+
+REGION = "eu-north-1"
+
+
+@pytest.fixture
+def bucket(s3_server: str) -> str:
+    name = f"presign-{uuid.uuid4().hex[:12]}"
+    client = make_client(S3Settings(endpoint_url=s3_server, region=REGION))
+    client.create_bucket(Bucket=name, CreateBucketConfiguration={"LocationConstraint": REGION})
+    client.put_object(Bucket=name, Key="videos/intro.mp4", Body=b"\x00\x01movie bytes")
+    return name
+
+
+def test_presigned_url_is_sigv4_for_the_region_and_returns_the_bytes(
+    s3_server: str, bucket: str
+) -> None:
+    client = make_client(S3Settings(endpoint_url=s3_server, region=REGION))
+    before = datetime.now(UTC)
+    link = presign_get(client, bucket, "videos/intro.mp4", timedelta(minutes=15))
+
+    query = parse_qs(urlsplit(link.url).query)
+    assert query["X-Amz-Algorithm"] == ["AWS4-HMAC-SHA256"]
+    assert query["X-Amz-Expires"] == ["900"]
+    assert f"/{REGION}/s3/aws4_request" in query["X-Amz-Credential"][0]
+    assert "X-Amz-Signature" in query
+    assert before + timedelta(minutes=15) <= link.expires_at <= datetime.now(UTC) + timedelta(
+        minutes=15
+    )
+    assert link.warning() is None
+
+    response = requests.get(link.url, timeout=10)
+    assert response.status_code == 200
+    assert response.content == b"\x00\x01movie bytes"
+
+
+def test_download_name_sets_content_disposition(s3_server: str, bucket: str) -> None:
+    client = make_client(S3Settings(endpoint_url=s3_server, region=REGION))
+    link = presign_get(client, bucket, "videos/intro.mp4", download_name="Intro lesson.mp4")
+    response = requests.get(link.url, timeout=10)
+    assert response.headers["Content-Disposition"] == 'attachment; filename="Intro lesson.mp4"'
+
+
+def test_more_than_seven_days_is_refused(s3_server: str, bucket: str) -> None:
+    client = make_client(S3Settings(endpoint_url=s3_server, region=REGION))
+    with pytest.raises(UsageError, match="7 days"):
+        presign_get(client, bucket, "videos/intro.mp4", timedelta(days=8))
+
+
+def test_temporary_credentials_shorten_the_link_and_the_user_is_told(s3_server: str) -> None:
+    session = make_session(S3Settings(region=REGION))
+    soon = datetime.now(UTC) + timedelta(minutes=30)
+    session._session._credentials = RefreshableCredentials.create_from_metadata(
+        metadata={
+            "access_key": "testing",
+            "secret_key": "testing",
+            "token": "testing-session-token",
+            "expiry_time": soon.isoformat(),
+        },
+        refresh_using=lambda: {},
+        method="test",
+    )
+    expiry = credentials_expiry(session)
+    assert expiry is not None
+    assert abs((expiry - soon).total_seconds()) < 1
+
+    client = make_client(S3Settings(endpoint_url=s3_server, region=REGION))
+    link = presign_get(
+        client, "any-bucket", "videos/a.mp4", timedelta(days=1), credentials_expire_at=expiry
+    )
+    assert link.limited_by_credentials
+    assert link.effective_expires_at == expiry
+    warning = link.warning()
+    assert warning is not None
+    assert "temporary AWS credentials" in warning
+
+
+def test_long_term_keys_have_no_expiry() -> None:
+    assert credentials_expiry(make_session(S3Settings(region=REGION))) is None
