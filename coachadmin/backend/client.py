@@ -12,6 +12,7 @@ from urllib.parse import quote
 
 import requests
 from requests.adapters import HTTPAdapter
+from urllib3.exceptions import ConnectTimeoutError, ReadTimeoutError
 from urllib3.util.retry import Retry
 
 from coachadmin import __version__
@@ -43,6 +44,14 @@ def _retrying_session() -> requests.Session:
     session.headers["User-Agent"] = f"coachadmin/{__version__}"
     session.headers["Accept"] = "application/json"
     return session
+
+
+def _timed_out(exc: requests.RequestException) -> bool:
+    """A timeout, also when urllib3's retries wrapped it in a connection error."""
+    if isinstance(exc, requests.Timeout):
+        return True
+    reason = getattr(exc.args[0], "reason", None) if exc.args else None
+    return isinstance(reason, ReadTimeoutError | ConnectTimeoutError)
 
 
 def _segment(value: str) -> str:
@@ -87,10 +96,9 @@ class BackendClient:
             response = self._http.request(
                 method, url, json=json_body, headers=headers, timeout=self.timeout
             )
-        except requests.Timeout as exc:
-            raise BackendUnreachable(self.base_url, "no answer in time") from exc
-        except requests.ConnectionError as exc:
-            raise BackendUnreachable(self.base_url, "connection failed") from exc
+        except (requests.Timeout, requests.ConnectionError) as exc:
+            reason = "no answer in time" if _timed_out(exc) else "connection failed"
+            raise BackendUnreachable(self.base_url, reason) from exc
         except requests.RequestException as exc:
             raise BackendUnreachable(self.base_url, type(exc).__name__) from exc
         log.debug("%s %s -> %s", method, path, response.status_code)
