@@ -1,0 +1,108 @@
+"""The desktop app's entry point: ``run_app`` (called by ``coachadmin`` and ``coachadmin --demo``).
+
+Start-up stays light: nothing here imports boto3 or moto. The saved connection
+is read on a worker thread after the window is up, and the demo runs in its own
+process. ``COACHADMIN_SMOKE_TEST=1`` makes the app quit as soon as its first
+real page is painted, printing ``coachadmin: window shown`` (the start-up
+benchmark and the frozen-app smoke test use it).
+"""
+
+from __future__ import annotations
+
+import importlib
+import logging
+import os
+import sys
+from typing import TYPE_CHECKING, cast
+
+from PySide6.QtCore import QCoreApplication, Qt
+from PySide6.QtGui import QGuiApplication
+from PySide6.QtWidgets import QApplication
+
+from coachadmin import APP_NAME, __version__
+from coachadmin.ui import bridge as bridge_module
+from coachadmin.ui import messages
+from coachadmin.ui.crash import CrashHandler
+from coachadmin.ui.icons import app_icon
+from coachadmin.ui.main_window import MainWindow
+
+if TYPE_CHECKING:
+    from collections.abc import Callable
+
+    from coachadmin.connection import Connection
+
+log = logging.getLogger("coachadmin.ui")
+
+ORGANIZATION = "coachadmin"
+SMOKE_TEST_ENV = "COACHADMIN_SMOKE_TEST"
+SHOWN_MARKER = "coachadmin: window shown"
+
+
+def load_active_connection() -> Connection | None:
+    """The saved active connection, or None on first run (runs on a worker thread).
+
+    Seam: ``coachadmin.profiles`` is written alongside; without it there is no saved
+    connection yet and the welcome page opens.
+    """
+    try:
+        module = importlib.import_module("coachadmin.profiles")
+    except ModuleNotFoundError as error:
+        if error.name != "coachadmin.profiles":
+            raise
+        return None
+    loader = cast("Callable[[], Connection | None]", module.load_active_connection)
+    return loader()
+
+
+def create_application(argv: list[str] | None = None) -> QApplication:
+    """The QApplication with the app's name, icon and style (reuses an existing one)."""
+    existing = QApplication.instance()
+    if isinstance(existing, QApplication):
+        return existing
+    QGuiApplication.setHighDpiScaleFactorRoundingPolicy(
+        Qt.HighDpiScaleFactorRoundingPolicy.PassThrough
+    )
+    QCoreApplication.setApplicationName(APP_NAME)
+    QCoreApplication.setOrganizationName(ORGANIZATION)
+    QCoreApplication.setApplicationVersion(__version__)
+    QGuiApplication.setDesktopFileName(APP_NAME)
+    app = QApplication(argv if argv is not None else sys.argv[:1])
+    app.setApplicationDisplayName(APP_NAME)
+    # Fusion follows the OS's light/dark scheme (Qt 6.5+) on Windows and Linux alike;
+    # macOS's native style already does, and looks right there.
+    if sys.platform != "darwin":
+        app.setStyle("Fusion")
+    app.setWindowIcon(app_icon())
+    return app
+
+
+def run_app(demo: bool) -> int:
+    """Open the main window (on the saved connection, the welcome page, or the demo)."""
+    app = create_application()
+    crash_handler = CrashHandler(app)
+    crash_handler.install()
+    bridge = bridge_module.bridge()
+    window = MainWindow(bridge=bridge, bus=messages.bus())
+    app.aboutToQuit.connect(window.shutdown)
+    if os.environ.get(SMOKE_TEST_ENV) == "1":
+        window.ready.connect(lambda: _quit_when_painted(window))
+    window.show()
+    if demo:
+        window.start_demo()
+    else:
+        window.load_connection(load_active_connection)
+    log.info("coachadmin %s started", __version__)
+    try:
+        return app.exec()
+    finally:
+        window.shutdown()
+        bridge.shutdown()
+        crash_handler.uninstall()
+
+
+def _quit_when_painted(window: MainWindow) -> None:
+    window.repaint()  # paints synchronously: what is measured is really on screen
+    sys.stdout.write(SHOWN_MARKER + "\n")
+    sys.stdout.flush()
+    window.close()
+    QApplication.quit()

@@ -1,0 +1,269 @@
+"""The main window: message banner on top, then one page at a time.
+
+Pages: the welcome page (first run), a busy page (starting the demo, opening the
+saved connection) and the workspace (browser, lessons, transfers). The window
+owns no S3 or HTTP code: it asks through the bridge and shows what comes back.
+"""
+
+from __future__ import annotations
+
+import importlib
+import logging
+from collections.abc import Callable
+from typing import TYPE_CHECKING, Any, cast
+
+from PySide6.QtCore import Signal
+from PySide6.QtGui import QCloseEvent, QGuiApplication
+from PySide6.QtWidgets import QMainWindow, QStackedWidget, QVBoxLayout, QWidget
+
+from coachadmin import APP_NAME
+from coachadmin.errors import UserFacingError
+from coachadmin.ui import messages, ui_state
+from coachadmin.ui.about import AboutDialog
+from coachadmin.ui.banner import MessageBanner
+from coachadmin.ui.bridge import Bridge
+from coachadmin.ui.crash import open_log_folder
+from coachadmin.ui.demo_launcher import DemoLauncher
+from coachadmin.ui.icons import app_icon
+from coachadmin.ui.status import ConnectionStatus
+from coachadmin.ui.toolbar import build_toolbar, create_actions
+from coachadmin.ui.welcome import BusyPage, WelcomePage
+from coachadmin.ui.workspace import Workspace
+
+if TYPE_CHECKING:
+    from coachadmin.connection import Connection
+
+log = logging.getLogger("coachadmin.ui")
+
+DEFAULT_SIZE = (1280, 800)
+
+ConnectionLoader = Callable[[], "Connection | None"]
+
+
+class MainWindow(QMainWindow):
+    #: The connection the window works on changed (a Connection).
+    connection_changed = Signal(object)
+    #: The first real page (welcome or workspace) is on screen; emitted once.
+    ready = Signal()
+
+    def __init__(
+        self,
+        *,
+        bridge: Bridge,
+        bus: messages.MessageBus | None = None,
+        demo: DemoLauncher | None = None,
+    ) -> None:
+        super().__init__()
+        self.setObjectName("mainWindow")
+        self.setWindowIcon(app_icon())
+        self.bridge = bridge
+        self.bus = bus or messages.bus()
+        self.demo = demo or DemoLauncher(bridge, parent=self)
+        self.connection: Connection | None = None
+        self._ready_sent = False
+
+        self.main_actions = create_actions(self)
+        self.toolbar, self.switcher = build_toolbar(self.main_actions, self)
+        self.addToolBar(self.toolbar)
+        self._build_menus()
+
+        self.banner = MessageBanner(self.bus)
+        self.welcome = WelcomePage()
+        self.busy = BusyPage()
+        self.workspace = Workspace()
+        self.pages = QStackedWidget()
+        self.pages.setObjectName("pages")
+        for page in (self.welcome, self.busy, self.workspace):
+            self.pages.addWidget(page)
+        central = QWidget()
+        layout = QVBoxLayout(central)
+        layout.setContentsMargins(0, 0, 0, 0)
+        layout.setSpacing(0)
+        layout.addWidget(self.banner)
+        layout.addWidget(self.pages, 1)
+        self.setCentralWidget(central)
+
+        self.connection_status = ConnectionStatus()
+        self.statusBar().addPermanentWidget(self.connection_status)
+
+        self.welcome.demo_requested.connect(self.start_demo)
+        self.welcome.connect_requested.connect(self.show_connect_dialog)
+        self.main_actions.try_demo.triggered.connect(self.start_demo)
+        self.main_actions.connect.triggered.connect(self.show_connect_dialog)
+        self.main_actions.quit.triggered.connect(self.close)
+        self.main_actions.about.triggered.connect(self.show_about)
+        self.main_actions.show_logs.triggered.connect(open_log_folder)
+        self.demo.started.connect(self.set_connection)
+        self.demo.finished.connect(self._after_demo_attempt)
+
+        self._restore_ui_state()
+        self._update_title()
+        self.show_busy("Opening coachadmin…")
+
+    # -- named places (the contract later issues build on) ----------------------------------
+    @property
+    def folder_tree(self) -> QWidget:
+        return self.workspace.files.folder_tree
+
+    @property
+    def object_list(self) -> QWidget:
+        return self.workspace.files.object_list
+
+    def _build_menus(self) -> None:
+        bar = self.menuBar()
+        file_menu = bar.addMenu("&File")
+        file_menu.addAction(self.main_actions.connect)
+        file_menu.addAction(self.main_actions.try_demo)
+        file_menu.addSeparator()
+        file_menu.addAction(self.main_actions.upload)
+        file_menu.addAction(self.main_actions.new_folder)
+        file_menu.addSeparator()
+        file_menu.addAction(self.main_actions.quit)
+        go_menu = bar.addMenu("&Go")
+        for action in (self.main_actions.back, self.main_actions.forward, self.main_actions.up):
+            go_menu.addAction(action)
+        go_menu.addSeparator()
+        go_menu.addAction(self.main_actions.refresh)
+        help_menu = bar.addMenu("&Help")
+        help_menu.addAction(self.main_actions.about)
+        help_menu.addAction(self.main_actions.show_logs)
+
+    # -- pages -------------------------------------------------------------------------------
+    def show_welcome(self) -> None:
+        self.welcome.set_busy(False)
+        self._show_page(self.welcome)
+
+    def show_busy(self, text: str, detail: str = "") -> None:
+        self.busy.set_text(text, detail)
+        self._show_page(self.busy)
+
+    def _show_page(self, page: QWidget) -> None:
+        self.pages.setCurrentWidget(page)
+        self.toolbar.setVisible(page is self.workspace)
+        if page is not self.busy and not self._ready_sent:
+            self._ready_sent = True
+            self.ready.emit()
+
+    def set_connection(self, connection: Connection) -> None:
+        """Work on ``connection`` from now on: status bar, toolbar, browser."""
+        self.connection = connection
+        self.connection_status.set_connection(connection)
+        self.switcher.set_name(connection.name)
+        self.workspace.files.path_bar.set_path(connection.bucket, "")
+        for action in self.main_actions.browsing():
+            action.setEnabled(action not in (self.main_actions.back, self.main_actions.forward))
+        self._update_title()
+        self._show_page(self.workspace)
+        log.info("connected: %s", connection.describe())
+        self.connection_changed.emit(connection)
+
+    def _update_title(self) -> None:
+        name = self.connection.name if self.connection else None
+        self.setWindowTitle(f"{name} — {APP_NAME}" if name else APP_NAME)
+
+    # -- starting points -----------------------------------------------------------------------
+    def load_connection(self, loader: ConnectionLoader) -> None:
+        """Open the saved connection (``loader`` runs on a worker), or the welcome page."""
+        self.show_busy("Opening coachadmin…")
+        self.bridge.run(
+            loader,
+            on_result=self._on_loaded,
+            on_finished=self._leave_busy,
+            owner=self,
+        )
+
+    def _on_loaded(self, connection: Connection | None) -> None:
+        if connection is not None:
+            self.set_connection(connection)
+
+    def _leave_busy(self) -> None:
+        if self.pages.currentWidget() is self.busy and not self.demo.starting:
+            if self.connection is None:
+                self.show_welcome()
+            else:
+                self._show_page(self.workspace)
+
+    def start_demo(self) -> None:
+        """Start the embedded demo environment and open it (the window stays responsive)."""
+        if self.connection is not None and self.connection.demo:
+            return
+        self.welcome.set_busy(True)
+        self.show_busy(
+            "Starting the demo…",
+            "A sample bucket and backend are starting on this computer. This takes a few seconds.",
+        )
+        self.demo.start(on_error=self._demo_failed)
+
+    def _demo_failed(self, error: UserFacingError) -> None:
+        self.bus.error(
+            f"The demo could not start: {error}", action_text="Try again", action=self.start_demo
+        )
+
+    def _after_demo_attempt(self) -> None:
+        self._leave_busy()
+
+    def show_connect_dialog(self) -> Connection | None:
+        """Open the connection wizard; on success, work on the new connection."""
+        try:
+            module = importlib.import_module("coachadmin.ui.connect_wizard")
+        except ModuleNotFoundError as error:
+            if error.name != "coachadmin.ui.connect_wizard":
+                raise
+            self.bus.warning(
+                "Connecting to your own bucket is not available in this build yet. "
+                "Try the demo meanwhile."
+            )
+            return None
+        run_wizard = cast(
+            Callable[[QWidget | None], "Connection | None"], module.run_connect_wizard
+        )
+        connection = run_wizard(self)
+        if connection is not None:
+            self.set_connection(connection)
+        return connection
+
+    # -- help --------------------------------------------------------------------------------
+    def show_about(self) -> AboutDialog:
+        dialog = AboutDialog(self)
+        dialog.setModal(True)
+        dialog.show()
+        return dialog
+
+    # -- remembered layout ---------------------------------------------------------------------
+    def _restore_ui_state(self) -> None:
+        state = ui_state.load()
+        geometry = ui_state.decode(state.get("geometry"))
+        if geometry is None or not self.restoreGeometry(geometry):
+            self._default_geometry()
+        window_state = ui_state.decode(state.get("state"))
+        if window_state is not None:
+            self.restoreState(window_state)
+        splitters = state.get("splitters")
+        if isinstance(splitters, dict):
+            self.workspace.restore_state(splitters)
+
+    def _default_geometry(self) -> None:
+        width, height = DEFAULT_SIZE
+        available = QGuiApplication.primaryScreen().availableGeometry()
+        self.resize(
+            min(width, int(available.width() * 0.95)), min(height, int(available.height() * 0.95))
+        )
+        frame = self.frameGeometry()
+        frame.moveCenter(available.center())
+        self.move(frame.topLeft())
+
+    def save_ui_state(self) -> None:
+        state: dict[str, Any] = {
+            "geometry": ui_state.encode(self.saveGeometry()),
+            "state": ui_state.encode(self.saveState()),
+            "splitters": self.workspace.save_state(),
+        }
+        ui_state.save(state)
+
+    def closeEvent(self, event: QCloseEvent) -> None:
+        self.save_ui_state()
+        super().closeEvent(event)
+
+    def shutdown(self) -> None:
+        """Stop what the window started (the demo process). Called when the app quits."""
+        self.demo.stop()

@@ -1,0 +1,47 @@
+"""The status bar's connection indicator: always visible, production impossible to miss."""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING
+
+from PySide6.QtGui import QColor
+from PySide6.QtWidgets import QHBoxLayout, QLabel, QWidget
+
+from coachadmin.ui.widgets import Badge
+
+if TYPE_CHECKING:  # coachadmin.connection imports boto3: not at start-up
+    from coachadmin.connection import Connection
+
+#: The production badge's colour: a strong red reads as "careful" in light and dark mode.
+PRODUCTION_COLOUR = QColor("#c62828")
+
+
+class ConnectionStatus(QWidget):
+    """ "Production" / "Demo" badge, then ``Connection.describe()``."""
+
+    def __init__(self, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self.setObjectName("connectionStatus")
+        layout = QHBoxLayout(self)
+        layout.setContentsMargins(4, 0, 4, 0)
+        layout.setSpacing(6)
+        self.production_badge = Badge("Production", PRODUCTION_COLOUR)
+        self.production_badge.setObjectName("productionBadge")
+        self.production_badge.setToolTip("This is the production bucket: students see changes.")
+        self.demo_badge = Badge("Demo")
+        self.demo_badge.setObjectName("demoBadge")
+        self.demo_badge.setToolTip("A sample bucket and backend on this computer.")
+        self.label = QLabel()
+        self.label.setObjectName("connectionLabel")
+        layout.addWidget(self.production_badge)
+        layout.addWidget(self.demo_badge)
+        layout.addWidget(self.label)
+        self.set_connection(None)
+
+    def set_connection(self, connection: Connection | None) -> None:
+        self.production_badge.setVisible(bool(connection and connection.production))
+        self.demo_badge.setVisible(bool(connection and connection.demo))
+        text = connection.describe() if connection else "Not connected"
+        self.label.setText(text)
+        production = " (production)" if connection and connection.production else ""
+        self.setAccessibleName(f"Connection: {text}{production}")

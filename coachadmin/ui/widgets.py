@@ -1,0 +1,129 @@
+"""Small reusable widgets: views that explain themselves when empty, and a badge.
+
+Every colour comes from the widget's palette at paint time, so light and dark
+mode (and a switch between them while the app runs) need no extra code.
+"""
+
+from __future__ import annotations
+
+from PySide6.QtCore import QRect, QSize, Qt
+from PySide6.QtGui import QColor, QPainter, QPaintEvent, QPalette
+from PySide6.QtWidgets import (
+    QAbstractItemView,
+    QLabel,
+    QSizePolicy,
+    QTableView,
+    QTreeView,
+    QWidget,
+)
+
+
+def mix(a: QColor, b: QColor, amount: float) -> QColor:
+    """``a`` moved ``amount`` (0..1) of the way towards ``b``."""
+    return QColor.fromRgbF(
+        a.redF() + (b.redF() - a.redF()) * amount,
+        a.greenF() + (b.greenF() - a.greenF()) * amount,
+        a.blueF() + (b.blueF() - a.blueF()) * amount,
+        1.0,
+    )
+
+
+def _paint_placeholder(view: QAbstractItemView, text: str) -> None:
+    model = view.model()
+    if not text or (model is not None and model.rowCount(view.rootIndex()) > 0):
+        return
+    painter = QPainter(view.viewport())
+    colour = view.palette().color(QPalette.ColorRole.PlaceholderText)
+    painter.setPen(colour)
+    margin = 24
+    area = view.viewport().rect().adjusted(margin, margin, -margin, -margin)
+    flags = Qt.AlignmentFlag.AlignCenter | Qt.TextFlag.TextWordWrap
+    painter.drawText(area, int(flags), text)
+    painter.end()
+
+
+class PlaceholderTableView(QTableView):
+    """A table that shows a helpful sentence instead of an empty grey area."""
+
+    def __init__(self, placeholder: str = "", parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self._placeholder = placeholder
+
+    def placeholder_text(self) -> str:
+        return self._placeholder
+
+    def set_placeholder_text(self, text: str) -> None:
+        self._placeholder = text
+        self.viewport().update()
+
+    def paintEvent(self, event: QPaintEvent) -> None:
+        super().paintEvent(event)
+        _paint_placeholder(self, self._placeholder)
+
+
+class PlaceholderTreeView(QTreeView):
+    """A tree that shows a helpful sentence instead of an empty grey area."""
+
+    def __init__(self, placeholder: str = "", parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self._placeholder = placeholder
+
+    def placeholder_text(self) -> str:
+        return self._placeholder
+
+    def set_placeholder_text(self, text: str) -> None:
+        self._placeholder = text
+        self.viewport().update()
+
+    def paintEvent(self, event: QPaintEvent) -> None:
+        super().paintEvent(event)
+        _paint_placeholder(self, self._placeholder)
+
+
+class PlaceholderLabel(QLabel):
+    """A centred, muted, wrapping sentence for a pane that has nothing to show yet."""
+
+    def __init__(self, text: str, parent: QWidget | None = None) -> None:
+        super().__init__(text, parent)
+        self.setAlignment(Qt.AlignmentFlag.AlignCenter)
+        self.setWordWrap(True)
+        self.setForegroundRole(QPalette.ColorRole.PlaceholderText)
+        self.setSizePolicy(QSizePolicy.Policy.Ignored, QSizePolicy.Policy.Expanding)
+        self.setContentsMargins(16, 16, 16, 16)
+
+
+class Badge(QLabel):
+    """A small rounded label: "Production" in a warning colour, "Demo" in the accent colour."""
+
+    def __init__(
+        self, text: str, colour: QColor | None = None, parent: QWidget | None = None
+    ) -> None:
+        super().__init__(text, parent)
+        self._colour = colour
+        self.setAlignment(Qt.AlignmentFlag.AlignCenter)
+        font = self.font()
+        font.setBold(True)
+        self.setFont(font)
+
+    def sizeHint(self) -> QSize:
+        hint = super().sizeHint()
+        return QSize(hint.width() + 16, hint.height() + 4)
+
+    def minimumSizeHint(self) -> QSize:
+        return self.sizeHint()
+
+    def paintEvent(self, _event: QPaintEvent) -> None:
+        palette = self.palette()
+        background = self._colour or palette.color(QPalette.ColorRole.Highlight)
+        # Readable text on any background: white on dark colours, black on light ones.
+        foreground = QColor("#ffffff") if background.lightnessF() < 0.6 else QColor("#000000")
+        painter = QPainter(self)
+        painter.setRenderHint(QPainter.RenderHint.Antialiasing)
+        painter.setPen(Qt.PenStyle.NoPen)
+        painter.setBrush(background)
+        box = QRect(self.rect()).adjusted(0, 1, 0, -1)
+        painter.drawRoundedRect(box, box.height() / 2, box.height() / 2)
+        painter.setPen(foreground)
+        painter.setFont(self.font())
+        painter.drawText(box, int(Qt.AlignmentFlag.AlignCenter), self.text())
+        painter.end()

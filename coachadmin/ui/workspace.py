@@ -1,0 +1,126 @@
+"""The connected page: Files and Lessons tabs above the transfers panel.
+
+Files is a three-pane browser (folder tree | path bar, filter, object list |
+preview). Splitters rather than docks keep the layout simple and the welcome
+page free of empty docks; their sizes are remembered with the window.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from PySide6.QtCore import Qt
+from PySide6.QtWidgets import (
+    QAbstractItemView,
+    QHBoxLayout,
+    QLineEdit,
+    QSplitter,
+    QTabWidget,
+    QVBoxLayout,
+    QWidget,
+)
+
+from coachadmin.ui import ui_state
+from coachadmin.ui.icons import icon
+from coachadmin.ui.panels import LessonsPanel, PreviewPane, TransfersPanel, name_widget
+from coachadmin.ui.path_bar import PathBar
+from coachadmin.ui.widgets import PlaceholderTableView, PlaceholderTreeView
+
+
+class FilesPage(QWidget):
+    """Folder tree, the current folder's objects, and the preview."""
+
+    def __init__(self, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self.setObjectName("filesPage")
+        self.folder_tree = PlaceholderTreeView("Folders of the bucket appear here.")
+        name_widget(self.folder_tree, "folderTree", "The bucket's folders")
+        self.folder_tree.setHeaderHidden(True)
+        self.folder_tree.setMinimumWidth(180)
+
+        self.path_bar = PathBar()
+        name_widget(self.path_bar, "pathBar", "Where you are in the bucket")
+        self.filter_box = QLineEdit()
+        name_widget(self.filter_box, "filterBox", "Show only the objects whose name contains this")
+        self.filter_box.setPlaceholderText("Filter this folder")
+        self.filter_box.setClearButtonEnabled(True)
+        self.filter_box.setMinimumWidth(220)
+        self.filter_box.setMaximumWidth(320)
+
+        self.object_list = PlaceholderTableView("This folder is empty.")
+        name_widget(self.object_list, "objectList", "The objects in the current folder")
+        self.object_list.setSelectionBehavior(QAbstractItemView.SelectionBehavior.SelectRows)
+        self.object_list.setSortingEnabled(True)
+        self.object_list.verticalHeader().hide()
+        self.object_list.horizontalHeader().setStretchLastSection(True)
+
+        self.preview = PreviewPane()
+
+        bar = QWidget()
+        bar.setObjectName("locationBar")
+        bar_layout = QHBoxLayout(bar)
+        bar_layout.setContentsMargins(0, 0, 0, 0)
+        bar_layout.setSpacing(8)
+        bar_layout.addWidget(self.path_bar, 1)
+        bar_layout.addWidget(self.filter_box)
+
+        centre = QWidget()
+        centre_layout = QVBoxLayout(centre)
+        centre_layout.setContentsMargins(0, 0, 0, 0)
+        centre_layout.setSpacing(6)
+        centre_layout.addWidget(bar)
+        centre_layout.addWidget(self.object_list, 1)
+
+        self.splitter = QSplitter(Qt.Orientation.Horizontal)
+        self.splitter.setObjectName("browserSplitter")
+        self.splitter.setChildrenCollapsible(False)
+        self.splitter.addWidget(self.folder_tree)
+        self.splitter.addWidget(centre)
+        self.splitter.addWidget(self.preview)
+        self.splitter.setStretchFactor(1, 1)
+        self.splitter.setSizes([240, 760, 280])
+
+        layout = QVBoxLayout(self)
+        layout.setContentsMargins(6, 6, 6, 0)
+        layout.addWidget(self.splitter)
+
+
+class Workspace(QWidget):
+    """Everything shown once the app has a connection."""
+
+    def __init__(self, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self.setObjectName("workspace")
+        self.files = FilesPage()
+        self.lessons = LessonsPanel()
+        self.transfers = TransfersPanel()
+
+        self.tabs = QTabWidget()
+        self.tabs.setObjectName("mainTabs")
+        self.tabs.setDocumentMode(True)
+        self.tabs.addTab(self.files, icon("folder"), "Files")
+        self.tabs.addTab(self.lessons, icon("lessons"), "Lessons")
+
+        self.splitter = QSplitter(Qt.Orientation.Vertical)
+        self.splitter.setObjectName("workspaceSplitter")
+        self.splitter.setChildrenCollapsible(False)
+        self.splitter.addWidget(self.tabs)
+        self.splitter.addWidget(self.transfers)
+        self.splitter.setStretchFactor(0, 1)
+        self.splitter.setSizes([560, 170])
+
+        layout = QVBoxLayout(self)
+        layout.setContentsMargins(0, 0, 0, 0)
+        layout.addWidget(self.splitter)
+
+    def splitters(self) -> dict[str, QSplitter]:
+        return {"workspace": self.splitter, "browser": self.files.splitter}
+
+    def save_state(self) -> dict[str, Any]:
+        return {name: ui_state.encode(s.saveState()) for name, s in self.splitters().items()}
+
+    def restore_state(self, state: dict[str, Any]) -> None:
+        for name, splitter in self.splitters().items():
+            blob = ui_state.decode(state.get(name))
+            if blob is not None:
+                splitter.restoreState(blob)

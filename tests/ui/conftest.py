@@ -1,0 +1,75 @@
+"""Fixtures for the Qt tests: a bridge, a message bus, a main window, a crash handler."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+
+from coachadmin.connection import Connection
+from coachadmin.s3.client import S3Settings
+from coachadmin.ui.bridge import Bridge
+from coachadmin.ui.crash import CrashHandler
+from coachadmin.ui.demo_launcher import DemoLauncher
+from coachadmin.ui.main_window import MainWindow
+from coachadmin.ui.messages import MessageBus
+
+# The offscreen platform says this about every top-level window; it means nothing here.
+OFFSCREEN_NOISE = r"This plugin does not support propagateSizeHints"
+
+
+def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
+    here = Path(__file__).parent
+    for item in items:
+        if here in Path(str(item.fspath)).parents:
+            item.add_marker(pytest.mark.qt_log_ignore(OFFSCREEN_NOISE))
+
+
+@pytest.fixture
+def bus() -> MessageBus:
+    return MessageBus()
+
+
+@pytest.fixture
+def bridge(bus: MessageBus) -> Iterator[Bridge]:
+    bridge = Bridge(bus=bus, max_workers=2)
+    yield bridge
+    bridge.shutdown(wait=True)
+
+
+@pytest.fixture
+def crash_handler() -> Iterator[CrashHandler]:
+    handler = CrashHandler()
+    handler.install()
+    yield handler
+    handler.uninstall()
+    if handler.dialog is not None:
+        handler.dialog.close()
+
+
+@pytest.fixture
+def window(qtbot, bridge: Bridge, bus: MessageBus) -> Iterator[MainWindow]:
+    win = MainWindow(bridge=bridge, bus=bus, demo=DemoLauncher(bridge))
+    qtbot.addWidget(win)
+    win.show()
+    qtbot.waitExposed(win)
+    yield win
+    win.shutdown()
+
+
+def _make_connection(**overrides: object) -> Connection:
+    values: dict[str, object] = {
+        "name": "Staging",
+        "bucket": "coach-media-staging",
+        "s3": S3Settings(region="eu-north-1"),
+        "api_url": "https://api.staging.example.com",
+    }
+    values.update(overrides)
+    return Connection(**values)  # type: ignore[arg-type]
+
+
+@pytest.fixture
+def make_connection() -> object:
+    """``make_connection(production=True, ...)``: a Connection with staging-like defaults."""
+    return _make_connection
