@@ -59,3 +59,10 @@ def redact(text: str) -> str:
     for pattern, replacement in _PATTERNS:
         text = pattern.sub(replacement, text)
     return text
+
+
+def contains_known_secret(text: str) -> bool:
+    """Whether ``text`` holds a registered secret (a last check before writing a file)."""
+    with _lock:
+        known = list(_known)
+    return any(secret in text for secret in known)

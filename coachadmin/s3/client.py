@@ -59,13 +59,25 @@ def make_session(settings: S3Settings) -> boto3.session.Session:
     )
 
 
-def make_client(settings: S3Settings, *, max_pool_connections: int = DEFAULT_POOL) -> S3Client:
+def make_client(
+    settings: S3Settings,
+    *,
+    max_pool_connections: int = DEFAULT_POOL,
+    max_attempts: int = 4,
+    connect_timeout: float = 10,
+    read_timeout: float = 60,
+) -> S3Client:
+    """A client for ``settings``; ``max_attempts`` counts every attempt, the first included.
+
+    The transfer engine passes ``max_attempts=1``: it retries each part itself, with
+    backoff and jitter, and counts what it re-sends.
+    """
     config = Config(
         signature_version="s3v4",
         max_pool_connections=max_pool_connections,
-        retries={"mode": "standard", "max_attempts": 3},
-        connect_timeout=10,
-        read_timeout=60,
+        retries={"mode": "standard", "total_max_attempts": max_attempts},
+        connect_timeout=connect_timeout,
+        read_timeout=read_timeout,
         request_checksum_calculation="when_required",
         response_checksum_validation="when_required",
         s3={"addressing_style": "path" if settings.endpoint_url else "auto"},

@@ -1,0 +1,243 @@
+"""`coachadmin connection ...`: list, add, remove, use and test connection profiles.
+
+Secrets never come from the command line's arguments (other users can read them
+in the process list): the secret access key is read from a hidden prompt, or
+from standard input with ``--secret-stdin`` for scripts.
+"""
+
+from __future__ import annotations
+
+import argparse
+import getpass
+import sys
+from typing import TYPE_CHECKING
+
+from coachadmin.cli.common import Subparsers, add_json_option, emit_json
+from coachadmin.errors import UsageError
+
+if TYPE_CHECKING:
+    from coachadmin.s3.probe import ProbeReport, ProbeStep, StepCallback
+
+# boto3 and keyring are imported by the handlers, so `coachadmin --help` stays fast.
+_MARKS = {"passed": "ok  ", "warning": "warn", "failed": "FAIL", "skipped": "skip"}
+
+
+def register(subparsers: Subparsers) -> None:
+    parser = subparsers.add_parser(
+        "connection",
+        help="manage saved connections (profiles): list, add, remove, use, test",
+        description="Saved connections: a bucket, its region, the backend, and credentials.",
+    )
+    parser.set_defaults(handler=_list, command="connection list", json=False)
+    sub = parser.add_subparsers(title="connection commands", metavar="ACTION")
+
+    listing = sub.add_parser("list", help="show the saved connections (* marks the active one)")
+    add_json_option(listing)
+    listing.set_defaults(handler=_list, command="connection list")
+
+    add = sub.add_parser(
+        "add",
+        help="save a connection (checked first unless --no-test)",
+        description=(
+            "Save a connection profile. Credentials come from an AWS profile (--aws-profile, "
+            "SSO and roles included), from the keychain (--keychain: you are asked for the "
+            "secret), or from the environment (--environment, the default)."
+        ),
+    )
+    add.add_argument("name", help="a name for the connection, e.g. staging or production")
+    add.add_argument("--bucket", required=True, help="the bucket's name")
+    add.add_argument("--region", help="the bucket's region (detected and corrected if wrong)")
+    add.add_argument("--endpoint-url", metavar="URL", help="an S3-compatible endpoint")
+    add.add_argument("--api-url", metavar="URL", help="the platform backend's base URL")
+    add.add_argument("--production", action="store_true", help="mark it as production")
+    source = add.add_mutually_exclusive_group()
+    source.add_argument("--aws-profile", metavar="P", help="use this profile of your AWS config")
+    source.add_argument(
+        "--keychain",
+        metavar="ACCESS_KEY_ID",
+        help="keep this access key and its secret (asked for) in the OS keychain",
+    )
+    source.add_argument(
+        "--environment", action="store_true", help="use AWS_ACCESS_KEY_ID etc. (the default)"
+    )
+    add.add_argument(
+        "--secret-stdin", action="store_true", help="read the secret access key from stdin"
+    )
+    add.add_argument("--no-test", action="store_true", help="save without checking")
+    add.add_argument("--use", action="store_true", help="make it the active connection")
+    add_json_option(add)
+    add.set_defaults(handler=_add, command="connection add")
+
+    remove = sub.add_parser("remove", help="forget a connection and its keychain entries")
+    remove.add_argument("name")
+    remove.set_defaults(handler=_remove, command="connection remove", json=False)
+
+    use = sub.add_parser("use", help="make a connection the active one")
+    use.add_argument("name")
+    use.set_defaults(handler=_use, command="connection use", json=False)
+
+    test = sub.add_parser(
+        "test",
+        help="check a connection: bucket, region, credentials, permissions",
+        description=(
+            "Check step by step, with a small test object that is deleted again. "
+            "Exits 0 when everything works, 1 otherwise."
+        ),
+    )
+    test.add_argument("name", nargs="?", help="the connection to check (default: the active one)")
+    add_json_option(test)
+    test.set_defaults(handler=_test, command="connection test")
+
+
+def _list(args: argparse.Namespace) -> int:
+    from coachadmin import profiles
+    from coachadmin.settings import load_settings
+
+    settings = load_settings()
+    for notice in settings.notices:  # a damaged settings file, kept aside: say so
+        print(f"coachadmin: {notice}", file=sys.stderr)
+    active = profiles.active_profile(settings)
+    items = profiles.list_profiles(settings)
+    for profile in items:
+        is_active = active is not None and profile.name == active.name
+        if args.json:
+            emit_json({"name": profile.name, "active": is_active, **profile.to_dict()})
+            continue
+        where = f"s3://{profile.bucket}" + (f" ({profile.region})" if profile.region else "")
+        flags = " [production]" if profile.production else ""
+        source = profile.aws_profile if profile.aws_profile else profile.credentials.value
+        print(f"{'*' if is_active else ' '} {profile.name}: {where}, {source}{flags}")
+    if not items and not args.json:
+        print("No saved connections. Add one with: coachadmin connection add NAME --bucket B")
+    return 0
+
+
+def _read_secret(args: argparse.Namespace) -> str:
+    if args.secret_stdin:
+        value = sys.stdin.readline().strip()
+    elif sys.stdin.isatty():
+        value = getpass.getpass("Secret access key (not shown): ").strip()
+    else:
+        raise UsageError("Give the secret access key on standard input with --secret-stdin.")
+    if not value:
+        raise UsageError("No secret access key was given.")
+    return value
+
+
+def _add(args: argparse.Namespace) -> int:
+    from coachadmin import profiles, secrets
+    from coachadmin.profiles import CredentialSource, Profile
+    from coachadmin.s3.client import S3Settings
+    from coachadmin.s3.probe import probe_connection
+
+    keys = None
+    if args.aws_profile:
+        source = CredentialSource.AWS_PROFILE
+    elif args.keychain:
+        source = CredentialSource.KEYCHAIN
+        status = secrets.keychain_status()
+        if not status.available:
+            raise secrets.KeychainUnavailable(status.message)
+        keys = secrets.AwsKeyPair(args.keychain.strip(), _read_secret(args))
+    else:
+        source = CredentialSource.ENVIRONMENT
+    profile = Profile(
+        name=args.name,
+        bucket=args.bucket,
+        region=args.region,
+        endpoint_url=args.endpoint_url,
+        api_url=args.api_url,
+        credentials=source,
+        aws_profile=args.aws_profile,
+        production=args.production,
+    )
+    if not args.no_test:
+        if keys is not None:  # not in the keychain yet: check before saving
+            s3 = S3Settings(
+                endpoint_url=profile.endpoint_url,
+                region=profile.region,
+                access_key=keys.access_key_id,
+                secret_key=keys.secret_access_key,
+            )
+        else:
+            s3 = profiles.s3_settings_for(profile)
+        report = probe_connection(s3, profile.bucket, on_step=_printer(args.json))
+        _print_summary(report, args.json)
+        if not report.usable:
+            print("coachadmin: not saved; fix the problem above or use --no-test", file=sys.stderr)
+            return 1
+        profile = profile.with_region(report.region)
+    replaced = profile.name in {p.name for p in profiles.list_profiles()}
+    profiles.save_profile(profile, keys=keys, make_active=args.use)
+    if not args.json:
+        print(f"{'Replaced' if replaced else 'Saved'} connection '{profile.name}'.")
+    return 0
+
+
+def _remove(args: argparse.Namespace) -> int:
+    from coachadmin import profiles
+
+    profiles.remove_profile(args.name)
+    print(f"Removed connection '{args.name}'.")
+    return 0
+
+
+def _use(args: argparse.Namespace) -> int:
+    from coachadmin import profiles
+
+    profile = profiles.set_active_profile(args.name)
+    print(f"Active connection: {profile.name} (s3://{profile.bucket})")
+    return 0
+
+
+def _test(args: argparse.Namespace) -> int:
+    from coachadmin import profiles
+    from coachadmin.s3.probe import probe_connection
+
+    if args.name:
+        profile = profiles.get_profile(args.name)
+    else:
+        active = profiles.active_profile()
+        if active is None:
+            raise UsageError("No connection is active: name one, or add one first.")
+        profile = active
+    connection = profiles.resolve(profile)
+    report = probe_connection(connection.s3, connection.bucket, on_step=_printer(args.json))
+    _print_summary(report, args.json)
+    if report.region_corrected_from is not None and report.usable:
+        profiles.save_profile(profile.with_region(report.region))
+        if not args.json:
+            print(f"The connection '{profile.name}' now uses the region {report.region}.")
+    return 0 if report.ok else 1
+
+
+def _printer(as_json: bool) -> StepCallback:
+    def show(step: ProbeStep) -> None:
+        if as_json:
+            emit_json(
+                {
+                    "step": step.id.value,
+                    "status": step.status.value,
+                    "message": step.message,
+                    "iam_actions": list(step.iam_actions),
+                }
+            )
+        else:
+            print(f"[{_MARKS[step.status.value]}] {step.title}: {step.message}", flush=True)
+
+    return show
+
+
+def _print_summary(report: ProbeReport, as_json: bool) -> None:
+    if as_json:
+        emit_json(
+            {
+                "ok": report.ok,
+                "usable": report.usable,
+                "region": report.region,
+                "region_corrected_from": report.region_corrected_from,
+                "missing_actions": list(report.missing_actions),
+            }
+        )
+    elif report.advice():
+        print(report.advice())

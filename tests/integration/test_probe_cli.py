@@ -1,0 +1,121 @@
+"""`coachadmin connection ...` against moto over HTTP: add (checked), list, use, test, remove."""
+
+from __future__ import annotations
+
+import io
+import json
+import uuid
+
+import keyring
+import pytest
+from keyring.backends import fail
+
+from coachadmin import paths, profiles
+from coachadmin.cli import main
+from coachadmin.s3.client import S3Settings, make_client
+
+Store = dict[tuple[str, str], str]
+SECRET = "FAKEsecretDO-NOT-LOG-cli-9d8e"
+
+
+def make_bucket(endpoint: str, region: str = "eu-north-1") -> str:
+    bucket = f"cli-{uuid.uuid4().hex[:12]}"
+    client = make_client(S3Settings(endpoint_url=endpoint, region=region))
+    client.create_bucket(Bucket=bucket, CreateBucketConfiguration={"LocationConstraint": region})
+    return bucket
+
+
+def test_add_checks_corrects_the_region_and_saves(
+    s3_server: str, capsys: pytest.CaptureFixture[str]
+) -> None:
+    bucket = make_bucket(s3_server)
+    argv = ["connection", "add", "staging", "--bucket", bucket, "--region", "us-east-1"]
+    assert main([*argv, "--endpoint-url", s3_server, "--api-url", "http://api.test"]) == 0
+    out = capsys.readouterr().out
+    assert "[ok  ] Find the bucket and its region: The bucket" in out
+    assert "is in eu-north-1, not in us-east-1" in out
+    assert "Saved connection 'staging'." in out
+    profile = profiles.get_profile("staging")
+    assert profile.region == "eu-north-1"
+    assert profile.api_url == "http://api.test"
+
+    assert main(["connection", "list", "--json"]) == 0
+    rows = [json.loads(line) for line in capsys.readouterr().out.splitlines()]
+    assert rows == [{"name": "staging", "active": True, **profile.to_dict()}]
+
+    assert main(["connection", "test", "--json"]) == 0
+    lines = [json.loads(line) for line in capsys.readouterr().out.splitlines()]
+    assert [line["status"] for line in lines[:-1]] == ["passed"] * 10
+    assert lines[-1]["ok"] is True
+
+
+def test_a_failing_check_saves_nothing(s3_server: str, capsys: pytest.CaptureFixture[str]) -> None:
+    argv = ["connection", "add", "x", "--bucket", f"missing-{uuid.uuid4().hex[:8]}"]
+    assert main([*argv, "--endpoint-url", s3_server]) == 1
+    captured = capsys.readouterr()
+    assert "[FAIL] Find the bucket and its region: There is no bucket named" in captured.out
+    assert "not saved" in captured.err
+    assert profiles.list_profiles() == []
+
+
+def test_keychain_keys_come_from_stdin_and_stay_in_the_keychain(
+    s3_server: str,
+    memory_keyring: Store,
+    monkeypatch: pytest.MonkeyPatch,
+    capsys: pytest.CaptureFixture[str],
+) -> None:
+    bucket = make_bucket(s3_server)
+    monkeypatch.setattr("sys.stdin", io.StringIO(SECRET + "\n"))
+    argv = ["connection", "add", "prod", "--bucket", bucket, "--endpoint-url", s3_server]
+    assert main([*argv, "--keychain", "AKIAEXAMPLE000000004", "--secret-stdin", "--use"]) == 0
+    assert SECRET in memory_keyring[("coachadmin", "prod/aws")]
+    assert SECRET not in paths.settings_path().read_text()
+    assert SECRET not in capsys.readouterr().out
+    connection = profiles.load_active_connection()
+    assert connection is not None
+    assert connection.s3.secret_key == SECRET
+
+    assert main(["connection", "remove", "prod"]) == 0
+    assert memory_keyring == {}
+
+
+def test_without_a_keychain_the_cli_offers_the_alternatives(
+    capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    previous = keyring.get_keyring()
+    keyring.set_keyring(fail.Keyring())
+    try:
+        monkeypatch.setattr("sys.stdin", io.StringIO(SECRET + "\n"))
+        argv = ["connection", "add", "p", "--bucket", "coach-media", "--keychain", "AKIAX"]
+        assert main([*argv, "--secret-stdin", "--no-test"]) == 1
+    finally:
+        keyring.set_keyring(previous)
+    err = capsys.readouterr().err
+    assert "No working keychain" in err
+    assert "aws configure sso" in err
+    assert not paths.settings_path().exists()
+
+
+def test_use_and_unknown_names(capsys: pytest.CaptureFixture[str]) -> None:
+    for name in ("a", "b"):
+        argv = ["connection", "add", name, "--bucket", "coach-media", "--no-test"]
+        assert main([*argv, "--aws-profile", "coach"]) == 0
+    assert main(["connection", "use", "b"]) == 0
+    assert main(["connection", "list"]) == 0
+    out = capsys.readouterr().out
+    assert "* b: s3://coach-media, coach" in out
+    assert "  a: s3://coach-media, coach" in out
+    assert main(["connection", "use", "c"]) == 1
+    assert "no connection profile named 'c'" in capsys.readouterr().err
+    argv = ["connection", "add", "a", "--bucket", "coach-media-2", "--no-test"]
+    assert main([*argv, "--environment"]) == 0
+    assert "Replaced connection 'a'." in capsys.readouterr().out
+    assert profiles.get_profile("a").bucket == "coach-media-2"
+
+
+def test_list_says_when_the_settings_file_was_damaged(capsys: pytest.CaptureFixture[str]) -> None:
+    paths.settings_path().write_text('{"profiles": {oops', encoding="utf-8")
+    assert main(["connection", "list"]) == 0
+    err = capsys.readouterr().err
+    assert "The settings file was damaged" in err
+    assert "settings.json.corrupt-" in err
