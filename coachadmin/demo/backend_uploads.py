@@ -1,0 +1,72 @@
+"""``POST /api/upload/image`` and ``POST /api/upload/video``, as the platform has them.
+
+The file arrives whole in one multipart form (the platform uses multer with a
+memory store), goes to ``images/`` or ``videos/`` under the platform's naming,
+and the answer carries a presigned URL to it. Over 100 MB is refused: large
+videos go straight to S3 with multipart upload from the desktop tool.
+"""
+
+from __future__ import annotations
+
+import logging
+import mimetypes
+from collections.abc import Callable
+
+from coachadmin.demo.backend_context import BackendContext
+from coachadmin.demo.backend_http import ApiError, ApiRequest, Reply
+from coachadmin.demo.backend_multipart import MultipartError, parse_form
+from coachadmin.demo.naming import platform_key
+
+log = logging.getLogger("coachadmin.demo")
+
+MAX_UPLOAD_BYTES = 100 * 1024 * 1024
+#: The whole request may hold a little more than the file: the form's own framing.
+MAX_UPLOAD_BODY = MAX_UPLOAD_BYTES + 64 * 1024
+
+#: field name → (folder, role needed or None, MIME family accepted).
+_KINDS: dict[str, tuple[str, str | None, str]] = {
+    "image": ("images", None, "image/"),
+    "video": ("videos", "admin", "video/"),
+}
+
+
+def upload_handler(ctx: BackendContext, field: str) -> Callable[[ApiRequest], Reply]:
+    """The handler of ``POST /api/upload/<field>``."""
+    folder, role, family = _KINDS[field]
+
+    def upload(request: ApiRequest) -> Reply:
+        ctx.user(request, role)
+        try:
+            parts = parse_form(request.header("Content-Type"), request.body)
+        except MultipartError:
+            raise ApiError(
+                400, f"Send the file as multipart/form-data in a field named {field}"
+            ) from None
+        part = parts.get(field)
+        if part is None or (part.filename is None and not part.data):
+            raise ApiError(400, f"{field} is required: send the file in a form field named {field}")
+        if len(part.data) > MAX_UPLOAD_BYTES:
+            raise ApiError(
+                413, "The file is larger than 100 MB: upload it straight to S3 with coachadmin"
+            )
+        original = part.filename or field
+        mimetype = part.content_type or mimetypes.guess_type(original)[0] or ""
+        if not mimetype.startswith(family):
+            raise ApiError(400, f"{field} must be a {family}* file, not {mimetype or 'unknown'}")
+        key = platform_key(folder, original)
+        ctx.s3.put_object(Bucket=ctx.bucket, Key=key, Body=part.data, ContentType=mimetype)
+        log.info("demo backend: stored %s (%d bytes)", key, len(part.data))
+        url = ctx.presign(key)
+        data = {
+            f"{field}Url": url,
+            "s3Key": key,
+            "bucket": ctx.bucket,
+            "originalName": original,
+            "size": len(part.data),
+            "mimetype": mimetype,
+        }
+        if field == "video":
+            data["videoId"] = key
+        return Reply(data, f"{field.capitalize()} uploaded")
+
+    return upload

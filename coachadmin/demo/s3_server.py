@@ -1,0 +1,106 @@
+"""moto's S3 server on a free loopback port, over real HTTP, that stops completely.
+
+:class:`DemoS3Server` is moto's :class:`ThreadedMotoServer` with three changes
+the demo needs: it binds 127.0.0.1 only on a port the OS picks, it does not
+print every request (werkzeug's default, which would flood the demo-server's
+stderr pipe), and ``stop()`` also closes open connections so no handler
+thread or port outlives it. moto keeps its buckets in process-global state, so
+the objects stay until someone deletes them (see :mod:`coachadmin.demo.s3_seed`).
+"""
+
+from __future__ import annotations
+
+import logging
+import threading
+from typing import Any
+
+from moto.moto_server.threaded_moto_server import ThreadedMotoServer
+from moto.moto_server.werkzeug_app import (
+    DomainDispatcherApplication,
+    MotoRequestHandler,
+    create_backend_app,
+)
+from werkzeug.serving import BaseWSGIServer
+
+from coachadmin.demo.serving import LOOPBACK, POLL_INTERVAL, TrackingThreadingMixIn
+
+log = logging.getLogger("coachadmin.demo")
+
+
+class _QuietMotoHandler(MotoRequestHandler):
+    """moto's request handler, logging to our logger at DEBUG instead of to stderr."""
+
+    def log_request(self, code: int | str = "-", size: int | str = "-") -> None:
+        log.debug("s3 %s %s %s", self.requestline, code, size)
+
+    def log(self, type: str, message: str, *args: Any) -> None:
+        level = logging.DEBUG if type == "info" else logging.WARNING
+        log.log(level, "s3 server: " + message, *args)
+
+
+class _S3Dispatcher(DomainDispatcherApplication):
+    """moto's dispatcher for a server that serves S3 alone.
+
+    moto works out each request's service from its host, headers and body, and
+    scans its own package directory to do so, under a global lock; that costs
+    more than the S3 call itself and serialises the seeding threads. Everything
+    here is S3 except moto's own ``/moto-api``.
+    """
+
+    def get_application(self, environ: dict[str, Any]) -> Any:
+        if str(environ.get("PATH_INFO", "")).startswith("/moto-api"):
+            return super().get_application(environ)
+        with self.lock:
+            app = self.app_instances.get("s3")
+            if app is None:
+                app = self.app_instances["s3"] = self.create_app("s3")
+        return app
+
+
+class _TrackingWSGIServer(TrackingThreadingMixIn, BaseWSGIServer):
+    multithread = True
+    thread_label = "demo-s3"
+
+
+class DemoS3Server(ThreadedMotoServer):
+    """moto's S3 (and only S3, as installed) on ``http://127.0.0.1:<free port>``."""
+
+    def __init__(self) -> None:
+        super().__init__(ip_address=LOOPBACK, port=0, verbose=False)
+        self._wsgi: _TrackingWSGIServer | None = None
+        self._failure: BaseException | None = None
+
+    def _server_entry(self) -> None:
+        try:
+            app = _S3Dispatcher(create_backend_app)
+            self._wsgi = _TrackingWSGIServer(LOOPBACK, 0, app, handler=_QuietMotoHandler)
+            self._server = self._wsgi
+        except BaseException as error:  # reported by start(), which waits for this
+            self._failure = error
+            raise
+        finally:
+            self._server_ready_event.set()
+        self._wsgi.serve_forever(poll_interval=POLL_INTERVAL)
+
+    def start(self) -> None:
+        self._thread = threading.Thread(target=self._server_entry, name="demo-s3", daemon=True)
+        self._thread.start()
+        self._server_ready_event.wait()
+        if self._failure is not None:
+            raise RuntimeError(f"the demo S3 server did not start: {self._failure}")
+
+    @property
+    def endpoint_url(self) -> str:
+        host, port = self.get_host_and_port()
+        return f"http://{host}:{port}"
+
+    def stop(self) -> None:
+        """Stop accepting, close the port, end open connections, join every thread."""
+        self._server_ready_event.clear()
+        if self._wsgi is not None:
+            self._wsgi.shutdown()  # serve_forever() returns and closes the listening socket
+            self._wsgi.server_close()
+            self._wsgi.close_connections()
+        if self._thread is not None:
+            self._thread.join()
+            self._thread = None
