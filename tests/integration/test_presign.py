@@ -71,7 +71,7 @@ def test_temporary_credentials_shorten_the_link_and_the_user_is_told(s3_server: 
             "token": "testing-session-token",
             "expiry_time": soon.isoformat(),
         },
-        refresh_using=lambda: {},
+        refresh_using=dict,
         method="test",
     )
     expiry = credentials_expiry(session)
