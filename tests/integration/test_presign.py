@@ -38,8 +38,10 @@ def test_presigned_url_is_sigv4_for_the_region_and_returns_the_bytes(
     assert query["X-Amz-Expires"] == ["900"]
     assert f"/{REGION}/s3/aws4_request" in query["X-Amz-Credential"][0]
     assert "X-Amz-Signature" in query
-    assert before + timedelta(minutes=15) <= link.expires_at <= datetime.now(UTC) + timedelta(
-        minutes=15
+    assert (
+        before + timedelta(minutes=15)
+        <= link.expires_at
+        <= datetime.now(UTC) + timedelta(minutes=15)
     )
     assert link.warning() is None
 
