@@ -1,0 +1,66 @@
+"""S3 clients for transfers, and where a journaled transfer must go back to.
+
+Clients come from :func:`coachadmin.s3.client.make_client` only, with
+botocore's own retries off (the engine retries per part with backoff and
+jitter and counts what it re-sends) and progress hooks installed.
+"""
+
+from __future__ import annotations
+
+import threading
+from collections.abc import Callable
+from typing import TYPE_CHECKING
+from urllib.parse import urlsplit
+
+from coachadmin.s3.client import S3Settings, make_client
+from coachadmin.transfers.config import TransferConfig
+from coachadmin.transfers.source import install_progress_hooks
+
+if TYPE_CHECKING:
+    from mypy_boto3_s3 import S3Client
+
+ClientFactory = Callable[[S3Settings], "S3Client"]
+
+
+class TransferClients:
+    """One client per distinct :class:`S3Settings`, shared by every transfer (thread-safe)."""
+
+    def __init__(self, config: TransferConfig | None = None, *, pool: int = 32) -> None:
+        self._config = config or TransferConfig()
+        self._pool = pool
+        self._lock = threading.Lock()
+        self._clients: dict[S3Settings, S3Client] = {}
+
+    def __call__(self, settings: S3Settings) -> S3Client:
+        with self._lock:
+            client = self._clients.get(settings)
+            if client is None:
+                client = make_client(
+                    settings,
+                    max_pool_connections=self._pool,
+                    max_attempts=1,
+                    connect_timeout=self._config.connect_timeout,
+                    read_timeout=self._config.read_timeout,
+                )
+                install_progress_hooks(client)
+                self._clients[settings] = client
+            return client
+
+
+def journaled_endpoint(settings: S3Settings, client: S3Client) -> str | None:
+    """The endpoint to journal: the one actually used, unless AWS's own (the region says it)."""
+    if settings.endpoint_url:
+        return settings.endpoint_url
+    url = client.meta.endpoint_url
+    host = urlsplit(url).hostname or ""
+    if host.endswith((".amazonaws.com", ".amazonaws.com.cn")):
+        return None
+    return url
+
+
+def journaled_settings(
+    endpoint_url: str | None, region: str | None, profile: str | None, override: S3Settings | None
+) -> S3Settings:
+    """The settings to resume with: the journal's, with any flags given now on top."""
+    base = S3Settings(endpoint_url=endpoint_url, region=region, profile=profile)
+    return override.merged_over(base) if override is not None else base

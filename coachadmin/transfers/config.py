@@ -1,0 +1,120 @@
+"""Transfer settings, part sizing and size parsing.
+
+S3's limits shape everything here: at most 10,000 parts, parts of at least
+5 MiB (except the last) and at most 5 GiB, objects of at most 5 TiB.
+"""
+
+from __future__ import annotations
+
+import math
+import re
+from dataclasses import dataclass, replace
+
+from coachadmin.errors import UsageError
+
+KiB = 1024
+MiB = 1024 * KiB
+GiB = 1024 * MiB
+TiB = 1024 * GiB
+
+MAX_PARTS = 10_000
+MIN_PART_SIZE = 5 * MiB
+MAX_PART_SIZE = 5 * GiB
+MAX_OBJECT_SIZE = 5 * TiB
+MAX_PUT_SIZE = 5 * GiB
+
+
+@dataclass(frozen=True)
+class TransferConfig:
+    """How one file is moved.
+
+    Memory bound: an upload has at most ``concurrency`` parts in flight and never
+    holds a whole part, let alone the file: each part is read from disk lazily,
+    1 MiB at a time (plus a 1 MiB chunk while botocore hashes it for signing), so
+    its buffers stay under ``concurrency x 2 MiB`` (16 MiB with the defaults) and
+    always under ``concurrency x part size``, whatever the file's size. A download
+    streams each range to disk in ``io_chunk_size`` pieces, likewise. A queue
+    multiplies this by its files in flight (3 by default).
+    """
+
+    #: Files below this go up in one PUT; at or above it, as a multipart upload.
+    multipart_threshold: int = 8 * MiB
+    #: The preferred part size; grown when the file would need more than 10,000 parts.
+    part_size: int = 8 * MiB
+    #: Parts (or download ranges) in flight per file.
+    concurrency: int = 8
+    #: Attempts per part (and per request) on transient errors before giving up.
+    max_attempts: int = 6
+    #: First backoff step in seconds; doubles each attempt, with full jitter.
+    backoff_base: float = 0.25
+    #: Longest single backoff in seconds.
+    backoff_cap: float = 20.0
+    #: Socket timeouts: a stalled connection is abandoned and retried after this.
+    connect_timeout: float = 10.0
+    read_timeout: float = 60.0
+    #: Most progress events per second per transfer (state changes always pass).
+    max_events_per_second: float = 10.0
+    #: Read/write granularity for streaming download bodies to disk.
+    io_chunk_size: int = 1 * MiB
+
+    def with_overrides(
+        self, *, part_size: int | None = None, concurrency: int | None = None
+    ) -> TransferConfig:
+        """This config with the command line's ``--part-size``/``--concurrency`` applied."""
+        changed = self
+        if part_size is not None:
+            changed = replace(
+                changed,
+                part_size=part_size,
+                multipart_threshold=min(changed.multipart_threshold, part_size),
+            )
+        if concurrency is not None:
+            changed = replace(changed, concurrency=concurrency)
+        return changed
+
+
+def part_size_for(size: int, preferred: int = 8 * MiB) -> int:
+    """The part size for a file of ``size`` bytes: ``preferred`` grown to fit 10,000 parts."""
+    if size > MAX_OBJECT_SIZE:
+        raise UsageError(
+            f"the file is {format_size(size)}; S3 objects can be at most "
+            f"{format_size(MAX_OBJECT_SIZE)}"
+        )
+    part = max(preferred, MIN_PART_SIZE)
+    needed = math.ceil(size / MAX_PARTS) if size else 0
+    if needed > part:
+        part = math.ceil(needed / MiB) * MiB  # a round number of MiB, still ≥ needed
+    return min(part, MAX_PART_SIZE)
+
+
+def parts_in_flight(config: TransferConfig) -> int:
+    return max(1, config.concurrency)
+
+
+def part_count(size: int, part_size: int) -> int:
+    return max(1, math.ceil(size / part_size))
+
+
+_SIZE_RE = re.compile(r"^\s*(\d+(?:\.\d+)?)\s*([kmgt]?)(i?b?)\s*$", re.IGNORECASE)
+_UNITS = {"": 1, "k": KiB, "m": MiB, "g": GiB, "t": TiB}
+
+
+def parse_size(text: str) -> int:
+    """``"8MiB"``, ``"16M"``, ``"1g"``, ``"5242880"`` → bytes (binary units either way)."""
+    match = _SIZE_RE.match(text)
+    if not match:
+        raise UsageError(f"'{text}' is not a size: write e.g. 8MiB, 16M or 5242880")
+    number, unit, _suffix = match.groups()
+    return int(float(number) * _UNITS[unit.lower()])
+
+
+def format_size(size: float) -> str:
+    """Bytes as a short human size: ``12.3 MiB``."""
+    value = float(size)
+    if abs(value) < KiB:
+        return f"{value:.0f} B"
+    for unit in ("KiB", "MiB", "GiB"):
+        value /= 1024
+        if abs(value) < 1024:
+            return f"{value:.1f} {unit}"
+    return f"{value / 1024:.1f} TiB"

@@ -1,0 +1,416 @@
+"""Downloading one object: ranged parallel GETs into a temporary file, resumable, verified.
+
+The object is fetched in ranges into ``<dest>.coachadmin-part`` (preallocated
+to the object's size); each finished range is fsynced, then journaled. Every
+GET carries ``If-Match`` with the ETag the download began with, so a changed
+object is never stitched together from two versions. When all ranges are in,
+the file is read back and checked against the ETag, and only then renamed
+to its destination.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import logging
+import os
+import posixpath
+from dataclasses import dataclass
+from pathlib import Path
+from typing import TYPE_CHECKING
+
+from botocore.exceptions import ClientError
+
+from coachadmin.errors import UserFacingError
+from coachadmin.s3.client import S3Settings
+from coachadmin.s3.objects import ObjectInfo, head_object
+from coachadmin.transfers import integrity
+from coachadmin.transfers.clients import journaled_endpoint
+from coachadmin.transfers.config import TransferConfig, part_count
+from coachadmin.transfers.control import TransferControl
+from coachadmin.transfers.errors import (
+    DestinationExists,
+    IntegrityError,
+    NoSuchObject,
+    NoSuchTransfer,
+    SourceFileError,
+    TransferCancelled,
+    TransferError,
+    TransferPaused,
+    http_status,
+)
+from coachadmin.transfers.events import EventSink, ProgressTracker, TransferKind, TransferState
+from coachadmin.transfers.executor import run_bounded
+from coachadmin.transfers.journal import DownloadRecord, Journal, TransferBusy
+from coachadmin.transfers.parts import Restart
+from coachadmin.transfers.result import TransferResult
+from coachadmin.transfers.retry import with_retries
+
+if TYPE_CHECKING:
+    import threading
+
+    from mypy_boto3_s3 import S3Client
+
+log = logging.getLogger("coachadmin.transfers")
+
+TEMP_SUFFIX = ".coachadmin-part"
+MAX_RESTARTS = 3
+OBJECT_CHANGED = "the object changed on the server since the download began; starting over"
+
+
+@dataclass(frozen=True)
+class DownloadRequest:
+    bucket: str
+    key: str
+    dest: Path
+    overwrite: bool = False
+
+
+def destination_for(dest: Path, key: str) -> Path:
+    """``dest`` itself, or ``dest/<key's name>`` when ``dest`` is a folder."""
+    dest = dest.expanduser().absolute()
+    if dest.is_dir():
+        name = posixpath.basename(key)
+        if not name:
+            raise SourceFileError(f"the key '{key}' has no file name; give a file path")
+        dest = dest / name
+    if not dest.parent.is_dir():
+        raise SourceFileError(f"the folder {dest.parent} does not exist; create it first")
+    return dest
+
+
+def _head(
+    client: S3Client,
+    bucket: str,
+    key: str,
+    control: TransferControl,
+    config: TransferConfig,
+    *,
+    part_number: int | None = None,
+) -> ObjectInfo | None:
+    return with_retries(
+        lambda: head_object(client, bucket, key, part_number=part_number),
+        what="HeadObject",
+        control=control,
+        max_attempts=config.max_attempts,
+        base=config.backoff_base,
+        cap=config.backoff_cap,
+        bucket=bucket,
+        key=key,
+    )
+
+
+def prepare_download(
+    journal: Journal,
+    client: S3Client,
+    settings: S3Settings,
+    request: DownloadRequest,
+    config: TransferConfig,
+) -> DownloadRecord:
+    """Check the destination and the object, then journal the download (state ``queued``)."""
+    dest = destination_for(request.dest, request.key)
+    if dest.exists() and not request.overwrite:
+        raise DestinationExists(str(dest))
+    info = _head(client, request.bucket, request.key, TransferControl(), config)
+    if info is None:
+        raise NoSuchObject(request.bucket, request.key)
+    record = DownloadRecord(
+        id=journal.new_id(),
+        bucket=request.bucket,
+        key=request.key,
+        dest=str(dest),
+        temp_path=str(dest.with_name(dest.name + TEMP_SUFFIX)),
+        size=info.size,
+        etag=integrity.clean_etag(info.etag),
+        range_size=config.part_size,
+        state=TransferState.QUEUED,
+        endpoint_url=journaled_endpoint(settings, client),
+        region=client.meta.region_name,
+        profile=settings.profile,
+        overwrite=request.overwrite,
+    )
+    return journal.create_download(record)
+
+
+class DownloadRunner:
+    """Runs (or resumes) one journaled download to its end."""
+
+    def __init__(
+        self,
+        journal: Journal,
+        client: S3Client,
+        transfer_id: str,
+        config: TransferConfig | None = None,
+        *,
+        sink: EventSink | None = None,
+        control: TransferControl | None = None,
+        slots: threading.Semaphore | None = None,
+    ) -> None:
+        self.journal = journal
+        self.client = client
+        self.transfer_id = transfer_id
+        self.config = config or TransferConfig()
+        self.control = control or TransferControl(transfer_id)
+        self.control.transfer_id = transfer_id
+        self._slots = slots
+        self._sink: EventSink = sink or (lambda _event: None)
+        self.tracker: ProgressTracker | None = None
+        self.restarted = False
+        self.bytes_received = 0
+
+    def run(self) -> TransferResult:
+        try:
+            self.journal.claim("downloads", self.transfer_id)
+        except KeyError:
+            raise NoSuchTransfer(self.transfer_id) from None
+        except TransferBusy as busy:
+            raise TransferError(
+                f"download {self.transfer_id} is running in another process (pid {busy.pid})"
+            ) from None
+        try:
+            return self._run()
+        finally:
+            self.journal.release("downloads", self.transfer_id)
+
+    def _run(self) -> TransferResult:
+        record = self.journal.get_download(self.transfer_id)
+        if record.state == TransferState.CANCELLED:
+            raise NoSuchTransfer(self.transfer_id)
+        if record.state == TransferState.DONE:
+            return self._result(record, "journal")
+        tracker = self.tracker = ProgressTracker(
+            self._sink,
+            transfer_id=record.id,
+            kind=TransferKind.DOWNLOAD,
+            total=record.size,
+            bucket=record.bucket,
+            key=record.key,
+            path=record.dest,
+            max_per_second=self.config.max_events_per_second,
+        )
+        try:
+            self.journal.update_download(record.id, state=TransferState.DOWNLOADING, error="")
+            tracker.set_state(TransferState.DOWNLOADING)
+            result = self._attempts(record)
+        except TransferPaused as paused:
+            self.journal.update_download(record.id, state=TransferState.PAUSED)
+            tracker.set_state(TransferState.PAUSED, str(paused))
+            raise
+        except TransferCancelled:
+            Path(record.temp_path).unlink(missing_ok=True)
+            self.journal.update_download(record.id, state=TransferState.CANCELLED)
+            tracker.set_state(TransferState.CANCELLED, "cancelled")
+            raise
+        except Exception as error:
+            message = (
+                str(error)
+                if isinstance(error, UserFacingError)
+                else (f"unexpected error: {type(error).__name__}: {error}")
+            )
+            self.journal.update_download(record.id, state=TransferState.FAILED, error=message)
+            tracker.set_state(TransferState.FAILED, message)
+            raise
+        self.journal.update_download(record.id, state=TransferState.DONE, error="")
+        tracker.set_state(TransferState.DONE)
+        return result
+
+    def _attempts(self, record: DownloadRecord) -> TransferResult:
+        restarts = 0
+        while True:
+            try:
+                return self._attempt(record)
+            except Restart as restart:
+                restarts += 1
+                if restarts > MAX_RESTARTS:
+                    raise TransferError(
+                        f"s3://{record.bucket}/{record.key} keeps changing on the server; "
+                        "try again later"
+                    ) from None
+                record = self._start_over(record, restart.reason)
+
+    def _start_over(self, record: DownloadRecord, reason: str) -> DownloadRecord:
+        info = _head(self.client, record.bucket, record.key, self.control, self.config)
+        if info is None:
+            raise NoSuchObject(record.bucket, record.key)
+        Path(record.temp_path).unlink(missing_ok=True)
+        self.journal.restart_download(
+            record.id, size=info.size, etag=integrity.clean_etag(info.etag)
+        )
+        record = self.journal.get_download(record.id)
+        assert self.tracker is not None
+        self.tracker.reset(record.size)
+        self.restarted = True
+        log.warning("%s: %s", record.dest, reason)
+        self.tracker.notify(reason)
+        return record
+
+    def _attempt(self, record: DownloadRecord) -> TransferResult:
+        dest, temp = Path(record.dest), Path(record.temp_path)
+        if dest.exists() and not record.overwrite:
+            raise DestinationExists(str(dest))
+        info = _head(self.client, record.bucket, record.key, self.control, self.config)
+        if info is None:
+            raise NoSuchObject(record.bucket, record.key)
+        if integrity.clean_etag(info.etag) != record.etag or info.size != record.size:
+            raise Restart(OBJECT_CHANGED)
+        done = self.journal.ranges(record.id)
+        if not temp.exists() or temp.stat().st_size != record.size:
+            if done:
+                self.journal.restart_download(record.id)
+                done = {}
+            with temp.open("wb") as handle:
+                handle.truncate(record.size)
+        assert self.tracker is not None
+        self.tracker.reset(record.size, sum(done.values()))
+        count = part_count(record.size, record.range_size) if record.size else 0
+        missing = [n for n in range(1, count + 1) if n not in done]
+        run_bounded(
+            missing,
+            lambda number: self._fetch_range(record, number),
+            in_flight=max(1, self.config.concurrency),
+            control=self.control,
+            name=f"download-{record.id}",
+            shared_slots=self._slots,
+            first=(Restart,),
+        )
+        self.tracker.set_state(TransferState.VERIFYING)
+        verified = self._verify(record, temp)
+        if dest.exists() and not record.overwrite:
+            raise DestinationExists(str(dest))
+        temp.replace(dest)
+        return self._result(record, verified)
+
+    def _fetch_range(self, record: DownloadRecord, number: int) -> None:
+        self.control.check()
+        start = (number - 1) * record.range_size
+        end = min(record.size, start + record.range_size) - 1
+        received = 0
+
+        def attempt() -> None:
+            nonlocal received
+            counted = 0
+            try:
+                response = self.client.get_object(
+                    Bucket=record.bucket,
+                    Key=record.key,
+                    Range=f"bytes={start}-{end}",
+                    IfMatch=f'"{record.etag}"',
+                )
+            except ClientError as error:
+                if http_status(error) == 412:
+                    raise Restart(OBJECT_CHANGED) from None
+                raise
+            body = response["Body"]
+            try:
+                with open(record.temp_path, "r+b") as handle:  # noqa: PTH123 - a handle per range
+                    handle.seek(start)
+                    while chunk := body.read(self.config.io_chunk_size):
+                        self.control.check_cancelled()
+                        handle.write(chunk)
+                        counted += len(chunk)
+                        received += len(chunk)
+                        assert self.tracker is not None
+                        self.tracker.add(len(chunk))
+                    handle.flush()
+                    os.fsync(handle.fileno())
+                if counted != end - start + 1:
+                    raise IntegrityError(
+                        f"the server sent {counted} bytes for a range of {end - start + 1}"
+                    )
+            except BaseException:
+                assert self.tracker is not None
+                self.tracker.add(-counted)
+                raise
+            finally:
+                body.close()
+
+        with_retries(
+            attempt,
+            what=f"GetObject range {number}",
+            control=self.control,
+            max_attempts=self.config.max_attempts,
+            base=self.config.backoff_base,
+            cap=self.config.backoff_cap,
+            bucket=record.bucket,
+            key=record.key,
+        )
+        self.bytes_received += received
+        self.journal.record_range(record.id, number, end - start + 1)
+
+    def _verify(self, record: DownloadRecord, temp: Path) -> str:
+        where = f"s3://{record.bucket}/{record.key}"
+        size = temp.stat().st_size
+        if size != record.size:
+            raise IntegrityError(f"{where}: got {size} bytes, expected {record.size}")
+        etag = record.etag
+        if not integrity.is_md5_etag(etag):
+            return "size"
+        if "-" not in etag:
+            md5s = integrity.file_md5s(temp, max(record.size, 1))
+            if md5s[0] != etag:
+                raise IntegrityError(
+                    f"{where}: the downloaded bytes do not match the ETag; download it again"
+                )
+            return "etag"
+        part_sizes = self._part_sizes(record)
+        if self._multipart_md5(temp, part_sizes) != etag:
+            raise IntegrityError(
+                f"{where}: the downloaded bytes do not match the ETag; download it again"
+            )
+        return "etag"
+
+    def _part_sizes(self, record: DownloadRecord) -> list[int]:
+        """The original part boundaries: uniform from part 1's size, else asked part by part."""
+        parts = int(record.etag.rsplit("-", 1)[1])
+        whole = _head(self.client, record.bucket, record.key, self.control, self.config)
+        if whole is None or integrity.clean_etag(whole.etag) != record.etag:
+            raise Restart(OBJECT_CHANGED)  # replaced since the last range: sizes would lie
+        first = _head(
+            self.client, record.bucket, record.key, self.control, self.config, part_number=1
+        )
+        if first is None or first.size <= 0:
+            raise IntegrityError(f"s3://{record.bucket}/{record.key}: part sizes unavailable")
+        if part_count(record.size, first.size) == parts:
+            return [min(first.size, record.size - i * first.size) for i in range(parts)]
+        sizes = []
+        for number in range(1, parts + 1):
+            info = _head(
+                self.client,
+                record.bucket,
+                record.key,
+                self.control,
+                self.config,
+                part_number=number,
+            )
+            sizes.append(info.size if info else 0)
+        return sizes
+
+    @staticmethod
+    def _multipart_md5(temp: Path, sizes: list[int]) -> str:
+        md5s = []
+        with temp.open("rb") as handle:
+            for size in sizes:
+                digest = hashlib.md5(usedforsecurity=False)
+                remaining = size
+                while remaining:
+                    chunk = handle.read(min(remaining, 1 << 20))
+                    if not chunk:
+                        break
+                    digest.update(chunk)
+                    remaining -= len(chunk)
+                md5s.append(digest.hexdigest())
+        return integrity.multipart_etag(md5s)
+
+    def _result(self, record: DownloadRecord, verified: str) -> TransferResult:
+        return TransferResult(
+            transfer_id=record.id,
+            kind=TransferKind.DOWNLOAD,
+            bucket=record.bucket,
+            key=record.key,
+            path=record.dest,
+            size=record.size,
+            etag=record.etag,
+            parts=part_count(record.size, record.range_size),
+            bytes_sent=self.bytes_received,
+            restarted=self.restarted,
+            verified=verified,
+        )

@@ -1,0 +1,242 @@
+"""Typed transfer failures, each with a message that says what to do next.
+
+:func:`classify` turns a botocore exception into one of these (or into
+:class:`TransientError`, which the retry loop retries). Everything the user
+can act on is a :class:`~coachadmin.errors.UserFacingError`.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from botocore.exceptions import (
+    ClientError,
+    ConnectionClosedError,
+    ConnectTimeoutError,
+    EndpointConnectionError,
+    HTTPClientError,
+    IncompleteReadError,
+    NoCredentialsError,
+    PartialCredentialsError,
+    ReadTimeoutError,
+    ResponseStreamingError,
+    TokenRetrievalError,
+)
+from urllib3.exceptions import HTTPError as Urllib3Error
+
+from coachadmin.errors import UserFacingError
+
+
+class TransferError(UserFacingError):
+    """Base of the engine's expected failures."""
+
+
+class KeyExists(TransferError):
+    def __init__(self, bucket: str, key: str) -> None:
+        super().__init__(
+            f"s3://{bucket}/{key} already exists; pass --overwrite to replace it "
+            "or choose another key"
+        )
+        self.bucket = bucket
+        self.key = key
+
+
+class DestinationExists(TransferError):
+    def __init__(self, path: str) -> None:
+        super().__init__(f"{path} already exists; pass --overwrite to replace it")
+
+
+class SourceFileError(TransferError):
+    """The local file cannot be read (missing, a directory, no permission)."""
+
+    exit_code = 2
+
+
+class FileChangedDuringUpload(TransferError):
+    def __init__(self, path: str) -> None:
+        super().__init__(
+            f"{path} changed while it was being uploaded; nothing was completed with "
+            "mixed content. Upload it again once it no longer changes"
+        )
+
+
+class ObjectChangedDuringDownload(TransferError):
+    def __init__(self, bucket: str, key: str) -> None:
+        super().__init__(
+            f"s3://{bucket}/{key} changed on the server during the download; download it again"
+        )
+
+
+class IntegrityError(TransferError):
+    """What arrived is not what was sent: never reported as success."""
+
+
+class CredentialsExpired(TransferError):
+    def __init__(self, detail: str = "") -> None:
+        super().__init__(
+            "the AWS credentials have expired or are invalid"
+            + (f" ({detail})" if detail else "")
+            + "; renew them (e.g. `aws sso login`), then run `coachadmin resume`"
+        )
+
+
+class CredentialsMissing(TransferError):
+    def __init__(self) -> None:
+        super().__init__(
+            "no AWS credentials were found; set AWS_ACCESS_KEY_ID/AWS_SECRET_ACCESS_KEY, "
+            "pass --profile, or configure a connection"
+        )
+
+
+class ClockSkew(TransferError):
+    def __init__(self) -> None:
+        super().__init__(
+            "this computer's clock differs too much from the server's; correct the "
+            "system time, then run `coachadmin resume`"
+        )
+
+
+class AccessDenied(TransferError):
+    def __init__(self, what: str) -> None:
+        super().__init__(
+            f"access denied to {what}; check that your credentials may write and read that bucket"
+        )
+
+
+class NoSuchBucket(TransferError):
+    def __init__(self, bucket: str) -> None:
+        super().__init__(
+            f"the bucket '{bucket}' does not exist on this endpoint; check its name, "
+            "the region and --endpoint-url"
+        )
+
+
+class NoSuchObject(TransferError):
+    def __init__(self, bucket: str, key: str) -> None:
+        super().__init__(f"s3://{bucket}/{key} does not exist; check the key")
+
+
+class NoSuchTransfer(TransferError):
+    exit_code = 2
+
+    def __init__(self, transfer_id: str) -> None:
+        super().__init__(
+            f"no unfinished transfer '{transfer_id}' in the journal; "
+            "`coachadmin uploads` lists them"
+        )
+
+
+class TransferCancelled(TransferError):
+    def __init__(self, what: str = "the transfer") -> None:
+        super().__init__(f"{what} was cancelled")
+
+
+class TransferPaused(TransferError):
+    """Not a failure: the transfer stopped on request and can be resumed."""
+
+    exit_code = 130
+
+    def __init__(self, transfer_id: str) -> None:
+        super().__init__(f"paused; run `coachadmin resume {transfer_id}` to continue")
+        self.transfer_id = transfer_id
+
+
+class ServerUnavailable(TransferError):
+    def __init__(self, detail: str) -> None:
+        super().__init__(
+            f"the server kept failing ({detail}); the transfer is kept: run "
+            "`coachadmin resume` when the network or server is back"
+        )
+
+
+class S3RequestFailed(TransferError):
+    def __init__(self, code: str, message: str) -> None:
+        super().__init__(f"S3 refused the request: {code}: {message}")
+        self.code = code
+
+
+class TransientError(Exception):
+    """A failure worth retrying (reset, timeout, 500, 503 SlowDown...)."""
+
+    def __init__(self, detail: str) -> None:
+        super().__init__(detail)
+        self.detail = detail
+
+
+_TRANSIENT_CODES = frozenset(
+    {
+        "SlowDown",
+        "RequestTimeout",
+        "InternalError",
+        "ServiceUnavailable",
+        "Throttling",
+        "ThrottlingException",
+        "RequestLimitExceeded",
+        "BadDigest",  # the body was damaged on the way: send it again
+        "XAmzContentSHA256Mismatch",
+        "IncompleteBody",
+    }
+)
+_EXPIRED_CODES = frozenset(
+    {
+        "ExpiredToken",
+        "ExpiredTokenException",
+        "TokenRefreshRequired",
+        "InvalidAccessKeyId",
+        "InvalidToken",
+        "SignatureDoesNotMatch",
+    }
+)
+_NETWORK_ERRORS = (
+    ConnectionClosedError,
+    EndpointConnectionError,
+    ReadTimeoutError,
+    ConnectTimeoutError,
+    HTTPClientError,
+    ResponseStreamingError,
+    IncompleteReadError,
+    Urllib3Error,
+    ConnectionError,
+    TimeoutError,
+)
+
+
+def error_code(error: ClientError) -> str:
+    return str(error.response.get("Error", {}).get("Code", ""))
+
+
+def http_status(error: ClientError) -> int:
+    meta: Any = error.response.get("ResponseMetadata", {})
+    return int(meta.get("HTTPStatusCode", 0) or 0)
+
+
+def classify(  # noqa: PLR0911 - a flat mapping reads best as one function
+    error: BaseException, *, bucket: str = "", key: str = ""
+) -> BaseException:
+    """Map a botocore/network error to a typed error; returns the error itself if unknown."""
+    if isinstance(error, TransferError | TransientError):
+        return error
+    if isinstance(error, NoCredentialsError | PartialCredentialsError):
+        return CredentialsMissing()
+    if isinstance(error, TokenRetrievalError):
+        return CredentialsExpired("the SSO token could not be refreshed")
+    if isinstance(error, _NETWORK_ERRORS):
+        return TransientError(f"{type(error).__name__}: {error}")
+    if isinstance(error, ClientError):
+        code = error_code(error)
+        status = http_status(error)
+        if code in _TRANSIENT_CODES or status in (500, 502, 503, 504):
+            return TransientError(f"{code or status}")
+        if code in _EXPIRED_CODES:
+            return CredentialsExpired(code)
+        if code == "RequestTimeTooSkewed":
+            return ClockSkew()
+        if code in ("AccessDenied", "AllAccessDisabled") or status == 403:
+            return AccessDenied(f"s3://{bucket}/{key}" if bucket else "the bucket")
+        if code == "NoSuchBucket":
+            return NoSuchBucket(bucket)
+        if code == "PreconditionFailed" or status == 412:
+            return KeyExists(bucket, key)
+        message = str(error.response.get("Error", {}).get("Message", "")) or str(error)
+        return S3RequestFailed(code or str(status), message)
+    return error

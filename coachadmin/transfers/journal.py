@@ -1,0 +1,460 @@
+"""The transfer journal: what makes an upload survive kill -9, a reboot or a lost network.
+
+One SQLite file at :func:`coachadmin.paths.journal_path` (``COACHADMIN_HOME``
+moves it), in WAL mode with ``synchronous=FULL``: each completed part is on
+disk before the next part's result is believed. One connection guarded by a
+lock serves every thread of a process; several processes (the GUI and a
+script) may share the file, SQLite's locking keeps them consistent. The schema
+is versioned with ``PRAGMA user_version``; see docs/transfers.md.
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+import os
+import secrets
+import sqlite3
+import threading
+import time
+from collections.abc import Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass, field, fields
+from pathlib import Path
+from typing import Any
+
+from coachadmin import paths
+
+log = logging.getLogger("coachadmin.transfers")
+
+SCHEMA_VERSION = 1
+_ID_ALPHABET = "abcdefghjkmnpqrstuvwxyz23456789"  # no 0/o, 1/l/i: easy to type
+_ID_LENGTH = 6
+
+_SCHEMA_V1 = """
+CREATE TABLE IF NOT EXISTS uploads (
+    id TEXT PRIMARY KEY,
+    path TEXT NOT NULL,
+    size INTEGER NOT NULL,
+    mtime_ns INTEGER NOT NULL,
+    part_size INTEGER NOT NULL,
+    bucket TEXT NOT NULL,
+    key TEXT NOT NULL,
+    endpoint_url TEXT,
+    region TEXT,
+    profile TEXT,
+    upload_id TEXT,
+    content_type TEXT,
+    cache_control TEXT,
+    metadata TEXT NOT NULL DEFAULT '{}',
+    overwrite INTEGER NOT NULL DEFAULT 0,
+    state TEXT NOT NULL,
+    error TEXT NOT NULL DEFAULT '',
+    etag TEXT NOT NULL DEFAULT '',
+    owner_pid INTEGER,
+    created_at REAL NOT NULL,
+    updated_at REAL NOT NULL
+);
+CREATE INDEX IF NOT EXISTS uploads_state ON uploads(state);
+CREATE INDEX IF NOT EXISTS uploads_upload_id ON uploads(upload_id);
+CREATE TABLE IF NOT EXISTS parts (
+    transfer_id TEXT NOT NULL REFERENCES uploads(id) ON DELETE CASCADE,
+    number INTEGER NOT NULL,
+    etag TEXT NOT NULL,
+    md5 TEXT NOT NULL,
+    size INTEGER NOT NULL,
+    PRIMARY KEY (transfer_id, number)
+);
+CREATE TABLE IF NOT EXISTS downloads (
+    id TEXT PRIMARY KEY,
+    bucket TEXT NOT NULL,
+    key TEXT NOT NULL,
+    endpoint_url TEXT,
+    region TEXT,
+    profile TEXT,
+    dest TEXT NOT NULL,
+    temp_path TEXT NOT NULL,
+    size INTEGER NOT NULL,
+    etag TEXT NOT NULL,
+    range_size INTEGER NOT NULL,
+    overwrite INTEGER NOT NULL DEFAULT 0,
+    state TEXT NOT NULL,
+    error TEXT NOT NULL DEFAULT '',
+    owner_pid INTEGER,
+    created_at REAL NOT NULL,
+    updated_at REAL NOT NULL
+);
+CREATE TABLE IF NOT EXISTS ranges (
+    transfer_id TEXT NOT NULL REFERENCES downloads(id) ON DELETE CASCADE,
+    number INTEGER NOT NULL,
+    size INTEGER NOT NULL,
+    PRIMARY KEY (transfer_id, number)
+);
+"""
+
+#: States of a journal row; ``done`` and ``cancelled`` are finished, the rest resumable.
+UNFINISHED_STATES = ("queued", "uploading", "downloading", "paused", "verifying", "failed")
+_PLACEHOLDERS = ",".join("?" * len(UNFINISHED_STATES))
+
+
+@dataclass(frozen=True)
+class PartRecord:
+    number: int
+    etag: str
+    md5: str
+    size: int
+
+
+@dataclass(frozen=True)
+class UploadRecord:
+    id: str
+    path: str
+    size: int
+    mtime_ns: int
+    part_size: int
+    bucket: str
+    key: str
+    state: str
+    endpoint_url: str | None = None
+    region: str | None = None
+    profile: str | None = None
+    upload_id: str | None = None
+    content_type: str | None = None
+    cache_control: str | None = None
+    metadata: dict[str, str] = field(default_factory=dict)
+    overwrite: bool = False
+    error: str = ""
+    etag: str = ""
+    owner_pid: int | None = None
+    created_at: float = 0.0
+    updated_at: float = 0.0
+
+
+@dataclass(frozen=True)
+class DownloadRecord:
+    id: str
+    bucket: str
+    key: str
+    dest: str
+    temp_path: str
+    size: int
+    etag: str
+    range_size: int
+    state: str
+    endpoint_url: str | None = None
+    region: str | None = None
+    profile: str | None = None
+    overwrite: bool = False
+    error: str = ""
+    owner_pid: int | None = None
+    created_at: float = 0.0
+    updated_at: float = 0.0
+
+
+class TransferBusy(Exception):
+    """Another live process is working on this transfer."""
+
+    def __init__(self, transfer_id: str, pid: int) -> None:
+        super().__init__(f"transfer {transfer_id} is in progress in process {pid}")
+        self.pid = pid
+
+
+def _pid_alive(pid: int) -> bool:
+    if pid == os.getpid():
+        return True
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except (PermissionError, OSError):
+        return True
+    return True
+
+
+class Journal:
+    """Thread-safe access to the journal file. Use as a context manager or call :meth:`close`."""
+
+    def __init__(self, path: Path | None = None) -> None:
+        self.path = path or paths.journal_path()
+        self._lock = threading.RLock()
+        # Parts waiting for the next group commit (see record_part).
+        self._queue_lock = threading.Lock()
+        self._queued: list[tuple[str, PartRecord]] = []
+        self._queued_seq = 0
+        self._committed_seq = 0
+        self._db = sqlite3.connect(
+            self.path, timeout=30.0, isolation_level=None, check_same_thread=False
+        )
+        self._db.row_factory = sqlite3.Row
+        self._db.execute("PRAGMA journal_mode=WAL")
+        self._db.execute("PRAGMA synchronous=FULL")
+        self._db.execute("PRAGMA foreign_keys=ON")
+        self._migrate()
+
+    def __enter__(self) -> Journal:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.close()
+
+    def close(self) -> None:
+        with self._lock:
+            self._db.close()
+
+    @contextmanager
+    def _tx(self) -> Iterator[sqlite3.Connection]:
+        with self._lock:
+            self._db.execute("BEGIN IMMEDIATE")
+            try:
+                yield self._db
+            except BaseException:
+                self._db.execute("ROLLBACK")
+                raise
+            self._db.execute("COMMIT")
+
+    def _migrate(self) -> None:
+        with self._lock:
+            version = int(self._db.execute("PRAGMA user_version").fetchone()[0])
+            if version > SCHEMA_VERSION:
+                log.warning("journal schema %d is newer than ours (%d)", version, SCHEMA_VERSION)
+                return
+            if version < 1:
+                # IF NOT EXISTS throughout: two processes or threads may open a new
+                # journal at once, and the second must find the first's tables fine.
+                self._db.executescript(
+                    "BEGIN IMMEDIATE;" + _SCHEMA_V1 + f"PRAGMA user_version={SCHEMA_VERSION};COMMIT;"
+                )
+            # Later versions: `if version < 2: ALTER TABLE ...` here, in order.
+
+    # -- ids ---------------------------------------------------------------------------
+
+    def new_id(self) -> str:
+        with self._lock:
+            while True:
+                candidate = "".join(secrets.choice(_ID_ALPHABET) for _ in range(_ID_LENGTH))
+                taken = self._db.execute(
+                    "SELECT 1 FROM uploads WHERE id=? UNION SELECT 1 FROM downloads WHERE id=?",
+                    (candidate, candidate),
+                ).fetchone()
+                if not taken:
+                    return candidate
+
+    def kind_of(self, transfer_id: str) -> str | None:
+        """``"upload"``, ``"download"`` or None for an unknown id."""
+        with self._lock:
+            if self._db.execute("SELECT 1 FROM uploads WHERE id=?", (transfer_id,)).fetchone():
+                return "upload"
+            if self._db.execute("SELECT 1 FROM downloads WHERE id=?", (transfer_id,)).fetchone():
+                return "download"
+            return None
+
+    # -- uploads -----------------------------------------------------------------------
+
+    def create_upload(self, record: UploadRecord) -> UploadRecord:
+        now = time.time()
+        row = _to_row(record) | {"created_at": now, "updated_at": now}
+        self._insert("uploads", row)
+        return self.get_upload(record.id)
+
+    def get_upload(self, transfer_id: str) -> UploadRecord:
+        with self._lock:
+            row = self._db.execute("SELECT * FROM uploads WHERE id=?", (transfer_id,)).fetchone()
+        if row is None:
+            raise KeyError(transfer_id)
+        return _upload_from_row(row)
+
+    def list_uploads(self, *, unfinished: bool = True) -> list[UploadRecord]:
+        sql = "SELECT * FROM uploads"
+        if unfinished:
+            sql += f" WHERE state IN ({_PLACEHOLDERS})"
+        with self._lock:
+            rows = self._db.execute(
+                sql + " ORDER BY created_at", UNFINISHED_STATES if unfinished else ()
+            ).fetchall()
+        return [_upload_from_row(row) for row in rows]
+
+    def update_upload(self, transfer_id: str, **changes: Any) -> None:
+        self._update("uploads", transfer_id, changes)
+
+    def record_part(self, transfer_id: str, part: PartRecord) -> None:
+        """Durably record one completed part: committed (fsynced) before this returns.
+
+        Group commit: parts finishing together share one transaction and one fsync.
+        Each caller queues its part, then takes the lock; the first to get it commits
+        everything queued, and the others find theirs already on disk.
+        """
+        with self._queue_lock:
+            self._queued.append((transfer_id, part))
+            self._queued_seq += 1
+            mine = self._queued_seq
+        with self._lock:
+            if self._committed_seq >= mine:
+                return
+            with self._queue_lock:
+                batch, self._queued = self._queued, []
+                last = self._queued_seq
+            now = time.time()
+            try:
+                with self._tx() as db:
+                    db.executemany(
+                        "INSERT OR REPLACE INTO parts(transfer_id, number, etag, md5, size) "
+                        "VALUES (?, ?, ?, ?, ?)",
+                        [(t, p.number, p.etag, p.md5, p.size) for t, p in batch],
+                    )
+                    db.executemany(
+                        "UPDATE uploads SET updated_at=? WHERE id=?",
+                        [(now, t) for t in {t for t, _p in batch}],
+                    )
+            except BaseException:
+                with self._queue_lock:  # not written: the next caller tries again
+                    self._queued[:0] = batch
+                raise
+            self._committed_seq = last
+
+    def parts(self, transfer_id: str) -> dict[int, PartRecord]:
+        with self._lock:
+            rows = self._db.execute(
+                "SELECT number, etag, md5, size FROM parts WHERE transfer_id=? ORDER BY number",
+                (transfer_id,),
+            ).fetchall()
+        return {row["number"]: PartRecord(**dict(row)) for row in rows}
+
+    def forget_parts(self, transfer_id: str, numbers: list[int] | None = None) -> None:
+        with self._tx() as db:
+            if numbers is None:
+                db.execute("DELETE FROM parts WHERE transfer_id=?", (transfer_id,))
+            else:
+                db.executemany(
+                    "DELETE FROM parts WHERE transfer_id=? AND number=?",
+                    [(transfer_id, n) for n in numbers],
+                )
+
+    def restart_upload(self, transfer_id: str, **changes: Any) -> None:
+        """Forget every part and apply ``changes`` (new size, mtime, part size...) atomically."""
+        with self._tx() as db:
+            db.execute("DELETE FROM parts WHERE transfer_id=?", (transfer_id,))
+            self._update_in(db, "uploads", transfer_id, changes)
+
+    def known_upload_ids(self) -> set[str]:
+        """UploadIds the journal still looks after (unfinished uploads)."""
+        with self._lock:
+            sql = f"SELECT upload_id FROM uploads WHERE state IN ({_PLACEHOLDERS})"  # noqa: S608
+            sql += " AND upload_id IS NOT NULL"
+            rows = self._db.execute(sql, UNFINISHED_STATES).fetchall()
+        return {row[0] for row in rows}
+
+    # -- downloads ---------------------------------------------------------------------
+
+    def create_download(self, record: DownloadRecord) -> DownloadRecord:
+        now = time.time()
+        self._insert("downloads", _to_row(record) | {"created_at": now, "updated_at": now})
+        return self.get_download(record.id)
+
+    def get_download(self, transfer_id: str) -> DownloadRecord:
+        with self._lock:
+            row = self._db.execute("SELECT * FROM downloads WHERE id=?", (transfer_id,)).fetchone()
+        if row is None:
+            raise KeyError(transfer_id)
+        return _download_from_row(row)
+
+    def list_downloads(self, *, unfinished: bool = True) -> list[DownloadRecord]:
+        sql = "SELECT * FROM downloads"
+        if unfinished:
+            sql += f" WHERE state IN ({_PLACEHOLDERS})"
+        with self._lock:
+            rows = self._db.execute(
+                sql + " ORDER BY created_at", UNFINISHED_STATES if unfinished else ()
+            ).fetchall()
+        return [_download_from_row(row) for row in rows]
+
+    def update_download(self, transfer_id: str, **changes: Any) -> None:
+        self._update("downloads", transfer_id, changes)
+
+    def record_range(self, transfer_id: str, number: int, size: int) -> None:
+        with self._tx() as db:
+            db.execute(
+                "INSERT OR REPLACE INTO ranges(transfer_id, number, size) VALUES (?, ?, ?)",
+                (transfer_id, number, size),
+            )
+
+    def ranges(self, transfer_id: str) -> dict[int, int]:
+        with self._lock:
+            rows = self._db.execute(
+                "SELECT number, size FROM ranges WHERE transfer_id=?", (transfer_id,)
+            ).fetchall()
+        return {row[0]: row[1] for row in rows}
+
+    def restart_download(self, transfer_id: str, **changes: Any) -> None:
+        with self._tx() as db:
+            db.execute("DELETE FROM ranges WHERE transfer_id=?", (transfer_id,))
+            self._update_in(db, "downloads", transfer_id, changes)
+
+    # -- ownership: one live process per transfer ---------------------------------------
+
+    def claim(self, table: str, transfer_id: str) -> None:
+        """Mark this process as the one working on the transfer; refuse if another live one is."""
+        assert table in ("uploads", "downloads")
+        with self._tx() as db:
+            row = db.execute(f"SELECT owner_pid FROM {table} WHERE id=?", (transfer_id,)).fetchone()  # noqa: S608
+            if row is None:
+                raise KeyError(transfer_id)
+            pid = row[0]
+            if pid and pid != os.getpid() and _pid_alive(pid):
+                raise TransferBusy(transfer_id, pid)
+            db.execute(f"UPDATE {table} SET owner_pid=? WHERE id=?", (os.getpid(), transfer_id))  # noqa: S608
+
+    def release(self, table: str, transfer_id: str) -> None:
+        assert table in ("uploads", "downloads")
+        self._update(table, transfer_id, {"owner_pid": None})
+
+    # -- helpers -----------------------------------------------------------------------
+
+    def _insert(self, table: str, row: dict[str, Any]) -> None:
+        columns = ", ".join(row)
+        marks = ", ".join("?" * len(row))
+        with self._tx() as db:
+            db.execute(f"INSERT INTO {table} ({columns}) VALUES ({marks})", tuple(row.values()))  # noqa: S608
+
+    def _update(self, table: str, transfer_id: str, changes: dict[str, Any]) -> None:
+        with self._tx() as db:
+            self._update_in(db, table, transfer_id, changes)
+
+    @staticmethod
+    def _update_in(
+        db: sqlite3.Connection, table: str, transfer_id: str, changes: dict[str, Any]
+    ) -> None:
+        values = {k: _to_sql(v) for k, v in changes.items()} | {"updated_at": time.time()}
+        assignments = ", ".join(f"{name}=?" for name in values)
+        db.execute(
+            f"UPDATE {table} SET {assignments} WHERE id=?",  # noqa: S608 - names are ours
+            (*values.values(), transfer_id),
+        )
+
+
+def _to_sql(value: Any) -> Any:
+    if isinstance(value, dict):
+        return json.dumps(value, sort_keys=True)
+    if isinstance(value, bool):
+        return int(value)
+    return value
+
+
+def _to_row(record: UploadRecord | DownloadRecord) -> dict[str, Any]:
+    return {
+        f.name: _to_sql(getattr(record, f.name))
+        for f in fields(record)
+        if f.name not in ("created_at", "updated_at")
+    }
+
+
+def _upload_from_row(row: sqlite3.Row) -> UploadRecord:
+    data = dict(row)
+    data["metadata"] = json.loads(data["metadata"] or "{}")
+    data["overwrite"] = bool(data["overwrite"])
+    return UploadRecord(**data)
+
+
+def _download_from_row(row: sqlite3.Row) -> DownloadRecord:
+    data = dict(row)
+    data["overwrite"] = bool(data["overwrite"])
+    return DownloadRecord(**data)

@@ -1,0 +1,118 @@
+"""Acting on journaled transfers by id: run or resume one, abort one.
+
+Shared by the command line (``resume``, ``abort``) and the queue. A resumed
+transfer goes back to the endpoint, region and profile it was journaled with,
+with any settings given now (flags) on top.
+"""
+
+from __future__ import annotations
+
+import threading
+from pathlib import Path
+
+from coachadmin.s3.client import S3Settings
+from coachadmin.transfers.clients import ClientFactory, journaled_settings
+from coachadmin.transfers.config import TransferConfig
+from coachadmin.transfers.control import TransferControl
+from coachadmin.transfers.download import DownloadRunner
+from coachadmin.transfers.errors import NoSuchTransfer, TransferError
+from coachadmin.transfers.events import EventSink, TransferState
+from coachadmin.transfers.journal import Journal, TransferBusy
+from coachadmin.transfers.parts import abort_upload
+from coachadmin.transfers.upload import UploadRunner
+
+Runner = UploadRunner | DownloadRunner
+
+
+def runner_for(
+    journal: Journal,
+    clients: ClientFactory,
+    transfer_id: str,
+    config: TransferConfig,
+    *,
+    override: S3Settings | None = None,
+    sink: EventSink | None = None,
+    control: TransferControl | None = None,
+    slots: threading.Semaphore | None = None,
+    overwrite: bool | None = None,
+) -> Runner:
+    """The runner that resumes ``transfer_id`` (an upload or a download)."""
+    kind = journal.kind_of(transfer_id)
+    if kind == "upload":
+        upload = journal.get_upload(transfer_id)
+        settings = journaled_settings(upload.endpoint_url, upload.region, upload.profile, override)
+        return UploadRunner(
+            journal,
+            clients(settings),
+            transfer_id,
+            config,
+            sink=sink,
+            control=control,
+            slots=slots,
+            overwrite=overwrite,
+        )
+    if kind == "download":
+        download = journal.get_download(transfer_id)
+        settings = journaled_settings(
+            download.endpoint_url, download.region, download.profile, override
+        )
+        return DownloadRunner(
+            journal, clients(settings), transfer_id, config, sink=sink, control=control, slots=slots
+        )
+    raise NoSuchTransfer(transfer_id)
+
+
+def abort_transfer(
+    journal: Journal,
+    clients: ClientFactory,
+    transfer_id: str,
+    config: TransferConfig,
+    *,
+    override: S3Settings | None = None,
+) -> None:
+    """Cancel a transfer that is not running: abort its multipart upload on the server
+    (so that no parts are left to cost money) or delete its partial file."""
+    kind = journal.kind_of(transfer_id)
+    if kind is None:
+        raise NoSuchTransfer(transfer_id)
+    table = "uploads" if kind == "upload" else "downloads"
+    try:
+        journal.claim(table, transfer_id)
+    except TransferBusy as busy:
+        raise TransferError(
+            f"transfer {transfer_id} is running in process {busy.pid}; stop it first "
+            "(Ctrl-C pauses it), then abort"
+        ) from None
+    try:
+        if kind == "upload":
+            upload = journal.get_upload(transfer_id)
+            if upload.state in (TransferState.DONE, TransferState.CANCELLED):
+                raise NoSuchTransfer(transfer_id)
+            if upload.upload_id is not None:
+                settings = journaled_settings(
+                    upload.endpoint_url, upload.region, upload.profile, override
+                )
+                abort_upload(
+                    clients(settings),
+                    upload.bucket,
+                    upload.key,
+                    upload.upload_id,
+                    {
+                        "control": TransferControl(),
+                        "max_attempts": config.max_attempts,
+                        "base": config.backoff_base,
+                        "cap": config.backoff_cap,
+                        "bucket": upload.bucket,
+                        "key": upload.key,
+                    },
+                )
+            journal.forget_parts(transfer_id)
+            journal.update_upload(transfer_id, state=TransferState.CANCELLED)
+        else:
+            download = journal.get_download(transfer_id)
+            if download.state in (TransferState.DONE, TransferState.CANCELLED):
+                raise NoSuchTransfer(transfer_id)
+            Path(download.temp_path).unlink(missing_ok=True)
+            journal.update_download(transfer_id, state=TransferState.CANCELLED)
+    finally:
+        journal.release(table, transfer_id)

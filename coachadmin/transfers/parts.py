@@ -1,0 +1,227 @@
+"""The part phase of a multipart upload: bounded, parallel, journaled part by part.
+
+A submitter thread takes a slot (a semaphore: at most ``parts in flight``
+parts exist in memory), then a worker reads its part by offset, sends it with
+Content-MD5 and retries, and journals it durably before the slot is freed.
+A full executor blocks the submitter: backpressure, as in s3transfer.
+"""
+
+from __future__ import annotations
+
+import logging
+import threading
+from dataclasses import dataclass
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+from coachadmin.transfers import integrity
+from coachadmin.transfers.config import TransferConfig, parts_in_flight
+from coachadmin.transfers.control import TransferControl
+from coachadmin.transfers.errors import S3RequestFailed
+from coachadmin.transfers.events import ProgressTracker
+from coachadmin.transfers.executor import run_bounded
+from coachadmin.transfers.journal import Journal, PartRecord, UploadRecord
+from coachadmin.transfers.retry import with_retries
+from coachadmin.transfers.source import (
+    Fingerprint,
+    PartBody,
+    SourceChanged,
+    ensure_unchanged,
+    md5_of_range,
+)
+
+if TYPE_CHECKING:
+    from mypy_boto3_s3 import S3Client
+
+log = logging.getLogger("coachadmin.transfers")
+
+
+CHANGED_DURING = "the file changed during the upload; starting over"
+
+
+class Restart(Exception):
+    """A signal to start the upload over (the file changed, the upload vanished)."""
+
+    def __init__(self, reason: str) -> None:
+        super().__init__(reason)
+        self.reason = reason
+
+
+@dataclass(frozen=True)
+class ServerPart:
+    number: int
+    etag: str
+    size: int
+
+
+def list_all_parts(
+    client: S3Client, bucket: str, key: str, upload_id: str, retry_args: dict[str, Any]
+) -> dict[int, ServerPart] | None:
+    """Every part the server holds for the upload (ListParts, all pages); None if it is gone."""
+    parts: dict[int, ServerPart] = {}
+    marker = 0
+    while True:
+        try:
+            page = with_retries(
+                lambda marker=marker: client.list_parts(  # type: ignore[misc]
+                    Bucket=bucket, Key=key, UploadId=upload_id, PartNumberMarker=marker
+                ),
+                what="ListParts",
+                **retry_args,
+            )
+        except S3RequestFailed as error:
+            if error.code == "NoSuchUpload":
+                return None
+            raise
+        for item in page.get("Parts", []):
+            number = int(item["PartNumber"])
+            parts[number] = ServerPart(
+                number, integrity.clean_etag(str(item["ETag"])), int(item["Size"])
+            )
+        if not page.get("IsTruncated"):
+            return parts
+        marker = int(page.get("NextPartNumberMarker", 0))
+
+
+def abort_upload(
+    client: S3Client, bucket: str, key: str, upload_id: str, retry_args: dict[str, Any]
+) -> None:
+    """Abort the multipart upload and make sure no part is left that costs money.
+
+    A part still in flight when the abort lands may be stored after it (S3's
+    documentation says so), so abort again until ListParts finds nothing.
+    """
+    for _ in range(3):
+        try:
+            with_retries(
+                lambda: client.abort_multipart_upload(Bucket=bucket, Key=key, UploadId=upload_id),
+                what="AbortMultipartUpload",
+                **retry_args,
+            )
+        except S3RequestFailed as error:
+            if error.code != "NoSuchUpload":
+                raise
+            return
+        if not list_all_parts(client, bucket, key, upload_id, retry_args):
+            return
+    log.warning("parts of upload %s on s3://%s/%s survived 3 aborts", upload_id, bucket, key)
+
+
+class PartSender:
+    """Sends the missing parts of one multipart upload."""
+
+    def __init__(
+        self,
+        journal: Journal,
+        client: S3Client,
+        record: UploadRecord,
+        *,
+        config: TransferConfig,
+        control: TransferControl,
+        tracker: ProgressTracker,
+        retry_args: dict[str, Any],
+        slots: threading.Semaphore | None = None,
+    ) -> None:
+        assert record.upload_id is not None
+        self.journal = journal
+        self.client = client
+        self.record = record
+        self.upload_id: str = record.upload_id
+        self.config = config
+        self.control = control
+        self.tracker = tracker
+        self.retry_args = retry_args
+        self.fingerprint = Fingerprint(record.size, record.mtime_ns)
+        self.in_flight = parts_in_flight(config)
+        self._shared_slots = slots
+        self._lock = threading.Lock()
+        self.bytes_sent = 0
+
+    def send(self, numbers: list[int]) -> None:
+        """Send these parts; returns when all are journaled, or raises the first failure."""
+        run_bounded(
+            numbers,
+            self._send_part,
+            in_flight=self.in_flight,
+            control=self.control,
+            name=f"upload-{self.record.id}",
+            shared_slots=self._shared_slots,
+            first=(Restart,),
+        )
+
+    def _send_part(self, number: int) -> None:
+        self.control.check()
+        record = self.record
+        path = Path(record.path)
+        offset = (number - 1) * record.part_size
+        length = min(record.part_size, record.size - offset)
+        try:
+            md5 = md5_of_range(path, offset, length, self.fingerprint)
+        except SourceChanged:
+            raise Restart(CHANGED_DURING) from None
+
+        def attempt() -> dict[str, Any]:
+            try:
+                body = PartBody(path, offset, length, self.tracker, self.control)
+            except OSError:
+                raise Restart(CHANGED_DURING) from None
+            try:
+                response = dict(
+                    self.client.upload_part(
+                        Bucket=record.bucket,
+                        Key=record.key,
+                        UploadId=self.upload_id,
+                        PartNumber=number,
+                        Body=body,  # type: ignore[arg-type]
+                        ContentLength=length,
+                        ContentMD5=integrity.content_md5(md5),
+                    )
+                )
+                # S3 checked the bytes against Content-MD5; this checks they were the file's
+                # bytes of this version (moto does not check Content-MD5 at all).
+                ensure_unchanged(path, self.fingerprint)
+            except SourceChanged:
+                body.rollback()
+                raise Restart(CHANGED_DURING) from None
+            except BaseException:
+                body.rollback()
+                raise
+            finally:
+                body.close()
+                with self._lock:
+                    self.bytes_sent += body.sent
+            return response
+
+        response = with_retries(attempt, what=f"UploadPart {number}", **self.retry_args)
+        etag = integrity.clean_etag(str(response.get("ETag", "")))
+        self.journal.record_part(record.id, PartRecord(number, etag, md5, length))
+
+    @staticmethod
+    def adopt(
+        journal: Journal,
+        record: UploadRecord,
+        server_parts: dict[int, ServerPart],
+        total_parts: int,
+    ) -> dict[int, PartRecord]:
+        """Journal parts the server has but the journal missed (the process died in between).
+
+        A part is adopted only when the file's bytes there hash to the server's
+        ETag, so that nothing is completed with bytes we did not verify.
+        """
+        adopted: dict[int, PartRecord] = {}
+        fingerprint = Fingerprint(record.size, record.mtime_ns)
+        for number, part in sorted(server_parts.items()):
+            if number > total_parts:
+                continue
+            offset = (number - 1) * record.part_size
+            length = min(record.part_size, record.size - offset)
+            if part.size != length:
+                continue
+            try:
+                md5 = md5_of_range(Path(record.path), offset, length, fingerprint)
+            except SourceChanged:
+                raise Restart("the file changed since the upload began; starting over") from None
+            if md5 == part.etag:
+                adopted[number] = PartRecord(number, part.etag, md5, length)
+                journal.record_part(record.id, adopted[number])
+        return adopted

@@ -1,0 +1,61 @@
+"""Retries with exponential backoff and full jitter, for one request at a time.
+
+Only :class:`~coachadmin.transfers.errors.TransientError` is retried; any other
+failure (expired credentials, clock skew, access denied) stops at once so that
+the transfer is left resumable and the user is told what to fix.
+"""
+
+from __future__ import annotations
+
+import logging
+import random
+from collections.abc import Callable
+from typing import TypeVar
+
+from coachadmin.transfers.control import TransferControl
+from coachadmin.transfers.errors import ServerUnavailable, TransientError, classify
+
+log = logging.getLogger("coachadmin.transfers")
+
+T = TypeVar("T")
+
+
+def backoff_delay(attempt: int, base: float, cap: float, rng: random.Random | None = None) -> float:
+    """Full jitter: uniform in [0, min(cap, base x 2^attempt)] (AWS architecture blog)."""
+    upper = min(cap, base * (2**attempt))
+    return (rng or random).uniform(0.0, upper)
+
+
+def with_retries(
+    call: Callable[[], T],
+    *,
+    what: str,
+    control: TransferControl,
+    max_attempts: int,
+    base: float,
+    cap: float,
+    bucket: str = "",
+    key: str = "",
+    on_retry: Callable[[TransientError], None] | None = None,
+) -> T:
+    """Run ``call``; retry transient failures up to ``max_attempts`` times in all."""
+    attempt = 0
+    while True:
+        control.check_cancelled()
+        try:
+            return call()
+        except Exception as error:
+            mapped = classify(error, bucket=bucket, key=key)
+            if not isinstance(mapped, TransientError):
+                if mapped is error:
+                    raise
+                raise mapped from error
+            attempt += 1
+            if attempt >= max_attempts:
+                raise ServerUnavailable(f"{what}: {mapped.detail}") from error
+            delay = backoff_delay(attempt - 1, base, cap)
+            log.info("%s failed (%s); retry %d in %.2fs", what, mapped.detail, attempt, delay)
+            if on_retry is not None:
+                on_retry(mapped)
+            control.sleep(delay)
+            control.check()  # a pause or cancel during the wait stops here

@@ -1,0 +1,227 @@
+"""The local side of an upload: checking the file, reading one part, counting what is sent.
+
+Parts are read by offset, lazily, a chunk at a time (never the whole file,
+never even a whole part): first to compute the part's MD5, then while botocore
+sends it. A file whose size or mtime changes meanwhile raises
+:class:`SourceChanged`, and the upload starts over rather than mixing versions.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import os
+import stat
+from dataclasses import dataclass
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+from coachadmin.transfers.control import TransferControl
+from coachadmin.transfers.errors import SourceFileError, TransferCancelled
+from coachadmin.transfers.events import ProgressTracker
+
+if TYPE_CHECKING:
+    from mypy_boto3_s3 import S3Client
+
+
+@dataclass(frozen=True)
+class Fingerprint:
+    """What tells us a file is unchanged: its size and modification time (ns)."""
+
+    size: int
+    mtime_ns: int
+
+
+def check_source(path: Path) -> Fingerprint:
+    """The file's fingerprint, or a :class:`SourceFileError` saying why it cannot be uploaded."""
+    try:
+        info = path.stat()
+    except FileNotFoundError:
+        raise SourceFileError(f"{path} does not exist; check the path") from None
+    except PermissionError:
+        raise SourceFileError(f"{path} cannot be read: permission denied") from None
+    except OSError as error:
+        raise SourceFileError(f"{path} cannot be read: {error.strerror}") from None
+    if stat.S_ISDIR(info.st_mode):
+        raise SourceFileError(
+            f"{path} is a directory; pass the files in it (e.g. {path}/*) instead"
+        )
+    if not stat.S_ISREG(info.st_mode):
+        raise SourceFileError(f"{path} is not a regular file")
+    try:
+        with path.open("rb") as handle:
+            handle.read(1)
+    except PermissionError:
+        raise SourceFileError(
+            f"{path} cannot be read: permission denied; check the file's permissions"
+        ) from None
+    except OSError as error:
+        raise SourceFileError(f"{path} cannot be read: {error.strerror}") from None
+    return Fingerprint(info.st_size, info.st_mtime_ns)
+
+
+def current_fingerprint(path: Path) -> Fingerprint | None:
+    try:
+        info = path.stat()
+    except OSError:
+        return None
+    return Fingerprint(info.st_size, info.st_mtime_ns)
+
+
+class SourceChanged(Exception):
+    """The file no longer matches the fingerprint its upload began with."""
+
+
+#: How much of a part is read from disk at a time (and held in memory per part in flight).
+READ_CHUNK = 1024 * 1024
+#: The most one ``read`` returns: small pieces are allocated and freed on the heap's fast
+#: path, where 1 MiB copies would each cost an mmap (or fragment the heap).
+MAX_READ = 64 * 1024
+
+
+def md5_of_range(path: Path, offset: int, length: int, expected: Fingerprint) -> str:
+    """Hex MD5 of ``length`` bytes at ``offset``, read a chunk at a time; checks the fingerprint."""
+    digest = hashlib.md5(usedforsecurity=False)
+    buffer = bytearray(min(READ_CHUNK, max(length, 1)))  # one buffer, reused: no heap churn
+    view = memoryview(buffer)
+    try:
+        with path.open("rb") as handle:
+            handle.seek(offset)
+            remaining = length
+            while remaining:
+                count = handle.readinto(view[: min(len(buffer), remaining)])
+                if not count:
+                    raise SourceChanged(str(path))
+                digest.update(view[:count])
+                remaining -= count
+    except FileNotFoundError:
+        raise SourceChanged(str(path)) from None
+    finally:
+        view.release()
+    ensure_unchanged(path, expected)
+    return digest.hexdigest()
+
+
+def ensure_unchanged(path: Path, expected: Fingerprint) -> None:
+    if current_fingerprint(path) != expected:
+        raise SourceChanged(str(path))
+
+
+class PartBody:
+    """One part of the file as a seekable file object for botocore, read lazily from disk.
+
+    Only ``READ_CHUNK`` bytes are held at a time, so parts in flight cost little memory
+    whatever the part size. Bytes are counted as the HTTP layer actually sends them:
+    botocore reads the body once to sign it (SigV4 hashes the payload over plain HTTP)
+    and again to send it; the client's ``request-created`` hooks switch counting off
+    around signing, as s3transfer does. A cancel raises inside ``read``, so a half-sent
+    part stops at once.
+    """
+
+    def __init__(
+        self,
+        path: Path,
+        offset: int,
+        length: int,
+        tracker: ProgressTracker | None,
+        control: TransferControl,
+    ) -> None:
+        self._handle = path.open("rb")
+        self._offset = offset
+        self._length = length
+        self._pos = 0
+        self._buffer = bytearray(min(READ_CHUNK, max(length, 1)))
+        self._filled = 0  # valid bytes in _buffer
+        self._buffer_start = 0
+        self._tracker = tracker
+        self._control = control
+        self._counting = True
+        #: Bytes reported to the tracker by this attempt (rolled back if it fails).
+        self.reported = 0
+        #: Bytes handed to the network by this attempt, never rolled back (for statistics).
+        self.sent = 0
+
+    def __len__(self) -> int:
+        return self._length
+
+    def read(self, size: int = -1) -> bytes:
+        """Up to ``size`` bytes (fewer at a chunk boundary, as any file may return)."""
+        if size is None or size < 0:  # read everything that is left
+            pieces = []
+            while piece := self.read(READ_CHUNK):
+                pieces.append(piece)
+            return b"".join(pieces)
+        if self._control.cancelled:
+            raise TransferCancelled()
+        left = self._length - self._pos
+        want = min(size, left, MAX_READ)
+        if want <= 0:
+            return b""
+        start = self._pos - self._buffer_start
+        if start < 0 or start >= self._filled:
+            self._fill()
+            start = 0
+        want = min(want, self._filled - start)
+        chunk = bytes(memoryview(self._buffer)[start : start + want])
+        self._pos += len(chunk)
+        if self._counting and chunk:
+            self.sent += len(chunk)
+            if self._tracker is not None:
+                self.reported += len(chunk)
+                self._tracker.add(len(chunk))
+        return chunk
+
+    def _fill(self) -> None:
+        """Read the next chunk at the current position into the reused buffer."""
+        self._handle.seek(self._offset + self._pos)
+        count = min(len(self._buffer), self._length - self._pos)
+        with memoryview(self._buffer) as view:
+            self._filled = self._handle.readinto(view[:count]) or 0
+        self._buffer_start = self._pos
+        if self._filled < count:
+            raise SourceChanged(self._handle.name)  # the file shrank under us
+
+    def seek(self, offset: int, whence: int = os.SEEK_SET) -> int:
+        base = {os.SEEK_SET: 0, os.SEEK_CUR: self._pos, os.SEEK_END: self._length}[whence]
+        new = max(0, min(self._length, base + offset))
+        if new < self._pos and self._counting and self._tracker is not None:
+            # A rewind (a resend): un-count what will be sent again.
+            rollback = min(self.reported, self._pos - new)
+            self.reported -= rollback
+            self._tracker.add(-rollback)
+        self._pos = new
+        return new
+
+    def tell(self) -> int:
+        return self._pos
+
+    def signal_not_transferring(self) -> None:
+        self._counting = False
+
+    def signal_transferring(self) -> None:
+        self._counting = True
+
+    def rollback(self) -> None:
+        """Un-count this attempt's bytes (it failed and will be sent again)."""
+        if self._tracker is not None and self.reported:
+            self._tracker.add(-self.reported)
+        self.reported = 0
+
+    def close(self) -> None:
+        self._handle.close()
+
+
+def _not_transferring(request: Any, operation_name: str, **_kwargs: Any) -> None:
+    if operation_name in ("PutObject", "UploadPart") and isinstance(request.body, PartBody):
+        request.body.signal_not_transferring()
+
+
+def _transferring(request: Any, operation_name: str, **_kwargs: Any) -> None:
+    if operation_name in ("PutObject", "UploadPart") and isinstance(request.body, PartBody):
+        request.body.signal_transferring()
+
+
+def install_progress_hooks(client: S3Client) -> None:
+    """Count body bytes only while they are being sent, not while botocore signs them."""
+    events = client.meta.events
+    events.register_first("request-created.s3", _not_transferring, unique_id="ca-not-sending")
+    events.register_last("request-created.s3", _transferring, unique_id="ca-sending")

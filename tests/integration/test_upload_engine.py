@@ -1,0 +1,324 @@
+"""Uploads through the engine, over HTTP against moto's server: bytes, checks, resume."""
+
+from __future__ import annotations
+
+import time
+from dataclasses import replace
+from pathlib import Path
+
+import pytest
+
+from coachadmin.s3.client import S3Settings, make_client
+from coachadmin.transfers import integrity
+from coachadmin.transfers.config import MiB
+from coachadmin.transfers.control import TransferControl
+from coachadmin.transfers.errors import KeyExists, TransferCancelled, TransferPaused
+from coachadmin.transfers.events import TransferEvent, TransferState
+from coachadmin.transfers.journal import PartRecord
+from coachadmin.transfers.upload import UploadRequest, UploadRunner, prepare_upload
+from tests.support.faultproxy import FaultProxy
+from tests.support.transfers import (
+    SMALL,
+    Engine,
+    engine,
+    get_bytes,
+    make_bucket,
+    multipart_uploads,
+    write_random,
+)
+
+#: Every byte count becomes an event, so that a test can act at a precise point.
+EVERY = replace(SMALL, max_events_per_second=0)
+
+
+@pytest.fixture
+def eng(s3_server: str) -> Engine:
+    return engine(s3_server, EVERY)
+
+
+@pytest.fixture
+def serial(s3_server: str) -> Engine:
+    """One part at a time, so that a pause midway leaves parts to send."""
+    return engine(s3_server, replace(EVERY, concurrency=1))
+
+
+def _upload(eng: Engine, path: Path, bucket: str, key: str, **kwargs: object) -> tuple[str, list]:
+    events: list[TransferEvent] = []
+    overwrite = bool(kwargs.pop("overwrite", False))
+    request = UploadRequest(path, bucket, key, overwrite=overwrite, **kwargs)  # type: ignore[arg-type]
+    record = prepare_upload(eng.journal, eng.client, eng.settings, request, eng.config)
+    UploadRunner(eng.journal, eng.client, record.id, eng.config, sink=events.append).run()
+    return record.id, events
+
+
+@pytest.mark.parametrize("size", [0, 1, 5 * MiB - 1, 5 * MiB, 12 * MiB + 3])
+def test_upload_is_byte_exact(eng: Engine, s3_server: str, tmp_path: Path, size: int) -> None:
+    bucket = make_bucket(s3_server)
+    data = write_random(tmp_path / "clip.mp4", size)
+    transfer_id, events = _upload(eng, tmp_path / "clip.mp4", bucket, "media/clip.mp4")
+    assert get_bytes(s3_server, bucket, "media/clip.mp4") == data
+    head = eng.client.head_object(Bucket=bucket, Key="media/clip.mp4")
+    assert head["ContentType"] == "video/mp4"
+    parts = -(-size // (5 * MiB)) if size >= 5 * MiB else 1
+    expected = (
+        integrity.multipart_etag(integrity.file_md5s(tmp_path / "clip.mp4", 5 * MiB))
+        if size >= 5 * MiB
+        else integrity.md5_hex(data)
+    )
+    assert head["ETag"].strip('"') == expected
+    assert expected.endswith(f"-{parts}") == (size >= 5 * MiB)
+    assert [e.state for e in events][-2:] == [TransferState.VERIFYING, TransferState.DONE]
+    assert events[-1].bytes_done == size
+    assert eng.journal.get_upload(transfer_id).state == "done"
+    assert eng.journal.list_uploads() == []
+
+
+def test_cache_control_and_metadata_are_set(eng: Engine, s3_server: str, tmp_path: Path) -> None:
+    bucket = make_bucket(s3_server)
+    write_random(tmp_path / "notes.txt", 100)
+    _upload(
+        eng,
+        tmp_path / "notes.txt",
+        bucket,
+        "n.txt",
+        cache_control="max-age=60",
+        metadata={"course": "yoga-1"},
+    )
+    head = eng.client.head_object(Bucket=bucket, Key="n.txt")
+    assert head["CacheControl"] == "max-age=60"
+    assert head["Metadata"] == {"course": "yoga-1"}
+    assert head["ContentType"] == "text/plain"
+
+
+@pytest.mark.parametrize("size", [10, 6 * MiB])
+def test_an_existing_key_is_refused_unless_overwrite(
+    eng: Engine, s3_server: str, tmp_path: Path, size: int
+) -> None:
+    bucket = make_bucket(s3_server)
+    eng.client.put_object(Bucket=bucket, Key="k", Body=b"precious")
+    write_random(tmp_path / "f", size)
+    with pytest.raises(KeyExists, match="--overwrite"):
+        _upload(eng, tmp_path / "f", bucket, "k")
+    assert get_bytes(s3_server, bucket, "k") == b"precious"
+    _upload(eng, tmp_path / "f", bucket, "k", overwrite=True)
+    assert get_bytes(s3_server, bucket, "k") == (tmp_path / "f").read_bytes()
+
+
+@pytest.mark.parametrize("size", [10, 6 * MiB])
+def test_a_key_created_during_the_upload_is_not_overwritten(
+    eng: Engine, s3_server: str, tmp_path: Path, size: int
+) -> None:
+    """HeadObject said "free", then someone wrote the key: If-None-Match stops us."""
+    bucket = make_bucket(s3_server)
+    write_random(tmp_path / "f", size)
+    record = prepare_upload(
+        eng.journal,
+        eng.client,
+        eng.settings,
+        UploadRequest(tmp_path / "f", bucket, "k"),
+        eng.config,
+    )
+    eng.client.put_object(Bucket=bucket, Key="k", Body=b"theirs")
+    with pytest.raises(KeyExists):
+        UploadRunner(eng.journal, eng.client, record.id, eng.config).run()
+    assert get_bytes(s3_server, bucket, "k") == b"theirs"
+    assert eng.journal.get_upload(record.id).state == "failed"
+
+
+def test_cancel_aborts_the_multipart_upload_on_the_server(
+    eng: Engine, s3_server: str, tmp_path: Path
+) -> None:
+    bucket = make_bucket(s3_server)
+    write_random(tmp_path / "big", 30 * MiB)
+    record = prepare_upload(
+        eng.journal,
+        eng.client,
+        eng.settings,
+        UploadRequest(tmp_path / "big", bucket, "k"),
+        eng.config,
+    )
+    control = TransferControl()
+
+    def cancel_midway(event: TransferEvent) -> None:
+        if event.bytes_done >= 6 * MiB:
+            control.cancel()
+
+    with pytest.raises(TransferCancelled):
+        UploadRunner(
+            eng.journal, eng.client, record.id, eng.config, sink=cancel_midway, control=control
+        ).run()
+    assert multipart_uploads(s3_server, bucket) == []
+    assert eng.journal.get_upload(record.id).state == "cancelled"
+    assert "Contents" not in eng.client.list_objects_v2(Bucket=bucket)
+
+
+def test_pause_keeps_the_upload_and_resume_sends_only_the_rest(
+    serial: Engine, s3_server: str, tmp_path: Path
+) -> None:
+    bucket = make_bucket(s3_server)
+    data = write_random(tmp_path / "big", 30 * MiB)
+    record = prepare_upload(
+        serial.journal,
+        serial.client,
+        serial.settings,
+        UploadRequest(tmp_path / "big", bucket, "k"),
+        serial.config,
+    )
+    control = TransferControl()
+
+    def pause_midway(event: TransferEvent) -> None:
+        if event.bytes_done >= 6 * MiB:
+            control.pause()
+
+    runner = UploadRunner(
+        serial.journal, serial.client, record.id, serial.config, sink=pause_midway, control=control
+    )
+    with pytest.raises(TransferPaused):
+        runner.run()
+    paused = serial.journal.get_upload(record.id)
+    assert paused.state == "paused"
+    done_parts = set(serial.journal.parts(record.id))
+    assert 1 <= len(done_parts) < 6
+    assert len(multipart_uploads(s3_server, bucket)) == 1
+
+    resumed = UploadRunner(serial.journal, serial.client, record.id, serial.config).run()
+    assert get_bytes(s3_server, bucket, "k") == data
+    assert resumed.bytes_sent == (6 - len(done_parts)) * 5 * MiB
+    assert multipart_uploads(s3_server, bucket) == []
+
+
+def test_resume_reconciles_with_the_server_and_adopts_unjournaled_parts(
+    eng: Engine, s3_server: str, tmp_path: Path
+) -> None:
+    """A crash between the server's reply and the journal write: the part is adopted, not re-sent,
+    once its bytes hash to the server's ETag. A journaled part the server lost is re-sent."""
+    bucket = make_bucket(s3_server)
+    data = write_random(tmp_path / "big", 16 * MiB)
+    record = prepare_upload(
+        eng.journal,
+        eng.client,
+        eng.settings,
+        UploadRequest(tmp_path / "big", bucket, "k"),
+        eng.config,
+    )
+    client = make_client(S3Settings(endpoint_url=s3_server))
+    upload_id = client.create_multipart_upload(Bucket=bucket, Key="k")["UploadId"]
+    eng.journal.update_upload(record.id, upload_id=upload_id, state="uploading")
+    chunk = 5 * MiB
+    # Part 1: on the server and journaled. Part 2: on the server only. Part 3: journaled only.
+    for number in (1, 2):
+        body = data[(number - 1) * chunk : number * chunk]
+        etag = client.upload_part(
+            Bucket=bucket, Key="k", UploadId=upload_id, PartNumber=number, Body=body
+        )["ETag"].strip('"')
+        if number == 1:
+            eng.journal.record_part(record.id, PartRecord(1, etag, integrity.md5_hex(body), chunk))
+    part3 = data[2 * chunk : 3 * chunk]
+    eng.journal.record_part(
+        record.id, PartRecord(3, integrity.md5_hex(part3), integrity.md5_hex(part3), chunk)
+    )
+
+    result = UploadRunner(eng.journal, eng.client, record.id, eng.config).run()
+    assert get_bytes(s3_server, bucket, "k") == data
+    assert result.bytes_sent == chunk + (16 * MiB - 3 * chunk)  # parts 3 and 4 only
+
+
+def test_a_vanished_multipart_upload_starts_over(
+    eng: Engine, s3_server: str, tmp_path: Path
+) -> None:
+    bucket = make_bucket(s3_server)
+    data = write_random(tmp_path / "big", 11 * MiB)
+    record = prepare_upload(
+        eng.journal,
+        eng.client,
+        eng.settings,
+        UploadRequest(tmp_path / "big", bucket, "k"),
+        eng.config,
+    )
+    eng.journal.update_upload(record.id, upload_id="no-such-upload-id", state="uploading")
+    eng.journal.record_part(record.id, PartRecord(1, "a" * 32, "a" * 32, 5 * MiB))
+    events: list[TransferEvent] = []
+    result = UploadRunner(eng.journal, eng.client, record.id, eng.config, sink=events.append).run()
+    assert get_bytes(s3_server, bucket, "k") == data
+    assert result.restarted
+    assert any("no longer on the server" in e.message for e in events)
+
+
+def test_a_file_changed_between_runs_is_restarted_not_mixed(
+    serial: Engine, s3_server: str, tmp_path: Path
+) -> None:
+    bucket = make_bucket(s3_server)
+    path = tmp_path / "big"
+    write_random(path, 16 * MiB)
+    record = prepare_upload(
+        serial.journal,
+        serial.client,
+        serial.settings,
+        UploadRequest(path, bucket, "k"),
+        serial.config,
+    )
+    control = TransferControl()
+
+    def pause_midway(event: TransferEvent) -> None:
+        if event.bytes_done >= 5 * MiB:
+            control.pause()
+
+    with pytest.raises(TransferPaused):
+        UploadRunner(
+            serial.journal,
+            serial.client,
+            record.id,
+            serial.config,
+            sink=pause_midway,
+            control=control,
+        ).run()
+    assert serial.journal.parts(record.id)
+    new = write_random(path, 16 * MiB)  # same size, new bytes, new mtime
+    events: list[TransferEvent] = []
+    result = UploadRunner(
+        serial.journal, serial.client, record.id, serial.config, sink=events.append
+    ).run()
+    assert result.restarted
+    assert any("changed since the upload began; starting over" in e.message for e in events)
+    assert get_bytes(s3_server, bucket, "k") == new
+    assert multipart_uploads(s3_server, bucket) == []
+
+
+def test_a_file_changed_during_the_upload_is_restarted_not_mixed(
+    s3_server: str, tmp_path: Path
+) -> None:
+    eng = engine(s3_server, EVERY)
+    bucket = make_bucket(s3_server)
+    path = tmp_path / "big"
+    write_random(path, 21 * MiB)
+    record = prepare_upload(
+        eng.journal, eng.client, eng.settings, UploadRequest(path, bucket, "k"), eng.config
+    )
+    final: list[bytes] = []
+    events: list[TransferEvent] = []
+
+    def change_once(event: TransferEvent) -> None:
+        events.append(event)
+        if not final and event.bytes_done >= 5 * MiB:
+            final.append(write_random(path, 21 * MiB + 1))
+
+    result = UploadRunner(eng.journal, eng.client, record.id, eng.config, sink=change_once).run()
+    assert result.restarted
+    assert any("changed" in e.message and "starting over" in e.message for e in events)
+    assert get_bytes(s3_server, bucket, "k") == final[0]
+    assert multipart_uploads(s3_server, bucket) == []
+
+
+def test_progress_flows_at_most_ten_events_a_second(s3_server: str, tmp_path: Path) -> None:
+    bucket = make_bucket(s3_server)
+    write_random(tmp_path / "big", 12 * MiB)
+    with FaultProxy(s3_server, rate=8 * MiB, window=256 * 1024) as proxy:  # ~1.5 s on the wire
+        eng = engine(proxy.url, replace(SMALL, concurrency=1))
+        started = time.monotonic()
+        _, events = _upload(eng, tmp_path / "big", bucket, "k")
+        elapsed = time.monotonic() - started
+    progress = [e for e in events if e.state is TransferState.UPLOADING]
+    assert 5 <= len(progress) <= 10 * elapsed + 3
+    assert all(e.total == 12 * MiB for e in events)
+    assert [e.bytes_done for e in progress] == sorted(e.bytes_done for e in progress)
+    assert any(e.speed > 0 and e.eta_seconds is not None for e in progress)

@@ -1,0 +1,358 @@
+"""A TCP proxy for HTTP/1.1 that injects faults, latency and a bandwidth cap.
+
+It sits between a client and a real server on 127.0.0.1 and understands just
+enough HTTP to see each request's head (method, target, Content-Length), so
+that a test can say "reset the connection during the 3rd UploadPart" or
+"answer the next PUT with 503 SlowDown". Responses are piped through blind.
+It also counts what passes: every request and its body bytes.
+
+Used by the tests (faults) and by bench/ (a 40 ms round trip and a capped
+link). Threads only; every socket is on the loopback interface.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import queue
+import socket
+import threading
+import time
+from collections.abc import Callable
+from dataclasses import dataclass, field
+
+_CHUNK = 64 * 1024
+_SLOWDOWN_BODY = (
+    b'<?xml version="1.0" encoding="UTF-8"?>\n<Error><Code>SlowDown</Code>'
+    b"<Message>Please reduce your request rate.</Message></Error>"
+)
+
+
+@dataclass(frozen=True)
+class Request:
+    index: int
+    connection: int
+    method: str
+    target: str
+    headers: dict[str, str]
+
+    @property
+    def content_length(self) -> int:
+        return int(self.headers.get("content-length", "0") or 0)
+
+    @property
+    def part_number(self) -> int | None:
+        if "partNumber=" not in self.target:
+            return None
+        value = self.target.split("partNumber=", 1)[1].split("&", 1)[0]
+        return int(value)
+
+    @property
+    def is_upload_part(self) -> bool:
+        return self.method == "PUT" and self.part_number is not None
+
+
+@dataclass(frozen=True)
+class Fault:
+    """``reset`` (RST, optionally after ``after_bytes`` of the body), ``stall`` (stop for
+    ``seconds``, then close) or ``status`` (answer ``code`` with an S3 error, do not forward)."""
+
+    kind: str
+    after_bytes: int = 0
+    seconds: float = 30.0
+    code: int = 503
+    body: bytes = _SLOWDOWN_BODY
+
+
+@dataclass
+class _Rule:
+    match: Callable[[Request], bool]
+    fault: Fault
+    times: int
+
+
+@dataclass
+class Stats:
+    requests: list[Request] = field(default_factory=list)
+    #: request index -> body bytes forwarded to the server
+    body_bytes: dict[int, int] = field(default_factory=dict)
+    faults: list[tuple[Request, Fault]] = field(default_factory=list)
+
+    def upload_parts(self) -> list[Request]:
+        return [r for r in self.requests if r.is_upload_part]
+
+
+class RateLimiter:
+    """Paces bytes to ``rate`` bytes/s, shared by every connection (one link)."""
+
+    def __init__(self, rate: float) -> None:
+        self.rate = rate
+        self._lock = threading.Lock()
+        self._next = time.monotonic()
+
+    def consume(self, count: int) -> None:
+        with self._lock:
+            now = time.monotonic()
+            self._next = max(self._next, now)
+            wait = self._next - now
+            self._next += count / self.rate
+        if wait > 0:
+            time.sleep(wait)
+
+
+class FaultProxy:
+    def __init__(
+        self,
+        upstream: str,
+        *,
+        latency: float = 0.0,
+        rate: float | None = None,
+        window: int = 1024 * 1024,
+    ) -> None:
+        """``upstream`` is ``http://host:port``; ``latency`` is the added round trip in
+        seconds (half each way); ``rate`` caps bytes/s each way; ``window`` bounds the bytes
+        in transit per connection and direction, like a TCP window."""
+        host_port = upstream.split("://", 1)[-1].rstrip("/")
+        host, _, port = host_port.partition(":")
+        self.upstream = (host, int(port))
+        self.one_way = latency / 2
+        self.up_limit = RateLimiter(rate) if rate else None
+        self.down_limit = RateLimiter(rate) if rate else None
+        self.window_chunks = max(1, window // _CHUNK)
+        self.stats = Stats()
+        self._rules: list[_Rule] = []
+        self._lock = threading.Lock()
+        self._stop = threading.Event()
+        self._sockets: set[socket.socket] = set()
+        self._listener = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
+        self._listener.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+        # Small kernel buffers, as on a real link: loopback's megabytes would let a client
+        # believe it has sent what is still queued here.
+        self._listener.setsockopt(socket.SOL_SOCKET, socket.SO_RCVBUF, _CHUNK)
+        self._listener.bind(("127.0.0.1", 0))
+        self._listener.listen(64)
+        self._listener.settimeout(0.2)
+        self.port = self._listener.getsockname()[1]
+        self._connections = 0
+        self._thread = threading.Thread(target=self._accept, name="faultproxy", daemon=True)
+
+    @property
+    def url(self) -> str:
+        return f"http://127.0.0.1:{self.port}"
+
+    def __enter__(self) -> FaultProxy:
+        self.start()
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.stop()
+
+    def start(self) -> None:
+        self._thread.start()
+
+    def stop(self) -> None:
+        self._stop.set()
+        self._thread.join(timeout=5)
+        self._listener.close()
+        with self._lock:
+            for sock in list(self._sockets):
+                with contextlib.suppress(OSError):
+                    sock.close()
+
+    def add_fault(self, match: Callable[[Request], bool], fault: Fault, *, times: int = 1) -> None:
+        with self._lock:
+            self._rules.append(_Rule(match, fault, times))
+
+    def _fault_for(self, request: Request) -> Fault | None:
+        with self._lock:
+            for rule in self._rules:
+                if rule.times > 0 and rule.match(request):
+                    rule.times -= 1
+                    self.stats.faults.append((request, rule.fault))
+                    return rule.fault
+        return None
+
+    # -- plumbing ------------------------------------------------------------------------
+
+    def _accept(self) -> None:
+        while not self._stop.is_set():
+            try:
+                client, _addr = self._listener.accept()
+            except TimeoutError:
+                continue
+            except OSError:
+                return
+            with self._lock:
+                self._connections += 1
+                number = self._connections
+            threading.Thread(
+                target=self._serve, args=(client, number), name=f"proxy-{number}", daemon=True
+            ).start()
+
+    def _track(self, *socks: socket.socket) -> None:
+        with self._lock:
+            self._sockets.update(socks)
+
+    def _close(self, *socks: socket.socket, reset: bool = False) -> None:
+        for sock in socks:
+            with contextlib.suppress(OSError):
+                if reset:
+                    sock.setsockopt(
+                        socket.SOL_SOCKET, socket.SO_LINGER, b"\x01\x00\x00\x00\x00\x00\x00\x00"
+                    )
+                sock.close()
+            with self._lock:
+                self._sockets.discard(sock)
+
+    def _serve(self, client: socket.socket, number: int) -> None:
+        try:
+            server = socket.create_connection(self.upstream, timeout=10)
+        except OSError:
+            self._close(client)
+            return
+        server.settimeout(None)
+        self._track(client, server)
+        up: queue.Queue[tuple[float, bytes] | None] = queue.Queue(self.window_chunks)
+        down: queue.Queue[tuple[float, bytes] | None] = queue.Queue(self.window_chunks)
+        threads = [
+            threading.Thread(target=self._deliver, args=(up, server, self.up_limit), daemon=True),
+            threading.Thread(target=self._pipe, args=(server, down), daemon=True),
+            threading.Thread(
+                target=self._deliver, args=(down, client, self.down_limit), daemon=True
+            ),
+        ]
+        for thread in threads:
+            thread.start()
+        try:
+            self._requests(client, number, up)
+        except OSError:
+            pass
+        finally:
+            with contextlib.suppress(queue.Full):
+                up.put(None, timeout=1)
+            threads[0].join(timeout=5)
+            self._close(server)
+            threads[1].join(timeout=5)
+            threads[2].join(timeout=5)
+            self._close(client)
+
+    def _pipe(self, source: socket.socket, sink: queue.Queue[tuple[float, bytes] | None]) -> None:
+        """Server to client, blind: with the delay applied by the delivering thread."""
+        try:
+            while data := source.recv(_CHUNK):
+                sink.put(self._stamp(data))
+        except OSError:
+            pass
+        sink.put(None)
+
+    def _stamp(self, data: bytes) -> tuple[float, bytes]:
+        """The data with the time it may be delivered (one-way latency from now)."""
+        return (time.monotonic() + self.one_way, data)
+
+    def _deliver(
+        self,
+        source: queue.Queue[tuple[float, bytes] | None],
+        sink: socket.socket,
+        limit: RateLimiter | None,
+    ) -> None:
+        try:
+            while (item := source.get()) is not None:
+                due, data = item
+                delay = due - time.monotonic()
+                if delay > 0:
+                    time.sleep(delay)
+                if limit is not None:
+                    limit.consume(len(data))
+                sink.sendall(data)
+        except OSError:
+            pass
+        finally:
+            with contextlib.suppress(OSError):
+                sink.shutdown(socket.SHUT_WR)
+            while source.get() is not None:  # drain so that the producer never blocks
+                pass
+
+    def _requests(
+        self, client: socket.socket, number: int, up: queue.Queue[tuple[float, bytes] | None]
+    ) -> None:
+        """Client to server: parse each request head, apply a fault or forward it and its body."""
+        buffer = b""
+        while not self._stop.is_set():
+            while b"\r\n\r\n" not in buffer:
+                data = client.recv(_CHUNK)
+                if not data:
+                    return
+                buffer += data
+            head, buffer = buffer.split(b"\r\n\r\n", 1)
+            request = self._parse(head, number)
+            fault = self._fault_for(request)
+            if fault is not None and fault.kind == "status":
+                if request.headers.get("expect", "").lower() != "100-continue":
+                    buffer = self._discard(client, buffer, request.content_length)
+                self._answer(client, fault)
+                return
+            if fault is not None and fault.kind == "stall":
+                self._stop.wait(fault.seconds)
+                return
+            up.put(self._stamp(head + b"\r\n\r\n"))
+            remaining = request.content_length
+            limit = fault.after_bytes if fault is not None else None
+            sent = 0
+            while remaining:
+                if not buffer:
+                    buffer = client.recv(min(_CHUNK, remaining))
+                    if not buffer:
+                        return
+                piece, buffer = buffer[:remaining], buffer[remaining:]
+                if limit is not None and sent + len(piece) >= limit:
+                    piece = piece[: max(0, limit - sent)]
+                    if piece:
+                        up.put(self._stamp(piece))
+                    self._count(request, len(piece))
+                    self._close(client, reset=True)
+                    return
+                up.put(self._stamp(piece))
+                self._count(request, len(piece))
+                sent += len(piece)
+                remaining -= len(piece)
+            if fault is not None and fault.kind == "reset":
+                self._close(client, reset=True)
+                return
+
+    def _parse(self, head: bytes, number: int) -> Request:
+        lines = head.decode("latin-1").split("\r\n")
+        method, target, _version = [*lines[0].split(" ", 2), "", ""][:3]
+        headers = {}
+        for line in lines[1:]:
+            name, _, value = line.partition(":")
+            headers[name.strip().lower()] = value.strip()
+        with self._lock:
+            request = Request(len(self.stats.requests), number, method, target, headers)
+            self.stats.requests.append(request)
+            self.stats.body_bytes[request.index] = 0
+        return request
+
+    def _count(self, request: Request, count: int) -> None:
+        with self._lock:
+            self.stats.body_bytes[request.index] += count
+
+    @staticmethod
+    def _discard(client: socket.socket, buffer: bytes, length: int) -> bytes:
+        remaining = length - len(buffer[:length])
+        buffer = buffer[length:]
+        while remaining > 0:
+            data = client.recv(min(_CHUNK, remaining))
+            if not data:
+                break
+            remaining -= len(data)
+        return buffer
+
+    @staticmethod
+    def _answer(client: socket.socket, fault: Fault) -> None:
+        reason = {500: "Internal Server Error", 503: "Slow Down"}.get(fault.code, "Error")
+        response = (
+            f"HTTP/1.1 {fault.code} {reason}\r\nContent-Type: application/xml\r\n"
+            f"Content-Length: {len(fault.body)}\r\nConnection: close\r\n\r\n"
+        ).encode() + fault.body
+        with contextlib.suppress(OSError):
+            client.sendall(response)
+            client.shutdown(socket.SHUT_WR)

@@ -1,0 +1,95 @@
+"""Helpers for the transfer engine's tests: buckets, files, the engine, the CLI as a process."""
+
+from __future__ import annotations
+
+import os
+import subprocess
+import sys
+import uuid
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+from coachadmin.s3.client import S3Settings, make_client
+from coachadmin.transfers.clients import TransferClients
+from coachadmin.transfers.config import MiB, TransferConfig
+from coachadmin.transfers.journal import Journal
+
+#: Small parts keep the tests quick: 5 MiB is S3's (and moto's) minimum.
+SMALL = TransferConfig(
+    part_size=5 * MiB,
+    multipart_threshold=5 * MiB,
+    concurrency=4,
+    backoff_base=0.01,
+    backoff_cap=0.2,
+    read_timeout=5,
+    connect_timeout=2,
+)
+
+
+def unique_bucket(prefix: str = "t") -> str:
+    return f"{prefix}-{uuid.uuid4().hex[:12]}"
+
+
+def make_bucket(endpoint: str, prefix: str = "t") -> str:
+    bucket = unique_bucket(prefix)
+    make_client(S3Settings(endpoint_url=endpoint)).create_bucket(Bucket=bucket)
+    return bucket
+
+
+def write_random(path: Path, size: int) -> bytes:
+    data = os.urandom(size)
+    path.write_bytes(data)
+    return data
+
+
+def get_bytes(endpoint: str, bucket: str, key: str) -> bytes:
+    client = make_client(S3Settings(endpoint_url=endpoint))
+    return client.get_object(Bucket=bucket, Key=key)["Body"].read()
+
+
+def multipart_uploads(endpoint: str, bucket: str) -> list[dict[str, Any]]:
+    client = make_client(S3Settings(endpoint_url=endpoint))
+    return list(client.list_multipart_uploads(Bucket=bucket).get("Uploads", []))
+
+
+@dataclass
+class Engine:
+    """The engine's parts wired to one endpoint, as the CLI and the GUI wire them."""
+
+    endpoint: str
+    config: TransferConfig
+    journal: Journal
+    clients: TransferClients
+
+    @property
+    def settings(self) -> S3Settings:
+        return S3Settings(endpoint_url=self.endpoint)
+
+    @property
+    def client(self) -> Any:
+        return self.clients(self.settings)
+
+
+def engine(endpoint: str, config: TransferConfig = SMALL) -> Engine:
+    return Engine(endpoint, config, Journal(), TransferClients(config))
+
+
+def run_cli(*args: str, timeout: float = 90) -> subprocess.CompletedProcess[str]:
+    """`coachadmin ARGS` as a real process (COACHADMIN_HOME and AWS_* come from the env)."""
+    return subprocess.run(
+        [sys.executable, "-m", "coachadmin", *args],
+        capture_output=True,
+        text=True,
+        timeout=timeout,
+        check=False,
+    )
+
+
+def start_cli(*args: str) -> subprocess.Popen[str]:
+    return subprocess.Popen(
+        [sys.executable, "-m", "coachadmin", *args],
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+    )

@@ -1,0 +1,78 @@
+"""Part sizing within S3's limits, and size parsing."""
+
+from __future__ import annotations
+
+import pytest
+
+from coachadmin.errors import UsageError
+from coachadmin.transfers.config import (
+    MAX_OBJECT_SIZE,
+    MAX_PARTS,
+    MIN_PART_SIZE,
+    GiB,
+    MiB,
+    TiB,
+    TransferConfig,
+    format_size,
+    parse_size,
+    part_count,
+    part_size_for,
+)
+
+
+@pytest.mark.parametrize(
+    "size", [0, 1, 5 * MiB, 1 * GiB, 78 * GiB, 80 * GiB, 81 * GiB, 1 * TiB, MAX_OBJECT_SIZE]
+)
+def test_any_file_up_to_5_tib_fits_in_10000_parts_of_at_least_5_mib(size: int) -> None:
+    part = part_size_for(size)
+    assert part >= MIN_PART_SIZE
+    assert part_count(size, part) <= MAX_PARTS
+    assert part <= 5 * GiB
+
+
+def test_the_preferred_part_size_is_kept_while_it_fits() -> None:
+    assert part_size_for(5 * GiB) == 8 * MiB
+    assert part_size_for(5 * GiB, 16 * MiB) == 16 * MiB
+    assert part_size_for(100, 1 * MiB) == MIN_PART_SIZE
+
+
+def test_a_file_over_5_tib_is_refused() -> None:
+    with pytest.raises(UsageError, match="at most"):
+        part_size_for(MAX_OBJECT_SIZE + 1)
+
+
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        ("5242880", 5 * MiB),
+        ("8MiB", 8 * MiB),
+        ("16M", 16 * MiB),
+        ("1g", GiB),
+        ("1.5 GiB", 3 * GiB // 2),
+        ("64k", 65536),
+    ],
+)
+def test_parse_size(text: str, expected: int) -> None:
+    assert parse_size(text) == expected
+
+
+@pytest.mark.parametrize("text", ["", "lots", "5 MB per second", "-1"])
+def test_parse_size_refuses_nonsense(text: str) -> None:
+    with pytest.raises(UsageError, match="not a size"):
+        parse_size(text)
+
+
+def test_format_size() -> None:
+    assert format_size(0) == "0 B"
+    assert format_size(1536) == "1.5 KiB"
+    assert format_size(12 * MiB) == "12.0 MiB"
+    assert format_size(3 * TiB) == "3.0 TiB"
+
+
+def test_overrides_lower_the_threshold_with_the_part_size() -> None:
+    config = TransferConfig().with_overrides(part_size=5 * MiB, concurrency=2)
+    assert (config.part_size, config.multipart_threshold, config.concurrency) == (
+        5 * MiB,
+        5 * MiB,
+        2,
+    )

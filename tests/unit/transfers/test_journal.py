@@ -1,0 +1,130 @@
+"""The journal: durable, versioned, one live owner per transfer."""
+
+from __future__ import annotations
+
+import os
+import sqlite3
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+from coachadmin import paths
+from coachadmin.transfers.journal import (
+    SCHEMA_VERSION,
+    Journal,
+    PartRecord,
+    TransferBusy,
+    UploadRecord,
+)
+
+
+def record(journal: Journal, **changes: object) -> UploadRecord:
+    base = UploadRecord(
+        id=journal.new_id(),
+        path="/tmp/f",
+        size=100,
+        mtime_ns=1,
+        part_size=5,
+        bucket="b",
+        key="k",
+        state="queued",
+        metadata={"a": "b"},
+    )
+    return journal.create_upload(UploadRecord(**{**base.__dict__, **changes}))
+
+
+def test_the_journal_lives_under_coachadmin_home(app_home: Path) -> None:
+    with Journal() as journal:
+        assert journal.path == paths.journal_path()
+        assert str(journal.path).startswith(str(app_home))
+    with sqlite3.connect(paths.journal_path()) as db:
+        assert db.execute("PRAGMA user_version").fetchone()[0] == SCHEMA_VERSION
+        assert db.execute("PRAGMA journal_mode").fetchone()[0] == "wal"
+
+
+def test_ids_are_short_and_typable() -> None:
+    with Journal() as journal:
+        ids = {journal.new_id() for _ in range(200)}
+    assert len(ids) == 200
+    assert all(len(i) == 6 and i.isalnum() and i == i.lower() for i in ids)
+    assert not any(c in i for i in ids for c in "0o1li")
+
+
+def test_two_threads_opening_a_new_journal_at_once_both_succeed() -> None:
+    import threading
+
+    errors: list[BaseException] = []
+    start = threading.Barrier(4)
+
+    def open_one() -> None:
+        start.wait()
+        try:
+            with Journal() as journal:
+                journal.new_id()
+        except BaseException as exc:  # noqa: BLE001 - collected for the assertion
+            errors.append(exc)
+
+    threads = [threading.Thread(target=open_one) for _ in range(4)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    assert errors == []
+
+
+def test_parts_survive_a_reopen_and_a_restart_forgets_them() -> None:
+    with Journal() as journal:
+        rec = record(journal)
+        journal.update_upload(rec.id, upload_id="U1", state="uploading")
+        journal.record_part(rec.id, PartRecord(1, "e1", "m1", 5))
+        journal.record_part(rec.id, PartRecord(2, "e2", "m2", 5))
+    with Journal() as journal:
+        again = journal.get_upload(rec.id)
+        assert again.upload_id == "U1" and again.metadata == {"a": "b"}
+        assert sorted(journal.parts(rec.id)) == [1, 2]
+        assert journal.known_upload_ids() == {"U1"}
+        journal.restart_upload(rec.id, size=200, upload_id=None)
+        assert journal.parts(rec.id) == {}
+        assert journal.get_upload(rec.id).size == 200
+
+
+def test_finished_uploads_are_not_listed() -> None:
+    with Journal() as journal:
+        a, b, c = record(journal), record(journal), record(journal)
+        journal.update_upload(b.id, state="done")
+        journal.update_upload(c.id, state="cancelled")
+        assert [u.id for u in journal.list_uploads()] == [a.id]
+        assert len(journal.list_uploads(unfinished=False)) == 3
+
+
+def test_a_dead_owner_does_not_block_but_a_live_one_does() -> None:
+    with Journal() as journal:
+        rec = record(journal)
+        dead = subprocess.run(
+            [sys.executable, "-c", "import os; print(os.getpid())"],
+            capture_output=True,
+            text=True,
+            check=True,
+        )
+        journal.update_upload(rec.id, owner_pid=int(dead.stdout))
+        journal.claim("uploads", rec.id)  # the old owner is gone (kill -9, reboot)
+        assert journal.get_upload(rec.id).owner_pid == os.getpid()
+        journal.release("uploads", rec.id)
+        sleeper = subprocess.Popen([sys.executable, "-c", "import time; time.sleep(30)"])
+        try:
+            journal.update_upload(rec.id, owner_pid=sleeper.pid)
+            with pytest.raises(TransferBusy):
+                journal.claim("uploads", rec.id)
+        finally:
+            sleeper.kill()
+            sleeper.wait()
+
+
+def test_a_newer_schema_is_left_alone(app_home: Path) -> None:
+    Journal().close()
+    with sqlite3.connect(paths.journal_path()) as db:
+        db.execute(f"PRAGMA user_version={SCHEMA_VERSION + 1}")
+    with Journal() as journal:  # opens without migrating or failing
+        assert journal.list_uploads() == []
