@@ -90,6 +90,15 @@ class Settings:
             maximum=64,
         ),
     )
+    backend_url: str | None = dataclasses.field(
+        default=None,
+        metadata=_describe(
+            "The platform backend last signed in to (its token is in the keychain, not here)."
+        ),
+    )
+    backend_email: str | None = dataclasses.field(
+        default=None, metadata=_describe("The email last used to sign in to the backend.")
+    )
     #: Keys from the file that this version does not know, written back as they were.
     unknown: dict[str, Any] = dataclasses.field(default_factory=dict, repr=False)
     #: What went wrong while loading, in words for a person (not saved).

@@ -16,7 +16,13 @@ from urllib3.exceptions import ConnectTimeoutError, ReadTimeoutError
 from urllib3.util.retry import Retry
 
 from coachadmin import __version__
-from coachadmin.backend.errors import BackendError, BackendUnreachable, error_for_status
+from coachadmin.backend.errors import (
+    BackendError,
+    BackendUnreachable,
+    NotSignedIn,
+    SignInRefused,
+    error_for_status,
+)
 from coachadmin.backend.models import Course, Lesson, Session, StreamUrl, User, parse_time
 from coachadmin.redact import register_secret
 
@@ -127,9 +133,15 @@ class BackendClient:
 
     def login(self, email: str, password: str) -> Session:
         register_secret(password)
-        data = self._call(
-            "POST", "/api/auth/login", json_body={"email": email, "password": password}, auth=False
-        )
+        try:
+            data = self._call(
+                "POST",
+                "/api/auth/login",
+                json_body={"email": email, "password": password},
+                auth=False,
+            )
+        except NotSignedIn as error:
+            raise SignInRefused(error.backend_message, status=error.status) from None
         token = str(data["token"])
         self.token = token
         expires = data.get("expiresAt")

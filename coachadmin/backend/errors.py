@@ -11,6 +11,8 @@ class BackendError(UserFacingError):
     def __init__(self, message: str, *, status: int = 0) -> None:
         super().__init__(message)
         self.status = status
+        #: The backend's own words, without ours around them ("" when it said nothing).
+        self.backend_message = ""
 
 
 class NotSignedIn(BackendError):
@@ -27,6 +29,16 @@ class SessionExpired(NotSignedIn):
         BackendError.__init__(
             self,
             f"Your backend session has expired{_detail(message)}. Sign in again.",
+            status=status,
+        )
+
+
+class SignInRefused(BackendError):
+    """The email or password is wrong (a 401 from the login endpoint itself)."""
+
+    def __init__(self, message: str = "", *, status: int = 401) -> None:
+        super().__init__(
+            f"The backend refused the sign-in{_detail(message)}. Check the email and password.",
             status=status,
         )
 
@@ -85,7 +97,13 @@ def _detail(message: str) -> str:
 
 
 def error_for_status(status: int, message: str) -> BackendError:
-    """The typed error for a failed response."""
+    """The typed error for a failed response; ``backend_message`` keeps the backend's words."""
+    error = _error_for_status(status, message)
+    error.backend_message = message
+    return error
+
+
+def _error_for_status(status: int, message: str) -> BackendError:
     if status == 401:
         return SessionExpired(message) if "expired" in message.lower() else NotSignedIn(message)
     if status == 403:

@@ -15,8 +15,6 @@ from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING
 
-from botocore.exceptions import ClientError
-
 from coachadmin.backend.client import BackendClient
 from coachadmin.backend.models import Course, Lesson
 from coachadmin.s3.listing import ObjectInfo, iter_objects
@@ -95,6 +93,8 @@ def classify(lesson: Lesson, sizes: dict[str, int]) -> tuple[LinkState, int | No
 
 
 def _head_size(client: S3Client, bucket: str, key: str) -> int | None:
+    from botocore.exceptions import ClientError  # botocore loads only when checking
+
     try:
         return int(client.head_object(Bucket=bucket, Key=key)["ContentLength"])
     except ClientError as exc:
@@ -142,3 +142,32 @@ def check_links(
         len(unused),
     )
     return LinkReport(links=links, unused_videos=unused)
+
+
+def link_json(link: LessonLink) -> dict[str, object]:
+    """One lesson's link state for scripts (camelCase, as the API writes)."""
+    return {
+        "courseId": link.course.id,
+        "courseTitle": link.course.title,
+        "lessonId": link.lesson.id,
+        "title": link.lesson.title,
+        "order": link.lesson.order,
+        "videoId": link.lesson.video_id,
+        "state": link.state.value,
+        "size": link.size,
+    }
+
+
+def report_json(report: LinkReport, bucket: str) -> dict[str, object]:
+    """The whole report as one JSON object (``coachadmin check-links --json``)."""
+    return {
+        "event": "link-report",
+        "bucket": bucket,
+        "lessons": len(report.links),
+        "linked": report.count(LinkState.LINKED),
+        "noVideo": report.count(LinkState.NO_VIDEO),
+        "legacy": report.count(LinkState.LEGACY),
+        "broken": report.count(LinkState.BROKEN),
+        "problems": [link_json(link) for link in report.problems],
+        "unusedVideos": [{"key": obj.key, "size": obj.size} for obj in report.unused_videos],
+    }

@@ -14,7 +14,7 @@ from collections.abc import Callable, Sequence
 from types import ModuleType
 
 from coachadmin import __version__
-from coachadmin.cli import demo_server, gui
+from coachadmin.cli import auth, connections, demo_server, gui, lessons, presign, transfers
 from coachadmin.errors import UserFacingError
 from coachadmin.log import setup_logging
 from coachadmin.redact import redact
@@ -24,7 +24,14 @@ log = logging.getLogger("coachadmin.cli")
 Handler = Callable[[argparse.Namespace], int]
 
 #: Modules that contribute subcommands, in the order `--help` lists them.
-COMMAND_MODULES: tuple[ModuleType, ...] = (demo_server,)
+COMMAND_MODULES: tuple[ModuleType, ...] = (
+    transfers,
+    presign,
+    lessons,
+    auth,
+    connections,
+    demo_server,
+)
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -41,6 +48,11 @@ def build_parser() -> argparse.ArgumentParser:
         action="store_true",
         help="open the app on the embedded demo environment (no AWS account needed)",
     )
+    parser.add_argument(
+        "--self-test",
+        action="store_true",
+        help="check that this installation works (demo, window, upload, preview, sign-in); exit",
+    )
     parser.add_argument("-v", "--verbose", action="store_true", help="log more detail")
     parser.set_defaults(handler=gui.run)
     subparsers = parser.add_subparsers(title="commands", metavar="COMMAND")
@@ -49,11 +61,17 @@ def build_parser() -> argparse.ArgumentParser:
     return parser
 
 
+def _self_test(_args: argparse.Namespace) -> int:
+    from coachadmin.ui.selftest import run_self_test  # Qt: imported only for the self-test
+
+    return run_self_test()
+
+
 def main(argv: Sequence[str] | None = None) -> int:
     parser = build_parser()
     args = parser.parse_args(argv)
     setup_logging(verbose=args.verbose)
-    handler: Handler = args.handler
+    handler: Handler = _self_test if args.self_test else args.handler
     try:
         return handler(args)
     except UserFacingError as error:

@@ -18,6 +18,7 @@ import subprocess
 import sys
 import threading
 from collections.abc import Callable, Mapping, Sequence
+from pathlib import Path
 from types import TracebackType
 from typing import IO
 
@@ -39,7 +40,11 @@ class DemoStartError(UserFacingError):
 def demo_server_command(parent_pid: int) -> list[str]:
     """How to run ``coachadmin demo-server`` from this very installation."""
     if getattr(sys, "frozen", False):  # PyInstaller: the executable is the app itself
-        base = [sys.executable]
+        # On Windows the Start menu opens the windowed coachadmin-gui.exe, which has no
+        # stdout for the JSON line: the child is the console coachadmin.exe beside it.
+        console = Path(sys.executable).with_name("coachadmin.exe")
+        use_console = sys.platform == "win32" and console.is_file()
+        base = [str(console) if use_console else sys.executable]
     else:
         base = [sys.executable, "-m", "coachadmin"]
     return [*base, "demo-server", "--watch-parent", str(parent_pid)]

@@ -219,11 +219,10 @@ class Journal:
                 log.warning("journal schema %d is newer than ours (%d)", version, SCHEMA_VERSION)
                 return
             if version < 1:
-                # IF NOT EXISTS throughout: two processes or threads may open a new
-                # journal at once, and the second must find the first's tables fine.
-                self._db.executescript(
-                    "BEGIN IMMEDIATE;" + _SCHEMA_V1 + f"PRAGMA user_version={SCHEMA_VERSION};COMMIT;"
-                )
+                # IF NOT EXISTS throughout: two processes or threads may open a
+                # new journal at once; the second must accept the first's tables.
+                version_line = f"PRAGMA user_version={SCHEMA_VERSION};"
+                self._db.executescript("BEGIN IMMEDIATE;" + _SCHEMA_V1 + version_line + "COMMIT;")
             # Later versions: `if version < 2: ALTER TABLE ...` here, in order.
 
     # -- ids ---------------------------------------------------------------------------

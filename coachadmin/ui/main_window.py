@@ -22,11 +22,14 @@ from coachadmin.ui import messages, ui_state
 from coachadmin.ui.about import AboutDialog
 from coachadmin.ui.banner import MessageBanner
 from coachadmin.ui.bridge import Bridge
+from coachadmin.ui.browser.browser import Browser
+from coachadmin.ui.browser.questions import Questions
 from coachadmin.ui.crash import open_log_folder
 from coachadmin.ui.demo_launcher import DemoLauncher
 from coachadmin.ui.icons import app_icon
-from coachadmin.ui.status import ConnectionStatus
+from coachadmin.ui.status import ConnectionStatus, UserStatus
 from coachadmin.ui.toolbar import build_toolbar, create_actions
+from coachadmin.ui.transfers.service import TransferService
 from coachadmin.ui.welcome import BusyPage, WelcomePage
 from coachadmin.ui.workspace import Workspace
 
@@ -52,6 +55,7 @@ class MainWindow(QMainWindow):
         bridge: Bridge,
         bus: messages.MessageBus | None = None,
         demo: DemoLauncher | None = None,
+        transfers: TransferService | None = None,
     ) -> None:
         super().__init__()
         self.setObjectName("mainWindow")
@@ -83,8 +87,27 @@ class MainWindow(QMainWindow):
         layout.addWidget(self.pages, 1)
         self.setCentralWidget(central)
 
+        #: Every question the browser asks goes through this object (tests replace it).
+        self.questions = Questions(self)
+        self.transfers = transfers or TransferService(bridge, self)
+        self.workspace.transfers.set_service(self.transfers)
+        self.browser = Browser(
+            self.workspace,
+            bridge,
+            self.bus,
+            questions=lambda: self.questions,
+            transfers=self.transfers,
+            main_actions=self.main_actions,
+        )
+        self._transfers_restored = False
+
+        preview = self.workspace.files.preview
+        preview.use(bridge, self.bus)
+        self.connection_changed.connect(preview.set_connection)
+
         self.connection_status = ConnectionStatus()
         self.statusBar().addPermanentWidget(self.connection_status)
+        self._attach_lessons()
 
         self.welcome.demo_requested.connect(self.start_demo)
         self.welcome.connect_requested.connect(self.show_connect_dialog)
@@ -100,6 +123,22 @@ class MainWindow(QMainWindow):
         self._update_title()
         self.show_busy("Opening coachadmin…")
 
+    def _attach_lessons(self) -> None:
+        """The lessons panel: its sign-in actions in the File menu, the user in the status bar."""
+        self.lessons = self.workspace.lessons
+        self.lessons.attach(self.bridge, self.bus, self.transfers)
+        self.file_menu.insertActions(
+            self.main_actions.quit, [self.lessons.sign_in_action, self.lessons.sign_out_action]
+        )
+        self.file_menu.insertSeparator(self.main_actions.quit)
+        self.user_status = UserStatus()
+        self.statusBar().addPermanentWidget(self.user_status)
+        assert self.lessons.session is not None
+        self.lessons.session.user_changed.connect(self.user_status.set_user)
+        # The browser asks the lessons before deleting, and links from its context menu.
+        self.browser.commands.delete_guard = self.lessons.guard_delete
+        self.browser.commands.link_hook = self.lessons.link_to_lesson
+
     # -- named places (the contract later issues build on) ----------------------------------
     @property
     def folder_tree(self) -> QWidget:
@@ -111,7 +150,7 @@ class MainWindow(QMainWindow):
 
     def _build_menus(self) -> None:
         bar = self.menuBar()
-        file_menu = bar.addMenu("&File")
+        file_menu = self.file_menu = bar.addMenu("&File")
         file_menu.addAction(self.main_actions.connect)
         file_menu.addAction(self.main_actions.try_demo)
         file_menu.addSeparator()
@@ -149,9 +188,13 @@ class MainWindow(QMainWindow):
         self.connection = connection
         self.connection_status.set_connection(connection)
         self.switcher.set_name(connection.name)
-        self.workspace.files.path_bar.set_path(connection.bucket, "")
         for action in self.main_actions.browsing():
             action.setEnabled(action not in (self.main_actions.back, self.main_actions.forward))
+        self.browser.open_connection(connection)
+        self.lessons.set_connection(connection)
+        if not self._transfers_restored:  # unfinished transfers of an earlier run
+            self._transfers_restored = True
+            self.transfers.restore()
         self._update_title()
         self._show_page(self.workspace)
         log.info("connected: %s", connection.describe())
@@ -261,9 +304,17 @@ class MainWindow(QMainWindow):
         ui_state.save(state)
 
     def closeEvent(self, event: QCloseEvent) -> None:
+        running = self.transfers.unfinished()
+        if running and not self.questions.confirm_quit(len(running)):
+            event.ignore()
+            return
         self.save_ui_state()
+        if running:
+            self.transfers.shutdown(pause=True)  # paused in the journal: resumed next time
         super().closeEvent(event)
 
     def shutdown(self) -> None:
-        """Stop what the window started (the demo process). Called when the app quits."""
+        """Stop what the window started (transfers, the demo process). Called at quit."""
+        self.transfers.shutdown(pause=True)
+        self.lessons.shutdown()
         self.demo.stop()

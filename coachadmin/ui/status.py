@@ -10,6 +10,7 @@ from PySide6.QtWidgets import QHBoxLayout, QLabel, QWidget
 from coachadmin.ui.widgets import Badge
 
 if TYPE_CHECKING:  # coachadmin.connection imports boto3: not at start-up
+    from coachadmin.backend.models import User
     from coachadmin.connection import Connection
 
 #: The production badge's colour: a strong red reads as "careful" in light and dark mode.
@@ -45,3 +46,22 @@ class ConnectionStatus(QWidget):
         self.label.setText(text)
         production = " (production)" if connection and connection.production else ""
         self.setAccessibleName(f"Connection: {text}{production}")
+
+
+class UserStatus(QLabel):
+    """Who is signed in to the backend: "Ada Admin · admin", or nothing when nobody is."""
+
+    def __init__(self, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self.setObjectName("userStatus")
+        self.set_user(None)
+
+    def set_user(self, user: User | None) -> None:
+        self.setVisible(user is not None)
+        if user is None:
+            self.setText("")
+            self.setAccessibleName("Not signed in to the backend")
+            return
+        self.setText(f"{user.name} · {user.role}")
+        self.setToolTip(f"Signed in to the backend as {user.email} ({user.role})")
+        self.setAccessibleName(f"Signed in as {user.name}, {user.role}")

@@ -9,22 +9,26 @@ from __future__ import annotations
 
 from typing import Any
 
-from PySide6.QtCore import Qt
+from PySide6.QtCore import Qt, Signal
 from PySide6.QtWidgets import (
-    QAbstractItemView,
     QHBoxLayout,
+    QHeaderView,
     QLineEdit,
     QSplitter,
     QTabWidget,
+    QToolButton,
     QVBoxLayout,
     QWidget,
 )
 
 from coachadmin.ui import ui_state
+from coachadmin.ui.browser.views import FolderTreeView, ObjectListView
 from coachadmin.ui.icons import icon
-from coachadmin.ui.panels import LessonsPanel, PreviewPane, TransfersPanel, name_widget
+from coachadmin.ui.lessons.panel import LessonsPanel
+from coachadmin.ui.panels import name_widget
 from coachadmin.ui.path_bar import PathBar
-from coachadmin.ui.widgets import PlaceholderTableView, PlaceholderTreeView
+from coachadmin.ui.preview import PreviewPane
+from coachadmin.ui.transfers.panel import TransferQueuePanel
 
 
 class FilesPage(QWidget):
@@ -33,9 +37,8 @@ class FilesPage(QWidget):
     def __init__(self, parent: QWidget | None = None) -> None:
         super().__init__(parent)
         self.setObjectName("filesPage")
-        self.folder_tree = PlaceholderTreeView("Folders of the bucket appear here.")
+        self.folder_tree = FolderTreeView("Folders of the bucket appear here.")
         name_widget(self.folder_tree, "folderTree", "The bucket's folders")
-        self.folder_tree.setHeaderHidden(True)
         self.folder_tree.setMinimumWidth(180)
 
         self.path_bar = PathBar()
@@ -46,13 +49,12 @@ class FilesPage(QWidget):
         self.filter_box.setClearButtonEnabled(True)
         self.filter_box.setMinimumWidth(220)
         self.filter_box.setMaximumWidth(320)
+        self.search_button = QToolButton()
+        self.search_button.setObjectName("searchButton")
+        self.search_button.setAutoRaise(True)
 
-        self.object_list = PlaceholderTableView("This folder is empty.")
+        self.object_list = ObjectListView("This folder is empty.")
         name_widget(self.object_list, "objectList", "The objects in the current folder")
-        self.object_list.setSelectionBehavior(QAbstractItemView.SelectionBehavior.SelectRows)
-        self.object_list.setSortingEnabled(True)
-        self.object_list.verticalHeader().hide()
-        self.object_list.horizontalHeader().setStretchLastSection(True)
 
         self.preview = PreviewPane()
 
@@ -63,6 +65,7 @@ class FilesPage(QWidget):
         bar_layout.setSpacing(8)
         bar_layout.addWidget(self.path_bar, 1)
         bar_layout.addWidget(self.filter_box)
+        bar_layout.addWidget(self.search_button)
 
         centre = QWidget()
         centre_layout = QVBoxLayout(centre)
@@ -88,18 +91,27 @@ class FilesPage(QWidget):
 class Workspace(QWidget):
     """Everything shown once the app has a connection."""
 
+    #: The current object in the browser changed: a
+    #: :class:`~coachadmin.ui.browser.selection.SelectedObject`, or None (nothing selected).
+    object_selected = Signal(object)
+    #: Enter or double-click on an object: show its preview (SelectedObject).
+    preview_requested = Signal(object)
+
     def __init__(self, parent: QWidget | None = None) -> None:
         super().__init__(parent)
         self.setObjectName("workspace")
         self.files = FilesPage()
         self.lessons = LessonsPanel()
-        self.transfers = TransfersPanel()
+        self.transfers = TransferQueuePanel()
 
         self.tabs = QTabWidget()
         self.tabs.setObjectName("mainTabs")
         self.tabs.setDocumentMode(True)
         self.tabs.addTab(self.files, icon("folder"), "Files")
         self.tabs.addTab(self.lessons, icon("lessons"), "Lessons")
+        # Dragging an object from the Files tab onto the Lessons tab opens it, to drop on a lesson.
+        self.tabs.tabBar().setChangeCurrentOnDrag(True)
+        self.tabs.tabBar().setAcceptDrops(True)
 
         self.splitter = QSplitter(Qt.Orientation.Vertical)
         self.splitter.setObjectName("workspaceSplitter")
@@ -112,15 +124,30 @@ class Workspace(QWidget):
         layout = QVBoxLayout(self)
         layout.setContentsMargins(0, 0, 0, 0)
         layout.addWidget(self.splitter)
+        self.object_selected.connect(self.files.preview.show_object)
+        self.preview_requested.connect(self.files.preview.request_preview)
 
     def splitters(self) -> dict[str, QSplitter]:
         return {"workspace": self.splitter, "browser": self.files.splitter}
 
+    def headers(self) -> dict[str, QHeaderView]:
+        """Column widths (and the sort column) that are remembered with the window."""
+        return {
+            "objectListColumns": self.files.object_list.horizontalHeader(),
+            "transferQueueColumns": self.transfers.queue.horizontalHeader(),
+        }
+
     def save_state(self) -> dict[str, Any]:
-        return {name: ui_state.encode(s.saveState()) for name, s in self.splitters().items()}
+        state = {name: ui_state.encode(s.saveState()) for name, s in self.splitters().items()}
+        state.update({name: ui_state.encode(h.saveState()) for name, h in self.headers().items()})
+        return state
 
     def restore_state(self, state: dict[str, Any]) -> None:
         for name, splitter in self.splitters().items():
             blob = ui_state.decode(state.get(name))
             if blob is not None:
                 splitter.restoreState(blob)
+        for name, header in self.headers().items():
+            blob = ui_state.decode(state.get(name))
+            if blob is not None:
+                header.restoreState(blob)

@@ -1,0 +1,178 @@
+"""The browser on a folder of 100,000 objects: first rows, event-loop stalls, memory.
+
+The S3 server (moto, as the demo runs it) lives in a child process, as in the
+app, seeded straight into moto's store so seeding takes seconds. The window
+opens the folder; a 10 ms QTimer records the longest gap between its ticks
+(the "stall") while every page arrives, and the resident memory is read
+before and after.
+
+    python bench/bench_ui_listing.py [--objects 100000]
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import subprocess
+import sys
+import time
+from collections.abc import Callable
+from pathlib import Path
+
+os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
+os.environ.setdefault("AWS_ACCESS_KEY_ID", "testing")
+os.environ.setdefault("AWS_SECRET_ACCESS_KEY", "testing")
+
+BUCKET = "bench-listing"
+
+
+def serve(objects: int) -> None:
+    """Child process: moto's S3 on a free port, one folder of ``objects`` keys."""
+    from moto.backends import get_backend
+    from moto.core import DEFAULT_ACCOUNT_ID
+
+    from coachadmin.demo.s3_server import DemoS3Server
+    from coachadmin.s3.client import S3Settings, make_client
+
+    server = DemoS3Server()
+    server.start()
+    make_client(S3Settings(endpoint_url=server.endpoint_url, region="us-east-1")).create_bucket(
+        Bucket=BUCKET
+    )
+    backend = get_backend("s3")[DEFAULT_ACCOUNT_ID]["global"]
+    for number in range(objects):
+        backend.put_object(BUCKET, f"many/file-{number:06d}.txt", b"x")
+    backend.put_object(BUCKET, "small/a.txt", b"x")
+    print(server.endpoint_url, flush=True)
+    sys.stdin.read()  # until the parent closes our stdin
+    server.stop()
+
+
+def rss_mib() -> float:
+    pages = int(Path("/proc/self/statm").read_text().split()[1])
+    return pages * os.sysconf("SC_PAGE_SIZE") / 2**20
+
+
+def measure(endpoint: str, objects: int) -> dict[str, float]:
+    from PySide6.QtCore import Qt, QTimer
+    from PySide6.QtWidgets import QApplication
+
+    from coachadmin.connection import Connection
+    from coachadmin.s3.client import S3Settings
+    from coachadmin.ui.app import create_application
+    from coachadmin.ui.bridge import Bridge
+    from coachadmin.ui.main_window import MainWindow
+    from coachadmin.ui.messages import MessageBus
+
+    app = create_application([])
+    bus = MessageBus()
+    bridge = Bridge(bus=bus)
+    window = MainWindow(bridge=bridge, bus=bus)
+    window.resize(1280, 800)
+    window.show()
+    connection = Connection("Bench", BUCKET, S3Settings(endpoint_url=endpoint, region="us-east-1"))
+    controller = window.browser.controller
+    state: dict[str, float] = {}
+
+    def spin_until(predicate: Callable[[], bool], timeout: float) -> None:
+        deadline = time.monotonic() + timeout
+        while not predicate():
+            if time.monotonic() > deadline:
+                raise SystemExit("timed out")
+            app.processEvents()
+            time.sleep(0.001)
+
+    listed: list[str] = []
+    controller.listed.connect(lambda prefix, _rows: listed.append(prefix))
+    window.set_connection(connection)
+    spin_until(lambda: "" in listed, 30)
+    controller.navigate("small/")  # warm up: clients made, modules imported
+    spin_until(lambda: "small/" in listed, 30)
+
+    gaps: list[float] = []
+    last = [time.perf_counter()]
+
+    def tick() -> None:
+        now = time.perf_counter()
+        gaps.append(now - last[0])
+        last[0] = now
+
+    timer = QTimer()
+    timer.setInterval(10)
+    timer.timeout.connect(tick)
+    before = rss_mib()
+    timer.start()
+    started = time.perf_counter()
+    controller.navigate("many/")
+    spin_until(lambda: controller.model.rowCount() > 0, 30)
+    window.workspace.files.object_list.viewport().repaint()
+    state["first_rows_s"] = time.perf_counter() - started
+    spin_until(lambda: "many/" in listed, 900)
+    state["all_rows_s"] = time.perf_counter() - started
+    timer.stop()
+    state["rows"] = controller.model.rowCount()
+    state["rss_growth_mib"] = rss_mib() - before
+    gaps.sort()
+    state["worst_stall_ms"] = gaps[-1] * 1000
+    state["p99_gap_ms"] = gaps[int(len(gaps) * 0.99)] * 1000
+    # Sorting and filtering 100,000 rows, as a person clicking would.
+    for name, action in (
+        (
+            "sort_by_size_ms",
+            lambda: window.workspace.files.object_list.sortByColumn(
+                1, Qt.SortOrder.DescendingOrder
+            ),
+        ),
+        ("filter_ms", lambda: controller.model.set_filter("99")),
+    ):
+        began = time.perf_counter()
+        action()
+        QApplication.processEvents()
+        state[name] = (time.perf_counter() - began) * 1000
+    window.shutdown()
+    bridge.shutdown(wait=True)
+    assert state["rows"] == objects, state
+    return state
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__)
+    parser.add_argument("--objects", type=int, default=100_000)
+    parser.add_argument("--serve", action="store_true", help=argparse.SUPPRESS)
+    args = parser.parse_args()
+    if args.serve:
+        serve(args.objects)
+        return
+    seeding = time.perf_counter()
+    child = subprocess.Popen(
+        [sys.executable, __file__, "--serve", "--objects", str(args.objects)],
+        stdin=subprocess.PIPE,
+        stdout=subprocess.PIPE,
+        text=True,
+    )
+    try:
+        assert child.stdout is not None
+        endpoint = child.stdout.readline().strip()
+        print(f"seeded {args.objects:,} objects in {time.perf_counter() - seeding:.1f} s")
+        figures = measure(endpoint, args.objects)
+    finally:
+        if child.stdin is not None:
+            child.stdin.close()
+        child.wait(timeout=30)
+    print(f"rows listed:        {figures['rows']:,.0f}")
+    print(f"first rows shown:   {figures['first_rows_s']:.2f} s")
+    print(f"all rows listed:    {figures['all_rows_s']:.1f} s")
+    print(f"worst stall:        {figures['worst_stall_ms']:.0f} ms")
+    print(f"99th pct tick gap:  {figures['p99_gap_ms']:.0f} ms")
+    print(f"memory growth:      {figures['rss_growth_mib']:.0f} MiB "
+          f"({figures['rss_growth_mib'] * 2**20 / figures['rows']:.0f} bytes/row)")  # fmt: skip
+    print(f"sort 100k by size:  {figures['sort_by_size_ms']:.0f} ms")
+    print(f"filter 100k:        {figures['filter_ms']:.0f} ms")
+    print(f"load average (1 min):   {os.getloadavg()[0]:.1f} on {os.cpu_count()} cores")
+    sys.stdout.flush()
+    # PySide's teardown at interpreter exit has crashed after long runs; the figures are out.
+    os._exit(0)
+
+
+if __name__ == "__main__":
+    main()

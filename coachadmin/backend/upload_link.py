@@ -1,0 +1,125 @@
+"""Upload a file into ``videos/`` under the platform's naming, and link it once verified.
+
+Used by ``coachadmin upload-link`` and the lessons panel's "Upload and link…".
+The pending link is written before the upload is queued, so a kill at any
+moment leaves either nothing or a link that :func:`finish_pending_links`
+applies after ``coachadmin resume`` (or the GUI) finishes the upload.
+"""
+
+from __future__ import annotations
+
+import logging
+from dataclasses import replace
+from pathlib import Path
+from typing import TYPE_CHECKING
+
+from coachadmin.backend.auth import client_for, normalize_api_url
+from coachadmin.backend.pending_links import (
+    Applied,
+    BackendFor,
+    PendingLink,
+    PendingLinks,
+    apply_pending_links,
+    pending_links_path,
+)
+from coachadmin.demo.naming import platform_key
+from coachadmin.s3.client import S3Settings
+from coachadmin.transfers.clients import ClientFactory, journaled_settings
+from coachadmin.transfers.journal import Journal
+from coachadmin.transfers.source import check_source
+from coachadmin.transfers.upload import UploadRequest
+
+if TYPE_CHECKING:
+    from mypy_boto3_s3 import S3Client
+
+    from coachadmin.transfers.queue import TransferQueue
+
+log = logging.getLogger("coachadmin.backend")
+
+VIDEOS_FOLDER = "videos"
+
+
+def video_key_for(file_name: str) -> str:
+    """``videos/BASENAME-TIMESTAMP-RANDOM.EXT``, as the platform names what it stores."""
+    return platform_key(VIDEOS_FOLDER, file_name)
+
+
+def start_upload_and_link(
+    queue: TransferQueue,
+    settings: S3Settings,
+    store: PendingLinks,
+    *,
+    path: Path,
+    bucket: str,
+    lesson_id: str,
+    api_url: str,
+    key: str | None = None,
+) -> PendingLink:
+    """Record the pending link, then queue the upload; returns the link with its transfer id."""
+    fingerprint = check_source(path.expanduser().absolute())
+    target = key or video_key_for(path.name)
+    link = store.add(
+        PendingLink(
+            bucket=bucket,
+            key=target,
+            lesson_id=lesson_id,
+            api_url=normalize_api_url(api_url),
+            size=fingerprint.size,
+        )
+    )
+    try:
+        request = UploadRequest(path=path, bucket=bucket, key=target)
+        transfer_id = queue.add_upload(request, settings)
+    except BaseException:
+        store.remove(bucket, target)
+        raise
+    store.set_transfer(bucket, target, transfer_id)
+    log.info("upload-and-link %s -> %s for lesson %s", path, target, lesson_id)
+    return replace(link, transfer_id=transfer_id)
+
+
+def finish_pending_links(
+    clients: ClientFactory,
+    *,
+    fallback: S3Settings | None = None,
+    override: S3Settings | None = None,
+    store: PendingLinks | None = None,
+    journal: Journal | None = None,
+    backend_for: BackendFor | None = None,
+) -> list[Applied]:
+    """Apply every pending link whose upload is verified, with S3 reached as the upload was.
+
+    The journal says where each upload went (endpoint, region, profile); ``override``
+    (flags given now) goes on top; ``fallback`` serves links whose journal row is gone.
+    """
+    if store is None and not pending_links_path().exists():
+        return []  # nothing was ever pending on this computer
+    own_store = store is None
+    own_journal = journal is None
+    links = store or PendingLinks()
+    records = journal or Journal()
+
+    def s3_for(link: PendingLink) -> S3Client:
+        settings = fallback or S3Settings()
+        if link.transfer_id:
+            try:
+                record = records.get_upload(link.transfer_id)
+            except KeyError:
+                pass
+            else:
+                settings = journaled_settings(
+                    record.endpoint_url, record.region, record.profile, None
+                )
+                if fallback is not None:
+                    settings = settings.merged_over(fallback)
+        return clients(override.merged_over(settings) if override else settings)
+
+    try:
+        return apply_pending_links(
+            links, s3_for=s3_for, backend_for=backend_for or client_for, journal=records
+        )
+    finally:
+        if own_store:
+            links.close()
+        if own_journal:
+            records.close()

@@ -1,0 +1,137 @@
+"""Server-side copy of one object, with progress; multipart copy above 5 GiB.
+
+S3's CopyObject takes objects up to 5 GiB; a larger one must be copied as a
+multipart upload whose parts are ``UploadPartCopy`` byte ranges of the source.
+Nothing passes through this computer either way. Parts are copied a few at a
+time; a failure or a cancel aborts the multipart upload so no parts are left
+behind to cost money.
+"""
+
+from __future__ import annotations
+
+import logging
+import math
+import threading
+from collections.abc import Callable
+from concurrent.futures import ThreadPoolExecutor
+from typing import TYPE_CHECKING, Any
+
+from coachadmin.s3.failures import OperationCancelled
+
+if TYPE_CHECKING:
+    from mypy_boto3_s3 import S3Client
+    from mypy_boto3_s3.type_defs import CompletedPartTypeDef
+
+log = logging.getLogger("coachadmin.s3")
+
+GiB = 1024**3
+MiB = 1024**2
+#: S3's limit for a single CopyObject.
+COPY_LIMIT = 5 * GiB
+DEFAULT_COPY_PART = 512 * MiB
+MAX_PARTS = 10_000
+COPY_WORKERS = 4
+
+#: ``progress(bytes_done, bytes_total)``, called from worker threads.
+Progress = Callable[[int, int], None]
+
+
+def copy_part_size(size: int, preferred: int = DEFAULT_COPY_PART) -> int:
+    """``preferred``, grown so that ``size`` fits in 10,000 parts (a whole MiB)."""
+    needed = math.ceil(size / MAX_PARTS)
+    return max(preferred, math.ceil(needed / MiB) * MiB)
+
+
+def copy_object(
+    client: S3Client,
+    bucket: str,
+    source: str,
+    target: str,
+    *,
+    size: int,
+    progress: Progress | None = None,
+    cancel: threading.Event | None = None,
+    threshold: int = COPY_LIMIT,
+    part_size: int = DEFAULT_COPY_PART,
+) -> None:
+    """Copy ``source`` to ``target`` in ``bucket``, keeping Content-Type and metadata."""
+    if cancel is not None and cancel.is_set():
+        raise OperationCancelled(f"Copying {source}")
+    if size <= threshold:
+        client.copy_object(
+            Bucket=bucket,
+            Key=target,
+            CopySource={"Bucket": bucket, "Key": source},
+            MetadataDirective="COPY",
+        )
+        if progress is not None:
+            progress(size, size)
+        return
+    _multipart_copy(
+        client,
+        bucket,
+        source,
+        target,
+        size=size,
+        progress=progress,
+        cancel=cancel,
+        preferred_part=part_size,
+    )
+
+
+def _multipart_copy(
+    client: S3Client,
+    bucket: str,
+    source: str,
+    target: str,
+    *,
+    size: int,
+    progress: Progress | None,
+    cancel: threading.Event | None,
+    preferred_part: int,
+) -> None:
+    head = client.head_object(Bucket=bucket, Key=source)
+    extra: dict[str, Any] = {"Metadata": head.get("Metadata", {})}
+    for field in ("ContentType", "CacheControl", "ContentDisposition", "ContentEncoding"):
+        if head.get(field):
+            extra[field] = head[field]
+    upload_id = client.create_multipart_upload(Bucket=bucket, Key=target, **extra)["UploadId"]
+    part = copy_part_size(size, preferred_part)
+    count = math.ceil(size / part)
+    done = 0
+    lock = threading.Lock()
+
+    def copy_part(number: int) -> CompletedPartTypeDef:
+        nonlocal done
+        if cancel is not None and cancel.is_set():
+            raise OperationCancelled(f"Copying {source}")
+        start = (number - 1) * part
+        end = min(size, start + part) - 1
+        answer = client.upload_part_copy(
+            Bucket=bucket,
+            Key=target,
+            UploadId=upload_id,
+            PartNumber=number,
+            CopySource={"Bucket": bucket, "Key": source},
+            CopySourceRange=f"bytes={start}-{end}",
+        )
+        with lock:
+            done += end - start + 1
+            current = done
+        if progress is not None:
+            progress(current, size)
+        return {"PartNumber": number, "ETag": answer["CopyPartResult"]["ETag"]}
+
+    try:
+        with ThreadPoolExecutor(COPY_WORKERS, thread_name_prefix="s3-copy") as pool:
+            parts = list(pool.map(copy_part, range(1, count + 1)))
+        client.complete_multipart_upload(
+            Bucket=bucket, Key=target, UploadId=upload_id, MultipartUpload={"Parts": parts}
+        )
+    except BaseException:
+        log.info("aborting the multipart copy of %s to %s", source, target)
+        try:
+            client.abort_multipart_upload(Bucket=bucket, Key=target, UploadId=upload_id)
+        except Exception:  # the first failure is what the user must see
+            log.warning("could not abort the multipart copy %s", upload_id, exc_info=True)
+        raise

@@ -1,0 +1,72 @@
+"""An object's properties as the Properties dialog shows them.
+
+HeadObject gives size, ETag, Content-Type, user metadata, last modified and
+storage class; the version id is there when the bucket keeps versions, which
+GetBucketVersioning says (a refusal to tell is not an error: it is shown as
+unknown).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import datetime
+from typing import TYPE_CHECKING
+
+from botocore.exceptions import ClientError
+
+from coachadmin.s3.failures import ObjectGone, plain_errors
+
+if TYPE_CHECKING:
+    from mypy_boto3_s3 import S3Client
+
+
+@dataclass(frozen=True)
+class ObjectProperties:
+    bucket: str
+    key: str
+    size: int
+    etag: str
+    content_type: str
+    last_modified: datetime | None
+    storage_class: str
+    metadata: dict[str, str] = field(default_factory=dict)
+    cache_control: str = ""
+    #: "Enabled", "Suspended", "" (never enabled) or None (not allowed to ask).
+    versioning: str | None = ""
+    version_id: str | None = None
+
+    @property
+    def uri(self) -> str:
+        return f"s3://{self.bucket}/{self.key}"
+
+
+def _versioning(client: S3Client, bucket: str) -> str | None:
+    try:
+        return str(client.get_bucket_versioning(Bucket=bucket).get("Status", ""))
+    except ClientError:
+        return None
+
+
+@plain_errors("Reading the object's properties")
+def object_properties(client: S3Client, bucket: str, key: str) -> ObjectProperties:
+    try:
+        head = client.head_object(Bucket=bucket, Key=key)
+    except ClientError as error:
+        if str(error.response.get("Error", {}).get("Code", "")) in ("404", "NoSuchKey"):
+            raise ObjectGone(bucket, key) from error
+        raise
+    versioning = _versioning(client, bucket)
+    version = head.get("VersionId")
+    return ObjectProperties(
+        bucket=bucket,
+        key=key,
+        size=int(head.get("ContentLength", 0)),
+        etag=str(head.get("ETag", "")).strip('"'),
+        content_type=str(head.get("ContentType", "")),
+        last_modified=head.get("LastModified"),
+        storage_class=str(head.get("StorageClass", "STANDARD")),
+        metadata=dict(head.get("Metadata", {})),
+        cache_control=str(head.get("CacheControl", "")),
+        versioning=versioning,
+        version_id=str(version) if version and version != "null" else None,
+    )

@@ -1,0 +1,1 @@
+"""The bucket browser: folder tree, object list, actions, dialogs and drops."""

@@ -1,0 +1,86 @@
+"""The browser's way to the bucket: one S3 client per connection, used on worker threads.
+
+Widgets never call boto3: they hand a core function (``coachadmin.s3.operations``)
+to :meth:`BucketAccess.run`, which runs ``func(client, bucket, *args)`` through the
+bridge and delivers the result on the GUI thread. The client is made on the
+first worker that needs it, so boto3 is imported after the window is up.
+"""
+
+from __future__ import annotations
+
+import importlib
+import threading
+from collections.abc import Callable
+from concurrent.futures import Future
+from typing import TYPE_CHECKING, Any, TypeVar
+
+from PySide6.QtCore import QObject
+
+from coachadmin.errors import UserFacingError
+from coachadmin.ui.bridge import Bridge
+
+if TYPE_CHECKING:
+    from mypy_boto3_s3 import S3Client
+
+    from coachadmin.connection import Connection
+
+T = TypeVar("T")
+
+OPERATIONS = "coachadmin.s3.operations"
+
+
+def operation(name: str, module: str = OPERATIONS) -> Callable[..., Any]:
+    """A core function imported when it first runs (on a worker): botocore stays off the
+    GUI thread, whose first import of it would stall the window."""
+
+    def call(*args: Any, **kwargs: Any) -> Any:
+        return getattr(importlib.import_module(module), name)(*args, **kwargs)
+
+    call.__qualname__ = f"{module}.{name}"
+    return call
+
+
+class BucketAccess:
+    """A connection's bucket and its (lazily made, thread-safe) S3 client."""
+
+    def __init__(self, bridge: Bridge, connection: Connection) -> None:
+        self.bridge = bridge
+        self.connection = connection
+        self._client: S3Client | None = None
+        self._lock = threading.Lock()
+
+    @property
+    def bucket(self) -> str:
+        return self.connection.bucket
+
+    def client(self) -> S3Client:
+        """The S3 client (worker threads only: the first call imports boto3)."""
+        with self._lock:
+            if self._client is None:
+                from coachadmin.s3.client import make_client
+
+                self._client = make_client(self.connection.s3)
+            return self._client
+
+    def call(self, func: Callable[..., T], *args: Any, **kwargs: Any) -> T:
+        """``func(client, bucket, *args, **kwargs)`` right here (on a worker thread)."""
+        return func(self.client(), self.bucket, *args, **kwargs)
+
+    def run(
+        self,
+        func: Callable[..., T],
+        *args: Any,
+        on_result: Callable[[T], None] | None = None,
+        on_error: Callable[[UserFacingError], None] | None = None,
+        on_finished: Callable[[], None] | None = None,
+        owner: QObject | None = None,
+        **kwargs: Any,
+    ) -> Future[T]:
+        """Run ``func(client, bucket, *args, **kwargs)`` on a worker; results on the GUI thread."""
+        return self.bridge.run(
+            lambda: self.call(func, *args, **kwargs),
+            on_result=on_result,
+            on_error=on_error,
+            on_finished=on_finished,
+            owner=owner,
+        )

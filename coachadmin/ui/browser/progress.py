@@ -1,0 +1,52 @@
+"""Progress of a long server-side operation (moving a large object or a folder).
+
+A non-modal progress dialog that appears only when the work takes longer than
+half a second, fed from the worker through an :class:`EventRelay` (so a copy
+that reports per part never floods the event loop), with a Cancel button that
+sets the operation's cancel event.
+"""
+
+from __future__ import annotations
+
+import threading
+
+from PySide6.QtCore import Qt
+from PySide6.QtWidgets import QProgressDialog, QWidget
+
+from coachadmin.ui.bridge import EventRelay
+from coachadmin.ui.browser.formatting import human_size
+
+SCALE = 1000
+
+
+class OperationProgress:
+    def __init__(self, parent: QWidget | None, title: str) -> None:
+        self.cancel = threading.Event()
+        self.dialog = QProgressDialog(title, "Cancel", 0, SCALE, parent)
+        self.dialog.setObjectName("operationProgress")
+        self.dialog.setWindowTitle(title)
+        self.dialog.setWindowModality(Qt.WindowModality.NonModal)
+        self.dialog.setMinimumDuration(500)
+        self.dialog.setAutoClose(False)
+        self.dialog.setAutoReset(False)
+        self.dialog.canceled.connect(self.cancel.set)
+        self._title = title
+        self.relay = EventRelay(self.dialog, interval_ms=100, key=lambda _event: "progress")
+        self.relay.batch.connect(self._show)
+        self.dialog.setValue(0)
+
+    def report(self, done: int, total: int) -> None:
+        """Thread-safe: pass as the operation's ``progress`` callback."""
+        self.relay.post((done, total))
+
+    def _show(self, batch: list[tuple[int, int]]) -> None:
+        done, total = batch[-1]
+        if total > 0:
+            self.dialog.setValue(min(SCALE, int(done * SCALE / total)))
+            self.dialog.setLabelText(f"{self._title}\n{human_size(done)} of {human_size(total)}")
+
+    def close(self) -> None:
+        self.relay.flush()
+        self.dialog.reset()
+        self.dialog.close()
+        self.dialog.deleteLater()

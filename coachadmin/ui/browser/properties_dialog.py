@@ -1,0 +1,97 @@
+"""An object's properties: size, ETag, Content-Type, metadata, dates, class, version."""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING
+
+from PySide6.QtCore import Qt
+from PySide6.QtGui import QGuiApplication
+from PySide6.QtWidgets import (
+    QDialog,
+    QDialogButtonBox,
+    QFormLayout,
+    QHeaderView,
+    QLabel,
+    QTableWidget,
+    QTableWidgetItem,
+    QVBoxLayout,
+    QWidget,
+)
+
+from coachadmin.ui.browser.dialogs import title_label
+from coachadmin.ui.browser.formatting import human_size, kind_and_icon, local_time, storage_class
+
+if TYPE_CHECKING:  # botocore is imported only when properties are read (on a worker)
+    from coachadmin.s3.properties import ObjectProperties
+
+
+def _value(text: str, name: str) -> QLabel:
+    label = QLabel(text)
+    label.setObjectName(name)
+    label.setTextFormat(Qt.TextFormat.PlainText)
+    label.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
+    label.setWordWrap(True)
+    return label
+
+
+def _size_text(size: int) -> str:
+    human = human_size(size)
+    return human if size < 1000 else f"{human} ({size:,} bytes)"
+
+
+def version_text(props: ObjectProperties) -> str:
+    if props.versioning is None:
+        return "Unknown (not allowed to read the bucket's versioning)"
+    if props.versioning in ("Enabled", "Suspended"):
+        state = "on" if props.versioning == "Enabled" else "suspended"
+        return f"{props.version_id or 'null'} (versioning {state})"
+    return "Versioning is off for this bucket"
+
+
+class PropertiesDialog(QDialog):
+    def __init__(self, props: ObjectProperties, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self.setObjectName("propertiesDialog")
+        self.setWindowTitle(f"Properties of {props.key.rsplit('/', 1)[-1]}")
+        self.setMinimumWidth(520)
+        self.props = props
+        layout = QVBoxLayout(self)
+        layout.setContentsMargins(18, 18, 18, 14)
+        layout.setSpacing(12)
+        layout.addWidget(title_label(props.key.rsplit("/", 1)[-1]))
+        form = QFormLayout()
+        form.setHorizontalSpacing(16)
+        form.setVerticalSpacing(6)
+        form.setLabelAlignment(Qt.AlignmentFlag.AlignRight)
+        kind = kind_and_icon(props.key)[0]
+        rows = (
+            ("Location", props.uri, "propLocation"),
+            ("Size", _size_text(props.size), "propSize"),
+            ("Type", f"{props.content_type or 'not set'} — {kind}", "propContentType"),
+            ("Last modified", local_time(props.last_modified) or "unknown", "propModified"),
+            ("ETag", props.etag, "propEtag"),
+            ("Storage class", storage_class(props.storage_class), "propStorage"),
+            ("Version", version_text(props), "propVersion"),
+            ("Cache-Control", props.cache_control or "not set", "propCache"),
+        )
+        for label, text, name in rows:
+            form.addRow(f"{label}:", _value(text, name))
+        layout.addLayout(form)
+        layout.addWidget(QLabel("User metadata:" if props.metadata else "User metadata: none"))
+        self.metadata = QTableWidget(len(props.metadata), 2)
+        self.metadata.setObjectName("propMetadata")
+        self.metadata.setHorizontalHeaderLabels(["Key", "Value"])
+        self.metadata.verticalHeader().hide()
+        self.metadata.horizontalHeader().setSectionResizeMode(1, QHeaderView.ResizeMode.Stretch)
+        self.metadata.setEditTriggers(QTableWidget.EditTrigger.NoEditTriggers)
+        for row, (key, value) in enumerate(sorted(props.metadata.items())):
+            self.metadata.setItem(row, 0, QTableWidgetItem(key))
+            self.metadata.setItem(row, 1, QTableWidgetItem(value))
+        self.metadata.setMaximumHeight(120)
+        self.metadata.setVisible(bool(props.metadata))
+        layout.addWidget(self.metadata)
+        buttons = QDialogButtonBox(QDialogButtonBox.StandardButton.Close)
+        copy = buttons.addButton("Copy Key", QDialogButtonBox.ButtonRole.ActionRole)
+        copy.clicked.connect(lambda: QGuiApplication.clipboard().setText(props.key))
+        buttons.rejected.connect(self.reject)
+        layout.addWidget(buttons)

@@ -1,0 +1,110 @@
+"""Every question the browser asks a person, in one replaceable object.
+
+The browser never opens a QMessageBox or a file dialog itself: it asks its
+:class:`Questions`. The main window owns one; tests give the window a
+``Questions`` whose methods answer at once, so every branch (replace, keep both,
+skip, apply to all, delete or not, quit or not) is tested without patching Qt.
+"""
+
+from __future__ import annotations
+
+import enum
+from dataclasses import dataclass, field
+from datetime import timedelta
+from pathlib import Path
+
+from PySide6.QtWidgets import QDialog, QFileDialog, QInputDialog, QLineEdit, QMessageBox, QWidget
+
+
+class ConflictChoice(enum.Enum):
+    REPLACE = "replace"
+    KEEP_BOTH = "keep both"
+    SKIP = "skip"
+
+
+@dataclass(frozen=True)
+class ConflictAnswer:
+    choice: ConflictChoice
+    #: Use the same answer for the remaining conflicts of this upload.
+    apply_to_all: bool = False
+
+
+@dataclass(frozen=True)
+class Conflict:
+    """An upload whose key already exists."""
+
+    key: str
+    local_path: Path
+    local_size: int
+    #: Conflicts after this one in the same upload (for "apply to all").
+    remaining: int = 0
+
+
+@dataclass(frozen=True)
+class DeletePlan:
+    """What a delete would remove: named objects, and folders with what they hold."""
+
+    bucket: str
+    keys: tuple[str, ...] = ()
+    folders: tuple[str, ...] = ()
+    #: Objects and bytes in total (folders' contents included).
+    objects: int = 0
+    bytes: int = 0
+    names: tuple[str, ...] = field(default=())
+
+    @property
+    def has_folders(self) -> bool:
+        return bool(self.folders)
+
+
+class Questions:
+    """The real questions, as dialogs parented to ``parent`` (the main window)."""
+
+    def __init__(self, parent: QWidget | None = None) -> None:
+        self.parent = parent
+
+    def conflict(self, conflict: Conflict) -> ConflictAnswer | None:
+        """Replace, keep both or skip ``conflict.key``; None cancels the whole upload."""
+        from coachadmin.ui.browser.dialogs import ConflictDialog
+
+        dialog = ConflictDialog(conflict, self.parent)
+        return dialog.answer() if dialog.exec() == QDialog.DialogCode.Accepted else None
+
+    def confirm_delete(self, plan: DeletePlan) -> bool:
+        from coachadmin.ui.browser.dialogs import DeleteDialog
+
+        return DeleteDialog(plan, self.parent).exec() == QDialog.DialogCode.Accepted
+
+    def text(self, title: str, label: str, value: str = "") -> str | None:
+        """A name typed by the user (new folder, rename); None when cancelled."""
+        text, ok = QInputDialog.getText(self.parent, title, label, QLineEdit.EchoMode.Normal, value)
+        return text if ok and text.strip() else None
+
+    def link_expiry(self, key: str) -> timedelta | None:
+        from coachadmin.ui.browser.dialogs import LinkExpiryDialog
+
+        dialog = LinkExpiryDialog(key, self.parent)
+        return dialog.expiry() if dialog.exec() == QDialog.DialogCode.Accepted else None
+
+    def confirm_quit(self, running: int) -> bool:
+        """Quit with ``running`` transfers unfinished? They pause and resume next time."""
+        noun = "transfer is" if running == 1 else "transfers are"
+        box = QMessageBox(self.parent)
+        box.setIcon(QMessageBox.Icon.Question)
+        box.setWindowTitle("Quit coachadmin?")
+        box.setText(f"{running} {noun} still running.")
+        box.setInformativeText(
+            "If you quit now they are paused, and continue the next time you open coachadmin."
+        )
+        quit_button = box.addButton("Pause and Quit", QMessageBox.ButtonRole.AcceptRole)
+        box.addButton("Keep Working", QMessageBox.ButtonRole.RejectRole)
+        box.exec()
+        return box.clickedButton() is quit_button
+
+    def upload_files(self) -> list[Path]:
+        names, _ = QFileDialog.getOpenFileNames(self.parent, "Upload files")
+        return [Path(n) for n in names]
+
+    def download_folder(self) -> Path | None:
+        folder = QFileDialog.getExistingDirectory(self.parent, "Download to folder")
+        return Path(folder) if folder else None

@@ -1,0 +1,149 @@
+"""From dropped or chosen files to queued uploads, asking about keys that exist.
+
+1. walk the dropped folders (worker thread): every file with the key it gets;
+2. ask S3 which of those keys exist (HeadObject, a few at a time, worker);
+3. for each existing key ask: replace, keep both, or skip, with "apply to all";
+4. for "keep both" find free numbered names (worker), then queue every upload
+   in the transfer engine, which refuses an existing key unless told to replace.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Callable
+from pathlib import Path
+from typing import Any
+
+from PySide6.QtCore import QObject, Signal
+
+from coachadmin.ui.browser.controller import BrowserController
+from coachadmin.ui.browser.dnd import PlannedUpload, UploadPlan, plan_uploads
+from coachadmin.ui.browser.formatting import count, human_size
+from coachadmin.ui.browser.questions import Conflict, ConflictChoice, Questions
+from coachadmin.ui.transfers.service import TransferService
+
+log = logging.getLogger("coachadmin.ui.browser")
+
+#: (file, key, replace an existing object)
+Decision = tuple[PlannedUpload, str, bool]
+
+
+class UploadFlow(QObject):
+    #: Uploads were handed to the engine: how many (after skips).
+    queued = Signal(int)
+
+    def __init__(
+        self,
+        controller: BrowserController,
+        questions: Callable[[], Questions],
+        transfers: TransferService,
+    ) -> None:
+        super().__init__(controller)
+        self.controller = controller
+        self.questions = questions
+        self.transfers = transfers
+        self.bus = controller.bus
+
+    def choose_and_upload(self) -> None:
+        """The Upload button: a file dialog, then the same path as a drop."""
+        paths = self.questions().upload_files()
+        if paths:
+            self.upload(paths, None)
+
+    def upload(self, paths: list[Path], prefix: str | None) -> None:
+        """Upload ``paths`` (files and folders) into ``prefix`` (None: the current folder)."""
+        access = self.controller.access
+        if access is None or not paths:
+            return
+        target = self.controller.prefix if prefix is None else prefix
+        self.controller.bridge.run(
+            plan_uploads, paths, target, on_result=self._check_existing, owner=self
+        )
+
+    def _check_existing(self, plan: UploadPlan) -> None:
+        if plan.problems:
+            shown = "; ".join(plan.problems[:3])
+            more = f" and {len(plan.problems) - 3} more" if len(plan.problems) > 3 else ""
+            self.bus.warning(f"Some files cannot be read and are left out: {shown}{more}")
+        access = self.controller.access
+        if not plan.uploads or access is None:
+            return
+        keys = [u.key for u in plan.uploads]
+        access.run(
+            _existing_keys,
+            keys,
+            on_result=lambda existing: self._resolve(plan, existing),
+            owner=self,
+        )
+
+    def _resolve(self, plan: UploadPlan, existing: set[str]) -> None:
+        """Ask about each existing key (GUI thread), then find names for "keep both"."""
+        decisions: list[Decision] = []
+        keep_both: list[PlannedUpload] = []
+        conflicts = [u for u in plan.uploads if u.key in existing]
+        remembered: ConflictChoice | None = None
+        skipped = 0
+        for number, upload in enumerate(plan.uploads):
+            if upload.key not in existing:
+                decisions.append((upload, upload.key, False))
+                continue
+            choice = remembered
+            if choice is None:
+                position = conflicts.index(upload)
+                answer = self.questions().conflict(
+                    Conflict(upload.key, upload.path, upload.size, len(conflicts) - position - 1)
+                )
+                if answer is None:  # cancelled: nothing of this upload is queued
+                    log.info("upload of %d files cancelled at file %d", len(plan.uploads), number)
+                    return
+                choice = answer.choice
+                if answer.apply_to_all:
+                    remembered = choice
+            if choice is ConflictChoice.REPLACE:
+                decisions.append((upload, upload.key, True))
+            elif choice is ConflictChoice.KEEP_BOTH:
+                keep_both.append(upload)
+            else:
+                skipped += 1
+        if skipped:
+            self.bus.info(f"Skipped {count(skipped, 'file')} that already exist")
+        if not keep_both:
+            self._queue(decisions)
+            return
+        access = self.controller.access
+        if access is None:
+            return
+        taken = {key for _upload, key, _replace in decisions}
+        access.run(
+            _free_keys,
+            [u.key for u in keep_both],
+            taken,
+            on_result=lambda names: self._queue(
+                decisions + [(u, names[i], False) for i, u in enumerate(keep_both)]
+            ),
+            owner=self,
+        )
+
+    def _queue(self, decisions: list[Decision]) -> None:
+        access = self.controller.access
+        if access is None or not decisions:
+            return
+        settings = access.connection.s3
+        for upload, key, replace in decisions:
+            self.transfers.upload(upload.path, access.bucket, key, settings, overwrite=replace)
+        total = sum(u.size for u, _k, _r in decisions)
+        self.bus.info(f"Uploading {count(len(decisions), 'file')} ({human_size(total)})")
+        self.queued.emit(len(decisions))
+
+
+def _existing_keys(client: Any, bucket: str, keys: list[str]) -> set[str]:
+    from coachadmin.s3.operations import existing_keys
+
+    return existing_keys(client, bucket, keys)
+
+
+def _free_keys(client: Any, bucket: str, keys: list[str], taken: set[str]) -> list[str]:
+    from coachadmin.s3.operations import free_key
+
+    reserved = set(taken)
+    return [free_key(client, bucket, key, reserved) for key in keys]

@@ -1,0 +1,168 @@
+"""The object list and the folder tree as views: keyboard, drops from the file manager.
+
+Both accept files and folders dragged from the OS file manager: onto the list
+(the current folder, or the folder row under the pointer) or onto a folder in
+the tree. They only say what was dropped where (:attr:`files_dropped`); the
+browser controller plans and queues the uploads.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from PySide6.QtCore import QModelIndex, Qt, Signal
+from PySide6.QtGui import QDragEnterEvent, QDragMoveEvent, QDropEvent, QKeyEvent
+from PySide6.QtWidgets import QAbstractItemView, QHeaderView, QWidget
+
+from coachadmin.ui.browser.dnd import local_paths
+from coachadmin.ui.browser.object_model import IS_FOLDER_ROLE, KEY_ROLE
+from coachadmin.ui.browser.tree_model import PREFIX_ROLE
+from coachadmin.ui.widgets import PlaceholderTableView, PlaceholderTreeView
+
+#: Default widths of Name, Size, Last modified, Type, Storage class.
+COLUMN_WIDTHS = (320, 80, 128, 110, 104)
+
+
+def _accepts(event: QDragEnterEvent | QDragMoveEvent | QDropEvent) -> bool:
+    return bool(local_paths(event.mimeData()))
+
+
+class ObjectListView(PlaceholderTableView):
+    #: Files dropped: (paths, target folder prefix or None for the current folder).
+    files_dropped = Signal(list, object)
+    #: Enter on a row (open a folder, preview an object).
+    open_requested = Signal(QModelIndex)
+    #: Backspace: the parent folder.
+    up_requested = Signal()
+
+    def __init__(self, placeholder: str = "", parent: QWidget | None = None) -> None:
+        super().__init__(placeholder, parent)
+        self.setSelectionBehavior(QAbstractItemView.SelectionBehavior.SelectRows)
+        self.setSelectionMode(QAbstractItemView.SelectionMode.ExtendedSelection)
+        self.setSortingEnabled(True)
+        self.setShowGrid(False)
+        self.setAlternatingRowColors(True)
+        self.setWordWrap(False)
+        self.setTextElideMode(Qt.TextElideMode.ElideMiddle)
+        self.setEditTriggers(QAbstractItemView.EditTrigger.NoEditTriggers)
+        self.setAcceptDrops(True)
+        # Files come in from the file manager; objects go out to a lesson (Lessons tab).
+        self.setDragEnabled(True)
+        self.setDragDropMode(QAbstractItemView.DragDropMode.DragDrop)
+        self.setDefaultDropAction(Qt.DropAction.CopyAction)
+        self.setDropIndicatorShown(True)
+        self.setContextMenuPolicy(Qt.ContextMenuPolicy.CustomContextMenu)
+        self.setVerticalScrollMode(QAbstractItemView.ScrollMode.ScrollPerPixel)
+        vertical = self.verticalHeader()
+        vertical.hide()
+        # Fixed row heights: no per-row size hints over 100,000 rows.
+        vertical.setSectionResizeMode(QHeaderView.ResizeMode.Fixed)
+        vertical.setDefaultSectionSize(self.fontMetrics().height() + 10)
+        header = self.horizontalHeader()
+        header.setStretchLastSection(True)
+        header.setSortIndicatorShown(True)
+        header.setHighlightSections(False)
+        header.setDefaultAlignment(Qt.AlignmentFlag.AlignLeft | Qt.AlignmentFlag.AlignVCenter)
+
+    def apply_default_widths(self) -> None:
+        """Name takes the room left; the other columns keep their (remembered) widths."""
+        header = self.horizontalHeader()
+        header.setStretchLastSection(False)
+        for column, width in enumerate(COLUMN_WIDTHS):
+            self.setColumnWidth(column, width)
+        header.setSectionResizeMode(0, QHeaderView.ResizeMode.Stretch)
+        header.setMinimumSectionSize(60)
+
+    def keyPressEvent(self, event: QKeyEvent) -> None:
+        key = event.key()
+        if key in (Qt.Key.Key_Return, Qt.Key.Key_Enter) and self.currentIndex().isValid():
+            self.open_requested.emit(self.currentIndex())
+            return
+        if key == Qt.Key.Key_Backspace and not event.modifiers():
+            self.up_requested.emit()
+            return
+        super().keyPressEvent(event)
+
+    # -- drops from the file manager ----------------------------------------------------
+    def _folder_at(self, event: QDragMoveEvent | QDropEvent) -> str | None:
+        index = self.indexAt(event.position().toPoint())
+        if index.isValid() and index.data(IS_FOLDER_ROLE):
+            key = index.data(KEY_ROLE)
+            return key if isinstance(key, str) else None
+        return None
+
+    def dragEnterEvent(self, event: QDragEnterEvent) -> None:
+        if _accepts(event):
+            event.setDropAction(Qt.DropAction.CopyAction)
+            event.accept()
+        else:
+            event.ignore()
+
+    def dragMoveEvent(self, event: QDragMoveEvent) -> None:
+        if not _accepts(event):
+            event.ignore()
+            return
+        event.setDropAction(Qt.DropAction.CopyAction)
+        event.accept()
+        folder = self._folder_at(event)
+        index = self.indexAt(event.position().toPoint()) if folder else QModelIndex()
+        self.setCurrentIndex(index) if index.isValid() else None
+
+    def dropEvent(self, event: QDropEvent) -> None:
+        paths = local_paths(event.mimeData())
+        if not paths:
+            event.ignore()
+            return
+        event.setDropAction(Qt.DropAction.CopyAction)
+        event.accept()
+        self.files_dropped.emit(paths, self._folder_at(event))
+
+
+class FolderTreeView(PlaceholderTreeView):
+    #: Files dropped on a folder: (paths, its prefix).
+    files_dropped = Signal(list, object)
+
+    def __init__(self, placeholder: str = "", parent: QWidget | None = None) -> None:
+        super().__init__(placeholder, parent)
+        self.setHeaderHidden(True)
+        self.setUniformRowHeights(True)
+        self.setAnimated(True)
+        self.setEditTriggers(QAbstractItemView.EditTrigger.NoEditTriggers)
+        self.setAcceptDrops(True)
+        self.setDragDropMode(QAbstractItemView.DragDropMode.DropOnly)
+        self.setDropIndicatorShown(True)
+        self.setContextMenuPolicy(Qt.ContextMenuPolicy.CustomContextMenu)
+
+    def _prefix_at(self, event: QDragMoveEvent | QDropEvent) -> str | None:
+        index = self.indexAt(event.position().toPoint())
+        value = index.data(PREFIX_ROLE) if index.isValid() else None
+        return value if isinstance(value, str) else None
+
+    def dragEnterEvent(self, event: QDragEnterEvent) -> None:
+        if _accepts(event):
+            event.setDropAction(Qt.DropAction.CopyAction)
+            event.accept()
+        else:
+            event.ignore()
+
+    def dragMoveEvent(self, event: QDragMoveEvent) -> None:
+        prefix = self._prefix_at(event) if _accepts(event) else None
+        if prefix is None:
+            event.ignore()
+            return
+        event.setDropAction(Qt.DropAction.CopyAction)
+        event.accept()
+
+    def dropEvent(self, event: QDropEvent) -> None:
+        paths = local_paths(event.mimeData())
+        prefix = self._prefix_at(event)
+        if not paths or prefix is None:
+            event.ignore()
+            return
+        event.setDropAction(Qt.DropAction.CopyAction)
+        event.accept()
+        self.files_dropped.emit(paths, prefix)
+
+
+def paths_of(values: list[object]) -> list[Path]:
+    return [v for v in values if isinstance(v, Path)]

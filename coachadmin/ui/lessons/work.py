@@ -1,0 +1,152 @@
+"""The lessons panel's background work: plain functions the bridge runs on worker threads.
+
+No Qt here. S3 failures become a UserFacingError in plain words, so they reach
+the message banner rather than the crash dialog.
+"""
+
+from __future__ import annotations
+
+import functools
+import threading
+from collections.abc import Callable
+from dataclasses import dataclass
+from typing import TYPE_CHECKING, TypeVar
+
+from coachadmin.backend.client import BackendClient
+from coachadmin.backend.link_check import LessonLink, LinkReport, check_links
+from coachadmin.backend.models import Course, Lesson
+from coachadmin.backend.usage import LessonRef, all_lessons, lesson_refs_linking
+from coachadmin.errors import UserFacingError
+from coachadmin.s3.listing import ObjectInfo, iter_objects
+
+if TYPE_CHECKING:
+    from mypy_boto3_s3 import S3Client
+
+    from coachadmin.s3.client import S3Settings
+
+T = TypeVar("T")
+
+VIDEOS_PREFIX = "videos/"
+
+_clients_lock = threading.Lock()
+
+
+class S3Unavailable(UserFacingError):
+    """The bucket could not be read; the message says why and what to do."""
+
+
+@functools.cache
+def _client(settings: S3Settings) -> S3Client:
+    from coachadmin.s3.client import make_client  # boto3 loads on a worker, not at start-up
+
+    return make_client(settings, max_pool_connections=8)
+
+
+def s3_client(settings: S3Settings) -> S3Client:
+    with _clients_lock:
+        return _client(settings)
+
+
+def guarded(bucket: str, settings: S3Settings, call: Callable[[], T]) -> T:
+    """Run an S3 call; botocore's failures become :class:`S3Unavailable`."""
+    from botocore.exceptions import BotoCoreError, ClientError
+
+    try:
+        return call()
+    except (ClientError, BotoCoreError) as error:
+        from coachadmin.s3.probe import explain_error
+
+        reason = explain_error(error, endpoint=settings.endpoint_url, profile=settings.profile)
+        raise S3Unavailable(f"Could not read s3://{bucket}: {reason}") from error
+
+
+@dataclass(frozen=True)
+class CourseLinks:
+    """A course's lessons; ``links`` None (with ``s3_error``) when the bucket could not be read."""
+
+    course: Course
+    lessons: list[Lesson]
+    links: list[LessonLink] | None
+    s3_error: str = ""
+
+
+def load_course(
+    backend: BackendClient, settings: S3Settings | None, bucket: str | None, course: Course
+) -> CourseLinks:
+    """One course's lessons with their link states (one listing of ``videos/``)."""
+    if settings is None or bucket is None:
+        return CourseLinks(course, backend.lessons(course.id), None)
+    s3 = s3_client(settings)
+    try:
+        report = guarded(
+            bucket, settings, lambda: check_links(backend, s3, bucket, courses=[course])
+        )
+    except S3Unavailable as error:
+        return CourseLinks(course, backend.lessons(course.id), None, str(error))
+    return CourseLinks(course, [link.lesson for link in report.links], report.links)
+
+
+def pending_by_lesson() -> dict[str, str]:
+    """lesson id → key of the upload that will link it (the durable pending links)."""
+    from coachadmin.backend.pending_links import PendingLinks, pending_links_path
+
+    if not pending_links_path().exists():
+        return {}
+    with PendingLinks() as store:
+        return {link.lesson_id: link.key for link in store.all()}
+
+
+def full_report(backend: BackendClient, settings: S3Settings, bucket: str) -> LinkReport:
+    s3 = s3_client(settings)
+    return guarded(bucket, settings, lambda: check_links(backend, s3, bucket))
+
+
+@dataclass(frozen=True)
+class VideoInfo:
+    key: str
+    size: int
+
+
+def object_info(settings: S3Settings, bucket: str, key: str) -> VideoInfo | None:
+    """Key and size of one object, or None when it does not exist."""
+    from coachadmin.s3.objects import head_object
+
+    info = guarded(bucket, settings, lambda: head_object(s3_client(settings), bucket, key))
+    return None if info is None else VideoInfo(key, info.size)
+
+
+@dataclass(frozen=True)
+class ReplaceInfo:
+    """Both sides of a link change, for the question that asks before replacing."""
+
+    new: VideoInfo | None
+    old: VideoInfo | None
+
+
+def replace_info(
+    settings: S3Settings, bucket: str, new_key: str, old_key: str | None
+) -> ReplaceInfo:
+    new = object_info(settings, bucket, new_key)
+    old = None
+    if old_key and "/" in old_key:
+        old = object_info(settings, bucket, old_key)
+    return ReplaceInfo(new, old)
+
+
+def list_videos(settings: S3Settings, bucket: str) -> list[ObjectInfo]:
+    """Every object under ``videos/`` (a few pages even for thousands)."""
+    s3 = s3_client(settings)
+    return guarded(
+        bucket,
+        settings,
+        lambda: [o for o in iter_objects(s3, bucket, VIDEOS_PREFIX) if not o.key.endswith("/")],
+    )
+
+
+def lessons_of_all_courses(backend: BackendClient) -> list[LessonRef]:
+    return all_lessons(backend)
+
+
+def other_lessons_using(backend: BackendClient, key: str, lesson_id: str) -> list[LessonRef]:
+    refs = lesson_refs_linking(backend, [key]).get(key, [])
+    return [ref for ref in refs if ref.lesson.id != lesson_id]

@@ -1,0 +1,178 @@
+"""Every transfer of this session as a table row, updated from the engine's newest events."""
+
+from __future__ import annotations
+
+import posixpath
+import re
+from typing import Any
+
+from PySide6.QtCore import QAbstractTableModel, QModelIndex, QObject, QPersistentModelIndex, Qt
+from PySide6.QtGui import QIcon
+
+from coachadmin.transfers.events import TransferEvent, TransferKind, TransferState
+from coachadmin.ui.browser.formatting import human_size
+from coachadmin.ui.icons import icon
+
+NAME, PROGRESS, BYTES, SPEED, ETA, STATE = range(6)
+HEADERS = ("Name", "Progress", "Transferred", "Speed", "Time left", "Status")
+
+EVENT_ROLE = Qt.ItemDataRole.UserRole + 1  # the row's newest TransferEvent
+ID_ROLE = Qt.ItemDataRole.UserRole + 2
+FRACTION_ROLE = Qt.ItemDataRole.UserRole + 3  # 0.0..1.0 for the progress delegate
+
+AnyIndex = QModelIndex | QPersistentModelIndex
+
+_STATE_WORDS = {
+    TransferState.QUEUED: "Waiting",
+    TransferState.UPLOADING: "Uploading",
+    TransferState.DOWNLOADING: "Downloading",
+    TransferState.PAUSED: "Paused",
+    TransferState.VERIFYING: "Verifying",
+    TransferState.DONE: "Done",
+    TransferState.FAILED: "Failed",
+    TransferState.CANCELLED: "Cancelled",
+}
+
+#: The engine's messages are written for the command line; the panel has buttons instead.
+_CLI_HINTS = (
+    (re.compile(r"(then )?run `coachadmin resume[^`]*`( when)?"), r"press Retry\2"),
+    (re.compile(r"pass --overwrite to replace it or choose another key"), "upload it again and "
+     "choose Replace or Keep Both"),
+    (re.compile(r"pass --overwrite to replace it"), "choose another folder or delete that file"),
+    (re.compile(r"`coachadmin uploads` lists them"), "it may have finished in another window"),
+    (re.compile(r"the --endpoint-url"), "the connection's endpoint"),
+)  # fmt: skip
+
+
+def plain_words(message: str) -> str:
+    """An engine message with its command-line advice turned into the panel's buttons."""
+    text = message
+    for pattern, replacement in _CLI_HINTS:
+        text = pattern.sub(replacement, text)
+    text = text.strip()
+    return text[:1].upper() + text[1:] if text else text
+
+
+def speed_text(speed: float) -> str:
+    return f"{human_size(int(speed))}/s" if speed > 0 else ""
+
+
+def eta_text(seconds: float | None) -> str:
+    if seconds is None or seconds < 0:
+        return ""
+    whole = int(seconds + 0.5)
+    if whole < 60:
+        return f"{whole} s"
+    if whole < 3600:
+        return f"{whole // 60} min {whole % 60:02d} s"
+    return f"{whole // 3600} h {(whole % 3600) // 60:02d} min"
+
+
+def state_text(event: TransferEvent) -> str:
+    words = _STATE_WORDS.get(event.state, str(event.state).title())
+    if event.state is TransferState.FAILED and event.message:
+        return f"{words}: {plain_words(event.message)}"
+    return words
+
+
+class TransferModel(QAbstractTableModel):
+    def __init__(self, parent: QObject | None = None) -> None:
+        super().__init__(parent)
+        self._rows: list[TransferEvent] = []
+        self._index: dict[str, int] = {}
+        self._icons = {TransferKind.UPLOAD: icon("upload"), TransferKind.DOWNLOAD: icon("download")}
+
+    def update(self, events: list[TransferEvent]) -> None:
+        """Apply a batch of newest events: new transfers are appended, known ones updated."""
+        changed: list[int] = []
+        fresh = [e for e in events if e.transfer_id not in self._index]
+        for event in events:
+            row = self._index.get(event.transfer_id)
+            if row is not None:
+                self._rows[row] = event
+                changed.append(row)
+        if changed:
+            last = self.columnCount() - 1
+            self.dataChanged.emit(self.index(min(changed), 0), self.index(max(changed), last))
+        if fresh:
+            start = len(self._rows)
+            self.beginInsertRows(QModelIndex(), start, start + len(fresh) - 1)
+            for offset, event in enumerate(fresh):
+                self._index[event.transfer_id] = start + offset
+                self._rows.append(event)
+            self.endInsertRows()
+
+    def clear_finished(self) -> None:
+        """Forget done and cancelled rows (failed ones stay: they need a decision)."""
+        keep = [
+            e for e in self._rows if e.state not in (TransferState.DONE, TransferState.CANCELLED)
+        ]
+        if len(keep) == len(self._rows):
+            return
+        self.beginResetModel()
+        self._rows = keep
+        self._index = {e.transfer_id: row for row, e in enumerate(keep)}
+        self.endResetModel()
+
+    def transfer(self, row: int) -> TransferEvent | None:
+        return self._rows[row] if 0 <= row < len(self._rows) else None
+
+    def events(self) -> list[TransferEvent]:
+        return list(self._rows)
+
+    def row_of(self, transfer_id: str) -> int | None:
+        return self._index.get(transfer_id)
+
+    def rowCount(self, parent: AnyIndex = QModelIndex()) -> int:  # noqa: B008
+        return 0 if parent.isValid() else len(self._rows)
+
+    def columnCount(self, parent: AnyIndex = QModelIndex()) -> int:  # noqa: B008
+        return 0 if parent.isValid() else len(HEADERS)
+
+    def headerData(
+        self, section: int, orientation: Qt.Orientation, role: int = Qt.ItemDataRole.DisplayRole
+    ) -> Any:
+        if orientation == Qt.Orientation.Horizontal and role == Qt.ItemDataRole.DisplayRole:
+            return HEADERS[section]
+        return None
+
+    def data(self, index: AnyIndex, role: int = Qt.ItemDataRole.DisplayRole) -> Any:
+        event = self.transfer(index.row()) if index.isValid() else None
+        if event is None:
+            return None
+        column = index.column()
+        if role == Qt.ItemDataRole.DisplayRole:
+            return self._text(event, column)
+        if role == Qt.ItemDataRole.DecorationRole:
+            return self._icons.get(event.kind) if column == NAME else None
+        if role == Qt.ItemDataRole.ToolTipRole:
+            return self._tooltip(event)
+        if role == Qt.ItemDataRole.TextAlignmentRole and column in (BYTES, SPEED, ETA):
+            return int(Qt.AlignmentFlag.AlignRight | Qt.AlignmentFlag.AlignVCenter)
+        return {EVENT_ROLE: event, ID_ROLE: event.transfer_id, FRACTION_ROLE: event.fraction}.get(
+            role
+        )
+
+    def _text(self, event: TransferEvent, column: int) -> str:
+        if column == NAME:
+            return posixpath.basename(event.key) or event.key
+        if column == PROGRESS:
+            return f"{event.fraction:.0%}"
+        if column == BYTES:
+            return f"{human_size(event.bytes_done)} of {human_size(event.total)}"
+        if column == SPEED:
+            return speed_text(event.speed) if event.state.is_active else ""
+        if column == ETA:
+            return eta_text(event.eta_seconds) if event.state.is_active else ""
+        return state_text(event)
+
+    def _tooltip(self, event: TransferEvent) -> str:
+        arrow = "→"
+        if event.kind is TransferKind.UPLOAD:
+            where = f"{event.path} {arrow} s3://{event.bucket}/{event.key}"
+        else:
+            where = f"s3://{event.bucket}/{event.key} {arrow} {event.path}"
+        return f"{where}\n{state_text(event)}"
+
+    def icon_for(self, kind: TransferKind) -> QIcon:
+        return self._icons[kind]

@@ -1,0 +1,261 @@
+"""The transfers panel: every upload and download with its progress, and its controls.
+
+Pause, resume, cancel and retry act on the selected rows (toolbar buttons,
+context menu) or on all of them. The table is the ``transferQueue`` named
+place; a failed row's Status column and tooltip say why in plain words.
+"""
+
+from __future__ import annotations
+
+from PySide6.QtCore import QPoint, Qt
+from PySide6.QtGui import QAction
+from PySide6.QtWidgets import (
+    QAbstractItemView,
+    QHBoxLayout,
+    QHeaderView,
+    QLabel,
+    QMenu,
+    QToolButton,
+    QVBoxLayout,
+    QWidget,
+)
+
+from coachadmin.transfers.events import TransferEvent, TransferState
+from coachadmin.ui.icons import icon
+from coachadmin.ui.panels import name_widget, section_header
+from coachadmin.ui.transfers.delegate import ProgressDelegate
+from coachadmin.ui.transfers.model import ID_ROLE, NAME, PROGRESS, TransferModel
+from coachadmin.ui.transfers.service import TransferService
+from coachadmin.ui.widgets import PlaceholderTableView
+
+PLACEHOLDER = (
+    "No transfers yet. Drop files on the list or use Upload; "
+    "uploads and downloads appear here with their progress."
+)
+_WIDTHS = (260, 170, 150, 90, 90)
+
+
+def _action(parent: QWidget, name: str, text: str, icon_name: str, tip: str) -> QAction:
+    action = QAction(icon(icon_name), text, parent)
+    action.setObjectName(name)
+    action.setToolTip(tip)
+    action.setStatusTip(tip)
+    return action
+
+
+class TransferQueuePanel(QWidget):
+    """Bottom panel of the workspace (objectName ``transfersPanel``)."""
+
+    def __init__(
+        self, service: TransferService | None = None, parent: QWidget | None = None
+    ) -> None:
+        super().__init__(parent)
+        self.setObjectName("transfersPanel")
+        self.service: TransferService | None = None
+        self.model = TransferModel(self)
+        self.queue = self._build_view()
+        self._build_actions()
+        self.summary = QLabel()
+        self.summary.setObjectName("transferSummary")
+        self._build_layout()
+        self._connect()
+        if service is not None:
+            self.set_service(service)
+        self._update_actions()
+
+    def _build_view(self) -> PlaceholderTableView:
+        view = PlaceholderTableView(PLACEHOLDER)
+        name_widget(view, "transferQueue", "Uploads and downloads, with their progress")
+        view.setModel(self.model)
+        view.setItemDelegateForColumn(PROGRESS, ProgressDelegate(view))
+        view.setSelectionBehavior(QAbstractItemView.SelectionBehavior.SelectRows)
+        view.setSelectionMode(QAbstractItemView.SelectionMode.ExtendedSelection)
+        view.setEditTriggers(QAbstractItemView.EditTrigger.NoEditTriggers)
+        view.setShowGrid(False)
+        view.setAlternatingRowColors(True)
+        view.setWordWrap(False)
+        view.verticalHeader().hide()
+        view.verticalHeader().setDefaultSectionSize(self.fontMetrics().height() + 12)
+        header = view.horizontalHeader()
+        header.setStretchLastSection(True)
+        header.setHighlightSections(False)
+        header.setDefaultAlignment(Qt.AlignmentFlag.AlignLeft | Qt.AlignmentFlag.AlignVCenter)
+        header.setSectionResizeMode(QHeaderView.ResizeMode.Interactive)
+        for column, width in enumerate(_WIDTHS):
+            view.setColumnWidth(column, width)
+        view.setContextMenuPolicy(Qt.ContextMenuPolicy.CustomContextMenu)
+        view.customContextMenuRequested.connect(self._context_menu)
+        return view
+
+    def _build_actions(self) -> None:
+        a = _action
+        self.pause_action = a(
+            self, "transferPause", "Pause", "pause", "Pause the selected transfers"
+        )
+        self.resume_action = a(
+            self, "transferResume", "Resume", "resume", "Resume the selected transfers"
+        )
+        self.cancel_action = a(
+            self, "transferCancel", "Cancel", "cancel", "Cancel the selected transfers"
+        )
+        self.retry_action = a(
+            self, "transferRetry", "Retry", "retry", "Try the selected failed transfers again"
+        )
+        self.pause_all_action = a(
+            self, "transferPauseAll", "Pause All", "pause", "Pause every transfer"
+        )
+        self.resume_all_action = a(
+            self, "transferResumeAll", "Resume All", "resume", "Resume every paused transfer"
+        )
+        self.retry_all_action = a(
+            self, "transferRetryAll", "Retry Failed", "retry", "Try every failed transfer again"
+        )
+        self.cancel_all_action = a(
+            self, "transferCancelAll", "Cancel All", "cancel", "Cancel every unfinished transfer"
+        )
+        self.clear_action = a(
+            self, "transferClear", "Clear Finished", "clear", "Remove finished and cancelled rows"
+        )
+
+    def _build_layout(self) -> None:
+        layout = QVBoxLayout(self)
+        layout.setContentsMargins(0, 0, 0, 0)
+        layout.setSpacing(0)
+        top = QHBoxLayout()
+        top.setContentsMargins(0, 0, 6, 0)
+        top.setSpacing(2)
+        top.addWidget(section_header("Transfers", "transfers"))
+        top.addWidget(self.summary)
+        top.addStretch(1)
+        for action in (
+            self.pause_action,
+            self.resume_action,
+            self.cancel_action,
+            self.retry_action,
+        ):
+            top.addWidget(self._button(action, text=False))
+        top.addSpacing(10)
+        for action in (self.pause_all_action, self.resume_all_action, self.retry_all_action,
+                       self.clear_action):  # fmt: skip
+            top.addWidget(self._button(action, text=True))
+        layout.addLayout(top)
+        body = QVBoxLayout()
+        body.setContentsMargins(6, 0, 6, 6)
+        body.addWidget(self.queue)
+        layout.addLayout(body, 1)
+
+    def _connect(self) -> None:
+        selected = self.selected_ids
+        self.pause_action.triggered.connect(lambda: self._act("pause", selected()))
+        self.resume_action.triggered.connect(lambda: self._act("resume", selected()))
+        self.cancel_action.triggered.connect(lambda: self._act("cancel", selected()))
+        self.retry_action.triggered.connect(lambda: self._act("resume", selected()))
+        self.pause_all_action.triggered.connect(lambda: self._act("pause", self._ids_in(_MOVING)))
+        self.resume_all_action.triggered.connect(
+            lambda: self._act("resume", self._ids_in({TransferState.PAUSED}))
+        )
+        self.retry_all_action.triggered.connect(
+            lambda: self._act("resume", self._ids_in({TransferState.FAILED}))
+        )
+        self.cancel_all_action.triggered.connect(lambda: self._act("cancel", self._ids_in(_OPEN)))
+        self.clear_action.triggered.connect(self.model.clear_finished)
+        self.queue.selectionModel().selectionChanged.connect(self._update_actions)
+        self.model.dataChanged.connect(self._update_actions)
+        self.model.rowsInserted.connect(self._update_actions)
+        self.model.modelReset.connect(self._update_actions)
+
+    def _button(self, action: QAction, *, text: bool) -> QToolButton:
+        button = QToolButton()
+        button.setDefaultAction(action)
+        button.setAutoRaise(True)
+        button.setToolButtonStyle(
+            Qt.ToolButtonStyle.ToolButtonTextBesideIcon
+            if text
+            else Qt.ToolButtonStyle.ToolButtonIconOnly
+        )
+        return button
+
+    def set_service(self, service: TransferService) -> None:
+        self.service = service
+        service.events.connect(self.model.update)
+
+    # -- selection and actions ---------------------------------------------------------
+    def selected_ids(self) -> list[str]:
+        rows = sorted({index.row() for index in self.queue.selectionModel().selectedRows()})
+        ids = [self.model.index(row, NAME).data(ID_ROLE) for row in rows]
+        return [i for i in ids if isinstance(i, str)]
+
+    def _selected_events(self) -> list[TransferEvent]:
+        events = [
+            self.model.transfer(index.row()) for index in self.queue.selectionModel().selectedRows()
+        ]
+        return [e for e in events if e is not None]
+
+    def _ids_in(self, states: set[TransferState]) -> list[str]:
+        return [e.transfer_id for e in self.model.events() if e.state in states]
+
+    def _act(self, what: str, ids: list[str]) -> None:
+        if self.service is None or not ids:
+            return
+        getattr(self.service, what)(ids)
+
+    def _update_actions(self, *_args: object) -> None:
+        selected = {e.state for e in self._selected_events()}
+        self.pause_action.setEnabled(bool(selected & _MOVING))
+        self.resume_action.setEnabled(TransferState.PAUSED in selected)
+        self.retry_action.setEnabled(TransferState.FAILED in selected)
+        self.cancel_action.setEnabled(
+            bool(selected - {TransferState.DONE, TransferState.CANCELLED})
+        )
+        states = [e.state for e in self.model.events()]
+        self.pause_all_action.setEnabled(any(s in _MOVING for s in states))
+        self.resume_all_action.setEnabled(TransferState.PAUSED in states)
+        self.retry_all_action.setEnabled(TransferState.FAILED in states)
+        self.cancel_all_action.setEnabled(
+            any(not s.is_final or s is TransferState.FAILED for s in states)
+        )
+        self.clear_action.setEnabled(
+            any(s in (TransferState.DONE, TransferState.CANCELLED) for s in states)
+        )
+        self.summary.setText(_summary(states))
+
+    def _context_menu(self, point: QPoint) -> None:
+        if not self.queue.indexAt(point).isValid():
+            return
+        menu = QMenu(self)
+        for action in (
+            self.pause_action,
+            self.resume_action,
+            self.retry_action,
+            self.cancel_action,
+        ):
+            menu.addAction(action)
+        menu.addSeparator()
+        menu.addAction(self.clear_action)
+        menu.popup(self.queue.viewport().mapToGlobal(point))
+
+
+_MOVING = {
+    TransferState.QUEUED,
+    TransferState.UPLOADING,
+    TransferState.DOWNLOADING,
+    TransferState.VERIFYING,
+}
+
+
+def _summary(states: list[TransferState]) -> str:
+    if not states:
+        return ""
+    parts = []
+    moving = sum(1 for s in states if s in _MOVING)
+    if moving:
+        parts.append(f"{moving} active")
+    for state, word in ((TransferState.PAUSED, "paused"), (TransferState.FAILED, "failed"),
+                        (TransferState.DONE, "done")):  # fmt: skip
+        number = states.count(state)
+        if number:
+            parts.append(f"{number} {word}")
+    return " · ".join(parts)
+
+
+_OPEN = _MOVING | {TransferState.PAUSED, TransferState.FAILED}

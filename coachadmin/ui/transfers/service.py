@@ -1,0 +1,201 @@
+"""The GUI's side of the transfer engine: one TransferQueue, its events as Qt signals.
+
+The engine (journal, clients, queue) is made on the first worker that needs it,
+so boto3 never loads on the GUI thread. Progress events come from the engine's
+threads into an :class:`EventRelay` keyed by transfer id: between two flushes
+only each transfer's newest event survives, so a 5 GiB upload's thousands of
+byte counts cost the window a few model updates a second.
+"""
+
+from __future__ import annotations
+
+import logging
+import threading
+from collections.abc import Callable
+from concurrent.futures import Future
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+from PySide6.QtCore import QObject, Signal
+
+from coachadmin.errors import UserFacingError
+from coachadmin.transfers.events import TransferEvent, TransferKind, TransferState
+from coachadmin.ui.bridge import Bridge, EventRelay
+
+if TYPE_CHECKING:
+    from coachadmin.s3.client import S3Settings
+    from coachadmin.transfers.config import TransferConfig
+    from coachadmin.transfers.queue import TransferQueue
+
+log = logging.getLogger("coachadmin.ui.transfers")
+
+RELAY_INTERVAL_MS = 100
+
+
+def resume_at_start() -> bool:
+    """The ``resume_uploads_at_start`` setting; True when settings cannot be read."""
+    try:
+        from coachadmin.settings import load_settings
+
+        return bool(getattr(load_settings(), "resume_uploads_at_start", True))
+    except (ImportError, OSError, ValueError, UserFacingError):
+        return True
+
+
+class TransferService(QObject):
+    #: Newest events, at most one per transfer, every ~100 ms (list[TransferEvent]).
+    events = Signal(list)
+    #: An upload finished: its last event (TransferEvent).
+    upload_finished = Signal(object)
+
+    def __init__(
+        self,
+        bridge: Bridge,
+        parent: QObject | None = None,
+        *,
+        config: TransferConfig | None = None,
+        journal_path: Path | None = None,
+        max_files: int | None = None,
+    ) -> None:
+        super().__init__(parent)
+        self.bridge = bridge
+        self._config = config
+        self._journal_path = journal_path
+        self._max_files = max_files
+        self._queue: TransferQueue | None = None
+        self._lock = threading.Lock()
+        self._states: dict[str, TransferState] = {}
+        self._closed = False
+        self.relay = EventRelay(self, interval_ms=RELAY_INTERVAL_MS, key=lambda e: e.transfer_id)
+        self.relay.batch.connect(self._on_batch)
+
+    # -- the engine (made on a worker) ---------------------------------------------
+    def queue(self) -> TransferQueue:
+        """The engine's queue; the first call (on a worker) opens the journal."""
+        with self._lock:
+            if self._queue is None:
+                if self._closed:
+                    raise RuntimeError("the transfer service is shut down")
+                from coachadmin.transfers.clients import TransferClients
+                from coachadmin.transfers.config import TransferConfig
+                from coachadmin.transfers.journal import Journal
+                from coachadmin.transfers.queue import DEFAULT_MAX_FILES, TransferQueue
+
+                config = self._config or TransferConfig()
+                self._queue = TransferQueue(
+                    Journal(self._journal_path),
+                    TransferClients(config),
+                    config,
+                    max_files=self._max_files or DEFAULT_MAX_FILES,
+                )
+                self._queue.subscribe(self.relay.post)
+            return self._queue
+
+    @property
+    def started(self) -> bool:
+        return self._queue is not None
+
+    def _run(
+        self, func: Callable[[], Any], on_error: Callable[[UserFacingError], None] | None = None
+    ) -> Future[Any]:
+        return self.bridge.run(func, on_error=on_error, owner=self)
+
+    # -- adding ---------------------------------------------------------------------
+    def upload(
+        self,
+        path: Path,
+        bucket: str,
+        key: str,
+        settings: S3Settings,
+        *,
+        overwrite: bool = False,
+        on_error: Callable[[UserFacingError], None] | None = None,
+    ) -> Future[Any]:
+        """Queue an upload (the engine checks the file and journals it on a worker)."""
+
+        def add() -> str:
+            from coachadmin.transfers.upload import UploadRequest
+
+            request = UploadRequest(path=path, bucket=bucket, key=key, overwrite=overwrite)
+            return self.queue().add_upload(request, settings)
+
+        return self._run(add, on_error)
+
+    def download(self, bucket: str, key: str, dest: Path, settings: S3Settings) -> Future[Any]:
+        def add() -> str:
+            from coachadmin.transfers.download import DownloadRequest
+
+            request = DownloadRequest(bucket=bucket, key=key, dest=dest)
+            return self.queue().add_download(request, settings)
+
+        return self._run(add)
+
+    def restore(self, *, run: bool | None = None) -> Future[Any]:
+        """Bring back unfinished transfers of an earlier run: running, or paused for the
+        user (the ``resume_uploads_at_start`` setting decides when ``run`` is None)."""
+
+        def restore() -> list[str]:
+            go = resume_at_start() if run is None else run
+            ids = self.queue().restore(paused=not go)
+            if ids:
+                log.info(
+                    "restored %d unfinished transfers (%s)", len(ids), "running" if go else "paused"
+                )
+            return ids
+
+        return self._run(restore)
+
+    # -- control (GUI thread; the queue's calls only take its lock) ------------------
+    def _each(self, ids: list[str], action: str) -> None:
+        if self._queue is None:
+            return
+        for transfer_id in ids:
+            try:
+                getattr(self._queue, action)(transfer_id)
+            except KeyError:
+                log.debug("%s: no transfer %s", action, transfer_id)
+
+    def pause(self, ids: list[str]) -> None:
+        self._each(ids, "pause")
+
+    def resume(self, ids: list[str]) -> None:
+        self._each(ids, "resume")
+
+    def cancel(self, ids: list[str]) -> None:
+        self._each(ids, "cancel")
+
+    def ids(self) -> list[str]:
+        return self._queue.ids() if self._queue is not None else []
+
+    def state(self, transfer_id: str) -> TransferState | None:
+        return self._states.get(transfer_id)
+
+    def unfinished(self) -> list[str]:
+        """Transfers queued or moving (not paused, not final): what quitting would stop."""
+        return [
+            i for i, s in self._states.items() if not s.is_final and s is not TransferState.PAUSED
+        ]
+
+    # -- events -----------------------------------------------------------------------
+    def _on_batch(self, batch: list[TransferEvent]) -> None:
+        if self._closed:  # late events of a shut-down queue: nobody should act on them
+            return
+        for event in batch:
+            before = self._states.get(event.transfer_id)
+            self._states[event.transfer_id] = event.state
+            if (
+                event.kind is TransferKind.UPLOAD
+                and event.state is TransferState.DONE
+                and before is not TransferState.DONE
+            ):
+                self.upload_finished.emit(event)
+        self.events.emit(batch)
+
+    def shutdown(self, *, pause: bool = True) -> None:
+        """Pause what runs (it stays resumable in the journal) and stop the workers."""
+        with self._lock:
+            self._closed = True
+            queue, self._queue = self._queue, None
+        if queue is not None:
+            queue.shutdown(pause=pause)
+            queue.journal.close()

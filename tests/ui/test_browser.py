@@ -1,0 +1,266 @@
+"""The bucket browser against the demo environment over HTTP: folders, paging, filter, errors."""
+
+from __future__ import annotations
+
+import gc
+import time
+from collections.abc import Iterator
+
+import pytest
+from PySide6.QtCore import Qt
+from PySide6.QtWidgets import QApplication
+from support.browser import (
+    ScriptedQuestions,
+    StallMeter,
+    client,
+    put,
+    unique_bucket_connection,
+    with_endpoint,
+)
+from support.faultproxy import Fault, FaultProxy
+
+from coachadmin.demo.environment import DemoEnvironment
+from coachadmin.ui.browser.controller import BrowserController
+from coachadmin.ui.browser.object_model import SIZE
+from coachadmin.ui.browser.selection import SelectedObject
+from coachadmin.ui.main_window import MainWindow
+from coachadmin.ui.messages import Level
+
+ACCESS_DENIED = (
+    b'<?xml version="1.0" encoding="UTF-8"?>\n<Error><Code>AccessDenied</Code>'
+    b"<Message>Access Denied</Message></Error>"
+)
+
+
+@pytest.fixture(scope="module")
+def demo() -> Iterator[DemoEnvironment]:
+    with DemoEnvironment() as env:
+        yield env
+
+
+@pytest.fixture
+def browse(window: MainWindow) -> BrowserController:
+    window.questions = ScriptedQuestions()
+    return window.browser.controller
+
+
+def open_and_wait(qtbot, window: MainWindow, connection) -> BrowserController:
+    controller = window.browser.controller
+    with qtbot.waitSignal(controller.listed, timeout=15000):
+        window.set_connection(connection)
+    return controller
+
+
+def go(qtbot, controller: BrowserController, action) -> None:
+    with qtbot.waitSignal(controller.listed, timeout=15000):
+        action()
+
+
+def bucket_rows(connection, prefix: str) -> list[str]:
+    """The folder as S3 itself lists it: sub-folders, then objects (all pages)."""
+    paginator = client(connection).get_paginator("list_objects_v2")
+    folders: list[str] = []
+    objects: list[str] = []
+    for page in paginator.paginate(Bucket=connection.bucket, Prefix=prefix, Delimiter="/"):
+        folders += [p["Prefix"] for p in page.get("CommonPrefixes", [])]
+        objects += [o["Key"] for o in page.get("Contents", []) if o["Key"] != prefix]
+    return sorted(folders, key=str.casefold) + sorted(objects, key=str.casefold)
+
+
+def shown(controller: BrowserController) -> list[str]:
+    return [info.key for info in controller.model.infos()]
+
+
+def test_navigating_folders_shows_exactly_the_buckets_rows(qtbot, window, browse, demo):
+    connection = demo.info.connection()
+    controller = open_and_wait(qtbot, window, connection)
+    assert shown(controller) == bucket_rows(connection, "")
+    assert window.workspace.files.path_bar.parts() == [connection.bucket]
+
+    # Enter on a folder opens it.
+    view = window.workspace.files.object_list
+    view.setFocus()
+    view.setCurrentIndex(controller.model.index(controller.model.row_of("uploads/"), 0))
+    go(qtbot, controller, lambda: qtbot.keyClick(view, Qt.Key.Key_Return))
+    assert controller.prefix == "uploads/"
+    assert shown(controller) == bucket_rows(connection, "uploads/")
+    go(qtbot, controller, lambda: controller.navigate("uploads/2025/07/"))
+    expected = bucket_rows(connection, "uploads/2025/07/")
+    assert len(expected) > 10
+    assert shown(controller) == expected
+    assert window.workspace.files.path_bar.parts() == [connection.bucket, "uploads", "2025", "07"]
+    # Sizes in human units, the name without the folder.
+    first = controller.model.index(0, 0)
+    assert first.data() == expected[0].rsplit("/", 1)[-1]
+    assert controller.model.index(0, SIZE).data().endswith("bytes")
+
+    # Backspace goes up; Back and Forward retrace.
+    go(qtbot, controller, lambda: qtbot.keyClick(view, Qt.Key.Key_Backspace))
+    assert controller.prefix == "uploads/2025/"
+    assert window.main_actions.back.isEnabled()
+    go(qtbot, controller, window.main_actions.back.trigger)
+    assert controller.prefix == "uploads/2025/07/"
+    go(qtbot, controller, window.main_actions.back.trigger)
+    assert controller.prefix == "uploads/"
+    assert window.main_actions.forward.isEnabled()
+    go(qtbot, controller, window.main_actions.forward.trigger)
+    assert controller.prefix == "uploads/2025/07/"
+    go(qtbot, controller, window.main_actions.up.trigger)
+    assert controller.prefix == "uploads/2025/"
+
+    # The tree opened along the way and shows the bucket's real sub-folders.
+    tree = controller.tree
+    assert tree.children_of("uploads/2025/") == [
+        p for p in bucket_rows(connection, "uploads/2025/") if p.endswith("/")
+    ]
+    assert window.workspace.files.folder_tree.currentIndex().data() == "2025"
+
+
+def test_tree_is_lazy_and_clicking_a_folder_opens_it(qtbot, window, browse, demo):
+    connection = demo.info.connection()
+    controller = open_and_wait(qtbot, window, connection)
+    tree, tree_view = controller.tree, window.workspace.files.folder_tree
+    assert not tree.is_listed("videos/")  # not listed until opened
+    index = tree.index_for("videos/")
+    assert tree.hasChildren(index)
+    tree_view.expand(index)
+    qtbot.waitUntil(lambda: tree.is_listed("videos/"), timeout=10000)
+    assert not tree.hasChildren(tree.index_for("videos/"))  # videos/ has no sub-folders
+    go(qtbot, controller, lambda: tree_view.clicked.emit(tree.index_for("videos/")))
+    assert controller.prefix == "videos/"
+    assert shown(controller) == bucket_rows(connection, "videos/")
+
+
+def test_selection_is_announced_for_the_preview(qtbot, window, browse, demo):
+    connection = demo.info.connection()
+    controller = open_and_wait(qtbot, window, connection)
+    go(qtbot, controller, lambda: controller.navigate("images/"))
+    key = shown(controller)[0]
+    with qtbot.waitSignal(window.workspace.object_selected) as selected:
+        controller.select_key(key)
+    chosen = selected.args[0]
+    assert isinstance(chosen, SelectedObject)
+    assert (chosen.bucket, chosen.key) == (connection.bucket, key)
+    assert chosen.info is not None and chosen.info.size > 0
+    view = window.workspace.files.object_list
+    with qtbot.waitSignal(window.workspace.preview_requested):
+        qtbot.keyClick(view, Qt.Key.Key_Return)
+
+
+def test_filter_narrows_and_sort_keeps_folders_first(qtbot, window, browse, demo):
+    connection = unique_bucket_connection(demo.info.connection())
+    for key, size in (("b-big.mp4", 5000), ("a-small.txt", 10), ("c-mid.txt", 700)):
+        put(connection, key, b"x" * size)
+    put(connection, "zeta/inner.txt")
+    put(connection, "alpha/inner.txt")
+    controller = open_and_wait(qtbot, window, connection)
+    assert shown(controller) == ["alpha/", "zeta/", "a-small.txt", "b-big.mp4", "c-mid.txt"]
+
+    view = window.workspace.files.object_list
+    view.sortByColumn(SIZE, Qt.SortOrder.DescendingOrder)
+    assert shown(controller) == ["zeta/", "alpha/", "b-big.mp4", "c-mid.txt", "a-small.txt"]
+    view.sortByColumn(SIZE, Qt.SortOrder.AscendingOrder)
+    assert shown(controller)[2:] == ["a-small.txt", "c-mid.txt", "b-big.mp4"]
+
+    # Ctrl+F focuses the filter; typing narrows the folder.
+    view.setFocus()
+    qtbot.keyClick(view, Qt.Key.Key_F, Qt.KeyboardModifier.ControlModifier)
+    box = window.workspace.files.filter_box
+    assert QApplication.focusWidget() is box
+    qtbot.keyClicks(box, "TXT")
+    qtbot.waitUntil(lambda: shown(controller) == ["a-small.txt", "c-mid.txt"], timeout=3000)
+    box.clear()
+    qtbot.waitUntil(lambda: len(shown(controller)) == 5, timeout=3000)
+
+
+def test_search_by_prefix_across_the_bucket(qtbot, window, browse, demo):
+    connection = demo.info.connection()
+    controller = open_and_wait(qtbot, window, connection)
+    window.questions.texts = ["uploads/captions/"]
+    go(qtbot, controller, window.browser.actions.search.trigger)
+    expected = sorted(
+        (o["Key"] for o in client(connection).list_objects_v2(
+            Bucket=connection.bucket, Prefix="uploads/captions/"
+        )["Contents"]),
+        key=str.casefold,
+    )  # fmt: skip
+    assert shown(controller) == expected
+    assert controller.model.index(0, 0).data() == expected[0]  # full keys in a search
+    go(qtbot, controller, window.main_actions.back.trigger)
+    assert controller.search_prefix is None
+    assert shown(controller) == bucket_rows(connection, "")
+
+
+def test_refresh_lists_again(qtbot, window, browse, demo):
+    connection = unique_bucket_connection(demo.info.connection())
+    put(connection, "one.txt")
+    controller = open_and_wait(qtbot, window, connection)
+    assert shown(controller) == ["one.txt"]
+    put(connection, "two.txt")
+    go(qtbot, controller, lambda: qtbot.keyClick(window, Qt.Key.Key_F5))
+    assert shown(controller) == ["one.txt", "two.txt"]
+
+
+def test_access_denied_folder_shows_the_banner(qtbot, window, browse, demo, bus):
+    base = unique_bucket_connection(demo.info.connection())
+    put(base, "private/secret.txt")
+    put(base, "public/hello.txt")
+    with FaultProxy(base.s3.endpoint_url) as proxy:
+        proxy.add_fault(
+            lambda r: r.method == "GET" and "prefix=private" in r.target,
+            Fault("status", code=403, body=ACCESS_DENIED),
+            times=20,
+        )
+        connection = with_endpoint(base, proxy.url)
+        controller = open_and_wait(qtbot, window, connection)
+        assert shown(controller) == ["private/", "public/"]
+        with qtbot.waitSignal(bus.posted, timeout=15000) as posted:
+            controller.navigate("private/")
+        message = posted.args[0]
+    assert message.level is Level.ERROR
+    assert "permission" in message.text
+    assert "private/" in message.text
+    assert "Traceback" not in message.text
+    banner_texts = [item.message.text for item in window.banner.items()]
+    assert message.text in banner_texts
+    assert window.banner.isVisible()
+    assert "permission" in window.workspace.files.object_list.placeholder_text()
+
+
+@pytest.mark.slow
+def test_a_100000_object_folder_pages_in_without_blocking(qtbot, window, browse, demo, request):
+    from moto.backends import get_backend
+    from moto.core import DEFAULT_ACCOUNT_ID
+
+    connection = unique_bucket_connection(demo.info.connection(), "big")
+    backend = get_backend("s3")[DEFAULT_ACCOUNT_ID]["global"]
+    total = 100_000
+    for number in range(total):  # straight into moto's store: seconds, not minutes
+        backend.put_object(connection.bucket, f"many/file-{number:06d}.txt", b"x")
+    put(connection, "many/")  # the folder's marker is not a row
+    # moto's 100,000 keys live in this process (the app's demo runs in its own): keep the
+    # garbage collector from walking them while the window is measured.
+    gc.collect()
+    gc.freeze()
+    request.addfinalizer(gc.unfreeze)
+    controller = open_and_wait(qtbot, window, connection)
+    assert shown(controller) == ["many/"]
+
+    meter = StallMeter().start()
+    started = time.perf_counter()
+    with qtbot.waitSignal(controller.listed, timeout=400_000):
+        controller.navigate("many/")
+        qtbot.waitUntil(lambda: controller.model.rowCount() > 0, timeout=10_000)
+        first_rows = time.perf_counter() - started
+        qtbot.waitUntil(lambda: controller.model.rowCount() >= 5000, timeout=60_000)
+        # The window answers while pages arrive: sorting and filtering stay usable.
+        window.workspace.files.object_list.sortByColumn(0, Qt.SortOrder.DescendingOrder)
+        window.workspace.files.object_list.sortByColumn(0, Qt.SortOrder.AscendingOrder)
+    worst = meter.stop()
+    assert controller.model.rowCount() == total
+    infos = controller.model.infos()
+    assert infos[0].key == "many/file-000000.txt"
+    assert infos[-1].key == f"many/file-{total - 1:06d}.txt"
+    print(f"first rows {first_rows:.2f} s, worst stall {worst * 1000:.0f} ms")
+    assert first_rows < 2.0  # moto needs ~0.4 s per page of a 100,000-key folder
+    assert worst < 0.5  # bench/bench_ui_listing.py measures it with the server in its own process

@@ -1,0 +1,137 @@
+"""Uploading onto keys that exist: replace, keep both, skip, apply to all, cancel."""
+
+from __future__ import annotations
+
+import uuid
+from pathlib import Path
+
+import pytest
+from PySide6.QtWidgets import QCheckBox, QPushButton
+from support.browser import ScriptedQuestions, drop_files, keys
+
+from coachadmin.connection import Connection
+from coachadmin.s3.client import S3Settings, make_client
+from coachadmin.transfers.events import TransferState
+from coachadmin.ui.browser.dialogs import ConflictDialog
+from coachadmin.ui.browser.questions import (
+    Conflict,
+    ConflictAnswer,
+    ConflictChoice,
+)
+from coachadmin.ui.main_window import MainWindow
+
+REPLACE, KEEP_BOTH, SKIP = ConflictChoice.REPLACE, ConflictChoice.KEEP_BOTH, ConflictChoice.SKIP
+
+
+@pytest.fixture
+def connection(s3_server: str) -> Connection:
+    bucket = f"cf-{uuid.uuid4().hex[:12]}"
+    settings = S3Settings(endpoint_url=s3_server, region="us-east-1")
+    client = make_client(settings)
+    client.create_bucket(Bucket=bucket)
+    client.put_object(Bucket=bucket, Key="a.txt", Body=b"old a")
+    client.put_object(Bucket=bucket, Key="b.txt", Body=b"old b")
+    return Connection(name="Test", bucket=bucket, s3=settings)
+
+
+@pytest.fixture
+def files(tmp_path: Path) -> list[Path]:
+    paths = []
+    for name in ("a.txt", "b.txt", "c.txt"):
+        path = tmp_path / name
+        path.write_bytes(f"new {name[0]}".encode())
+        paths.append(path)
+    return paths
+
+
+@pytest.fixture
+def questions(qtbot, window: MainWindow, connection) -> ScriptedQuestions:
+    window.questions = ScriptedQuestions()
+    with qtbot.waitSignal(window.browser.controller.listed, timeout=10000):
+        window.set_connection(connection)
+    return window.questions
+
+
+def body(connection: Connection, key: str) -> bytes:
+    client = make_client(connection.s3)
+    return client.get_object(Bucket=connection.bucket, Key=key)["Body"].read()
+
+
+def drop_and_wait(qtbot, window: MainWindow, files: list[Path], expected: int) -> None:
+    drop_files(window.workspace.files.object_list, files, point=None)
+    panel = window.workspace.transfers
+    qtbot.waitUntil(
+        lambda: [e.state for e in panel.model.events()] == [TransferState.DONE] * expected,
+        timeout=20000,
+    )
+
+
+def conflicts_asked(questions: ScriptedQuestions) -> list[Conflict]:
+    return [c for kind, c in questions.asked if kind == "conflict"]
+
+
+def test_replace(qtbot, window, questions, connection, files):
+    questions.conflict_answers = [ConflictAnswer(REPLACE), ConflictAnswer(REPLACE)]
+    drop_and_wait(qtbot, window, files, 3)
+    asked = conflicts_asked(questions)
+    assert [c.key for c in asked] == ["a.txt", "b.txt"]
+    assert [c.remaining for c in asked] == [1, 0]
+    assert asked[0].local_size == len(b"new a")
+    assert keys(connection) == ["a.txt", "b.txt", "c.txt"]
+    assert (body(connection, "a.txt"), body(connection, "b.txt")) == (b"new a", b"new b")
+
+
+def test_keep_both(qtbot, window, questions, connection, files):
+    questions.conflict_answers = [ConflictAnswer(KEEP_BOTH), ConflictAnswer(KEEP_BOTH)]
+    drop_and_wait(qtbot, window, files, 3)
+    assert keys(connection) == ["a (1).txt", "a.txt", "b (1).txt", "b.txt", "c.txt"]
+    assert body(connection, "a.txt") == b"old a"
+    assert body(connection, "a (1).txt") == b"new a"
+    controller = window.browser.controller
+    qtbot.waitUntil(lambda: controller.model.row_of("a (1).txt") is not None, timeout=5000)
+
+
+def test_skip(qtbot, window, questions, connection, files):
+    questions.conflict_answers = [ConflictAnswer(SKIP), ConflictAnswer(REPLACE)]
+    drop_and_wait(qtbot, window, files, 2)
+    assert body(connection, "a.txt") == b"old a"
+    assert body(connection, "b.txt") == b"new b"
+    assert keys(connection) == ["a.txt", "b.txt", "c.txt"]
+
+
+def test_apply_to_all_asks_once(qtbot, window, questions, connection, files):
+    questions.conflict_answers = [ConflictAnswer(SKIP, apply_to_all=True)]
+    drop_and_wait(qtbot, window, files, 1)
+    assert len(conflicts_asked(questions)) == 1
+    assert (body(connection, "a.txt"), body(connection, "b.txt")) == (b"old a", b"old b")
+    assert body(connection, "c.txt") == b"new c"
+
+
+def test_cancel_uploads_nothing(qtbot, window, questions, connection, files):
+    questions.conflict_answers = [None]
+    drop_files(window.workspace.files.object_list, files)
+    qtbot.waitUntil(lambda: len(conflicts_asked(questions)) == 1, timeout=10000)
+    assert window.workspace.transfers.model.rowCount() == 0
+    assert keys(connection) == ["a.txt", "b.txt"]
+
+
+def test_conflict_dialog_buttons(qtbot, tmp_path):
+    conflict = Conflict("videos/intro.mp4", tmp_path / "intro.mp4", 2_500_000, remaining=2)
+    for button_name, choice in (
+        ("conflictReplace", REPLACE),
+        ("conflictKeepBoth", KEEP_BOTH),
+        ("conflictSkip", SKIP),
+    ):
+        dialog = ConflictDialog(conflict)
+        qtbot.addWidget(dialog)
+        dialog.show()
+        apply_all = dialog.findChild(QCheckBox, "applyToAll")
+        assert apply_all.isVisible() and "2 conflicts" in apply_all.text()
+        apply_all.setChecked(choice is REPLACE)
+        dialog.findChild(QPushButton, button_name).click()
+        assert dialog.answer() == ConflictAnswer(choice, apply_to_all=choice is REPLACE)
+    last = ConflictDialog(Conflict("a.txt", tmp_path / "a.txt", 1))
+    qtbot.addWidget(last)
+    assert last.findChild(QCheckBox, "applyToAll").isHidden()  # nothing left to apply to
+    last.reject()  # Escape never replaces
+    assert last.answer().choice is SKIP

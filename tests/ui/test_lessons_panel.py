@@ -1,0 +1,401 @@
+"""The Lessons tab against the demo backend and S3 over HTTP, as a person uses it."""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+from PySide6.QtCore import Qt
+from PySide6.QtWidgets import QMessageBox, QPushButton
+
+from coachadmin.backend.link_check import LinkState
+from coachadmin.demo import backend_seed
+from coachadmin.demo.environment import DemoEnvironment
+from coachadmin.s3.client import make_client
+from coachadmin.ui.lessons.dialogs import ChooseLessonDialog, ChooseVideoDialog, ReplaceLinkDialog
+from coachadmin.ui.lessons.mime import ObjectRef, to_mime_data
+from coachadmin.ui.lessons.models import STATE, LessonRow
+from coachadmin.ui.lessons.panel import LessonsPanel
+from coachadmin.ui.lessons.sign_in import SignInDialog
+from coachadmin.ui.main_window import MainWindow
+from coachadmin.ui.messages import Message, MessageBus
+
+WAIT = 20_000
+
+
+@pytest.fixture
+def demo() -> Iterator[DemoEnvironment]:
+    with DemoEnvironment(plain_objects=0) as env:
+        yield env
+
+
+@pytest.fixture
+def messages(bus: MessageBus) -> list[Message]:
+    posted: list[Message] = []
+    bus.posted.connect(posted.append)
+    return posted
+
+
+@pytest.fixture
+def panel(qtbot, window: MainWindow, demo: DemoEnvironment) -> LessonsPanel:
+    window.set_connection(demo.info.connection())
+    window.workspace.tabs.setCurrentWidget(window.lessons)
+    return window.lessons
+
+
+def sign_in(qtbot, panel: LessonsPanel, email: str, password: str) -> SignInDialog:
+    qtbot.waitUntil(panel.sign_in_button.isVisible, timeout=WAIT)
+    qtbot.mouseClick(panel.sign_in_button, Qt.MouseButton.LeftButton)
+    dialog = panel.session.dialog
+    assert isinstance(dialog, SignInDialog) and dialog.isVisible()
+    assert dialog.url.text() == panel.connection.api_url
+    dialog.email.setText(email)
+    dialog.password.setText(password)
+    qtbot.mouseClick(dialog.sign_in_button, Qt.MouseButton.LeftButton)
+    qtbot.waitUntil(lambda: panel.session.signed_in, timeout=WAIT)
+    qtbot.waitUntil(lambda: len(panel.lesson_model.rows) > 0, timeout=WAIT)
+    return dialog
+
+
+@pytest.fixture
+def admin(qtbot, panel: LessonsPanel, demo: DemoEnvironment) -> LessonsPanel:
+    sign_in(qtbot, panel, demo.info.admin_email, demo.info.admin_password)
+    return panel
+
+
+def show_course(qtbot, panel: LessonsPanel, title: str) -> None:
+    row = next(i for i, c in enumerate(panel.course_model.courses) if c.title == title)
+    panel.courses.setCurrentIndex(panel.course_model.index(row))
+    qtbot.waitUntil(
+        lambda: (
+            bool(panel.lesson_model.rows)
+            and panel.lesson_model.rows[0].course.title == title
+            and all(r.state is not None for r in panel.lesson_model.rows)
+        ),
+        timeout=WAIT,
+    )
+
+
+def select_lesson(qtbot, panel: LessonsPanel, title: str) -> LessonRow:
+    for course in panel.course_model.courses:
+        show_course(qtbot, panel, course.title)
+        row = next((r for r in panel.lesson_model.rows if r.lesson.title == title), None)
+        if row is not None:
+            panel.select_lesson(row.course.id, row.lesson.id)
+            assert panel.selected_row() == row
+            return row
+    raise AssertionError(title)
+
+
+def stored_video(demo: DemoEnvironment, lesson_id: str) -> str | None:
+    return demo.backend.store.lesson(lesson_id).video_id
+
+
+def bucket_keys(demo: DemoEnvironment) -> dict[str, int]:
+    client = make_client(demo.info.s3_settings())
+    items = client.list_objects_v2(Bucket=demo.info.bucket, Prefix="videos/").get("Contents", [])
+    return {item["Key"]: item["Size"] for item in items}
+
+
+def unused_key(demo: DemoEnvironment) -> str:
+    used = {
+        lesson.video_id
+        for course in demo.backend.store.courses()
+        for lesson in demo.backend.store.lessons(course.id)
+    }
+    return next(key for key in sorted(bucket_keys(demo)) if key not in used)
+
+
+def click_yes(qtbot, box: QMessageBox) -> None:
+    button = box.findChild(QPushButton, "yesButton")
+    qtbot.mouseClick(button, Qt.MouseButton.LeftButton)
+
+
+# -- signing in and what the panel shows -------------------------------------------------
+
+
+def test_signing_in_shows_courses_lessons_and_their_link_states(qtbot, window, admin, demo):
+    panel = admin
+    assert window.user_status.text() == "Ada Admin · admin"
+    assert [c.title for c in panel.course_model.courses] == [
+        c.title for c in demo.backend.store.courses()
+    ]
+    sizes = bucket_keys(demo)
+    show_course(qtbot, panel, "Foundations of Confident Coaching")
+    rows = panel.lesson_model.rows
+    assert [r.lesson.order for r in rows] == list(range(1, len(rows) + 1))
+    for row in rows:
+        video = row.lesson.video_id
+        if video is None:
+            assert row.state is LinkState.NO_VIDEO
+        elif video == backend_seed.LEGACY_VIDEO_ID:
+            assert row.state is LinkState.LEGACY
+        else:
+            assert row.state is LinkState.LINKED and row.size == sizes[video]
+    legacy_row = next(i for i, r in enumerate(rows) if r.state is LinkState.LEGACY)
+    text = panel.lesson_model.index(legacy_row, STATE).data()
+    assert "Legacy" in text and "new upload" in text
+
+    show_course(qtbot, panel, "Building Your Coaching Practice")
+    broken = [r for r in panel.lesson_model.rows if r.state is LinkState.BROKEN]
+    assert [r.lesson.title for r in broken] == ["Pricing your offer"]
+    panel.problems_only.setChecked(True)
+    assert panel.lesson_filter.rowCount() == 1
+    panel.problems_only.setChecked(False)
+    assert panel.lesson_filter.rowCount() == len(panel.lesson_model.rows)
+
+
+def test_check_links_reports_broken_legacy_and_unused_videos(qtbot, admin, demo, messages):
+    panel = admin
+    panel.check_action.trigger()
+    qtbot.waitUntil(lambda: panel.report is not None and panel.report_box.isVisible(), timeout=WAIT)
+    report = panel.report_view
+    problems, unused = report.topLevelItem(0), report.topLevelItem(1)
+    titles = [problems.child(i).text(1) for i in range(problems.childCount())]
+    assert len(titles) == 2
+    assert any("Pricing your offer" in t for t in titles)
+    assert any("Building trust in the first session" in t for t in titles)
+    assert [unused.child(i).text(2) for i in range(unused.childCount())] == [unused_key(demo)]
+    assert "1 broken, 1 legacy" in panel.summary.text()
+    assert any("Links checked" in m.text for m in messages)
+    assert sum((panel.course_model.problems or {}).values()) == 2
+
+
+# -- linking -----------------------------------------------------------------------------
+
+
+def test_link_by_dialog_asks_before_replacing_and_shows_both_videos(qtbot, admin, demo):
+    panel = admin
+    row = select_lesson(qtbot, panel, "Welcome and how this course works")
+    old = row.lesson.video_id
+    new = unused_key(demo)
+    panel.linker.link_action.trigger()
+    qtbot.waitUntil(lambda: isinstance(panel.linker.dialog, ChooseVideoDialog), timeout=WAIT)
+    chooser = panel.linker.dialog
+    assert chooser.list.count() == len(bucket_keys(demo))
+    chooser.select_key(new)
+    chooser.accept()
+    qtbot.waitUntil(lambda: isinstance(panel.linker.dialog, ReplaceLinkDialog), timeout=WAIT)
+    question = panel.linker.dialog
+    assert old in question.old_label.text() and "KiB" in question.old_label.text()
+    assert new in question.new_label.text()
+    assert stored_video(demo, row.lesson.id) == old, "nothing changes before the answer"
+    qtbot.mouseClick(question.replace_button, Qt.MouseButton.LeftButton)
+    qtbot.waitUntil(lambda: stored_video(demo, row.lesson.id) == new, timeout=WAIT)
+    qtbot.waitUntil(lambda: panel.selected_row().lesson.video_id == new, timeout=WAIT)
+    assert panel.selected_row().state is LinkState.LINKED
+    assert old in bucket_keys(demo), "the old video stays in the bucket"
+
+
+def test_dropping_an_object_on_a_lesson_links_it(qtbot, admin, demo):
+    panel = admin
+    row = select_lesson(qtbot, panel, "The coaching mindset")
+    key = unused_key(demo)
+    model = panel.lesson_filter
+    index = panel.lessons.currentIndex()
+    mime = to_mime_data([ObjectRef(demo.info.bucket, key)])
+    assert model.canDropMimeData(mime, Qt.DropAction.CopyAction, -1, -1, index)
+    assert model.dropMimeData(mime, Qt.DropAction.CopyAction, -1, -1, index)
+    qtbot.waitUntil(lambda: stored_video(demo, row.lesson.id) == key, timeout=WAIT)
+
+
+def test_link_to_lesson_from_an_object(qtbot, admin, demo):
+    panel = admin
+    key = unused_key(demo)
+    target = next(r for r in panel.lesson_model.rows if r.lesson.video_id is None)
+    panel.linker.link_to_lesson(demo.info.bucket, key)
+    qtbot.waitUntil(lambda: isinstance(panel.linker.dialog, ChooseLessonDialog), timeout=WAIT)
+    chooser = panel.linker.dialog
+    chooser.select_lesson(target.lesson.id)
+    chooser.accept()
+    qtbot.waitUntil(lambda: stored_video(demo, target.lesson.id) == key, timeout=WAIT)
+
+
+def test_unlink_keeps_the_object(qtbot, admin, demo):
+    panel = admin
+    row = select_lesson(qtbot, panel, "Active listening in practice")
+    key = row.lesson.video_id
+    panel.linker.unlink_action.trigger()
+    box = panel.linker.dialog
+    assert isinstance(box, QMessageBox) and "stays in the bucket" in box.informativeText()
+    click_yes(qtbot, box)
+    qtbot.waitUntil(lambda: stored_video(demo, row.lesson.id) is None, timeout=WAIT)
+    assert key in bucket_keys(demo)
+    qtbot.waitUntil(lambda: panel.selected_row().state is LinkState.NO_VIDEO, timeout=WAIT)
+
+
+def test_unlink_and_delete_asks_twice(qtbot, admin, demo):
+    panel = admin
+    row = select_lesson(qtbot, panel, "Asking powerful questions")
+    key = row.lesson.video_id
+    panel.linker.delete_action.trigger()
+    first = panel.linker.dialog
+    assert isinstance(first, QMessageBox) and first.objectName() == "deleteQuestion"
+    click_yes(qtbot, first)
+    qtbot.waitUntil(lambda: panel.linker.dialog is not first, timeout=WAIT)
+    second = panel.linker.dialog
+    assert second.objectName() == "deleteConfirm" and key in second.text()
+    assert key in bucket_keys(demo), "nothing is deleted after the first answer"
+    click_yes(qtbot, second)
+    qtbot.waitUntil(lambda: key not in bucket_keys(demo), timeout=WAIT)
+    assert stored_video(demo, row.lesson.id) is None
+
+
+# -- who may do what, and what goes wrong ----------------------------------------------
+
+
+def test_an_author_sees_everything_but_cannot_change_links(qtbot, window, panel, demo, messages):
+    sign_in(qtbot, panel, demo.info.author_email, demo.info.author_password)
+    assert window.user_status.text() == "Otto Author · author"
+    row = select_lesson(qtbot, panel, "Welcome and how this course works")
+    linker = panel.linker
+    assert not linker.link_action.isEnabled()
+    assert linker.link_action.toolTip() == "Only admins can link videos"
+    assert not linker.upload_action.isEnabled()
+    assert not linker.delete_action.isEnabled()
+    assert "Only admins" in linker.delete_action.toolTip()
+    assert linker.watch_action.isEnabled(), "authors may preview"
+    mime = to_mime_data([ObjectRef(demo.info.bucket, unused_key(demo))])
+    panel.lesson_filter.dropMimeData(
+        mime, Qt.DropAction.CopyAction, -1, -1, panel.lessons.currentIndex()
+    )
+    assert any("Only admins can link videos" in m.text for m in messages)
+    assert stored_video(demo, row.lesson.id) == row.lesson.video_id
+
+
+def test_a_token_expiring_mid_session_asks_to_sign_in_then_finishes_the_action(
+    qtbot, window, admin, demo
+):
+    panel = admin
+    row = select_lesson(qtbot, panel, "The coaching mindset")
+    key = unused_key(demo)
+    demo.backend.expire_all_tokens()
+    first_dialog = panel.session.dialog
+    mime = to_mime_data([ObjectRef(demo.info.bucket, key)])
+    panel.lesson_filter.dropMimeData(
+        mime, Qt.DropAction.CopyAction, -1, -1, panel.lessons.currentIndex()
+    )
+    qtbot.waitUntil(
+        lambda: panel.session.dialog is not first_dialog and panel.session.dialog.isVisible(),
+        timeout=WAIT,
+    )
+    dialog = panel.session.dialog
+    assert "expired" in dialog.message.text()
+    assert dialog.email.text() == demo.info.admin_email, "the email is filled in"
+    assert window.user_status.text() == ""
+    dialog.password.setText(demo.info.admin_password)
+    qtbot.mouseClick(dialog.sign_in_button, Qt.MouseButton.LeftButton)
+    qtbot.waitUntil(lambda: stored_video(demo, row.lesson.id) == key, timeout=WAIT)
+    assert window.user_status.text() == "Ada Admin · admin"
+
+
+def test_a_wrong_password_keeps_the_dialog_open_with_the_reason(qtbot, panel, demo):
+    qtbot.waitUntil(panel.sign_in_button.isVisible, timeout=WAIT)
+    panel.sign_in_action.trigger()
+    dialog = panel.session.dialog
+    dialog.email.setText(demo.info.admin_email)
+    dialog.password.setText("wrong-password")
+    qtbot.mouseClick(dialog.sign_in_button, Qt.MouseButton.LeftButton)
+    qtbot.waitUntil(lambda: "Wrong email or password" in dialog.message.text(), timeout=WAIT)
+    assert dialog.isVisible() and not panel.session.signed_in
+
+
+def test_the_backend_down_is_a_message_not_a_crash(qtbot, admin, demo, messages, crash_handler):
+    panel = admin
+    demo.backend.stop()
+    panel.refresh_action.trigger()
+    qtbot.waitUntil(
+        lambda: any("Cannot reach the backend" in m.text for m in messages), timeout=30_000
+    )
+    assert crash_handler.dialog is None
+
+
+# -- watching and uploading --------------------------------------------------------------
+
+
+# QtMultimedia on a machine without sound says so; the offscreen platform's own noise too.
+@pytest.mark.qt_log_ignore(r".*(pipewire|HW decoder|audio device|PulseAudio|propagateSizeHints).*")
+def test_watch_as_a_student_plays_the_stream_url_and_shows_when_it_expires(qtbot, admin, demo):
+    from PySide6.QtMultimedia import QMediaPlayer
+
+    panel = admin
+    select_lesson(qtbot, panel, "Welcome and how this course works")
+    panel.linker.watch_action.trigger()
+    qtbot.waitUntil(lambda: panel.linker.player is not None, timeout=WAIT)
+    player = panel.linker.player
+    assert re.search(r"expires at \d\d:\d\d \(in 5\d minutes\)", player.expiry.text())
+    assert player.player.source().toString().startswith(demo.info.s3_endpoint)
+    player.audio.setMuted(True)
+    player.player.setPlaybackRate(4.0)
+    # Played to its end: the S3 server runs in this process, and stopping a player that is
+    # still reading from it would wait for a thread that waits for this one.
+    qtbot.waitUntil(
+        lambda: player.player.mediaStatus() == QMediaPlayer.MediaStatus.EndOfMedia,
+        timeout=30_000,
+    )
+    assert not player.status.text(), player.status.text()
+    player.close()
+
+
+def test_upload_and_link_links_once_the_upload_is_verified(qtbot, admin, demo, tmp_path: Path):
+    panel = admin
+    row = select_lesson(qtbot, panel, "The coaching mindset")
+    video = tmp_path / "My New Lesson.mp4"
+    video.write_bytes(b"\x00\x01" * 150_000)
+    panel.linker.choose_file = lambda: video
+    panel.linker.upload_action.trigger()
+    qtbot.waitUntil(lambda: stored_video(demo, row.lesson.id) is not None, timeout=30_000)
+    key = stored_video(demo, row.lesson.id)
+    assert re.fullmatch(r"videos/my-new-lesson-\d{13}-\d{4}\.mp4", key)
+    client = make_client(demo.info.s3_settings())
+    assert client.get_object(Bucket=demo.info.bucket, Key=key)["Body"].read() == video.read_bytes()
+    qtbot.waitUntil(lambda: panel.selected_row().state is LinkState.LINKED, timeout=WAIT)
+
+
+def test_deleting_a_linked_object_is_refused_naming_the_lessons(qtbot, admin, demo, messages):
+    panel = admin
+    row = select_lesson(qtbot, panel, "Welcome and how this course works")
+    deleted: list[str] = []
+    panel.guard_delete(demo.info.bucket, [row.lesson.video_id], lambda: deleted.append("linked"))
+    qtbot.waitUntil(lambda: any("Not deleted" in m.text for m in messages), timeout=WAIT)
+    refusal = next(m.text for m in messages if "Not deleted" in m.text)
+    assert row.lesson.title in refusal and row.course.title in refusal
+    panel.guard_delete(demo.info.bucket, [unused_key(demo)], lambda: deleted.append("free"))
+    panel.guard_delete(demo.info.bucket, [], lambda: deleted.append("folder"), ["videos/"])
+    qtbot.waitUntil(
+        lambda: "free" in deleted and sum("Not deleted" in m.text for m in messages) == 2,
+        timeout=WAIT,
+    )
+    assert deleted == ["free"], "a folder holding linked videos is refused too"
+
+
+def test_an_upload_finished_elsewhere_is_linked_when_the_panel_loads(qtbot, window, panel, demo):
+    """`coachadmin resume` finished an upload-and-link days later: signing in links it."""
+    from coachadmin.backend.pending_links import PendingLink, PendingLinks
+    from coachadmin.transfers.journal import Journal, UploadRecord
+
+    # The window opens the journal on a worker when it connects; two first openings at
+    # once would both create its tables.
+    qtbot.waitUntil(lambda: window.transfers.started, timeout=WAIT)
+    info = demo.info
+    lesson = next(
+        lesson
+        for course in demo.backend.store.courses()
+        for lesson in demo.backend.store.lessons(course.id)
+        if lesson.video_id is None
+    )
+    key = "videos/finished-elsewhere-1767434839123-4821.mp4"
+    body = b"resumed" * 1000
+    client = make_client(info.s3_settings())
+    etag = client.put_object(Bucket=info.bucket, Key=key, Body=body)["ETag"].strip('"')
+    with Journal() as journal, PendingLinks() as store:
+        record = UploadRecord(
+            id=journal.new_id(), path="/tmp/v.mp4", size=len(body), mtime_ns=0,
+            part_size=len(body), bucket=info.bucket, key=key, state="done", etag=etag,
+        )  # fmt: skip
+        transfer = journal.create_upload(record).id
+        store.add(PendingLink(info.bucket, key, lesson.id, info.api_url, len(body), transfer))
+    sign_in(qtbot, panel, info.admin_email, info.admin_password)
+    qtbot.waitUntil(lambda: stored_video(demo, lesson.id) == key, timeout=WAIT)

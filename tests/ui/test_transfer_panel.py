@@ -1,0 +1,256 @@
+"""Drops, uploads and the transfer panel against moto's S3 server over HTTP."""
+
+from __future__ import annotations
+
+import dataclasses
+import os
+import uuid
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+from PySide6.QtCore import QItemSelectionModel, QPoint
+from support.browser import ScriptedQuestions, StallMeter, drop_files, keys, put
+from support.faultproxy import Fault, FaultProxy
+from support.transfers import SMALL
+
+from coachadmin.connection import Connection
+from coachadmin.s3.client import S3Settings, make_client
+from coachadmin.transfers.config import MiB
+from coachadmin.transfers.events import TransferState
+from coachadmin.ui.main_window import MainWindow
+from coachadmin.ui.transfers.model import STATE
+from coachadmin.ui.transfers.panel import TransferQueuePanel
+from coachadmin.ui.transfers.service import TransferService
+
+#: One part at a time: a pause stops after at most one more part.
+SERIAL = dataclasses.replace(SMALL, concurrency=1)
+ACCESS_DENIED = (
+    b'<?xml version="1.0" encoding="UTF-8"?>\n<Error><Code>AccessDenied</Code>'
+    b"<Message>Access Denied</Message></Error>"
+)
+
+
+@pytest.fixture
+def connection(s3_server: str) -> Connection:
+    bucket = f"tp-{uuid.uuid4().hex[:12]}"
+    settings = S3Settings(endpoint_url=s3_server, region="us-east-1")
+    make_client(settings).create_bucket(Bucket=bucket)
+    return Connection(name="Test", bucket=bucket, s3=settings)
+
+
+@pytest.fixture
+def panel(qtbot, bridge) -> Iterator[TransferQueuePanel]:
+    service = TransferService(bridge, config=SMALL, max_files=2)
+    widget = TransferQueuePanel(service)
+    qtbot.addWidget(widget)
+    widget.resize(900, 240)
+    widget.show()
+    yield widget
+    service.shutdown(pause=True)
+
+
+def states(panel: TransferQueuePanel) -> list[TransferState]:
+    return [e.state for e in panel.model.events()]
+
+
+def select_row(panel: TransferQueuePanel, row: int) -> None:
+    flags = QItemSelectionModel.SelectionFlag
+    panel.queue.selectionModel().select(
+        panel.model.index(row, 0), flags.ClearAndSelect | flags.Rows
+    )
+
+
+def big_file(tmp_path: Path, size: int = 24 * MiB) -> Path:
+    path = tmp_path / "lecture.mp4"
+    path.write_bytes(os.urandom(size))
+    return path
+
+
+def test_a_drop_uploads_files_and_folders_and_the_list_shows_them(
+    qtbot, window: MainWindow, connection, tmp_path
+):
+    window.questions = ScriptedQuestions()
+    put(connection, "existing/readme.txt")
+    controller = window.browser.controller
+    with qtbot.waitSignal(controller.listed, timeout=10000):
+        window.set_connection(connection)
+    (tmp_path / "hello.txt").write_bytes(b"hello")
+    course = tmp_path / "course"
+    (course / "intro").mkdir(parents=True)
+    (course / "intro" / "a.vtt").write_bytes(b"WEBVTT\n")
+    (course / "b.txt").write_bytes(b"bee")
+
+    view = window.workspace.files.object_list
+    below_rows = view.visualRect(controller.model.index(0, 0)).bottomLeft() + QPoint(10, 40)
+    accepted = drop_files(view, [tmp_path / "hello.txt", course], point=below_rows).isAccepted()
+    assert accepted
+    wanted = ["course/b.txt", "course/intro/a.vtt", "existing/readme.txt", "hello.txt"]
+    qtbot.waitUntil(lambda: keys(connection) == wanted, timeout=20000)
+    panel = window.workspace.transfers
+    qtbot.waitUntil(lambda: states(panel) == [TransferState.DONE] * 3, timeout=10000)
+    # No refresh: the finished uploads are in the list (the folder as a folder row).
+    qtbot.waitUntil(lambda: controller.model.row_of("hello.txt") is not None, timeout=5000)
+    assert controller.model.row_of("course/") is not None
+    assert panel.model.index(0, STATE).data() == "Done"
+
+    # A drop on a folder in the tree goes into that folder.
+    tree = window.workspace.files.folder_tree
+    target = controller.tree.index_for("existing/")
+    tree.scrollTo(target)
+    (tmp_path / "into-folder.txt").write_bytes(b"in")
+    drop_files(tree, [tmp_path / "into-folder.txt"], point=tree.visualRect(target).center())
+    qtbot.waitUntil(lambda: "existing/into-folder.txt" in keys(connection), timeout=20000)
+
+
+def test_pause_and_resume(qtbot, panel: TransferQueuePanel, connection, tmp_path):
+    path = big_file(tmp_path)
+    s3 = make_client(connection.s3)  # made before measuring: making a client takes a while
+    with FaultProxy(connection.s3.endpoint_url, rate=6 * MiB) as proxy:
+        settings = S3Settings(endpoint_url=proxy.url, region="us-east-1")
+        meter = StallMeter().start()
+        panel.service.upload(path, connection.bucket, "videos/lecture.mp4", settings)
+        qtbot.waitUntil(lambda: panel.model.rowCount() == 1, timeout=10000)
+        qtbot.waitUntil(lambda: panel.model.transfer(0).bytes_done >= 5 * MiB, timeout=20000)
+        select_row(panel, 0)
+        assert panel.pause_action.isEnabled()
+        panel.pause_action.trigger()
+        qtbot.waitUntil(lambda: states(panel) == [TransferState.PAUSED], timeout=20000)
+        paused_at = panel.model.transfer(0).bytes_done
+        assert 0 < paused_at < path.stat().st_size
+        assert panel.model.index(0, STATE).data() == "Paused"
+        assert s3.list_objects_v2(Bucket=connection.bucket)["KeyCount"] == 0
+        assert panel.resume_action.isEnabled()
+        panel.resume_action.trigger()
+        qtbot.waitUntil(lambda: states(panel) == [TransferState.DONE], timeout=60000)
+        worst = meter.stop()
+    body = s3.get_object(Bucket=connection.bucket, Key="videos/lecture.mp4")
+    assert body["Body"].read() == path.read_bytes()
+    # The window kept answering (moto shares this process and its GIL; the bench measures
+    # the real figure with the server in its own process).
+    assert worst < 0.5
+
+
+def test_cancel_leaves_nothing_behind(qtbot, panel: TransferQueuePanel, connection, tmp_path):
+    path = big_file(tmp_path)
+    with FaultProxy(connection.s3.endpoint_url, rate=4 * MiB) as proxy:
+        settings = S3Settings(endpoint_url=proxy.url, region="us-east-1")
+        panel.service.upload(path, connection.bucket, "cancel-me.mp4", settings)
+        qtbot.waitUntil(lambda: panel.model.rowCount() == 1, timeout=10000)
+        qtbot.waitUntil(lambda: panel.model.transfer(0).bytes_done > 0, timeout=20000)
+        select_row(panel, 0)
+        panel.cancel_action.trigger()
+        qtbot.waitUntil(lambda: states(panel) == [TransferState.CANCELLED], timeout=20000)
+    client = make_client(connection.s3)
+    assert client.list_multipart_uploads(Bucket=connection.bucket).get("Uploads", []) == []
+    assert keys(connection) == []
+    panel.clear_action.trigger()
+    assert panel.model.rowCount() == 0
+
+
+def test_a_failed_row_says_why_and_retry_finishes_it(
+    qtbot, panel: TransferQueuePanel, connection, tmp_path
+):
+    path = tmp_path / "notes.txt"
+    path.write_bytes(b"some notes")
+    with FaultProxy(connection.s3.endpoint_url) as proxy:
+        proxy.add_fault(
+            lambda r: r.method == "PUT", Fault("status", code=403, body=ACCESS_DENIED), times=1
+        )
+        settings = S3Settings(endpoint_url=proxy.url, region="us-east-1")
+        panel.service.upload(path, connection.bucket, "notes.txt", settings)
+        qtbot.waitUntil(lambda: states(panel) == [TransferState.FAILED], timeout=20000)
+        status = panel.model.index(0, STATE).data()
+        assert status.startswith("Failed: ")
+        assert "access denied" in status.lower()
+        assert "credentials" in status
+        assert "coachadmin " not in status and "--" not in status  # no command-line advice
+        assert "access denied" in panel.model.index(0, 0).data(3).lower()  # the tooltip
+        assert panel.retry_all_action.isEnabled()
+        panel.retry_all_action.trigger()
+        qtbot.waitUntil(lambda: states(panel) == [TransferState.DONE], timeout=20000)
+    assert keys(connection) == ["notes.txt"]
+
+
+def test_unfinished_uploads_come_back_at_start(qtbot, bridge, connection, tmp_path):
+    path = big_file(tmp_path, 16 * MiB)
+    first = TransferService(bridge, config=SERIAL)
+    panel = TransferQueuePanel(first)
+    qtbot.addWidget(panel)
+    with FaultProxy(connection.s3.endpoint_url, rate=4 * MiB) as proxy:
+        settings = S3Settings(endpoint_url=proxy.url, region="us-east-1")
+        first.upload(path, connection.bucket, "resumed.mp4", settings)
+        qtbot.waitUntil(
+            lambda: panel.model.rowCount() == 1 and panel.model.transfer(0).bytes_done > 0,
+            timeout=20000,
+        )
+        first.shutdown(pause=True)  # as when the app quits: paused in the journal
+        assert keys(connection) == []
+
+        # The next run, with "resume at start" off: the upload waits for the user.
+        second = TransferService(bridge, config=SERIAL)
+        again = TransferQueuePanel(second)
+        qtbot.addWidget(again)
+        second.restore(run=False)
+        qtbot.waitUntil(lambda: states(again) == [TransferState.PAUSED], timeout=10000)
+        assert again.model.transfer(0).key == "resumed.mp4"
+        assert again.model.transfer(0).bytes_done > 0  # the parts already sent count
+        again.resume_all_action.trigger()
+        qtbot.waitUntil(lambda: states(again) == [TransferState.DONE], timeout=30000)
+        second.shutdown()
+    body = make_client(connection.s3).get_object(Bucket=connection.bucket, Key="resumed.mp4")
+    assert body["Body"].read() == path.read_bytes()
+
+
+def test_restore_honours_the_setting(qtbot, bridge, connection, tmp_path):
+    from coachadmin.settings import load_settings, save_settings
+
+    settings = load_settings()
+    settings.resume_uploads_at_start = True
+    save_settings(settings)
+    path = big_file(tmp_path, 12 * MiB)
+    first = TransferService(bridge, config=SERIAL)
+    with FaultProxy(connection.s3.endpoint_url, rate=4 * MiB) as proxy:
+        s3 = S3Settings(endpoint_url=proxy.url, region="us-east-1")
+        first.upload(path, connection.bucket, "auto.mp4", s3)
+        qtbot.waitUntil(lambda: first.unfinished() != [], timeout=10000)
+        first.shutdown(pause=True)
+        assert keys(connection) == []
+        second = TransferService(bridge, config=SERIAL)
+        panel = TransferQueuePanel(second)
+        qtbot.addWidget(panel)
+        second.restore()  # the setting says: continue by itself
+        qtbot.waitUntil(lambda: states(panel) == [TransferState.DONE], timeout=30000)
+        second.shutdown()
+    assert "auto.mp4" in keys(connection)
+
+
+def test_quitting_with_transfers_running_asks_first(qtbot, bridge, bus, connection, tmp_path):
+    from coachadmin.ui.demo_launcher import DemoLauncher
+
+    window = MainWindow(
+        bridge=bridge, bus=bus, demo=DemoLauncher(bridge),
+        transfers=TransferService(bridge, config=SERIAL),
+    )  # fmt: skip
+    qtbot.addWidget(window)
+    window.show()
+    questions = window.questions = ScriptedQuestions()
+    path = big_file(tmp_path, 16 * MiB)
+    with FaultProxy(connection.s3.endpoint_url, rate=4 * MiB) as proxy:
+        settings = S3Settings(endpoint_url=proxy.url, region="us-east-1")
+        window.transfers.upload(path, connection.bucket, "long.mp4", settings)
+        qtbot.waitUntil(lambda: window.transfers.unfinished() != [], timeout=10000)
+        questions.quit_answer = False
+        window.close()
+        assert questions.asked == [("quit", 1)]
+        assert window.isVisible()  # "keep working"
+        questions.quit_answer = True
+        window.close()
+        assert not window.isVisible()
+    window.shutdown()
+    from coachadmin.transfers.journal import Journal
+
+    with Journal() as journal:
+        uploads = journal.list_uploads()
+    assert [(u.key, u.state) for u in uploads] == [("long.mp4", "paused")]
+    assert keys(connection) == []
