@@ -9,11 +9,10 @@ benchmark and the frozen-app smoke test use it).
 
 from __future__ import annotations
 
-import importlib
 import logging
 import os
 import sys
-from typing import TYPE_CHECKING, cast
+from typing import TYPE_CHECKING
 
 from PySide6.QtCore import QCoreApplication, Qt
 from PySide6.QtGui import QGuiApplication
@@ -25,10 +24,9 @@ from coachadmin.ui import messages
 from coachadmin.ui.crash import CrashHandler
 from coachadmin.ui.icons import app_icon
 from coachadmin.ui.main_window import MainWindow
+from coachadmin.ui.pyside_compat import GuiThreadCollector
 
 if TYPE_CHECKING:
-    from collections.abc import Callable
-
     from coachadmin.connection import Connection
 
 log = logging.getLogger("coachadmin.ui")
@@ -39,19 +37,10 @@ SHOWN_MARKER = "coachadmin: window shown"
 
 
 def load_active_connection() -> Connection | None:
-    """The saved active connection, or None on first run (runs on a worker thread).
+    """The saved active connection, or None on first run (runs on a worker thread)."""
+    from coachadmin.profiles import load_active_connection as load
 
-    Seam: ``coachadmin.profiles`` is written alongside; without it there is no saved
-    connection yet and the welcome page opens.
-    """
-    try:
-        module = importlib.import_module("coachadmin.profiles")
-    except ModuleNotFoundError as error:
-        if error.name != "coachadmin.profiles":
-            raise
-        return None
-    loader = cast("Callable[[], Connection | None]", module.load_active_connection)
-    return loader()
+    return load()
 
 
 def create_application(argv: list[str] | None = None) -> QApplication:
@@ -81,6 +70,7 @@ def run_app(demo: bool) -> int:
     app = create_application()
     crash_handler = CrashHandler(app)
     crash_handler.install()
+    collector = GuiThreadCollector(app)  # Qt objects in cycles die on the GUI thread
     bridge = bridge_module.bridge()
     window = MainWindow(bridge=bridge, bus=messages.bus())
     app.aboutToQuit.connect(window.shutdown)
@@ -97,6 +87,7 @@ def run_app(demo: bool) -> int:
     finally:
         window.shutdown()
         bridge.shutdown()
+        collector.stop()
         crash_handler.uninstall()
 
 

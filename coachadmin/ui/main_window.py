@@ -7,10 +7,9 @@ owns no S3 or HTTP code: it asks through the bridge and shows what comes back.
 
 from __future__ import annotations
 
-import importlib
 import logging
 from collections.abc import Callable
-from typing import TYPE_CHECKING, Any, cast
+from typing import TYPE_CHECKING, Any
 
 from PySide6.QtCore import Signal
 from PySide6.QtGui import QCloseEvent, QGuiApplication
@@ -68,6 +67,7 @@ class MainWindow(QMainWindow):
 
         self.main_actions = create_actions(self)
         self.toolbar, self.switcher = build_toolbar(self.main_actions, self)
+        self.switcher.profile_chosen.connect(self.switch_profile)
         self.addToolBar(self.toolbar)
         self._build_menus()
 
@@ -247,23 +247,22 @@ class MainWindow(QMainWindow):
 
     def show_connect_dialog(self) -> Connection | None:
         """Open the connection wizard; on success, work on the new connection."""
-        try:
-            module = importlib.import_module("coachadmin.ui.connect_wizard")
-        except ModuleNotFoundError as error:
-            if error.name != "coachadmin.ui.connect_wizard":
-                raise
-            self.bus.warning(
-                "Connecting to your own bucket is not available in this build yet. "
-                "Try the demo meanwhile."
-            )
-            return None
-        run_wizard = cast(
-            Callable[[QWidget | None], "Connection | None"], module.run_connect_wizard
-        )
-        connection = run_wizard(self)
+        from coachadmin.ui.connect_wizard import run_connect_wizard
+
+        connection = run_connect_wizard(self)
         if connection is not None:
             self.set_connection(connection)
         return connection
+
+    def switch_profile(self, name: str) -> None:
+        """Make the saved profile ``name`` active and work on it (keychain read on a worker)."""
+
+        def activate() -> Connection:
+            from coachadmin.profiles import resolve, set_active_profile
+
+            return resolve(set_active_profile(name))
+
+        self.bridge.run(activate, on_result=self.set_connection, owner=self)
 
     # -- help --------------------------------------------------------------------------------
     def show_about(self) -> AboutDialog:

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from PySide6.QtCore import QObject, QSize, Qt
+from PySide6.QtCore import QObject, QSize, Qt, Signal
 from PySide6.QtGui import QAction, QKeySequence
 from PySide6.QtWidgets import QMenu, QSizePolicy, QToolBar, QToolButton, QWidget
 
@@ -125,10 +125,19 @@ def create_actions(parent: QObject) -> MainActions:
 
 
 class ConnectionSwitcher(QToolButton):
-    """The toolbar's connection area: the active connection's name; its menu switches."""
+    """The toolbar's connection area: the active connection's name; its menu switches.
+
+    The menu lists the saved profiles (read when it opens, so a profile saved by the
+    wizard or `coachadmin connection add` shows at once), production ones marked.
+    """
+
+    #: A saved profile was chosen: its name.
+    profile_chosen = Signal(str)
 
     def __init__(self, actions: MainActions, parent: QWidget | None = None) -> None:
         super().__init__(parent)
+        self._actions = actions
+        self._active: str | None = None
         self.setObjectName("connectionSwitcher")
         self.setAccessibleName("Connection")
         self.setIcon(icon("connection"))
@@ -136,14 +145,41 @@ class ConnectionSwitcher(QToolButton):
         self.setPopupMode(QToolButton.ToolButtonPopupMode.InstantPopup)
         self.menu_ = QMenu(self)
         self.menu_.setObjectName("connectionMenu")
-        self.menu_.addAction(actions.connect)
-        self.menu_.addAction(actions.try_demo)
+        self.menu_.aboutToShow.connect(self.rebuild_menu)
         self.setMenu(self.menu_)
+        self.rebuild_menu()
         self.set_name(None)
 
     def set_name(self, name: str | None) -> None:
+        self._active = name
         self.setText(name or "Not connected")
         self.setToolTip(f"Connection: {name}" if name else "Connect to a bucket")
+
+    def rebuild_menu(self) -> None:
+        from coachadmin.errors import UserFacingError
+        from coachadmin.profiles import list_profiles
+
+        self.menu_.clear()
+        try:
+            profiles = list_profiles()
+        except UserFacingError:  # a damaged settings file: the app says so at start
+            profiles = []
+        for profile in profiles:
+            text = f"{profile.name}  ·  PRODUCTION" if profile.production else profile.name
+            action = self.menu_.addAction(text)
+            action.setObjectName(f"profile:{profile.name}")
+            action.setCheckable(True)
+            action.setChecked(profile.name == self._active)
+            action.setToolTip(
+                f"s3://{profile.bucket}" + (f" ({profile.region})" if profile.region else "")
+            )
+            action.triggered.connect(
+                lambda _on=False, name=profile.name: self.profile_chosen.emit(name)
+            )
+        if profiles:
+            self.menu_.addSeparator()
+        self.menu_.addAction(self._actions.connect)
+        self.menu_.addAction(self._actions.try_demo)
 
 
 def build_toolbar(actions: MainActions, parent: QWidget) -> tuple[QToolBar, ConnectionSwitcher]:
