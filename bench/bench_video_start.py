@@ -46,6 +46,7 @@ from coachadmin.ui.bridge import Bridge  # noqa: E402
 from coachadmin.ui.browser.selection import SelectedObject  # noqa: E402
 from coachadmin.ui.messages import MessageBus  # noqa: E402
 from coachadmin.ui.preview import PreviewPane  # noqa: E402
+from coachadmin.ui.pyside_compat import GuiThreadCollector  # noqa: E402
 
 BUCKET = "bench-video"
 REGION = "eu-north-1"
@@ -159,6 +160,7 @@ def main() -> None:
     video = make_video(args.size_mb)
     size = video.stat().st_size
     app = QApplication([])
+    GuiThreadCollector(app)
     moto, endpoint = start_moto()
     bridge = Bridge(bus=MessageBus(), max_workers=2)
     results: list[Run] = []

@@ -35,9 +35,11 @@ def main() -> int:  # noqa: PLR0915 - one script, one screen after another
     from coachadmin.ui.bridge import Bridge
     from coachadmin.ui.main_window import MainWindow
     from coachadmin.ui.messages import MessageBus
+    from coachadmin.ui.pyside_compat import GuiThreadCollector
     from coachadmin.ui.thumbnails import ThumbnailGrid
 
     app = create_application([sys.argv[0]])
+    GuiThreadCollector(app)
     env = DemoEnvironment()
     env.start()
     client = make_client(env.info.s3_settings())

@@ -7,6 +7,7 @@ The video (about 8 MB) is made with ffmpeg at test time; without ffmpeg the test
 
 from __future__ import annotations
 
+import gc
 import re
 import time
 import uuid
@@ -33,6 +34,15 @@ REGION = "eu-north-1"
 #: something.
 RATE = 500_000
 _RANGE = re.compile(r"bytes=(\d+)-(\d*)")
+
+
+@pytest.fixture(autouse=True)
+def collect_garbage_on_the_gui_thread() -> Iterator[None]:
+    """As tests/ui/conftest.py: Qt objects are never collected on a worker thread."""
+    gc.disable()
+    yield
+    gc.collect()
+    gc.enable()
 
 
 @pytest.fixture

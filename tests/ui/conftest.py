@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import gc
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -31,6 +32,17 @@ def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
             extra = own.args if own is not None else ()
             marker = pytest.mark.qt_log_ignore(OFFSCREEN_NOISE, *MEDIA_NOISE, *extra)
             item.add_marker(marker, append=False)
+
+
+@pytest.fixture(autouse=True)
+def collect_garbage_on_the_gui_thread() -> Iterator[None]:
+    """As the app does (pyside_compat.GuiThreadCollector): no automatic collection, which
+    could destroy a test's widgets on a worker thread (a hang or a segfault); they are
+    collected here, on the GUI thread, once pytest-qt has closed them."""
+    gc.disable()
+    yield
+    gc.collect()
+    gc.enable()
 
 
 @pytest.fixture

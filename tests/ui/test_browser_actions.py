@@ -110,7 +110,7 @@ def test_delete_asks_and_names_what_goes(qtbot, window, questions, connection):
     select(controller, "notes.txt", "movie.bin")
     questions.delete_answer = False
     qtbot.keyClick(controller.page.object_list, Qt.Key.Key_Delete)
-    assert questions.kinds() == ["delete"]
+    qtbot.waitUntil(lambda: questions.kinds() == ["delete"], timeout=10000)
     plan = questions.asked[0][1]
     assert set(plan.keys) == {"notes.txt", "movie.bin"}
     assert not plan.has_folders

@@ -1,10 +1,12 @@
-"""The PySide6 6.12.0 / Python 3.11 workaround: long playback must not kill the app.
+"""coachadmin.ui.pyside_compat: long playback must not kill the app, and Qt objects
+are collected on the GUI thread only.
 
-In a child process, as the failure is an abort of the interpreter, not an exception.
+The singleton tests run a child process: the failure is an abort of the interpreter.
 """
 
 from __future__ import annotations
 
+import gc
 import os
 import subprocess
 import sys
@@ -57,3 +59,21 @@ def test_this_pyside_still_needs_the_workaround():
     result = run("sys")
     assert result.returncode != 0
     assert "deallocating" in result.stderr
+
+
+def test_the_collector_collects_on_the_gui_thread_only(qtbot):
+    from coachadmin.ui.pyside_compat import GuiThreadCollector
+
+    collector = GuiThreadCollector()
+    try:
+        assert not gc.isenabled()  # no collection in whatever thread allocates
+        threshold = gc.get_threshold()[0]
+        garbage = [[] for _ in range(threshold * 2)]
+        for item in garbage:
+            item.append(item)  # cycles: only the collector frees them
+        del garbage, item
+        assert gc.get_count()[0] > threshold
+        qtbot.waitUntil(lambda: gc.get_count()[0] < threshold, timeout=5_000)
+    finally:
+        collector.stop()
+    assert gc.isenabled()

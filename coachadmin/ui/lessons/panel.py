@@ -269,6 +269,7 @@ class LessonsPanel(QWidget):
         session, connection = self.session, self.connection
         if (
             session is None
+            or not session.signed_in  # nobody to ask: the delete confirmation still asks
             or session.api_url is None
             or connection is None
             or bucket != connection.bucket

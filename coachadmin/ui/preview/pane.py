@@ -288,8 +288,14 @@ class PreviewPane(QWidget):
             self.selected.key,
             on_result=self._guard(generation, show),
             on_error=self._guard(generation, self._failed),
+            on_finished=self._task_finished,
             owner=self,
         )
+
+    def _task_finished(self) -> None:
+        """Let go of the finished task: its callbacks refer to the pane (no cycle left)."""
+        if self._task is not None and self._task.done():
+            self._task = None
 
     def _current(self, generation: int) -> bool:
         return generation == self._generation
@@ -342,7 +348,11 @@ class PreviewPane(QWidget):
             )
 
         self._task = self.bridge.run(
-            make_link, on_result=ready, on_error=self._guard(generation, self._failed), owner=self
+            make_link,
+            on_result=ready,
+            on_error=self._guard(generation, self._failed),
+            on_finished=self._task_finished,
+            owner=self,
         )
 
     def _show_duration(self, duration: int) -> None:
