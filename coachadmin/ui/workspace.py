@@ -15,6 +15,7 @@ from PySide6.QtWidgets import (
     QHeaderView,
     QLineEdit,
     QSplitter,
+    QStackedWidget,
     QTabWidget,
     QToolButton,
     QVBoxLayout,
@@ -29,6 +30,17 @@ from coachadmin.ui.panels import name_widget
 from coachadmin.ui.path_bar import PathBar
 from coachadmin.ui.preview import PreviewPane
 from coachadmin.ui.transfers.panel import TransferQueuePanel
+
+
+def _grid_button() -> QToolButton:
+    button = QToolButton()
+    name_widget(button, "gridButton", "Show the folder as thumbnails")
+    button.setIcon(icon("grid"))
+    button.setCheckable(True)
+    button.setAutoRaise(True)
+    button.setToolTip("Show the folder as thumbnails (Ctrl+G)")
+    button.setShortcut("Ctrl+G")
+    return button
 
 
 class FilesPage(QWidget):
@@ -52,6 +64,8 @@ class FilesPage(QWidget):
         self.search_button = QToolButton()
         self.search_button.setObjectName("searchButton")
         self.search_button.setAutoRaise(True)
+        #: List or thumbnails: the browser builds the grid the first time it is asked for.
+        self.grid_button = _grid_button()
 
         self.object_list = ObjectListView("This folder is empty.")
         name_widget(self.object_list, "objectList", "The objects in the current folder")
@@ -66,13 +80,17 @@ class FilesPage(QWidget):
         bar_layout.addWidget(self.path_bar, 1)
         bar_layout.addWidget(self.filter_box)
         bar_layout.addWidget(self.search_button)
+        bar_layout.addWidget(self.grid_button)
 
         centre = QWidget()
         centre_layout = QVBoxLayout(centre)
         centre_layout.setContentsMargins(0, 0, 0, 0)
         centre_layout.setSpacing(6)
         centre_layout.addWidget(bar)
-        centre_layout.addWidget(self.object_list, 1)
+        self.views = QStackedWidget()
+        self.views.setObjectName("folderViews")
+        self.views.addWidget(self.object_list)
+        centre_layout.addWidget(self.views, 1)
 
         self.splitter = QSplitter(Qt.Orientation.Horizontal)
         self.splitter.setObjectName("browserSplitter")

@@ -19,6 +19,7 @@ from coachadmin.transfers.events import TransferEvent
 from coachadmin.ui.browser.actions import BrowserActions, create_browser_actions
 from coachadmin.ui.browser.commands import BrowserCommands
 from coachadmin.ui.browser.controller import BrowserController
+from coachadmin.ui.browser.grid_mode import GridMode
 from coachadmin.ui.browser.questions import Questions
 from coachadmin.ui.browser.uploads import UploadFlow
 from coachadmin.ui.transfers.service import TransferService
@@ -51,6 +52,7 @@ class Browser(QObject):
         self.commands = BrowserCommands(self.controller, questions, transfers)
         self.uploads = UploadFlow(self.controller, questions, transfers)
         self.actions: BrowserActions = create_browser_actions(page, page.object_list)
+        self.grid_mode = GridMode(workspace, self.controller, bridge)
         self.questions = questions
         self._connect_actions()
         self.controller.object_selected.connect(workspace.object_selected)
@@ -89,6 +91,7 @@ class Browser(QObject):
 
     # -- connection ----------------------------------------------------------------------
     def open_connection(self, connection: Connection) -> None:
+        self.grid_mode.set_connection(connection)
         self.controller.open_connection(connection)
         self._selection_changed()
 
