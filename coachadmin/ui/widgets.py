@@ -127,3 +127,22 @@ class Badge(QLabel):
         painter.setFont(self.font())
         painter.drawText(box, int(Qt.AlignmentFlag.AlignCenter), self.text())
         painter.end()
+
+
+class ElidedLabel(QLabel):
+    """One line of text elided in the middle when it does not fit (long S3 keys)."""
+
+    def minimumSizeHint(self) -> QSize:
+        hint = super().minimumSizeHint()
+        return QSize(40, hint.height())
+
+    def paintEvent(self, _event: QPaintEvent) -> None:
+        painter = QPainter(self)
+        rect = self.contentsRect()
+        text = self.fontMetrics().elidedText(
+            self.text(), Qt.TextElideMode.ElideMiddle, rect.width()
+        )
+        painter.setPen(self.palette().color(QPalette.ColorRole.WindowText))
+        painter.drawText(
+            rect, int(Qt.AlignmentFlag.AlignLeft | Qt.AlignmentFlag.AlignVCenter), text
+        )

@@ -11,7 +11,7 @@ from datetime import timedelta
 
 from PySide6.QtCore import QUrl, Signal
 from PySide6.QtGui import QDesktopServices, QGuiApplication
-from PySide6.QtWidgets import QComboBox, QHBoxLayout, QPushButton, QWidget
+from PySide6.QtWidgets import QComboBox, QGridLayout, QPushButton, QWidget
 
 from coachadmin.s3.presign import DEFAULT_EXPIRY, EXPIRY_CHOICES, PresignedUrl
 from coachadmin.ui.messages import MessageBus
@@ -26,9 +26,11 @@ class LinkBar(QWidget):
     def __init__(self, parent: QWidget | None = None) -> None:
         super().__init__(parent)
         self.setObjectName("previewLinks")
-        layout = QHBoxLayout(self)
+        # Two rows: the pane is often narrow (280 px by default) and one row clipped.
+        layout = QGridLayout(self)
         layout.setContentsMargins(8, 6, 8, 8)
-        layout.setSpacing(6)
+        layout.setHorizontalSpacing(6)
+        layout.setVerticalSpacing(6)
         self.open_button = QPushButton("Open in browser")
         self.open_button.setObjectName("openInBrowser")
         self.open_button.setToolTip("Open the object in your web browser through a 1-hour link")
@@ -44,10 +46,9 @@ class LinkBar(QWidget):
         self.expiry.setCurrentIndex(
             next(i for i, (_, d) in enumerate(EXPIRY_CHOICES) if d == DEFAULT_EXPIRY)
         )
-        layout.addWidget(self.open_button)
-        layout.addStretch(1)
-        layout.addWidget(self.copy_button)
-        layout.addWidget(self.expiry)
+        layout.addWidget(self.open_button, 0, 0, 1, 2)
+        layout.addWidget(self.copy_button, 1, 0)
+        layout.addWidget(self.expiry, 1, 1)
         self.open_button.clicked.connect(self.open_requested)
         self.copy_button.clicked.connect(self._copy)
 

@@ -16,7 +16,7 @@ from concurrent.futures import Future
 from datetime import timedelta
 from typing import TYPE_CHECKING, Any
 
-from PySide6.QtCore import Qt, Signal
+from PySide6.QtCore import Signal
 from PySide6.QtGui import QFont, QPalette
 from PySide6.QtWidgets import QFrame, QLabel, QStackedWidget, QVBoxLayout, QWidget
 
@@ -34,7 +34,7 @@ from coachadmin.ui.preview.loaders import ImageResult, TextResult, load_image, l
 from coachadmin.ui.preview.message_view import LoadingView, MessageView
 from coachadmin.ui.preview.text_format import clock, human_size, local_time
 from coachadmin.ui.preview.text_view import TextView
-from coachadmin.ui.widgets import PlaceholderLabel
+from coachadmin.ui.widgets import ElidedLabel, PlaceholderLabel
 
 if TYPE_CHECKING:
     from coachadmin.connection import Connection
@@ -99,13 +99,12 @@ class PreviewPane(QWidget):
         body_layout = QVBoxLayout(self.body)
         body_layout.setContentsMargins(0, 0, 0, 0)
         body_layout.setSpacing(0)
-        self.title = QLabel()
+        self.title = ElidedLabel()
         self.title.setObjectName("previewTitle")
         self.title.setContentsMargins(10, 8, 10, 4)
         font = QFont(self.title.font())
         font.setWeight(QFont.Weight.DemiBold)
         self.title.setFont(font)
-        self.title.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
 
         self.stack = QStackedWidget()
         self.placeholder = PlaceholderLabel(self.PLACEHOLDER)
