@@ -3,11 +3,10 @@
 from __future__ import annotations
 
 from collections.abc import Iterator
-from io import BytesIO
 
 import pytest
-from PIL import Image
-from PySide6.QtCore import Qt
+from PySide6.QtCore import QBuffer, QByteArray, QIODevice, Qt
+from PySide6.QtGui import QColor, QImage
 from support.browser import put, unique_bucket_connection
 
 from coachadmin.demo.environment import DemoEnvironment
@@ -21,9 +20,13 @@ def demo() -> Iterator[DemoEnvironment]:
 
 
 def png(width: int, height: int) -> bytes:
-    out = BytesIO()
-    Image.new("RGB", (width, height), (200, 40, 40)).save(out, format="PNG")
-    return out.getvalue()
+    image = QImage(width, height, QImage.Format.Format_RGB32)
+    image.fill(QColor(200, 40, 40))
+    data = QByteArray()
+    buffer = QBuffer(data)
+    buffer.open(QIODevice.OpenModeFlag.WriteOnly)
+    assert image.save(buffer, "PNG")
+    return bytes(data.data())
 
 
 def test_grid_mode_shows_the_folders_objects_and_previews_a_tile(
