@@ -15,8 +15,8 @@ import logging
 import sqlite3
 import threading
 import time
-from collections.abc import Callable, Iterator
-from contextlib import contextmanager
+from collections.abc import Callable
+from contextlib import AbstractContextManager
 from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING
@@ -30,6 +30,7 @@ from coachadmin.backend.errors import (
     ServerError,
 )
 from coachadmin.backend.models import Lesson
+from coachadmin.durable_db import immediate_transaction, open_durable
 from coachadmin.transfers import integrity
 from coachadmin.transfers.events import TransferState
 from coachadmin.transfers.journal import Journal
@@ -70,12 +71,7 @@ class PendingLinks:
     def __init__(self, path: Path | None = None) -> None:
         self.path = path or pending_links_path()
         self._lock = threading.RLock()
-        self._db = sqlite3.connect(
-            self.path, timeout=30.0, isolation_level=None, check_same_thread=False
-        )
-        self._db.row_factory = sqlite3.Row
-        self._db.execute("PRAGMA journal_mode=WAL")
-        self._db.execute("PRAGMA synchronous=FULL")
+        self._db = open_durable(self.path)
         self._db.executescript(_SCHEMA)
 
     def __enter__(self) -> PendingLinks:
@@ -88,16 +84,8 @@ class PendingLinks:
         with self._lock:
             self._db.close()
 
-    @contextmanager
-    def _tx(self) -> Iterator[sqlite3.Connection]:
-        with self._lock:
-            self._db.execute("BEGIN IMMEDIATE")
-            try:
-                yield self._db
-            except BaseException:
-                self._db.execute("ROLLBACK")
-                raise
-            self._db.execute("COMMIT")
+    def _tx(self) -> AbstractContextManager[sqlite3.Connection]:
+        return immediate_transaction(self._db, self._lock)
 
     def add(self, link: PendingLink) -> PendingLink:
         created = link.created_at or time.time()

@@ -17,13 +17,13 @@ import secrets
 import sqlite3
 import threading
 import time
-from collections.abc import Iterator
-from contextlib import contextmanager
+from contextlib import AbstractContextManager
 from dataclasses import dataclass, field, fields
 from pathlib import Path
 from typing import Any
 
 from coachadmin import paths
+from coachadmin.durable_db import immediate_transaction, open_durable
 
 log = logging.getLogger("coachadmin.transfers")
 
@@ -182,12 +182,7 @@ class Journal:
         self._queued: list[tuple[str, PartRecord]] = []
         self._queued_seq = 0
         self._committed_seq = 0
-        self._db = sqlite3.connect(
-            self.path, timeout=30.0, isolation_level=None, check_same_thread=False
-        )
-        self._db.row_factory = sqlite3.Row
-        self._db.execute("PRAGMA journal_mode=WAL")
-        self._db.execute("PRAGMA synchronous=FULL")
+        self._db = open_durable(self.path)
         self._db.execute("PRAGMA foreign_keys=ON")
         self._migrate()
 
@@ -201,16 +196,8 @@ class Journal:
         with self._lock:
             self._db.close()
 
-    @contextmanager
-    def _tx(self) -> Iterator[sqlite3.Connection]:
-        with self._lock:
-            self._db.execute("BEGIN IMMEDIATE")
-            try:
-                yield self._db
-            except BaseException:
-                self._db.execute("ROLLBACK")
-                raise
-            self._db.execute("COMMIT")
+    def _tx(self) -> AbstractContextManager[sqlite3.Connection]:
+        return immediate_transaction(self._db, self._lock)
 
     def _migrate(self) -> None:
         with self._lock:
