@@ -237,27 +237,14 @@ class Journal:
     # -- uploads -----------------------------------------------------------------------
 
     def create_upload(self, record: UploadRecord) -> UploadRecord:
-        now = time.time()
-        row = _to_row(record) | {"created_at": now, "updated_at": now}
-        self._insert("uploads", row)
+        self._create("uploads", record)
         return self.get_upload(record.id)
 
     def get_upload(self, transfer_id: str) -> UploadRecord:
-        with self._lock:
-            row = self._db.execute("SELECT * FROM uploads WHERE id=?", (transfer_id,)).fetchone()
-        if row is None:
-            raise KeyError(transfer_id)
-        return _upload_from_row(row)
+        return _upload_from_row(self._row("uploads", transfer_id))
 
     def list_uploads(self, *, unfinished: bool = True) -> list[UploadRecord]:
-        sql = "SELECT * FROM uploads"
-        if unfinished:
-            sql += f" WHERE state IN ({_PLACEHOLDERS})"
-        with self._lock:
-            rows = self._db.execute(
-                sql + " ORDER BY created_at", UNFINISHED_STATES if unfinished else ()
-            ).fetchall()
-        return [_upload_from_row(row) for row in rows]
+        return [_upload_from_row(row) for row in self._rows("uploads", unfinished=unfinished)]
 
     def update_upload(self, transfer_id: str, **changes: Any) -> None:
         self._update("uploads", transfer_id, changes)
@@ -332,26 +319,14 @@ class Journal:
     # -- downloads ---------------------------------------------------------------------
 
     def create_download(self, record: DownloadRecord) -> DownloadRecord:
-        now = time.time()
-        self._insert("downloads", _to_row(record) | {"created_at": now, "updated_at": now})
+        self._create("downloads", record)
         return self.get_download(record.id)
 
     def get_download(self, transfer_id: str) -> DownloadRecord:
-        with self._lock:
-            row = self._db.execute("SELECT * FROM downloads WHERE id=?", (transfer_id,)).fetchone()
-        if row is None:
-            raise KeyError(transfer_id)
-        return _download_from_row(row)
+        return _download_from_row(self._row("downloads", transfer_id))
 
     def list_downloads(self, *, unfinished: bool = True) -> list[DownloadRecord]:
-        sql = "SELECT * FROM downloads"
-        if unfinished:
-            sql += f" WHERE state IN ({_PLACEHOLDERS})"
-        with self._lock:
-            rows = self._db.execute(
-                sql + " ORDER BY created_at", UNFINISHED_STATES if unfinished else ()
-            ).fetchall()
-        return [_download_from_row(row) for row in rows]
+        return [_download_from_row(row) for row in self._rows("downloads", unfinished=unfinished)]
 
     def update_download(self, transfer_id: str, **changes: Any) -> None:
         self._update("downloads", transfer_id, changes)
@@ -394,6 +369,31 @@ class Journal:
         self._update(table, transfer_id, {"owner_pid": None})
 
     # -- helpers -----------------------------------------------------------------------
+
+    # -- rows (table names are ours, never user input) ------------------------------------
+
+    def _create(self, table: str, record: UploadRecord | DownloadRecord) -> None:
+        now = time.time()
+        self._insert(table, _to_row(record) | {"created_at": now, "updated_at": now})
+
+    def _row(self, table: str, transfer_id: str) -> sqlite3.Row:
+        with self._lock:
+            row: sqlite3.Row | None = self._db.execute(
+                f"SELECT * FROM {table} WHERE id=?",  # noqa: S608
+                (transfer_id,),
+            ).fetchone()
+        if row is None:
+            raise KeyError(transfer_id)
+        return row
+
+    def _rows(self, table: str, *, unfinished: bool) -> list[sqlite3.Row]:
+        sql = f"SELECT * FROM {table}"  # noqa: S608
+        if unfinished:
+            sql += f" WHERE state IN ({_PLACEHOLDERS})"
+        with self._lock:
+            return self._db.execute(
+                sql + " ORDER BY created_at", UNFINISHED_STATES if unfinished else ()
+            ).fetchall()
 
     def _insert(self, table: str, row: dict[str, Any]) -> None:
         columns = ", ".join(row)
