@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import sqlite3
 import threading
+import time
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
@@ -23,9 +24,27 @@ def open_durable(path: Path) -> sqlite3.Connection:
         path, timeout=BUSY_TIMEOUT_SECONDS, isolation_level=None, check_same_thread=False
     )
     db.row_factory = sqlite3.Row
-    db.execute("PRAGMA journal_mode=WAL")
+    _enter_wal(db)
     db.execute("PRAGMA synchronous=FULL")
     return db
+
+
+def _enter_wal(db: sqlite3.Connection) -> None:
+    """Switch to WAL, waiting out another connection that is switching a new file too.
+
+    The switch needs the file to itself, and SQLite reports "database is locked"
+    at once, without its busy handler, when two connections race to make a new
+    file WAL; so wait here, up to the busy timeout.
+    """
+    deadline = time.monotonic() + BUSY_TIMEOUT_SECONDS
+    while True:
+        try:
+            db.execute("PRAGMA journal_mode=WAL")
+            return
+        except sqlite3.OperationalError as error:
+            if "locked" not in str(error) or time.monotonic() > deadline:
+                raise
+            time.sleep(0.01)
 
 
 @contextmanager

@@ -1,15 +1,15 @@
 """One place that builds boto3 S3 clients.
 
 Every client signs with SigV4 (regions opened after 2014, eu-north-1 among them,
-accept nothing else). Checksums are computed by us (Content-MD5 per part) rather
-than by botocore's default CRC trailers, which several S3-compatible servers
-reject; see docs/architecture.md.
+accept nothing else). Checksums are computed by us and sent as headers (CRC32 or
+Content-MD5 per part) rather than as botocore's default CRC trailers, which
+several S3-compatible servers reject; see docs/architecture.md.
 """
 
 from __future__ import annotations
 
 from dataclasses import dataclass, replace
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 import boto3
 from botocore.config import Config
@@ -20,6 +20,8 @@ if TYPE_CHECKING:
     from mypy_boto3_s3 import S3Client
 
 DEFAULT_POOL = 32
+#: ``x-amz-checksum-*`` headers that are not a checksum of the body.
+_NOT_A_CHECKSUM = ("x-amz-checksum-type", "x-amz-checksum-algorithm", "x-amz-checksum-mode")
 
 
 @dataclass(frozen=True)
@@ -83,4 +85,29 @@ def make_client(
         s3={"addressing_style": "path" if settings.endpoint_url else "auto"},
     )
     session = make_session(settings)
-    return session.client("s3", endpoint_url=settings.endpoint_url, config=config)
+    client = session.client("s3", endpoint_url=settings.endpoint_url, config=config)
+    client.meta.events.register("before-sign.s3", _declare_checksum_header)
+    return client
+
+
+def _declare_checksum_header(request: Any, **_kwargs: Any) -> None:
+    """Tell botocore's signer about an ``x-amz-checksum-*`` header we set ourselves.
+
+    botocore leaves a streamed body unsigned over HTTPS (no second SHA-256 pass over
+    it) when a checksum header guards it, but recognises only Content-MD5 and the
+    checksums it computed; ours are declared here the way it declares its own.
+    Over plain HTTP the body is always signed.
+    """
+    for name in request.headers:
+        lowered = name.lower()
+        if lowered.startswith("x-amz-checksum-") and lowered not in _NOT_A_CHECKSUM:
+            checksum = request.context.setdefault("checksum", {})
+            checksum.setdefault(
+                "request_algorithm",
+                {
+                    "algorithm": lowered.removeprefix("x-amz-checksum-"),
+                    "in": "header",
+                    "name": lowered,
+                },
+            )
+            return

@@ -24,15 +24,28 @@ class ObjectInfo:
     #: For a multipart object, how many parts it was uploaded in (when asked for part 1).
     parts_count: int | None = None
     metadata: dict[str, str] = field(default_factory=dict)
+    #: The object's CRC32 (``...-N`` when composite), when asked for and the object has one.
+    crc32: str | None = None
 
 
 def head_object(
-    client: S3Client, bucket: str, key: str, *, part_number: int | None = None
+    client: S3Client,
+    bucket: str,
+    key: str,
+    *,
+    part_number: int | None = None,
+    checksum: bool = False,
 ) -> ObjectInfo | None:
-    """HeadObject, or None when the key does not exist. Other errors propagate."""
+    """HeadObject, or None when the key does not exist. Other errors propagate.
+
+    ``checksum`` asks for the object's stored checksums (ChecksumMode); only the
+    upload's verification does, since for SSE-KMS objects it needs kms:Decrypt.
+    """
     kwargs: dict[str, Any] = {"Bucket": bucket, "Key": key}
     if part_number is not None:
         kwargs["PartNumber"] = part_number
+    if checksum:
+        kwargs["ChecksumMode"] = "ENABLED"
     try:
         response = client.head_object(**kwargs)
     except ClientError as error:
@@ -48,6 +61,7 @@ def head_object(
         content_type=str(response.get("ContentType", "")),
         parts_count=response.get("PartsCount"),
         metadata=dict(response.get("Metadata", {})),
+        crc32=response.get("ChecksumCRC32"),
     )
 
 

@@ -27,7 +27,7 @@ from coachadmin.durable_db import immediate_transaction, open_durable
 
 log = logging.getLogger("coachadmin.transfers")
 
-SCHEMA_VERSION = 1
+SCHEMA_VERSION = 2
 _ID_ALPHABET = "abcdefghjkmnpqrstuvwxyz23456789"  # no 0/o, 1/l/i: easy to type
 _ID_LENGTH = 6
 
@@ -92,6 +92,13 @@ CREATE TABLE IF NOT EXISTS ranges (
 );
 """
 
+#: Version 2: each upload says which checksum its parts carry (``md5`` or ``crc32``), and
+#: a part's checksum column is named for what it holds. Version 1 rows were all MD5.
+_SCHEMA_V2 = (
+    "ALTER TABLE uploads ADD COLUMN checksum_algorithm TEXT NOT NULL DEFAULT 'md5'",
+    "ALTER TABLE parts RENAME COLUMN md5 TO checksum",
+)
+
 #: States of a journal row; ``done`` and ``cancelled`` are finished, the rest resumable.
 UNFINISHED_STATES = ("queued", "uploading", "downloading", "paused", "verifying", "failed")
 _PLACEHOLDERS = ",".join("?" * len(UNFINISHED_STATES))
@@ -101,7 +108,8 @@ _PLACEHOLDERS = ",".join("?" * len(UNFINISHED_STATES))
 class PartRecord:
     number: int
     etag: str
-    md5: str
+    #: In the upload's ``checksum_algorithm``: hex MD5 or base64 CRC32.
+    checksum: str
     size: int
 
 
@@ -125,6 +133,9 @@ class UploadRecord:
     overwrite: bool = False
     error: str = ""
     etag: str = ""
+    #: What the parts carry (see :mod:`coachadmin.transfers.integrity`); chosen when the
+    #: multipart upload is created.
+    checksum_algorithm: str = "md5"
     owner_pid: int | None = None
     created_at: float = 0.0
     updated_at: float = 0.0
@@ -200,17 +211,30 @@ class Journal:
         return immediate_transaction(self._db, self._lock)
 
     def _migrate(self) -> None:
+        """Bring the file to SCHEMA_VERSION, in one transaction that re-reads the version.
+
+        Two processes may open an old or a new journal at once: the second waits for
+        the first's transaction and then finds nothing left to do.
+        """
         with self._lock:
             version = int(self._db.execute("PRAGMA user_version").fetchone()[0])
-            if version > SCHEMA_VERSION:
-                log.warning("journal schema %d is newer than ours (%d)", version, SCHEMA_VERSION)
+        if version > SCHEMA_VERSION:
+            log.warning("journal schema %d is newer than ours (%d)", version, SCHEMA_VERSION)
+            return
+        if version == SCHEMA_VERSION:
+            return
+        with self._tx() as db:
+            version = int(db.execute("PRAGMA user_version").fetchone()[0])
+            if version >= SCHEMA_VERSION:
                 return
             if version < 1:
-                # IF NOT EXISTS throughout: two processes or threads may open a
-                # new journal at once; the second must accept the first's tables.
-                version_line = f"PRAGMA user_version={SCHEMA_VERSION};"
-                self._db.executescript("BEGIN IMMEDIATE;" + _SCHEMA_V1 + version_line + "COMMIT;")
-            # Later versions: `if version < 2: ALTER TABLE ...` here, in order.
+                for statement in _SCHEMA_V1.split(";"):
+                    if statement.strip():
+                        db.execute(statement)
+            if version < 2:
+                for statement in _SCHEMA_V2:
+                    db.execute(statement)
+            db.execute(f"PRAGMA user_version={SCHEMA_VERSION}")
 
     # -- ids ---------------------------------------------------------------------------
 
@@ -270,9 +294,9 @@ class Journal:
             try:
                 with self._tx() as db:
                     db.executemany(
-                        "INSERT OR REPLACE INTO parts(transfer_id, number, etag, md5, size) "
+                        "INSERT OR REPLACE INTO parts(transfer_id, number, etag, checksum, size) "
                         "VALUES (?, ?, ?, ?, ?)",
-                        [(t, p.number, p.etag, p.md5, p.size) for t, p in batch],
+                        [(t, p.number, p.etag, p.checksum, p.size) for t, p in batch],
                     )
                     db.executemany(
                         "UPDATE uploads SET updated_at=? WHERE id=?",
@@ -287,7 +311,8 @@ class Journal:
     def parts(self, transfer_id: str) -> dict[int, PartRecord]:
         with self._lock:
             rows = self._db.execute(
-                "SELECT number, etag, md5, size FROM parts WHERE transfer_id=? ORDER BY number",
+                "SELECT number, etag, checksum, size FROM parts WHERE transfer_id=? "
+                "ORDER BY number",
                 (transfer_id,),
             ).fetchall()
         return {row["number"]: PartRecord(**dict(row)) for row in rows}

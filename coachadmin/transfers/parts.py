@@ -2,7 +2,8 @@
 
 A submitter thread takes a slot (a semaphore: at most ``parts in flight``
 parts exist in memory), then a worker reads its part by offset, sends it with
-Content-MD5 and retries, and journals it durably before the slot is freed.
+its checksum (CRC32 or Content-MD5, see :mod:`coachadmin.transfers.integrity`)
+and retries, and journals it durably before the slot is freed.
 A full executor blocks the submitter: backpressure, as in s3transfer.
 """
 
@@ -17,7 +18,7 @@ from typing import TYPE_CHECKING, Any
 from coachadmin.transfers import integrity
 from coachadmin.transfers.config import TransferConfig, parts_in_flight
 from coachadmin.transfers.control import TransferControl
-from coachadmin.transfers.errors import S3RequestFailed
+from coachadmin.transfers.errors import IntegrityError, S3RequestFailed
 from coachadmin.transfers.events import ProgressTracker
 from coachadmin.transfers.executor import run_bounded
 from coachadmin.transfers.journal import Journal, PartRecord, UploadRecord
@@ -27,7 +28,7 @@ from coachadmin.transfers.source import (
     PartBody,
     SourceChanged,
     ensure_unchanged,
-    md5_of_range,
+    range_checksums,
 )
 
 if TYPE_CHECKING:
@@ -52,6 +53,8 @@ class ServerPart:
     number: int
     etag: str
     size: int
+    #: The part's CRC32 as the server computed it, when the upload has that algorithm.
+    crc32: str | None = None
 
 
 def list_all_parts(
@@ -76,7 +79,10 @@ def list_all_parts(
         for item in page.get("Parts", []):
             number = int(item["PartNumber"])
             parts[number] = ServerPart(
-                number, integrity.clean_etag(str(item["ETag"])), int(item["Size"])
+                number,
+                integrity.clean_etag(str(item["ETag"])),
+                int(item["Size"]),
+                item.get("ChecksumCRC32"),
             )
         if not page.get("IsTruncated"):
             return parts
@@ -152,13 +158,15 @@ class PartSender:
     def _send_part(self, number: int) -> None:
         self.control.check()
         record = self.record
+        algorithm = record.checksum_algorithm
         path = Path(record.path)
         offset = (number - 1) * record.part_size
         length = min(record.part_size, record.size - offset)
         try:
-            md5 = md5_of_range(path, offset, length, self.fingerprint)
+            checksum = range_checksums(path, offset, length, self.fingerprint, [algorithm])
         except SourceChanged:
             raise Restart(CHANGED_DURING) from None
+        value = checksum[algorithm]
 
         def attempt() -> dict[str, Any]:
             try:
@@ -174,11 +182,11 @@ class PartSender:
                         PartNumber=number,
                         Body=body,  # type: ignore[arg-type]
                         ContentLength=length,
-                        ContentMD5=integrity.content_md5(md5),
+                        **integrity.part_checksum_args(algorithm, value),
                     )
                 )
-                # S3 checked the bytes against Content-MD5; this checks they were the file's
-                # bytes of this version (moto does not check Content-MD5 at all).
+                # The server checked the bytes against the checksum; this checks they were
+                # the file's bytes of this version (moto checks neither checksum).
                 ensure_unchanged(path, self.fingerprint)
             except SourceChanged:
                 body.rollback()
@@ -193,8 +201,14 @@ class PartSender:
             return response
 
         response = with_retries(attempt, what=f"UploadPart {number}", **self.retry_args)
+        echoed = response.get("ChecksumCRC32")
+        if algorithm == integrity.CRC32 and echoed is not None and echoed != value:
+            raise IntegrityError(
+                f"the server stored part {number} of {record.path} with CRC32 {echoed}, but "
+                f"the file's bytes give {value}; run `coachadmin resume` to send it again"
+            )
         etag = integrity.clean_etag(str(response.get("ETag", "")))
-        self.journal.record_part(record.id, PartRecord(number, etag, md5, length))
+        self.journal.record_part(record.id, PartRecord(number, etag, value, length))
 
     @staticmethod
     def adopt(
@@ -205,11 +219,13 @@ class PartSender:
     ) -> dict[int, PartRecord]:
         """Journal parts the server has but the journal missed (the process died in between).
 
-        A part is adopted only when the file's bytes there hash to the server's
-        ETag, so that nothing is completed with bytes we did not verify.
+        A part is adopted only when the file's bytes there give the server's checksum
+        for it (its CRC32 where ListParts shows one) or its ETag (an MD5), so that
+        nothing is completed with bytes we did not verify.
         """
         adopted: dict[int, PartRecord] = {}
         fingerprint = Fingerprint(record.size, record.mtime_ns)
+        algorithms = sorted({record.checksum_algorithm, integrity.MD5})
         for number, part in sorted(server_parts.items()):
             if number > total_parts:
                 continue
@@ -218,10 +234,15 @@ class PartSender:
             if part.size != length:
                 continue
             try:
-                md5 = md5_of_range(Path(record.path), offset, length, fingerprint)
+                local = range_checksums(Path(record.path), offset, length, fingerprint, algorithms)
             except SourceChanged:
                 raise Restart("the file changed since the upload began; starting over") from None
-            if md5 == part.etag:
-                adopted[number] = PartRecord(number, part.etag, md5, length)
+            if integrity.CRC32 in local and part.crc32 is not None:
+                same = local[integrity.CRC32] == part.crc32
+            else:
+                same = local[integrity.MD5] == part.etag
+            if same:
+                checksum = local[record.checksum_algorithm]
+                adopted[number] = PartRecord(number, part.etag, checksum, length)
                 journal.record_part(record.id, adopted[number])
         return adopted

@@ -10,7 +10,8 @@ from coachadmin.transfers.events import TransferKind
 @dataclass(frozen=True)
 class TransferResult:
     """A transfer that ended well. ``verified`` says how: ``etag`` (MD5 compared),
-    ``size+content-md5`` (opaque ETag: size checked, parts verified by S3), ``journal``
+    ``checksum`` (composite CRC32), ``size+part-checksums`` (opaque: size checked, parts
+    verified by the server on receipt), ``journal``
     (it had finished before)."""
 
     transfer_id: str

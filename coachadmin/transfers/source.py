@@ -1,20 +1,21 @@
 """The local side of an upload: checking the file, reading one part, counting what is sent.
 
 Parts are read by offset, lazily, a chunk at a time (never the whole file,
-never even a whole part): first to compute the part's MD5, then while botocore
-sends it. A file whose size or mtime changes meanwhile raises
+never even a whole part): first to compute the part's checksum, then while
+botocore sends it. A file whose size or mtime changes meanwhile raises
 :class:`SourceChanged`, and the upload starts over rather than mixing versions.
 """
 
 from __future__ import annotations
 
-import hashlib
 import os
 import stat
+from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
+from coachadmin.transfers import integrity
 from coachadmin.transfers.control import TransferControl
 from coachadmin.transfers.errors import SourceFileError, TransferCancelled
 from coachadmin.transfers.events import ProgressTracker
@@ -78,9 +79,15 @@ READ_CHUNK = 1024 * 1024
 MAX_READ = 64 * 1024
 
 
-def md5_of_range(path: Path, offset: int, length: int, expected: Fingerprint) -> str:
-    """Hex MD5 of ``length`` bytes at ``offset``, read a chunk at a time; checks the fingerprint."""
-    digest = hashlib.md5(usedforsecurity=False)
+def range_checksums(
+    path: Path, offset: int, length: int, expected: Fingerprint, algorithms: Sequence[str]
+) -> dict[str, str]:
+    """Checksums of ``length`` bytes at ``offset`` (one pass, a chunk at a time), by algorithm.
+
+    Checks the fingerprint afterwards: a file that changed meanwhile raises
+    :class:`SourceChanged`.
+    """
+    hashers = {name: integrity.hasher(name) for name in algorithms}
     buffer = bytearray(min(READ_CHUNK, max(length, 1)))  # one buffer, reused: no heap churn
     view = memoryview(buffer)
     try:
@@ -91,14 +98,15 @@ def md5_of_range(path: Path, offset: int, length: int, expected: Fingerprint) ->
                 count = handle.readinto(view[: min(len(buffer), remaining)])
                 if not count:
                     raise SourceChanged(str(path))
-                digest.update(view[:count])
+                for each in hashers.values():
+                    each.update(view[:count])
                 remaining -= count
     except FileNotFoundError:
         raise SourceChanged(str(path)) from None
     finally:
         view.release()
     ensure_unchanged(path, expected)
-    return digest.hexdigest()
+    return {name: each.value() for name, each in hashers.items()}
 
 
 def ensure_unchanged(path: Path, expected: Fingerprint) -> None:

@@ -53,7 +53,7 @@ from coachadmin.transfers.source import (
     SourceChanged,
     check_source,
     ensure_unchanged,
-    md5_of_range,
+    range_checksums,
 )
 
 if TYPE_CHECKING:
@@ -67,6 +67,8 @@ log = logging.getLogger("coachadmin.transfers")
 MAX_RESTARTS = 3
 CHANGED_SINCE_START = "the file changed since the upload began; starting over"
 _OPAQUE_SSE = ("aws:kms", "aws:kms:dsse")
+#: Error codes of a server that will not take ``ChecksumAlgorithm`` on CreateMultipartUpload.
+_CHECKSUM_REFUSED = ("NotImplemented", "InvalidArgument", "InvalidRequest")
 
 
 @dataclass(frozen=True)
@@ -120,9 +122,11 @@ def prepare_upload(
     return journal.create_upload(record)
 
 
-def _head(client: S3Client, bucket: str, key: str, config: TransferConfig) -> ObjectInfo | None:
+def _head(
+    client: S3Client, bucket: str, key: str, config: TransferConfig, *, checksum: bool = False
+) -> ObjectInfo | None:
     return with_retries(
-        lambda: head_object(client, bucket, key),
+        lambda: head_object(client, bucket, key, checksum=checksum),
         what="HeadObject",
         control=TransferControl(),
         max_attempts=config.max_attempts,
@@ -285,7 +289,7 @@ class UploadRunner:
         path = Path(record.path)
         fingerprint = check_source(path)
         try:
-            md5 = md5_of_range(path, 0, record.size, fingerprint)
+            md5 = range_checksums(path, 0, record.size, fingerprint, [integrity.MD5])[integrity.MD5]
         except SourceChanged:
             raise Restart(CHANGED_DURING) from None
         self.control.check()
@@ -315,31 +319,25 @@ class UploadRunner:
                 sent += body.sent
             return response
 
-        response = self._final_request(record, put, "PutObject", md5)
+        response = self._final_request(record, put, "PutObject", integrity.MD5, md5)
         self._bytes_sent = sent
         assert self.tracker is not None
         self.tracker.set_state(TransferState.VERIFYING)
-        verified = self._verify(record, str(response.get("ETag", "")), md5, response)
-        return self._result(record, md5, parts=1, verified=verified)
+        etag, verified = self._verify(record, response, integrity.MD5, md5)
+        return self._result(record, etag, parts=1, verified=verified)
 
     # -- multipart -------------------------------------------------------------------
 
     def _multipart(self, record: UploadRecord) -> TransferResult:
         total_parts = part_count(record.size, record.part_size)
         if record.upload_id is None:
-            created = with_retries(
-                lambda: self.client.create_multipart_upload(**self._object_args(record)),
-                what="CreateMultipartUpload",
-                **self._retry_args(),
-            )
-            record = replace(record, upload_id=created["UploadId"])
-            self.journal.update_upload(record.id, upload_id=record.upload_id)
+            record = self._create(record)
             kept: dict[int, PartRecord] = {}
         else:
             try:
                 kept = self._reconcile(record, total_parts)
             except _Completed as done:
-                return self._result(record, done.etag, parts=total_parts, verified="etag")
+                return self._result(record, done.etag, parts=total_parts, verified=done.verified)
         assert self.tracker is not None
         self.tracker.reset(record.size, sum(part.size for part in kept.values()))
         missing = [n for n in range(1, total_parts + 1) if n not in kept]
@@ -360,28 +358,65 @@ class UploadRunner:
         if check_source(Path(record.path)) != self._sender.fingerprint:
             raise Restart(CHANGED_DURING)
         self.tracker.set_state(TransferState.VERIFYING)
-        expected = integrity.multipart_etag(parts[n].md5 for n in sorted(parts))
+        algorithm = record.checksum_algorithm
+        expected = integrity.expected_multipart(
+            algorithm, (parts[n].checksum for n in sorted(parts))
+        )
         upload_id = record.upload_id
         assert upload_id is not None
+        listed = []
+        for n in sorted(parts):
+            item = {"PartNumber": n, "ETag": f'"{parts[n].etag}"'}
+            if algorithm == integrity.CRC32:
+                item["ChecksumCRC32"] = parts[n].checksum
+            listed.append(item)
 
         def complete(conditional: bool) -> dict[str, Any]:
             kwargs: dict[str, Any] = {
                 "Bucket": record.bucket,
                 "Key": record.key,
                 "UploadId": upload_id,
-                "MultipartUpload": {
-                    "Parts": [
-                        {"PartNumber": n, "ETag": f'"{parts[n].etag}"'} for n in sorted(parts)
-                    ]
-                },
+                "MultipartUpload": {"Parts": listed},
             }
             if conditional:
                 kwargs["IfNoneMatch"] = "*"
             return dict(self.client.complete_multipart_upload(**kwargs))
 
-        response = self._final_request(record, complete, "CompleteMultipartUpload", expected)
-        verified = self._verify(record, str(response.get("ETag", "")), expected, response)
-        return self._result(record, expected, parts=total_parts, verified=verified)
+        response = self._final_request(
+            record, complete, "CompleteMultipartUpload", algorithm, expected
+        )
+        etag, verified = self._verify(record, response, algorithm, expected)
+        return self._result(record, etag, parts=total_parts, verified=verified)
+
+    def _create(self, record: UploadRecord) -> UploadRecord:
+        """CreateMultipartUpload, asking for CRC32 part checksums; MD5 where refused or ignored.
+
+        The UploadId and the algorithm the server confirmed are journaled together.
+        """
+
+        def create(checksum: bool) -> dict[str, Any]:
+            args = self._object_args(record)
+            if checksum:
+                args["ChecksumAlgorithm"] = "CRC32"
+            return with_retries(
+                lambda: dict(self.client.create_multipart_upload(**args)),
+                what="CreateMultipartUpload",
+                **self._retry_args(),
+            )
+
+        try:
+            created = create(checksum=True)
+        except S3RequestFailed as error:
+            if error.code not in _CHECKSUM_REFUSED:
+                raise
+            log.info("the server refuses CRC32 checksums (%s); parts carry MD5", error.code)
+            created = create(checksum=False)
+        confirmed = str(created.get("ChecksumAlgorithm") or "").upper() == "CRC32"
+        algorithm = integrity.CRC32 if confirmed else integrity.MD5
+        self.journal.update_upload(
+            record.id, upload_id=created["UploadId"], checksum_algorithm=algorithm
+        )
+        return replace(record, upload_id=created["UploadId"], checksum_algorithm=algorithm)
 
     def _reconcile(self, record: UploadRecord, total_parts: int) -> dict[int, PartRecord]:
         """Keep the journal's parts that the server has with the same ETag; adopt the rest."""
@@ -392,15 +427,16 @@ class UploadRunner:
         )
         if server is None:
             if len(journaled) == total_parts:
-                # A completion whose reply was lost: the object is there with our ETag.
-                expected = integrity.multipart_etag(journaled[n].md5 for n in sorted(journaled))
-                info = _head(self.client, record.bucket, record.key, self.config)
-                if (
-                    info is not None
-                    and info.size == record.size
-                    and integrity.clean_etag(info.etag) == expected
-                ):
-                    raise _Completed(expected)
+                # A completion whose reply was lost: the object is there, and it is ours.
+                algorithm = record.checksum_algorithm
+                expected = integrity.expected_multipart(
+                    algorithm, (journaled[n].checksum for n in sorted(journaled))
+                )
+                info = self._head_for(record, algorithm)
+                if info is not None and info.size == record.size:
+                    verified = _shows(info, algorithm, expected)
+                    if verified:
+                        raise _Completed(integrity.clean_etag(info.etag), verified)
             raise Restart("the multipart upload is no longer on the server; starting over")
         kept: dict[int, PartRecord] = {}
         stale = []
@@ -438,7 +474,8 @@ class UploadRunner:
         record: UploadRecord,
         call: Callable[[bool], dict[str, Any]],
         what: str,
-        expected_etag: str,
+        algorithm: str,
+        expected: str,
     ) -> dict[str, Any]:
         """PutObject/Complete with If-None-Match unless overwriting; a lost reply is recognised."""
         retried = False
@@ -457,10 +494,10 @@ class UploadRunner:
                     **self._retry_args(),
                 )
             except KeyExists:
-                if retried:
-                    info = _head(self.client, record.bucket, record.key, self.config)
-                    if info is not None and integrity.clean_etag(info.etag) == expected_etag:
-                        return {"ETag": info.etag}
+                if retried:  # our own first attempt may have succeeded and lost its reply
+                    info = self._head_for(record, algorithm)
+                    if info is not None and _shows(info, algorithm, expected):
+                        return {"ETag": info.etag, "ChecksumCRC32": info.crc32}
                 raise
             except S3RequestFailed as error:
                 if conditional and error.code == "NotImplemented":
@@ -470,9 +507,10 @@ class UploadRunner:
                 raise
 
     def _verify(
-        self, record: UploadRecord, etag: str, expected: str, response: Mapping[str, Any]
-    ) -> str:
-        info = _head(self.client, record.bucket, record.key, self.config)
+        self, record: UploadRecord, response: Mapping[str, Any], algorithm: str, expected: str
+    ) -> tuple[str, str]:
+        """Check the finished object against the file: (its ETag, how it was verified)."""
+        info = self._head_for(record, algorithm)
         where = f"s3://{record.bucket}/{record.key}"
         if info is None:
             raise IntegrityError(f"{where} is missing right after the upload; upload it again")
@@ -481,21 +519,36 @@ class UploadRunner:
                 f"{where} has {info.size} bytes but the file has {record.size}; "
                 "upload it again with --overwrite"
             )
-        etag = integrity.clean_etag(etag or info.etag)
+        etag = integrity.clean_etag(str(response.get("ETag") or info.etag))
+        if algorithm == integrity.CRC32:
+            shown = response.get("ChecksumCRC32") or info.crc32
+            if not shown:
+                log.info("%s: the server shows no checksum; parts were verified on receipt", where)
+                return etag, "size+part-checksums"
+            if not integrity.same_composite(str(shown), expected):
+                raise IntegrityError(
+                    f"{where} has CRC32 {shown} but the file's parts give {expected}: the "
+                    "object does not match the file; upload it again with --overwrite"
+                )
+            return etag, "checksum"
         opaque = (
             response.get("ServerSideEncryption") in _OPAQUE_SSE
             or bool(response.get("SSECustomerAlgorithm"))
             or not integrity.is_md5_etag(etag)
         )
         if opaque:
-            log.info("%s: ETag is not an MD5; verified by size and per-part Content-MD5", where)
-            return "size+content-md5"
+            log.info("%s: ETag is not an MD5; verified by size and per-part checksums", where)
+            return etag, "size+part-checksums"
         if etag != expected:
             raise IntegrityError(
                 f"{where} has ETag {etag} but the file's checksum gives {expected}: the object "
                 "does not match the file; upload it again with --overwrite"
             )
-        return "etag"
+        return etag, "etag"
+
+    def _head_for(self, record: UploadRecord, algorithm: str) -> ObjectInfo | None:
+        checksum = algorithm == integrity.CRC32
+        return _head(self.client, record.bucket, record.key, self.config, checksum=checksum)
 
     # -- helpers ---------------------------------------------------------------------
 
@@ -545,9 +598,17 @@ class UploadRunner:
         )
 
 
+def _shows(info: ObjectInfo, algorithm: str, expected: str) -> str:
+    """How ``info`` shows it is the object we uploaded ("" when it does not)."""
+    if algorithm == integrity.CRC32:
+        return "checksum" if info.crc32 and integrity.same_composite(info.crc32, expected) else ""
+    return "etag" if integrity.clean_etag(info.etag) == expected else ""
+
+
 class _Completed(Exception):
     """A signal: the upload had completed before (its reply was lost)."""
 
-    def __init__(self, etag: str) -> None:
+    def __init__(self, etag: str, verified: str) -> None:
         super().__init__(etag)
         self.etag = etag
+        self.verified = verified

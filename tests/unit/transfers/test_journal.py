@@ -74,6 +74,50 @@ def test_two_threads_opening_a_new_journal_at_once_both_succeed() -> None:
     assert errors == []
 
 
+def _write_version_1_journal(path: Path) -> None:
+    """A journal as version 1 left it: an upload in flight with one MD5 part."""
+    from coachadmin.transfers.journal import _SCHEMA_V1
+
+    path.parent.mkdir(parents=True, exist_ok=True)
+    db = sqlite3.connect(path)
+    db.executescript(_SCHEMA_V1 + "PRAGMA user_version=1;")
+    db.execute(
+        "INSERT INTO uploads (id, path, size, mtime_ns, part_size, bucket, key, upload_id, "
+        "state, created_at, updated_at) VALUES "
+        "('old111', '/tmp/f', 100, 1, 5, 'b', 'k', 'U1', 'paused', 0, 0)"
+    )
+    db.execute("INSERT INTO parts VALUES ('old111', 1, 'e1', 'm1', 5)")
+    db.commit()
+    db.close()
+
+
+def test_a_version_1_journal_is_migrated_and_its_uploads_resume_as_md5() -> None:
+    _write_version_1_journal(paths.journal_path())
+    errors: list[BaseException] = []
+
+    def open_one() -> None:
+        try:
+            with Journal() as journal:
+                journal.get_upload("old111")
+        except BaseException as exc:  # noqa: BLE001 - collected for the assertion
+            errors.append(exc)
+
+    import threading
+
+    threads = [threading.Thread(target=open_one) for _ in range(4)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    assert errors == []
+    with Journal() as journal:
+        upload = journal.get_upload("old111")
+        assert upload.checksum_algorithm == "md5" and upload.upload_id == "U1"
+        assert journal.parts("old111") == {1: PartRecord(1, "e1", "m1", 5)}
+    with sqlite3.connect(paths.journal_path()) as db:
+        assert db.execute("PRAGMA user_version").fetchone()[0] == SCHEMA_VERSION == 2
+
+
 def test_parts_survive_a_reopen_and_a_restart_forgets_them() -> None:
     with Journal() as journal:
         rec = record(journal)

@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+import base64
+import hashlib
+import zlib
 from pathlib import Path
 
 import pytest
@@ -14,7 +17,7 @@ from coachadmin.transfers.source import (
     PartBody,
     SourceChanged,
     check_source,
-    md5_of_range,
+    range_checksums,
 )
 
 
@@ -62,14 +65,28 @@ def test_cancel_stops_a_half_sent_part(tmp_path: Path) -> None:
     body.close()
 
 
-def test_md5_of_range_notices_a_changed_file(tmp_path: Path) -> None:
+def test_range_checksums_hash_the_slice_in_one_pass(tmp_path: Path) -> None:
+    data = bytes(range(256)) * 10_000
+    path = tmp_path / "f"
+    path.write_bytes(data)
+    offset, length = 12_345, 2 * READ_CHUNK + 99  # spans several reads
+    got = range_checksums(path, offset, length, check_source(path), ["md5", "crc32"])
+    piece = data[offset : offset + length]
+    crc = zlib.crc32(piece).to_bytes(4, "big")
+    assert got == {
+        "md5": hashlib.md5(piece).hexdigest(),
+        "crc32": base64.b64encode(crc).decode(),
+    }
+
+
+def test_range_checksums_notice_a_changed_file(tmp_path: Path) -> None:
     path = tmp_path / "f"
     path.write_bytes(b"a" * 1000)
     fingerprint = check_source(path)
-    assert md5_of_range(path, 0, 1000, fingerprint) == md5_of_range(path, 0, 1000, fingerprint)
+    range_checksums(path, 0, 1000, fingerprint, ["md5"])
     path.write_bytes(b"b" * 1001)
     with pytest.raises(SourceChanged):
-        md5_of_range(path, 0, 1000, fingerprint)
+        range_checksums(path, 0, 1000, fingerprint, ["md5"])
 
 
 def test_check_source_explains_what_is_wrong(tmp_path: Path) -> None:

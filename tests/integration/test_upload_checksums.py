@@ -1,0 +1,210 @@
+"""Which checksum each part carries, and how the finished object is checked.
+
+Over HTTP through the fault proxy, which shows the headers each request really
+carried and can play a server that ignores or refuses CRC32 checksums.
+"""
+
+from __future__ import annotations
+
+import base64
+import hashlib
+import sqlite3
+import zlib
+from collections.abc import Iterator
+from dataclasses import replace
+from pathlib import Path
+
+import pytest
+
+from coachadmin import paths
+from coachadmin.s3.client import S3Settings, make_client
+from coachadmin.transfers.control import TransferControl
+from coachadmin.transfers.errors import IntegrityError, TransferPaused
+from coachadmin.transfers.events import TransferEvent, TransferState
+from coachadmin.transfers.journal import PartRecord
+from coachadmin.transfers.upload import UploadRequest, UploadRunner, prepare_upload
+from tests.support.faultproxy import Fault, FaultProxy, Request
+from tests.support.transfers import (
+    SMALL,
+    Engine,
+    engine,
+    get_bytes,
+    make_bucket,
+    multipart_uploads,
+    write_random,
+)
+
+PART = SMALL.part_size
+
+
+@pytest.fixture
+def proxy(s3_server: str) -> Iterator[FaultProxy]:
+    with FaultProxy(s3_server) as running:
+        yield running
+
+
+@pytest.fixture
+def eng(proxy: FaultProxy) -> Engine:
+    return engine(proxy.url)
+
+
+def crc32_b64(data: bytes) -> str:
+    return base64.b64encode(zlib.crc32(data).to_bytes(4, "big")).decode()
+
+
+def slices(data: bytes) -> list[bytes]:
+    return [data[i : i + PART] for i in range(0, len(data), PART)]
+
+
+def is_create(request: Request) -> bool:
+    return request.method == "POST" and request.target.endswith("?uploads")
+
+
+def asks_for_crc32(request: Request) -> bool:
+    return is_create(request) and request.headers.get("x-amz-checksum-algorithm") == "CRC32"
+
+
+def parts_sent(proxy: FaultProxy) -> list[Request]:
+    return sorted(proxy.stats.upload_parts(), key=lambda r: r.part_number or 0)
+
+
+def run(eng: Engine, path: Path, bucket: str, key: str = "k") -> tuple[str, object]:
+    request = UploadRequest(path, bucket, key)
+    record = prepare_upload(eng.journal, eng.client, eng.settings, request, eng.config)
+    return record.id, UploadRunner(eng.journal, eng.client, record.id, eng.config).run()
+
+
+def test_parts_carry_crc32_and_the_object_shows_the_composite_of_them(
+    eng: Engine, proxy: FaultProxy, s3_server: str, tmp_path: Path
+) -> None:
+    bucket = make_bucket(s3_server)
+    data = write_random(tmp_path / "lesson.mp4", 3 * PART + 12_345)
+    transfer_id, result = run(eng, tmp_path / "lesson.mp4", bucket)
+
+    assert get_bytes(s3_server, bucket, "k") == data
+    sent = parts_sent(proxy)
+    assert [r.headers.get("x-amz-checksum-crc32") for r in sent] == [
+        crc32_b64(piece) for piece in slices(data)
+    ]
+    assert not any("content-md5" in r.headers for r in sent)
+    assert result.verified == "checksum"  # type: ignore[attr-defined]
+    assert eng.journal.get_upload(transfer_id).checksum_algorithm == "crc32"
+    # What anyone reading the object back sees: S3's composite of the parts' CRC32s.
+    head = make_client(S3Settings(endpoint_url=s3_server)).head_object(
+        Bucket=bucket, Key="k", ChecksumMode="ENABLED"
+    )
+    binary = b"".join(zlib.crc32(piece).to_bytes(4, "big") for piece in slices(data))
+    composite = crc32_b64(binary)
+    assert head["ChecksumCRC32"] in (f"{composite}-4", composite)  # S3 adds "-4"; moto not
+    # The ETag the result reports is the object's, as S3 computed it.
+    md5s = b"".join(hashlib.md5(piece).digest() for piece in slices(data))
+    assert result.etag == f"{hashlib.md5(md5s).hexdigest()}-4"  # type: ignore[attr-defined]
+
+
+def test_a_server_that_ignores_the_checksum_algorithm_gets_content_md5(
+    eng: Engine, proxy: FaultProxy, s3_server: str, tmp_path: Path
+) -> None:
+    """The proxy plays a server that takes CreateMultipartUpload but not its algorithm:
+    it answers with a real upload created without one, and no ChecksumAlgorithm."""
+    bucket = make_bucket(s3_server)
+    data = write_random(tmp_path / "lesson.mp4", 2 * PART + 1)
+    plain = make_client(S3Settings(endpoint_url=s3_server))
+    upload_id = plain.create_multipart_upload(Bucket=bucket, Key="k")["UploadId"]
+    body = (
+        '<?xml version="1.0" encoding="UTF-8"?><InitiateMultipartUploadResult>'
+        f"<Bucket>{bucket}</Bucket><Key>k</Key><UploadId>{upload_id}</UploadId>"
+        "</InitiateMultipartUploadResult>"
+    ).encode()
+    proxy.add_fault(asks_for_crc32, Fault("status", code=200, body=body))
+
+    transfer_id, result = run(eng, tmp_path / "lesson.mp4", bucket)
+
+    assert get_bytes(s3_server, bucket, "k") == data
+    sent = parts_sent(proxy)
+    assert [r.headers.get("content-md5") for r in sent] == [
+        base64.b64encode(hashlib.md5(piece).digest()).decode() for piece in slices(data)
+    ]
+    assert not any("x-amz-checksum-crc32" in r.headers for r in sent)
+    assert result.verified == "etag"  # type: ignore[attr-defined]
+    assert eng.journal.get_upload(transfer_id).checksum_algorithm == "md5"
+
+
+def test_a_server_that_refuses_the_checksum_algorithm_is_asked_again_without_it(
+    eng: Engine, proxy: FaultProxy, s3_server: str, tmp_path: Path
+) -> None:
+    bucket = make_bucket(s3_server)
+    data = write_random(tmp_path / "lesson.mp4", PART + 1)
+    refusal = b"<Error><Code>NotImplemented</Code><Message>no checksums</Message></Error>"
+    proxy.add_fault(asks_for_crc32, Fault("status", code=501, body=refusal))
+
+    _transfer_id, result = run(eng, tmp_path / "lesson.mp4", bucket)
+
+    assert get_bytes(s3_server, bucket, "k") == data
+    creates = [r for r in proxy.stats.requests if is_create(r)]
+    assert [r.headers.get("x-amz-checksum-algorithm") for r in creates] == ["CRC32", None]
+    assert result.verified == "etag"  # type: ignore[attr-defined]
+    assert len(multipart_uploads(s3_server, bucket)) == 0
+
+
+def test_a_crc32_part_the_journal_missed_is_adopted_on_resume(
+    eng: Engine, s3_server: str, tmp_path: Path
+) -> None:
+    """The process died between the server's reply for part 2 and the journal write."""
+    bucket = make_bucket(s3_server)
+    data = write_random(tmp_path / "big", 3 * PART + 7)
+    record = prepare_upload(
+        eng.journal, eng.client, eng.settings, UploadRequest(tmp_path / "big", bucket, "k"),
+        eng.config,
+    )  # fmt: skip
+    client = make_client(S3Settings(endpoint_url=s3_server))
+    upload_id = client.create_multipart_upload(Bucket=bucket, Key="k", ChecksumAlgorithm="CRC32")[
+        "UploadId"
+    ]
+    eng.journal.update_upload(
+        record.id, upload_id=upload_id, checksum_algorithm="crc32", state="uploading"
+    )
+    for number, piece in enumerate(slices(data)[:2], start=1):
+        etag = client.upload_part(
+            Bucket=bucket, Key="k", UploadId=upload_id, PartNumber=number, Body=piece,
+            ChecksumCRC32=crc32_b64(piece),
+        )["ETag"].strip('"')  # fmt: skip
+        if number == 1:
+            eng.journal.record_part(record.id, PartRecord(1, etag, crc32_b64(piece), PART))
+
+    result = UploadRunner(eng.journal, eng.client, record.id, eng.config).run()
+
+    assert get_bytes(s3_server, bucket, "k") == data
+    assert result.bytes_sent == PART + 7  # only parts 3 and 4 went up again
+    assert result.verified == "checksum"
+
+
+def test_a_part_checksum_that_does_not_match_the_object_fails_the_upload(
+    s3_server: str, tmp_path: Path
+) -> None:
+    """A journal whose CRC32 for a part is not what the server stored: never a success."""
+    eng = engine(s3_server, replace(SMALL, concurrency=1, max_events_per_second=0))
+    bucket = make_bucket(s3_server)
+    write_random(tmp_path / "big", 3 * PART)
+    record = prepare_upload(
+        eng.journal, eng.client, eng.settings, UploadRequest(tmp_path / "big", bucket, "k"),
+        eng.config,
+    )  # fmt: skip
+    control = TransferControl()
+
+    def pause_after_first_part(event: TransferEvent) -> None:
+        if event.bytes_done >= PART and event.state == TransferState.UPLOADING:
+            control.pause()
+
+    runner = UploadRunner(
+        eng.journal, eng.client, record.id, eng.config, sink=pause_after_first_part,
+        control=control,
+    )  # fmt: skip
+    with pytest.raises(TransferPaused):
+        runner.run()
+    assert eng.journal.parts(record.id), "some parts should be journaled before the pause"
+    with sqlite3.connect(paths.journal_path()) as db:
+        db.execute("UPDATE parts SET checksum='AAAAAA==' WHERE transfer_id=?", (record.id,))
+
+    with pytest.raises(IntegrityError, match="does not match the file"):
+        UploadRunner(eng.journal, eng.client, record.id, eng.config).run()
+    assert eng.journal.get_upload(record.id).state == "failed"
