@@ -258,8 +258,9 @@ def run_upload(args: argparse.Namespace) -> int:
     queue.subscribe(output.event)
     ids: list[str] = []
     try:
-        if not args.overwrite:
+        if not args.overwrite and len(keys) > 1:
             # Every key is checked before anything is sent: all or nothing for a script.
+            # (One file's key is checked as its upload is prepared.)
             from coachadmin.s3.objects import object_exists
 
             client = queue.clients(settings)

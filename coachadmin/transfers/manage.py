@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import threading
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from coachadmin.s3.client import S3Settings
 from coachadmin.transfers.clients import ClientFactory, journaled_settings
@@ -20,6 +21,9 @@ from coachadmin.transfers.events import EventSink, TransferState
 from coachadmin.transfers.journal import Journal, TransferBusy
 from coachadmin.transfers.parts import abort_upload
 from coachadmin.transfers.upload import UploadRunner
+
+if TYPE_CHECKING:
+    from mypy_boto3_s3 import S3Client
 
 Runner = UploadRunner | DownloadRunner
 
@@ -35,15 +39,20 @@ def runner_for(
     control: TransferControl | None = None,
     slots: threading.Semaphore | None = None,
     overwrite: bool | None = None,
+    client: S3Client | None = None,
 ) -> Runner:
-    """The runner that resumes ``transfer_id`` (an upload or a download)."""
+    """The runner that resumes ``transfer_id`` (an upload or a download).
+
+    ``client``: the one that just prepared the transfer, if any; otherwise the
+    client for the journaled settings (with ``override`` on top).
+    """
     kind = journal.kind_of(transfer_id)
     if kind == "upload":
         upload = journal.get_upload(transfer_id)
         settings = journaled_settings(upload.endpoint_url, upload.region, upload.profile, override)
         return UploadRunner(
             journal,
-            clients(settings),
+            client or clients(settings),
             transfer_id,
             config,
             sink=sink,
@@ -57,7 +66,13 @@ def runner_for(
             download.endpoint_url, download.region, download.profile, override
         )
         return DownloadRunner(
-            journal, clients(settings), transfer_id, config, sink=sink, control=control, slots=slots
+            journal,
+            client or clients(settings),
+            transfer_id,
+            config,
+            sink=sink,
+            control=control,
+            slots=slots,
         )
     raise NoSuchTransfer(transfer_id)
 

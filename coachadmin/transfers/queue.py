@@ -47,6 +47,9 @@ class _Job:
     state: TransferState
     override: S3Settings | None = None
     overwrite: bool | None = None
+    #: The settings a new transfer was prepared with: their client runs it too (the
+    #: journaled settings carry the resolved region, and would make a second client).
+    prepared_with: S3Settings | None = None
     control: TransferControl = field(default_factory=TransferControl)
     future: Future[TransferResult] = field(default_factory=Future)
     last: TransferEvent | None = None
@@ -162,7 +165,9 @@ class TransferQueue:
         record = prepare_upload(
             self.journal, self.clients(settings), settings, request, self.config
         )
-        self._add(_Job(record.id, TransferKind.UPLOAD, _initial(paused), settings))
+        self._add(
+            _Job(record.id, TransferKind.UPLOAD, _initial(paused), settings, prepared_with=settings)
+        )
         return record.id
 
     def add_download(
@@ -172,7 +177,11 @@ class TransferQueue:
         record = prepare_download(
             self.journal, self.clients(settings), settings, request, self.config
         )
-        self._add(_Job(record.id, TransferKind.DOWNLOAD, _initial(paused), settings))
+        self._add(
+            _Job(
+                record.id, TransferKind.DOWNLOAD, _initial(paused), settings, prepared_with=settings
+            )
+        )
         return record.id
 
     def add_existing(
@@ -233,6 +242,7 @@ class TransferQueue:
                 control=job.control,
                 slots=self._slots,
                 overwrite=job.overwrite,
+                client=self.clients(job.prepared_with) if job.prepared_with else None,
             )
             result = runner.run()
         except TransferPaused:

@@ -160,3 +160,27 @@ def test_downloads_share_the_queue(
     )
     queue.future(transfer_id).result(timeout=30)
     assert (tmp_path / "copy.bin").read_bytes() == content
+
+
+def test_a_new_transfer_runs_on_the_client_that_prepared_it(s3_server: str, tmp_path: Path) -> None:
+    """The journal records the resolved region; asking for a client by those settings
+    would build a second client (and its connections) for every new transfer."""
+    bucket = make_bucket(s3_server)
+    settings = S3Settings(endpoint_url=s3_server)
+    clients = TransferClients(CONFIG)
+    asked: list[S3Settings] = []
+
+    def factory(wanted: S3Settings) -> object:
+        asked.append(wanted)
+        return clients(wanted)
+
+    queue = TransferQueue(Journal(), factory, CONFIG)  # type: ignore[arg-type]
+    try:
+        data = write_random(tmp_path / "clip.mp4", 6 * MiB)
+        transfer_id = queue.add_upload(UploadRequest(tmp_path / "clip.mp4", bucket, "k"), settings)
+        queue.future(transfer_id).result(timeout=60)
+    finally:
+        queue.shutdown()
+        queue.journal.close()
+    assert get_bytes(s3_server, bucket, "k") == data
+    assert set(asked) == {settings}
