@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import threading
 from pathlib import Path
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 from coachadmin.s3.client import S3Settings
 from coachadmin.transfers.clients import ClientFactory, journaled_settings
@@ -18,7 +18,7 @@ from coachadmin.transfers.control import TransferControl
 from coachadmin.transfers.download import DownloadRunner
 from coachadmin.transfers.errors import NoSuchTransfer, TransferError
 from coachadmin.transfers.events import EventSink, TransferState
-from coachadmin.transfers.journal import Journal, TransferBusy
+from coachadmin.transfers.journal import DownloadRecord, Journal, TransferBusy, UploadRecord
 from coachadmin.transfers.parts import abort_upload
 from coachadmin.transfers.upload import UploadRunner
 
@@ -47,34 +47,21 @@ def runner_for(
     client for the journaled settings (with ``override`` on top).
     """
     kind = journal.kind_of(transfer_id)
+    record: UploadRecord | DownloadRecord
     if kind == "upload":
-        upload = journal.get_upload(transfer_id)
-        settings = journaled_settings(upload.endpoint_url, upload.region, upload.profile, override)
-        return UploadRunner(
-            journal,
-            client or clients(settings),
-            transfer_id,
-            config,
-            sink=sink,
-            control=control,
-            slots=slots,
-            overwrite=overwrite,
+        record = journal.get_upload(transfer_id)
+    elif kind == "download":
+        record = journal.get_download(transfer_id)
+    else:
+        raise NoSuchTransfer(transfer_id)
+    if client is None:
+        client = clients(
+            journaled_settings(record.endpoint_url, record.region, record.profile, override)
         )
-    if kind == "download":
-        download = journal.get_download(transfer_id)
-        settings = journaled_settings(
-            download.endpoint_url, download.region, download.profile, override
-        )
-        return DownloadRunner(
-            journal,
-            client or clients(settings),
-            transfer_id,
-            config,
-            sink=sink,
-            control=control,
-            slots=slots,
-        )
-    raise NoSuchTransfer(transfer_id)
+    common: dict[str, Any] = {"sink": sink, "control": control, "slots": slots}
+    if kind == "upload":
+        return UploadRunner(journal, client, transfer_id, config, overwrite=overwrite, **common)
+    return DownloadRunner(journal, client, transfer_id, config, **common)
 
 
 def abort_transfer(

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterator
 from dataclasses import replace
 from pathlib import Path
 
@@ -21,12 +20,6 @@ from tests.support.transfers import (
     multipart_uploads,
     write_random,
 )
-
-
-@pytest.fixture
-def proxy(s3_server: str) -> Iterator[FaultProxy]:
-    with FaultProxy(s3_server) as running:
-        yield running
 
 
 @pytest.fixture

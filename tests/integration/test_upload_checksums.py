@@ -10,7 +10,6 @@ import base64
 import hashlib
 import sqlite3
 import zlib
-from collections.abc import Iterator
 from dataclasses import replace
 from pathlib import Path
 
@@ -35,12 +34,6 @@ from tests.support.transfers import (
 )
 
 PART = SMALL.part_size
-
-
-@pytest.fixture
-def proxy(s3_server: str) -> Iterator[FaultProxy]:
-    with FaultProxy(s3_server) as running:
-        yield running
 
 
 @pytest.fixture

@@ -6,6 +6,8 @@ import os
 import sqlite3
 import subprocess
 import sys
+import threading
+from collections.abc import Callable
 from pathlib import Path
 
 import pytest
@@ -52,26 +54,29 @@ def test_ids_are_short_and_typable() -> None:
     assert not any(c in i for i in ids for c in "0o1li")
 
 
-def test_two_threads_opening_a_new_journal_at_once_both_succeed() -> None:
-    import threading
-
+def _open_from_threads(count: int, use: Callable[[Journal], object]) -> list[BaseException]:
+    """Open the journal from ``count`` threads at once; the errors they met."""
     errors: list[BaseException] = []
-    start = threading.Barrier(4)
+    start = threading.Barrier(count)
 
     def open_one() -> None:
         start.wait()
         try:
             with Journal() as journal:
-                journal.new_id()
+                use(journal)
         except BaseException as exc:  # noqa: BLE001 - collected for the assertion
             errors.append(exc)
 
-    threads = [threading.Thread(target=open_one) for _ in range(4)]
+    threads = [threading.Thread(target=open_one) for _ in range(count)]
     for thread in threads:
         thread.start()
     for thread in threads:
         thread.join()
-    assert errors == []
+    return errors
+
+
+def test_two_threads_opening_a_new_journal_at_once_both_succeed() -> None:
+    assert _open_from_threads(4, lambda journal: journal.new_id()) == []
 
 
 def _write_version_1_journal(path: Path) -> None:
@@ -93,23 +98,7 @@ def _write_version_1_journal(path: Path) -> None:
 
 def test_a_version_1_journal_is_migrated_and_its_uploads_resume_as_md5() -> None:
     _write_version_1_journal(paths.journal_path())
-    errors: list[BaseException] = []
-
-    def open_one() -> None:
-        try:
-            with Journal() as journal:
-                journal.get_upload("old111")
-        except BaseException as exc:  # noqa: BLE001 - collected for the assertion
-            errors.append(exc)
-
-    import threading
-
-    threads = [threading.Thread(target=open_one) for _ in range(4)]
-    for thread in threads:
-        thread.start()
-    for thread in threads:
-        thread.join()
-    assert errors == []
+    assert _open_from_threads(4, lambda journal: journal.get_upload("old111")) == []
     with Journal() as journal:
         upload = journal.get_upload("old111")
         assert upload.checksum_algorithm == "md5" and upload.upload_id == "U1"
