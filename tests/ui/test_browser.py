@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import gc
-import time
 from collections.abc import Iterator
 
 import pytest
@@ -247,11 +246,10 @@ def test_a_100000_object_folder_pages_in_without_blocking(qtbot, window, browse,
     assert shown(controller) == ["many/"]
 
     meter = StallMeter().start()
-    started = time.perf_counter()
     with qtbot.waitSignal(controller.listed, timeout=400_000):
         controller.navigate("many/")
         qtbot.waitUntil(lambda: controller.model.rowCount() > 0, timeout=10_000)
-        first_rows = time.perf_counter() - started
+        first_rows = controller.model.rowCount()
         qtbot.waitUntil(lambda: controller.model.rowCount() >= 5000, timeout=60_000)
         # The window answers while pages arrive: sorting and filtering stay usable.
         window.workspace.files.object_list.sortByColumn(0, Qt.SortOrder.DescendingOrder)
@@ -261,6 +259,7 @@ def test_a_100000_object_folder_pages_in_without_blocking(qtbot, window, browse,
     infos = controller.model.infos()
     assert infos[0].key == "many/file-000000.txt"
     assert infos[-1].key == f"many/file-{total - 1:06d}.txt"
-    print(f"first rows {first_rows:.2f} s, worst stall {worst * 1000:.0f} ms")
-    assert first_rows < 2.0  # moto needs ~0.4 s per page of a 100,000-key folder
-    assert worst < 0.5  # bench/bench_ui_listing.py measures it with the server in its own process
+    print(f"first rows: {first_rows}, worst stall {worst * 1000:.0f} ms of {meter.elapsed:.1f} s")
+    assert first_rows < total  # rows were shown while the rest were still being listed
+    # bench/bench_ui_listing.py measures the stalls with the server in its own process.
+    assert meter.never_stuck_for(0.25)

@@ -126,9 +126,9 @@ def test_pause_and_resume(qtbot, panel: TransferQueuePanel, connection, tmp_path
         worst = meter.stop()
     body = s3.get_object(Bucket=connection.bucket, Key="videos/lecture.mp4")
     assert body["Body"].read() == path.read_bytes()
-    # The window kept answering (moto shares this process and its GIL; the bench measures
-    # the real figure with the server in its own process).
-    assert worst < 0.5
+    # The window kept answering (moto shares this process and its GIL; bench/bench_ui_upload.py
+    # measures the stalls with the server in its own process).
+    assert meter.never_stuck_for(0.25), (worst, meter.elapsed)
 
 
 def test_cancel_leaves_nothing_behind(qtbot, panel: TransferQueuePanel, connection, tmp_path):
