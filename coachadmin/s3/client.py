@@ -3,25 +3,25 @@
 Every client signs with SigV4 (regions opened after 2014, eu-north-1 among them,
 accept nothing else). Checksums are computed by us and sent as headers (CRC32 or
 Content-MD5 per part) rather than as botocore's default CRC trailers, which
-several S3-compatible servers reject; see docs/architecture.md.
+several S3-compatible servers reject; see docs/architecture.md. How bodies are
+signed is in :mod:`coachadmin.s3.signing`.
 """
 
 from __future__ import annotations
 
 from dataclasses import dataclass, replace
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING
 
 import boto3
 from botocore.config import Config
 
 from coachadmin.redact import register_secret
+from coachadmin.s3.signing import install_signing_hooks
 
 if TYPE_CHECKING:
     from mypy_boto3_s3 import S3Client
 
 DEFAULT_POOL = 32
-#: ``x-amz-checksum-*`` headers that are not a checksum of the body.
-_NOT_A_CHECKSUM = ("x-amz-checksum-type", "x-amz-checksum-algorithm", "x-amz-checksum-mode")
 
 
 @dataclass(frozen=True)
@@ -86,28 +86,5 @@ def make_client(
     )
     session = make_session(settings)
     client = session.client("s3", endpoint_url=settings.endpoint_url, config=config)
-    client.meta.events.register("before-sign.s3", _declare_checksum_header)
+    install_signing_hooks(client)
     return client
-
-
-def _declare_checksum_header(request: Any, **_kwargs: Any) -> None:
-    """Tell botocore's signer about an ``x-amz-checksum-*`` header we set ourselves.
-
-    botocore leaves a streamed body unsigned over HTTPS (no second SHA-256 pass over
-    it) when a checksum header guards it, but recognises only Content-MD5 and the
-    checksums it computed; ours are declared here the way it declares its own.
-    Over plain HTTP the body is always signed.
-    """
-    for name in request.headers:
-        lowered = name.lower()
-        if lowered.startswith("x-amz-checksum-") and lowered not in _NOT_A_CHECKSUM:
-            checksum = request.context.setdefault("checksum", {})
-            checksum.setdefault(
-                "request_algorithm",
-                {
-                    "algorithm": lowered.removeprefix("x-amz-checksum-"),
-                    "in": "header",
-                    "name": lowered,
-                },
-            )
-            return

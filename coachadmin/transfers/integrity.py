@@ -26,6 +26,8 @@ from typing import Any, Protocol
 
 MD5 = "md5"
 CRC32 = "crc32"
+#: Not a part checksum: the hex SHA-256 that SigV4 signs a body with over plain HTTP.
+SHA256 = "sha256"
 
 _MD5_ETAG = re.compile(r"^[0-9a-f]{32}(-\d+)?$")
 EMPTY_MD5 = hashlib.md5(b"", usedforsecurity=False).hexdigest()
@@ -81,11 +83,11 @@ class PartHasher(Protocol):
     def value(self) -> str: ...
 
 
-class _Md5Hasher:
-    """Hex MD5, the form S3 uses in ETags."""
+class _HexHasher:
+    """A hashlib digest as hex: MD5 (the form S3 uses in ETags) or SHA-256 (SigV4's)."""
 
-    def __init__(self) -> None:
-        self._digest = hashlib.md5(usedforsecurity=False)
+    def __init__(self, name: str) -> None:
+        self._digest = hashlib.new(name, usedforsecurity=name != MD5)
 
     def update(self, data: bytes | bytearray | memoryview) -> None:
         self._digest.update(data)
@@ -110,8 +112,8 @@ class _Crc32Hasher:
 def hasher(algorithm: str) -> PartHasher:
     if algorithm == CRC32:
         return _Crc32Hasher()
-    if algorithm == MD5:
-        return _Md5Hasher()
+    if algorithm in (MD5, SHA256):
+        return _HexHasher(algorithm)
     raise ValueError(f"unknown part checksum {algorithm!r}")
 
 

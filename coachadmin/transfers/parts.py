@@ -15,6 +15,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
+from coachadmin.s3.signing import signs_payload
 from coachadmin.transfers import integrity
 from coachadmin.transfers.config import TransferConfig, parts_in_flight
 from coachadmin.transfers.control import TransferControl
@@ -46,6 +47,11 @@ class Restart(Exception):
     def __init__(self, reason: str) -> None:
         super().__init__(reason)
         self.reason = reason
+
+
+def hashes_to_compute(client: S3Client, checksum_algorithm: str) -> list[str]:
+    """What one pass over a body computes: its checksum, and its SHA-256 where SigV4 signs it."""
+    return [checksum_algorithm] + ([integrity.SHA256] if signs_payload(client) else [])
 
 
 @dataclass(frozen=True)
@@ -139,6 +145,7 @@ class PartSender:
         self.retry_args = retry_args
         self.fingerprint = Fingerprint(record.size, record.mtime_ns)
         self.in_flight = parts_in_flight(config)
+        self._hashes = hashes_to_compute(client, record.checksum_algorithm)
         self._shared_slots = slots
         self._lock = threading.Lock()
         self.bytes_sent = 0
@@ -163,14 +170,21 @@ class PartSender:
         offset = (number - 1) * record.part_size
         length = min(record.part_size, record.size - offset)
         try:
-            checksum = range_checksums(path, offset, length, self.fingerprint, [algorithm])
+            hashes = range_checksums(path, offset, length, self.fingerprint, self._hashes)
         except SourceChanged:
             raise Restart(CHANGED_DURING) from None
-        value = checksum[algorithm]
+        value = hashes[algorithm]
 
         def attempt() -> dict[str, Any]:
             try:
-                body = PartBody(path, offset, length, self.tracker, self.control)
+                body = PartBody(
+                    path,
+                    offset,
+                    length,
+                    self.tracker,
+                    self.control,
+                    sha256=hashes.get(integrity.SHA256),
+                )
             except OSError:
                 raise Restart(CHANGED_DURING) from None
             try:

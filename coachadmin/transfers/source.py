@@ -119,9 +119,10 @@ class PartBody:
 
     Only ``READ_CHUNK`` bytes are held at a time, so parts in flight cost little memory
     whatever the part size. Bytes are counted as the HTTP layer actually sends them:
-    botocore reads the body once to sign it (SigV4 hashes the payload over plain HTTP)
-    and again to send it; the client's ``request-created`` hooks switch counting off
-    around signing, as s3transfer does. A cancel raises inside ``read``, so a half-sent
+    botocore may read the body to sign it (SigV4 hashes the payload over plain HTTP,
+    unless the body's ``payload_sha256`` is given) before it reads it to send it; the
+    client's ``request-created`` hooks switch counting off around signing, as
+    s3transfer does. A cancel raises inside ``read``, so a half-sent
     part stops at once.
     """
 
@@ -132,8 +133,13 @@ class PartBody:
         length: int,
         tracker: ProgressTracker | None,
         control: TransferControl,
+        *,
+        sha256: str | None = None,
     ) -> None:
         self._handle = path.open("rb")
+        #: The hex SHA-256 of the whole part, when known: the signer then need not read
+        #: it (see :mod:`coachadmin.s3.signing`).
+        self.payload_sha256 = sha256
         self._offset = offset
         self._length = length
         self._pos = 0

@@ -44,6 +44,7 @@ from coachadmin.transfers.parts import (
     PartSender,
     Restart,
     abort_upload,
+    hashes_to_compute,
     list_all_parts,
 )
 from coachadmin.transfers.result import TransferResult
@@ -288,16 +289,25 @@ class UploadRunner:
     def _single_put(self, record: UploadRecord) -> TransferResult:
         path = Path(record.path)
         fingerprint = check_source(path)
+        wanted = hashes_to_compute(self.client, integrity.MD5)
         try:
-            md5 = range_checksums(path, 0, record.size, fingerprint, [integrity.MD5])[integrity.MD5]
+            hashes = range_checksums(path, 0, record.size, fingerprint, wanted)
         except SourceChanged:
             raise Restart(CHANGED_DURING) from None
+        md5 = hashes[integrity.MD5]
         self.control.check()
         sent = 0
 
         def put(conditional: bool) -> dict[str, Any]:
             nonlocal sent
-            body = PartBody(path, 0, record.size, self.tracker, self.control)
+            body = PartBody(
+                path,
+                0,
+                record.size,
+                self.tracker,
+                self.control,
+                sha256=hashes.get(integrity.SHA256),
+            )
             kwargs: dict[str, Any] = self._object_args(record) | {
                 "Body": body,
                 "ContentLength": record.size,
