@@ -7,6 +7,8 @@ import json
 import sys
 from typing import TYPE_CHECKING, Any, TextIO
 
+from coachadmin.transfers.config import MiB, TransferConfig
+
 if TYPE_CHECKING:
     Subparsers = argparse._SubParsersAction[argparse.ArgumentParser]
 else:
@@ -18,6 +20,24 @@ def add_json_option(parser: argparse.ArgumentParser) -> None:
         "--json",
         action="store_true",
         help="print one JSON object per line instead of text (for scripts)",
+    )
+
+
+def add_tuning_options(parser: argparse.ArgumentParser, *, part_size: bool = True) -> None:
+    """``--part-size`` and ``--concurrency``, their help showing the engine's defaults."""
+    group = parser.add_argument_group("tuning")
+    if part_size:
+        default = f"{TransferConfig.part_size // MiB}MiB"
+        group.add_argument(
+            "--part-size",
+            metavar="SIZE",
+            help=f"part size, e.g. 16MiB (default {default}, min 5MiB)",
+        )
+    group.add_argument(
+        "--concurrency",
+        type=int,
+        metavar="N",
+        help=f"parts in flight per file (default {TransferConfig.concurrency})",
     )
 
 

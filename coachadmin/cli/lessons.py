@@ -18,7 +18,13 @@ from pathlib import Path
 from typing import TYPE_CHECKING, TypeVar
 
 from coachadmin.cli.auth import EXIT_CODES, add_api_option, call_backend, signed_in_client
-from coachadmin.cli.common import Subparsers, add_json_option, add_s3_options, emit_json
+from coachadmin.cli.common import (
+    Subparsers,
+    add_json_option,
+    add_s3_options,
+    add_tuning_options,
+    emit_json,
+)
 from coachadmin.errors import UsageError, UserFacingError
 
 if TYPE_CHECKING:
@@ -98,9 +104,7 @@ def register(subparsers: Subparsers) -> None:
     upload.add_argument("path", metavar="FILE")
     upload.add_argument("--bucket", metavar="BUCKET", help="default: the active connection's")
     upload.add_argument("--replace", action="store_true", help="replace the lesson's current video")
-    tuning = upload.add_argument_group("tuning")
-    tuning.add_argument("--part-size", metavar="SIZE", help="part size, e.g. 16MiB")
-    tuning.add_argument("--concurrency", type=int, metavar="N", help="parts in flight (default 8)")
+    add_tuning_options(upload)
     _common(upload)
     upload.set_defaults(handler=run_upload_link, command="upload-link")
 

@@ -14,7 +14,7 @@ import sys
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from coachadmin.cli.common import Subparsers, add_json_option, add_s3_options
+from coachadmin.cli.common import Subparsers, add_json_option, add_s3_options, add_tuning_options
 from coachadmin.errors import UsageError, UserFacingError
 
 if TYPE_CHECKING:
@@ -47,7 +47,7 @@ def register(subparsers: Subparsers) -> None:
         default=[],
         help="user metadata (x-amz-meta-*), may be repeated",
     )
-    _add_tuning(upload)
+    add_tuning_options(upload)
     _add_common(upload)
     upload.set_defaults(handler=run_upload, command="upload")
 
@@ -59,7 +59,7 @@ def register(subparsers: Subparsers) -> None:
     download.add_argument("source", metavar="s3://BUCKET/KEY")
     download.add_argument("path", metavar="PATH")
     download.add_argument("--overwrite", action="store_true", help="replace an existing file")
-    _add_tuning(download)
+    add_tuning_options(download)
     _add_common(download)
     download.set_defaults(handler=run_download, command="download")
 
@@ -81,7 +81,7 @@ def register(subparsers: Subparsers) -> None:
     resume.add_argument(
         "--overwrite", action="store_true", help="replace the object if it exists now"
     )
-    _add_tuning(resume, part_size=False)
+    add_tuning_options(resume, part_size=False)
     _add_common(resume)
     resume.set_defaults(handler=run_resume, command="resume")
 
@@ -110,17 +110,6 @@ def register(subparsers: Subparsers) -> None:
 def _add_common(parser: argparse.ArgumentParser) -> None:
     add_s3_options(parser)
     add_json_option(parser)
-
-
-def _add_tuning(parser: argparse.ArgumentParser, *, part_size: bool = True) -> None:
-    group = parser.add_argument_group("tuning")
-    if part_size:
-        group.add_argument(
-            "--part-size", metavar="SIZE", help="part size, e.g. 16MiB (default 8MiB, min 5MiB)"
-        )
-    group.add_argument(
-        "--concurrency", type=int, metavar="N", help="parts in flight per file (default 8)"
-    )
 
 
 # -- shared plumbing ---------------------------------------------------------------------

@@ -3,7 +3,7 @@
 The browser's operations (list a folder, create, rename, delete, properties) run
 on worker threads; whatever botocore raises there is turned into a
 :class:`BrowseError` here, so the GUI's bridge shows it in the banner and never
-a traceback. The sentences come from :func:`coachadmin.s3.probe.explain_error`
+a traceback. The sentences come from :func:`coachadmin.s3.explain.explain_error`
 (which also knows expired credentials and clock skew); a refused folder gets
 its own message that names the folder and says what to ask for.
 """
@@ -17,7 +17,7 @@ from typing import ParamSpec, TypeVar
 from botocore.exceptions import BotoCoreError, ClientError
 
 from coachadmin.errors import UserFacingError
-from coachadmin.s3.probe import DENIED_CODES, explain_error
+from coachadmin.s3.explain import DENIED_CODES, explain_error
 
 P = ParamSpec("P")
 T = TypeVar("T")

@@ -30,8 +30,8 @@ class TransferConfig:
 
     Memory bound: an upload has at most ``concurrency`` parts in flight and never
     holds a whole part, let alone the file: each part is read from disk lazily,
-    1 MiB at a time (plus a 1 MiB chunk while botocore hashes it for signing), so
-    its buffers stay under ``concurrency x 2 MiB`` (16 MiB with the defaults) and
+    1 MiB at a time (plus a 1 MiB buffer for its checksum pass), so
+    its buffers stay under ``concurrency x 2 MiB`` (20 MiB with the defaults) and
     always under ``concurrency x part size``, whatever the file's size. A download
     streams each range to disk in ``io_chunk_size`` pieces, likewise. A queue
     multiplies this by its files in flight (3 by default).
@@ -41,8 +41,10 @@ class TransferConfig:
     multipart_threshold: int = 8 * MiB
     #: The preferred part size; grown when the file would need more than 10,000 parts.
     part_size: int = 8 * MiB
-    #: Parts (or download ranges) in flight per file.
-    concurrency: int = 8
+    #: Parts (or download ranges) in flight per file: s3transfer's (and aws s3 cp's) 10.
+    #: On a link with a long round trip more parts in flight keep it full; a lost
+    #: connection costs at most this many partial parts.
+    concurrency: int = 10
     #: Attempts per part (and per request) on transient errors before giving up.
     max_attempts: int = 6
     #: First backoff step in seconds; doubles each attempt, with full jitter.

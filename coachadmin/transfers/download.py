@@ -16,13 +16,12 @@ import os
 import posixpath
 from dataclasses import dataclass
 from pathlib import Path
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 from botocore.exceptions import ClientError
 
-from coachadmin.errors import UserFacingError
 from coachadmin.s3.client import S3Settings
-from coachadmin.s3.objects import ObjectInfo, head_object
+from coachadmin.s3.objects import ObjectInfo
 from coachadmin.transfers import integrity
 from coachadmin.transfers.clients import journaled_endpoint
 from coachadmin.transfers.config import TransferConfig, part_count
@@ -31,19 +30,17 @@ from coachadmin.transfers.errors import (
     DestinationExists,
     IntegrityError,
     NoSuchObject,
-    NoSuchTransfer,
+    ObjectChangedDuringDownload,
     SourceFileError,
-    TransferCancelled,
     TransferError,
-    TransferPaused,
     http_status,
 )
-from coachadmin.transfers.events import EventSink, ProgressTracker, TransferKind, TransferState
+from coachadmin.transfers.events import EventSink, TransferKind, TransferState
 from coachadmin.transfers.executor import run_bounded
-from coachadmin.transfers.journal import DownloadRecord, Journal, TransferBusy
-from coachadmin.transfers.parts import Restart
+from coachadmin.transfers.journal import DownloadRecord, Journal
 from coachadmin.transfers.result import TransferResult
-from coachadmin.transfers.retry import with_retries
+from coachadmin.transfers.retry import head_with_retries, with_retries
+from coachadmin.transfers.runner import Restart, TransferRunner
 
 if TYPE_CHECKING:
     import threading
@@ -53,7 +50,6 @@ if TYPE_CHECKING:
 log = logging.getLogger("coachadmin.transfers")
 
 TEMP_SUFFIX = ".coachadmin-part"
-MAX_RESTARTS = 3
 OBJECT_CHANGED = "the object changed on the server since the download began; starting over"
 
 
@@ -78,27 +74,6 @@ def destination_for(dest: Path, key: str) -> Path:
     return dest
 
 
-def _head(
-    client: S3Client,
-    bucket: str,
-    key: str,
-    control: TransferControl,
-    config: TransferConfig,
-    *,
-    part_number: int | None = None,
-) -> ObjectInfo | None:
-    return with_retries(
-        lambda: head_object(client, bucket, key, part_number=part_number),
-        what="HeadObject",
-        control=control,
-        max_attempts=config.max_attempts,
-        base=config.backoff_base,
-        cap=config.backoff_cap,
-        bucket=bucket,
-        key=key,
-    )
-
-
 def prepare_download(
     journal: Journal,
     client: S3Client,
@@ -110,7 +85,7 @@ def prepare_download(
     dest = destination_for(request.dest, request.key)
     if dest.exists() and not request.overwrite:
         raise DestinationExists(str(dest))
-    info = _head(client, request.bucket, request.key, TransferControl(), config)
+    info = head_with_retries(client, request.bucket, request.key, config)
     if info is None:
         raise NoSuchObject(request.bucket, request.key)
     record = DownloadRecord(
@@ -131,8 +106,12 @@ def prepare_download(
     return journal.create_download(record)
 
 
-class DownloadRunner:
+class DownloadRunner(TransferRunner[DownloadRecord]):
     """Runs (or resumes) one journaled download to its end."""
+
+    table = "downloads"
+    kind = TransferKind.DOWNLOAD
+    moving = TransferState.DOWNLOADING
 
     def __init__(
         self,
@@ -145,90 +124,33 @@ class DownloadRunner:
         control: TransferControl | None = None,
         slots: threading.Semaphore | None = None,
     ) -> None:
-        self.journal = journal
-        self.client = client
-        self.transfer_id = transfer_id
-        self.config = config or TransferConfig()
-        self.control = control or TransferControl(transfer_id)
-        self.control.transfer_id = transfer_id
-        self._slots = slots
-        self._sink: EventSink = sink or (lambda _event: None)
-        self.tracker: ProgressTracker | None = None
-        self.restarted = False
+        super().__init__(
+            journal, client, transfer_id, config, sink=sink, control=control, slots=slots
+        )
         self.bytes_received = 0
 
-    def run(self) -> TransferResult:
-        try:
-            self.journal.claim("downloads", self.transfer_id)
-        except KeyError:
-            raise NoSuchTransfer(self.transfer_id) from None
-        except TransferBusy as busy:
-            raise TransferError(
-                f"download {self.transfer_id} is running in another process (pid {busy.pid})"
-            ) from None
-        try:
-            return self._run()
-        finally:
-            self.journal.release("downloads", self.transfer_id)
+    # -- the run's hooks ---------------------------------------------------------------
 
-    def _run(self) -> TransferResult:
-        record = self.journal.get_download(self.transfer_id)
-        if record.state == TransferState.CANCELLED:
-            raise NoSuchTransfer(self.transfer_id)
-        if record.state == TransferState.DONE:
-            return self._result(record, "journal")
-        tracker = self.tracker = ProgressTracker(
-            self._sink,
-            transfer_id=record.id,
-            kind=TransferKind.DOWNLOAD,
-            total=record.size,
-            bucket=record.bucket,
-            key=record.key,
-            path=record.dest,
-            max_per_second=self.config.max_events_per_second,
-        )
-        try:
-            self.journal.update_download(record.id, state=TransferState.DOWNLOADING, error="")
-            tracker.set_state(TransferState.DOWNLOADING)
-            result = self._attempts(record)
-        except TransferPaused as paused:
-            self.journal.update_download(record.id, state=TransferState.PAUSED)
-            tracker.set_state(TransferState.PAUSED, str(paused))
-            raise
-        except TransferCancelled:
-            Path(record.temp_path).unlink(missing_ok=True)
-            self.journal.update_download(record.id, state=TransferState.CANCELLED)
-            tracker.set_state(TransferState.CANCELLED, "cancelled")
-            raise
-        except Exception as error:
-            message = (
-                str(error)
-                if isinstance(error, UserFacingError)
-                else (f"unexpected error: {type(error).__name__}: {error}")
-            )
-            self.journal.update_download(record.id, state=TransferState.FAILED, error=message)
-            tracker.set_state(TransferState.FAILED, message)
-            raise
-        self.journal.update_download(record.id, state=TransferState.DONE, error="")
-        tracker.set_state(TransferState.DONE)
-        return result
+    def _load(self) -> DownloadRecord:
+        return self.journal.get_download(self.transfer_id)
 
-    def _attempts(self, record: DownloadRecord) -> TransferResult:
-        restarts = 0
-        while True:
-            try:
-                return self._attempt(record)
-            except Restart as restart:
-                restarts += 1
-                if restarts > MAX_RESTARTS:
-                    raise TransferError(
-                        f"s3://{record.bucket}/{record.key} keeps changing on the server; "
-                        "try again later"
-                    ) from None
-                record = self._start_over(record, restart.reason)
+    def _update(self, transfer_id: str, **changes: Any) -> None:
+        self.journal.update_download(transfer_id, **changes)
+
+    def _local_path(self, record: DownloadRecord) -> str:
+        return record.dest
+
+    def _journaled_result(self, record: DownloadRecord) -> TransferResult:
+        return self._result(record, "journal")
+
+    def _on_cancel(self, record: DownloadRecord) -> None:
+        Path(record.temp_path).unlink(missing_ok=True)
+
+    def _gave_up(self, record: DownloadRecord) -> TransferError:
+        return ObjectChangedDuringDownload(record.bucket, record.key)
 
     def _start_over(self, record: DownloadRecord, reason: str) -> DownloadRecord:
-        info = _head(self.client, record.bucket, record.key, self.control, self.config)
+        info = self._head(record)
         if info is None:
             raise NoSuchObject(record.bucket, record.key)
         Path(record.temp_path).unlink(missing_ok=True)
@@ -236,18 +158,14 @@ class DownloadRunner:
             record.id, size=info.size, etag=integrity.clean_etag(info.etag)
         )
         record = self.journal.get_download(record.id)
-        assert self.tracker is not None
-        self.tracker.reset(record.size)
-        self.restarted = True
-        log.warning("%s: %s", record.dest, reason)
-        self.tracker.notify(reason)
+        self._begun_again(record, reason)
         return record
 
     def _attempt(self, record: DownloadRecord) -> TransferResult:
         dest, temp = Path(record.dest), Path(record.temp_path)
         if dest.exists() and not record.overwrite:
             raise DestinationExists(str(dest))
-        info = _head(self.client, record.bucket, record.key, self.control, self.config)
+        info = self._head(record)
         if info is None:
             raise NoSuchObject(record.bucket, record.key)
         if integrity.clean_etag(info.etag) != record.etag or info.size != record.size:
@@ -361,26 +279,17 @@ class DownloadRunner:
     def _part_sizes(self, record: DownloadRecord) -> list[int]:
         """The original part boundaries: uniform from part 1's size, else asked part by part."""
         parts = int(record.etag.rsplit("-", 1)[1])
-        whole = _head(self.client, record.bucket, record.key, self.control, self.config)
+        whole = self._head(record)
         if whole is None or integrity.clean_etag(whole.etag) != record.etag:
             raise Restart(OBJECT_CHANGED)  # replaced since the last range: sizes would lie
-        first = _head(
-            self.client, record.bucket, record.key, self.control, self.config, part_number=1
-        )
+        first = self._head(record, part_number=1)
         if first is None or first.size <= 0:
             raise IntegrityError(f"s3://{record.bucket}/{record.key}: part sizes unavailable")
         if part_count(record.size, first.size) == parts:
             return [min(first.size, record.size - i * first.size) for i in range(parts)]
         sizes = []
         for number in range(1, parts + 1):
-            info = _head(
-                self.client,
-                record.bucket,
-                record.key,
-                self.control,
-                self.config,
-                part_number=number,
-            )
+            info = self._head(record, part_number=number)
             sizes.append(info.size if info else 0)
         return sizes
 
@@ -399,6 +308,16 @@ class DownloadRunner:
                     remaining -= len(chunk)
                 md5s.append(digest.hexdigest())
         return integrity.multipart_etag(md5s)
+
+    def _head(self, record: DownloadRecord, *, part_number: int | None = None) -> ObjectInfo | None:
+        return head_with_retries(
+            self.client,
+            record.bucket,
+            record.key,
+            self.config,
+            control=self.control,
+            part_number=part_number,
+        )
 
     def _result(self, record: DownloadRecord, verified: str) -> TransferResult:
         return TransferResult(

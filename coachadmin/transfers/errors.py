@@ -63,7 +63,8 @@ class FileChangedDuringUpload(TransferError):
 class ObjectChangedDuringDownload(TransferError):
     def __init__(self, bucket: str, key: str) -> None:
         super().__init__(
-            f"s3://{bucket}/{key} changed on the server during the download; download it again"
+            f"s3://{bucket}/{key} kept changing on the server during the download; "
+            "nothing was written to the destination. Try again later"
         )
 
 

@@ -24,6 +24,7 @@ from coachadmin.transfers.events import ProgressTracker
 from coachadmin.transfers.executor import run_bounded
 from coachadmin.transfers.journal import Journal, PartRecord, UploadRecord
 from coachadmin.transfers.retry import with_retries
+from coachadmin.transfers.runner import Restart
 from coachadmin.transfers.source import (
     Fingerprint,
     PartBody,
@@ -39,14 +40,6 @@ log = logging.getLogger("coachadmin.transfers")
 
 
 CHANGED_DURING = "the file changed during the upload; starting over"
-
-
-class Restart(Exception):
-    """A signal to start the upload over (the file changed, the upload vanished)."""
-
-    def __init__(self, reason: str) -> None:
-        super().__init__(reason)
-        self.reason = reason
 
 
 def hashes_to_compute(client: S3Client, checksum_algorithm: str) -> list[str]:

@@ -10,10 +10,15 @@ from __future__ import annotations
 import logging
 import random
 from collections.abc import Callable
-from typing import TypeVar
+from typing import TYPE_CHECKING, TypeVar
 
+from coachadmin.s3.objects import ObjectInfo, head_object
+from coachadmin.transfers.config import TransferConfig
 from coachadmin.transfers.control import TransferControl
 from coachadmin.transfers.errors import ServerUnavailable, TransientError, classify
+
+if TYPE_CHECKING:
+    from mypy_boto3_s3 import S3Client
 
 log = logging.getLogger("coachadmin.transfers")
 
@@ -59,3 +64,26 @@ def with_retries(
                 on_retry(mapped)
             control.sleep(delay)
             control.check()  # a pause or cancel during the wait stops here
+
+
+def head_with_retries(
+    client: S3Client,
+    bucket: str,
+    key: str,
+    config: TransferConfig,
+    *,
+    control: TransferControl | None = None,
+    checksum: bool = False,
+    part_number: int | None = None,
+) -> ObjectInfo | None:
+    """HeadObject (None when the key does not exist), retried like any transfer request."""
+    return with_retries(
+        lambda: head_object(client, bucket, key, part_number=part_number, checksum=checksum),
+        what="HeadObject",
+        control=control or TransferControl(),
+        max_attempts=config.max_attempts,
+        base=config.backoff_base,
+        cap=config.backoff_cap,
+        bucket=bucket,
+        key=key,
+    )

@@ -9,17 +9,16 @@ part phase lives in :mod:`coachadmin.transfers.parts`.
 from __future__ import annotations
 
 import logging
-from collections.abc import Callable, Mapping
+from collections.abc import Mapping
 from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from coachadmin.errors import UserFacingError
 from coachadmin.s3.client import S3Settings
 from coachadmin.s3.keys import content_type_for
-from coachadmin.s3.objects import ObjectInfo, head_object
 from coachadmin.transfers import integrity
 from coachadmin.transfers.clients import journaled_endpoint
+from coachadmin.transfers.completion import Finisher, shows
 from coachadmin.transfers.config import (
     MAX_PUT_SIZE,
     TransferConfig,
@@ -29,26 +28,22 @@ from coachadmin.transfers.config import (
 from coachadmin.transfers.control import TransferControl
 from coachadmin.transfers.errors import (
     FileChangedDuringUpload,
-    IntegrityError,
     KeyExists,
-    NoSuchTransfer,
     S3RequestFailed,
-    TransferCancelled,
     TransferError,
-    TransferPaused,
 )
-from coachadmin.transfers.events import EventSink, ProgressTracker, TransferKind, TransferState
-from coachadmin.transfers.journal import Journal, PartRecord, TransferBusy, UploadRecord
+from coachadmin.transfers.events import EventSink, TransferKind, TransferState
+from coachadmin.transfers.journal import Journal, PartRecord, UploadRecord
 from coachadmin.transfers.parts import (
     CHANGED_DURING,
     PartSender,
-    Restart,
     abort_upload,
     hashes_to_compute,
     list_all_parts,
 )
 from coachadmin.transfers.result import TransferResult
-from coachadmin.transfers.retry import with_retries
+from coachadmin.transfers.retry import head_with_retries, with_retries
+from coachadmin.transfers.runner import Restart, TransferRunner
 from coachadmin.transfers.source import (
     PartBody,
     SourceChanged,
@@ -64,10 +59,7 @@ if TYPE_CHECKING:
 
 log = logging.getLogger("coachadmin.transfers")
 
-#: How often a file that keeps changing is started over before we give up.
-MAX_RESTARTS = 3
 CHANGED_SINCE_START = "the file changed since the upload began; starting over"
-_OPAQUE_SSE = ("aws:kms", "aws:kms:dsse")
 #: Error codes of a server that will not take ``ChecksumAlgorithm`` on CreateMultipartUpload.
 _CHECKSUM_REFUSED = ("NotImplemented", "InvalidArgument", "InvalidRequest")
 
@@ -100,7 +92,7 @@ def prepare_upload(
     path = request.path.expanduser().absolute()
     fingerprint = check_source(path)
     if not request.overwrite:
-        existing = _head(client, request.bucket, request.key, config)
+        existing = head_with_retries(client, request.bucket, request.key, config)
         if existing is not None:
             raise KeyExists(request.bucket, request.key)
     record = UploadRecord(
@@ -123,23 +115,12 @@ def prepare_upload(
     return journal.create_upload(record)
 
 
-def _head(
-    client: S3Client, bucket: str, key: str, config: TransferConfig, *, checksum: bool = False
-) -> ObjectInfo | None:
-    return with_retries(
-        lambda: head_object(client, bucket, key, checksum=checksum),
-        what="HeadObject",
-        control=TransferControl(),
-        max_attempts=config.max_attempts,
-        base=config.backoff_base,
-        cap=config.backoff_cap,
-        bucket=bucket,
-        key=key,
-    )
-
-
-class UploadRunner:
+class UploadRunner(TransferRunner[UploadRecord]):
     """Runs (or resumes) one journaled upload to its end: done, paused, cancelled or failed."""
+
+    table = "uploads"
+    kind = TransferKind.UPLOAD
+    moving = TransferState.UPLOADING
 
     def __init__(
         self,
@@ -153,99 +134,45 @@ class UploadRunner:
         slots: threading.Semaphore | None = None,
         overwrite: bool | None = None,
     ) -> None:
-        self.journal = journal
-        self.client = client
-        self.transfer_id = transfer_id
-        self.config = config or TransferConfig()
-        self.control = control or TransferControl(transfer_id)
-        self.control.transfer_id = transfer_id
-        self._slots = slots
-        self._sink: EventSink = sink or (lambda _event: None)
+        super().__init__(
+            journal, client, transfer_id, config, sink=sink, control=control, slots=slots
+        )
         self._overwrite_override = overwrite
-        self._conditional_ok = True
-        self.restarted = False
-        self.tracker: ProgressTracker | None = None
+        self._finisher = Finisher(client, self.config, self._retry_args)
         self._sender: PartSender | None = None
         self._bytes_sent = 0
         self._where = ("", "")
 
-    # -- the whole run ----------------------------------------------------------------
+    # -- the run's hooks ---------------------------------------------------------------
 
-    def run(self) -> TransferResult:
-        try:
-            self.journal.claim("uploads", self.transfer_id)
-        except KeyError:
-            raise NoSuchTransfer(self.transfer_id) from None
-        except TransferBusy as busy:
-            raise TransferError(
-                f"upload {self.transfer_id} is running in another process (pid {busy.pid}); "
-                "wait for it or stop that process first"
-            ) from None
-        try:
-            return self._run()
-        finally:
-            self.journal.release("uploads", self.transfer_id)
-
-    def _run(self) -> TransferResult:
+    def _load(self) -> UploadRecord:
         record = self.journal.get_upload(self.transfer_id)
         self._where = (record.bucket, record.key)
-        if record.state == TransferState.DONE:
-            return self._result(record, record.etag, parts=0, verified="journal")
-        if record.state == TransferState.CANCELLED:
-            raise NoSuchTransfer(self.transfer_id)
+        return record
+
+    def _update(self, transfer_id: str, **changes: Any) -> None:
+        self.journal.update_upload(transfer_id, **changes)
+
+    def _local_path(self, record: UploadRecord) -> str:
+        return record.path
+
+    def _journaled_result(self, record: UploadRecord) -> TransferResult:
+        return self._result(record, record.etag, parts=0, verified="journal")
+
+    def _adjusted(self, record: UploadRecord) -> UploadRecord:
         if self._overwrite_override is not None and self._overwrite_override != record.overwrite:
             self.journal.update_upload(record.id, overwrite=self._overwrite_override)
             record = replace(record, overwrite=self._overwrite_override)
-        tracker = self.tracker = ProgressTracker(
-            self._sink,
-            transfer_id=record.id,
-            kind=TransferKind.UPLOAD,
-            total=record.size,
-            bucket=record.bucket,
-            key=record.key,
-            path=record.path,
-            max_per_second=self.config.max_events_per_second,
-        )
-        try:
-            self.journal.update_upload(record.id, state=TransferState.UPLOADING, error="")
-            tracker.set_state(TransferState.UPLOADING)
-            result = self._attempts(record)
-        except TransferPaused as paused:
-            self.journal.update_upload(record.id, state=TransferState.PAUSED)
-            tracker.set_state(TransferState.PAUSED, str(paused))
-            raise
-        except TransferCancelled:
-            self._cancel_on_server()
-            self.journal.update_upload(record.id, state=TransferState.CANCELLED)
-            tracker.set_state(TransferState.CANCELLED, "cancelled")
-            raise
-        except UserFacingError as error:
-            self._fail(str(error))
-            raise
-        except Exception as error:
-            self._fail(f"unexpected error: {type(error).__name__}: {error}")
-            raise
-        self.journal.update_upload(record.id, state=TransferState.DONE, etag=result.etag, error="")
-        self.journal.forget_parts(record.id)
-        tracker.set_state(TransferState.DONE)
-        log.info("uploaded %s to s3://%s/%s", record.path, record.bucket, record.key)
-        return result
+        return record
 
-    def _fail(self, message: str) -> None:
-        self.journal.update_upload(self.transfer_id, state=TransferState.FAILED, error=message)
-        if self.tracker is not None:
-            self.tracker.set_state(TransferState.FAILED, message)
+    def _on_done(self, result: TransferResult) -> None:
+        done = result.transfer_id
+        self.journal.update_upload(done, state=TransferState.DONE, etag=result.etag, error="")
+        self.journal.forget_parts(done)
+        log.info("uploaded %s to s3://%s/%s", result.path, result.bucket, result.key)
 
-    def _attempts(self, record: UploadRecord) -> TransferResult:
-        restarts = 0
-        while True:
-            try:
-                return self._attempt(record)
-            except Restart as restart:
-                restarts += 1
-                if restarts > MAX_RESTARTS:
-                    raise FileChangedDuringUpload(record.path) from None
-                record = self._start_over(record, restart.reason)
+    def _gave_up(self, record: UploadRecord) -> TransferError:
+        return FileChangedDuringUpload(record.path)
 
     def _attempt(self, record: UploadRecord) -> TransferResult:
         fingerprint = check_source(Path(record.path))
@@ -276,12 +203,7 @@ class UploadRunner:
             etag="",
         )
         record = self.journal.get_upload(record.id)
-        assert self.tracker is not None
-        self.tracker.reset(record.size)
-        if reason:
-            self.restarted = True
-            log.warning("%s: %s", record.path, reason)
-            self.tracker.notify(reason)
+        self._begun_again(record, reason)
         return record
 
     # -- single PUT ------------------------------------------------------------------
@@ -329,11 +251,11 @@ class UploadRunner:
                 sent += body.sent
             return response
 
-        response = self._final_request(record, put, "PutObject", integrity.MD5, md5)
+        response = self._finisher.final_request(record, put, "PutObject", integrity.MD5, md5)
         self._bytes_sent = sent
         assert self.tracker is not None
         self.tracker.set_state(TransferState.VERIFYING)
-        etag, verified = self._verify(record, response, integrity.MD5, md5)
+        etag, verified = self._finisher.verify(record, response, integrity.MD5, md5)
         return self._result(record, etag, parts=1, verified=verified)
 
     # -- multipart -------------------------------------------------------------------
@@ -392,10 +314,10 @@ class UploadRunner:
                 kwargs["IfNoneMatch"] = "*"
             return dict(self.client.complete_multipart_upload(**kwargs))
 
-        response = self._final_request(
+        response = self._finisher.final_request(
             record, complete, "CompleteMultipartUpload", algorithm, expected
         )
-        etag, verified = self._verify(record, response, algorithm, expected)
+        etag, verified = self._finisher.verify(record, response, algorithm, expected)
         return self._result(record, etag, parts=total_parts, verified=verified)
 
     def _create(self, record: UploadRecord) -> UploadRecord:
@@ -442,9 +364,9 @@ class UploadRunner:
                 expected = integrity.expected_multipart(
                     algorithm, (journaled[n].checksum for n in sorted(journaled))
                 )
-                info = self._head_for(record, algorithm)
+                info = self._finisher.head(record, algorithm)
                 if info is not None and info.size == record.size:
-                    verified = _shows(info, algorithm, expected)
+                    verified = shows(info, algorithm, expected)
                     if verified:
                         raise _Completed(integrity.clean_etag(info.etag), verified)
             raise Restart("the multipart upload is no longer on the server; starting over")
@@ -477,93 +399,11 @@ class UploadRunner:
         )
         return kept
 
-    # -- completion and verification -------------------------------------------------
-
-    def _final_request(
-        self,
-        record: UploadRecord,
-        call: Callable[[bool], dict[str, Any]],
-        what: str,
-        algorithm: str,
-        expected: str,
-    ) -> dict[str, Any]:
-        """PutObject/Complete with If-None-Match unless overwriting; a lost reply is recognised."""
-        retried = False
-
-        def note_retry(_error: object) -> None:
-            nonlocal retried
-            retried = True
-
-        while True:
-            conditional = self._conditional_ok and not record.overwrite
-            try:
-                return with_retries(
-                    lambda conditional=conditional: call(conditional),  # type: ignore[misc]
-                    what=what,
-                    on_retry=note_retry,
-                    **self._retry_args(),
-                )
-            except KeyExists:
-                if retried:  # our own first attempt may have succeeded and lost its reply
-                    info = self._head_for(record, algorithm)
-                    if info is not None and _shows(info, algorithm, expected):
-                        return {"ETag": info.etag, "ChecksumCRC32": info.crc32}
-                raise
-            except S3RequestFailed as error:
-                if conditional and error.code == "NotImplemented":
-                    log.info("the server ignores If-None-Match; relying on the HeadObject check")
-                    self._conditional_ok = False
-                    continue
-                raise
-
-    def _verify(
-        self, record: UploadRecord, response: Mapping[str, Any], algorithm: str, expected: str
-    ) -> tuple[str, str]:
-        """Check the finished object against the file: (its ETag, how it was verified)."""
-        info = self._head_for(record, algorithm)
-        where = f"s3://{record.bucket}/{record.key}"
-        if info is None:
-            raise IntegrityError(f"{where} is missing right after the upload; upload it again")
-        if info.size != record.size:
-            raise IntegrityError(
-                f"{where} has {info.size} bytes but the file has {record.size}; "
-                "upload it again with --overwrite"
-            )
-        etag = integrity.clean_etag(str(response.get("ETag") or info.etag))
-        if algorithm == integrity.CRC32:
-            shown = response.get("ChecksumCRC32") or info.crc32
-            if not shown:
-                log.info("%s: the server shows no checksum; parts were verified on receipt", where)
-                return etag, "size+part-checksums"
-            if not integrity.same_composite(str(shown), expected):
-                raise IntegrityError(
-                    f"{where} has CRC32 {shown} but the file's parts give {expected}: the "
-                    "object does not match the file; upload it again with --overwrite"
-                )
-            return etag, "checksum"
-        opaque = (
-            response.get("ServerSideEncryption") in _OPAQUE_SSE
-            or bool(response.get("SSECustomerAlgorithm"))
-            or not integrity.is_md5_etag(etag)
-        )
-        if opaque:
-            log.info("%s: ETag is not an MD5; verified by size and per-part checksums", where)
-            return etag, "size+part-checksums"
-        if etag != expected:
-            raise IntegrityError(
-                f"{where} has ETag {etag} but the file's checksum gives {expected}: the object "
-                "does not match the file; upload it again with --overwrite"
-            )
-        return etag, "etag"
-
-    def _head_for(self, record: UploadRecord, algorithm: str) -> ObjectInfo | None:
-        checksum = algorithm == integrity.CRC32
-        return _head(self.client, record.bucket, record.key, self.config, checksum=checksum)
-
     # -- helpers ---------------------------------------------------------------------
 
-    def _cancel_on_server(self) -> None:
-        record = self.journal.get_upload(self.transfer_id)
+    def _on_cancel(self, record: UploadRecord) -> None:
+        """Abort the multipart upload on the server, so that no orphaned parts cost money."""
+        record = self.journal.get_upload(record.id)  # the UploadId may be newer than ``record``
         if record.upload_id is not None:
             abort_upload(
                 self.client, record.bucket, record.key, record.upload_id, self._retry_args(True)
@@ -606,13 +446,6 @@ class UploadRunner:
             restarted=self.restarted,
             verified=verified,
         )
-
-
-def _shows(info: ObjectInfo, algorithm: str, expected: str) -> str:
-    """How ``info`` shows it is the object we uploaded ("" when it does not)."""
-    if algorithm == integrity.CRC32:
-        return "checksum" if info.crc32 and integrity.same_composite(info.crc32, expected) else ""
-    return "etag" if integrity.clean_etag(info.etag) == expected else ""
 
 
 class _Completed(Exception):

@@ -6,6 +6,8 @@ mode (and a switch between them while the app runs) need no extra code.
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING
+
 from PySide6.QtCore import QRect, QSize, Qt
 from PySide6.QtGui import QColor, QPainter, QPaintEvent, QPalette
 from PySide6.QtWidgets import (
@@ -28,56 +30,46 @@ def mix(a: QColor, b: QColor, amount: float) -> QColor:
     )
 
 
-def _paint_placeholder(view: QAbstractItemView, text: str) -> None:
-    model = view.model()
-    if not text or (model is not None and model.rowCount(view.rootIndex()) > 0):
-        return
-    painter = QPainter(view.viewport())
-    colour = view.palette().color(QPalette.ColorRole.PlaceholderText)
-    painter.setPen(colour)
-    margin = 24
-    area = view.viewport().rect().adjusted(margin, margin, -margin, -margin)
-    flags = Qt.AlignmentFlag.AlignCenter | Qt.TextFlag.TextWordWrap
-    painter.drawText(area, int(flags), text)
-    painter.end()
+if TYPE_CHECKING:
+    _ItemView = QAbstractItemView
+else:  # a plain mixin at run time: two Qt bases sharing QAbstractItemView would crash
+    _ItemView = object
 
 
-class PlaceholderTableView(QTableView):
+class _PlaceholderMixin(_ItemView):
+    """Shows a helpful sentence instead of an empty grey area while the view has no rows."""
+
+    def __init__(self, placeholder: str = "", parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self._placeholder = placeholder
+
+    def placeholder_text(self) -> str:
+        return self._placeholder
+
+    def set_placeholder_text(self, text: str) -> None:
+        self._placeholder = text
+        self.viewport().update()
+
+    def paintEvent(self, event: QPaintEvent) -> None:
+        super().paintEvent(event)
+        model = self.model()
+        if not self._placeholder or (model is not None and model.rowCount(self.rootIndex()) > 0):
+            return
+        painter = QPainter(self.viewport())
+        painter.setPen(self.palette().color(QPalette.ColorRole.PlaceholderText))
+        margin = 24
+        area = self.viewport().rect().adjusted(margin, margin, -margin, -margin)
+        flags = Qt.AlignmentFlag.AlignCenter | Qt.TextFlag.TextWordWrap
+        painter.drawText(area, int(flags), self._placeholder)
+        painter.end()
+
+
+class PlaceholderTableView(_PlaceholderMixin, QTableView):
     """A table that shows a helpful sentence instead of an empty grey area."""
 
-    def __init__(self, placeholder: str = "", parent: QWidget | None = None) -> None:
-        super().__init__(parent)
-        self._placeholder = placeholder
 
-    def placeholder_text(self) -> str:
-        return self._placeholder
-
-    def set_placeholder_text(self, text: str) -> None:
-        self._placeholder = text
-        self.viewport().update()
-
-    def paintEvent(self, event: QPaintEvent) -> None:
-        super().paintEvent(event)
-        _paint_placeholder(self, self._placeholder)
-
-
-class PlaceholderTreeView(QTreeView):
+class PlaceholderTreeView(_PlaceholderMixin, QTreeView):
     """A tree that shows a helpful sentence instead of an empty grey area."""
-
-    def __init__(self, placeholder: str = "", parent: QWidget | None = None) -> None:
-        super().__init__(parent)
-        self._placeholder = placeholder
-
-    def placeholder_text(self) -> str:
-        return self._placeholder
-
-    def set_placeholder_text(self, text: str) -> None:
-        self._placeholder = text
-        self.viewport().update()
-
-    def paintEvent(self, event: QPaintEvent) -> None:
-        super().paintEvent(event)
-        _paint_placeholder(self, self._placeholder)
 
 
 class PlaceholderLabel(QLabel):

@@ -9,7 +9,7 @@ import pytest
 
 from coachadmin.transfers.config import MiB
 from coachadmin.transfers.control import TransferControl
-from coachadmin.transfers.download import DownloadRequest, DownloadRunner, prepare_download
+from coachadmin.transfers.download import DownloadRunner
 from coachadmin.transfers.errors import (
     DestinationExists,
     IntegrityError,
@@ -17,7 +17,6 @@ from coachadmin.transfers.errors import (
     TransferPaused,
 )
 from coachadmin.transfers.events import TransferEvent
-from coachadmin.transfers.upload import UploadRequest, UploadRunner, prepare_upload
 from tests.support.transfers import SMALL, Engine, engine, make_bucket, write_random
 
 
@@ -32,17 +31,14 @@ def eng(s3_server: str) -> Engine:
 def _put(eng: Engine, tmp_path: Path, bucket: str, size: int, part_size: int = 5 * MiB) -> bytes:
     data = write_random(tmp_path / "src", size)
     config = replace(SMALL, part_size=part_size, multipart_threshold=5 * MiB)
-    request = UploadRequest(tmp_path / "src", bucket, "obj")
-    record = prepare_upload(eng.journal, eng.client, eng.settings, request, config)
-    UploadRunner(eng.journal, eng.client, record.id, config).run()
+    uploads = replace(eng, config=config)
+    uploads.uploader(uploads.prepare(tmp_path / "src", bucket, "obj").id).run()
     return data
 
 
 def _download(eng: Engine, bucket: str, dest: Path, **kwargs: object) -> tuple[str, DownloadRunner]:
-    record = prepare_download(
-        eng.journal, eng.client, eng.settings, DownloadRequest(bucket, "obj", dest), eng.config
-    )
-    runner = DownloadRunner(eng.journal, eng.client, record.id, eng.config, **kwargs)  # type: ignore[arg-type]
+    record = eng.prepare_download(bucket, "obj", dest)
+    runner = eng.downloader(record.id, **kwargs)
     return record.id, runner
 
 
@@ -95,7 +91,7 @@ def test_a_paused_download_resumes_with_only_the_missing_ranges(
     assert dest.with_name("out.bin.coachadmin-part").exists()
     done = eng.journal.ranges(transfer_id)
     assert 1 <= len(done) < 5
-    resumed = DownloadRunner(eng.journal, eng.client, transfer_id, eng.config).run()
+    resumed = eng.downloader(transfer_id).run()
     assert dest.read_bytes() == data
     assert resumed.bytes_sent == 13 * MiB - sum(done.values())
 
@@ -119,7 +115,7 @@ def test_a_damaged_partial_file_is_caught_by_verification(
         handle.seek(10)
         handle.write(bytes([byte[0] ^ 0xFF]))
     with pytest.raises(IntegrityError, match="do not match"):
-        DownloadRunner(eng.journal, eng.client, transfer_id, eng.config).run()
+        eng.downloader(transfer_id).run()
     assert not dest.exists()
 
 
@@ -138,9 +134,7 @@ def test_an_object_replaced_between_runs_is_downloaded_afresh(
     new = b"new content" * 1000
     eng.client.put_object(Bucket=bucket, Key="obj", Body=new)
     events: list[TransferEvent] = []
-    result = DownloadRunner(
-        eng.journal, eng.client, transfer_id, eng.config, sink=events.append
-    ).run()
+    result = eng.downloader(transfer_id, sink=events.append).run()
     assert dest.read_bytes() == new
     assert result.restarted
     assert any("changed on the server" in e.message for e in events)

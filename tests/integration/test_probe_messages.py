@@ -18,7 +18,8 @@ import pytest
 from botocore.exceptions import ClientError
 
 from coachadmin.s3.client import S3Settings
-from coachadmin.s3.probe import StepId, StepStatus, probe_connection, region_from_error
+from coachadmin.s3.explain import region_from_error
+from coachadmin.s3.probe import StepId, StepStatus, probe_connection
 
 SKEW = timedelta(minutes=47)
 

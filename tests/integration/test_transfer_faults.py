@@ -9,7 +9,6 @@ import pytest
 
 from coachadmin.transfers.config import MiB
 from coachadmin.transfers.errors import ClockSkew, CredentialsExpired, ServerUnavailable
-from coachadmin.transfers.upload import UploadRequest, UploadRunner, prepare_upload
 from tests.support.faultproxy import Fault, FaultProxy, Request
 from tests.support.transfers import (
     SMALL,
@@ -44,10 +43,8 @@ def is_complete(request: Request) -> bool:
 
 
 def _run(eng: Engine, path: Path, bucket: str, key: str = "k") -> str:
-    record = prepare_upload(
-        eng.journal, eng.client, eng.settings, UploadRequest(path, bucket, key), eng.config
-    )
-    UploadRunner(eng.journal, eng.client, record.id, eng.config).run()
+    record = eng.prepare(path, bucket, key)
+    eng.uploader(record.id).run()
     return record.id
 
 
@@ -129,21 +126,15 @@ def test_expired_credentials_and_clock_skew_stop_and_leave_it_resumable(
     bucket = make_bucket(s3_server)
     data = write_random(tmp_path / "big", 16 * MiB)
     proxy.add_fault(part(3), Fault("status", code=code, body=body))
-    record = prepare_upload(
-        eng.journal,
-        eng.client,
-        eng.settings,
-        UploadRequest(tmp_path / "big", bucket, "k"),
-        eng.config,
-    )
+    record = eng.prepare(tmp_path / "big", bucket, "k")
     with pytest.raises(error, match="coachadmin resume"):
-        UploadRunner(eng.journal, eng.client, record.id, eng.config).run()
+        eng.uploader(record.id).run()
     assert [r.part_number for r in proxy.stats.upload_parts()].count(3) == 1  # not retried
     failed = eng.journal.get_upload(record.id)
     assert failed.state == "failed" and failed.upload_id
     assert len(multipart_uploads(s3_server, bucket)) == 1
 
-    UploadRunner(eng.journal, eng.client, record.id, eng.config).run()
+    eng.uploader(record.id).run()
     assert get_bytes(s3_server, bucket, "k") == data
 
 
@@ -153,15 +144,9 @@ def test_a_server_that_keeps_failing_gives_up_with_a_resumable_upload(
     bucket = make_bucket(s3_server)
     write_random(tmp_path / "big", 11 * MiB)
     proxy.add_fault(part(2), Fault("status", code=503), times=100)
-    record = prepare_upload(
-        eng.journal,
-        eng.client,
-        eng.settings,
-        UploadRequest(tmp_path / "big", bucket, "k"),
-        eng.config,
-    )
+    record = eng.prepare(tmp_path / "big", bucket, "k")
     with pytest.raises(ServerUnavailable, match="resume"):
-        UploadRunner(eng.journal, eng.client, record.id, eng.config).run()
+        eng.uploader(record.id).run()
     attempts = [r.part_number for r in proxy.stats.upload_parts()].count(2)
     assert attempts == eng.config.max_attempts
     assert eng.journal.get_upload(record.id).state == "failed"

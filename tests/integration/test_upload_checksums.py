@@ -21,7 +21,6 @@ from coachadmin.transfers.control import TransferControl
 from coachadmin.transfers.errors import IntegrityError, TransferPaused
 from coachadmin.transfers.events import TransferEvent, TransferState
 from coachadmin.transfers.journal import PartRecord
-from coachadmin.transfers.upload import UploadRequest, UploadRunner, prepare_upload
 from tests.support.faultproxy import Fault, FaultProxy, Request
 from tests.support.transfers import (
     SMALL,
@@ -62,9 +61,8 @@ def parts_sent(proxy: FaultProxy) -> list[Request]:
 
 
 def run(eng: Engine, path: Path, bucket: str, key: str = "k") -> tuple[str, object]:
-    request = UploadRequest(path, bucket, key)
-    record = prepare_upload(eng.journal, eng.client, eng.settings, request, eng.config)
-    return record.id, UploadRunner(eng.journal, eng.client, record.id, eng.config).run()
+    record = eng.prepare(path, bucket, key)
+    return record.id, eng.uploader(record.id).run()
 
 
 def test_parts_carry_crc32_and_the_object_shows_the_composite_of_them(
@@ -170,10 +168,7 @@ def test_a_crc32_part_the_journal_missed_is_adopted_on_resume(
     """The process died between the server's reply for part 2 and the journal write."""
     bucket = make_bucket(s3_server)
     data = write_random(tmp_path / "big", 3 * PART + 7)
-    record = prepare_upload(
-        eng.journal, eng.client, eng.settings, UploadRequest(tmp_path / "big", bucket, "k"),
-        eng.config,
-    )  # fmt: skip
+    record = eng.prepare(tmp_path / "big", bucket, "k")
     client = make_client(S3Settings(endpoint_url=s3_server))
     upload_id = client.create_multipart_upload(Bucket=bucket, Key="k", ChecksumAlgorithm="CRC32")[
         "UploadId"
@@ -189,7 +184,7 @@ def test_a_crc32_part_the_journal_missed_is_adopted_on_resume(
         if number == 1:
             eng.journal.record_part(record.id, PartRecord(1, etag, crc32_b64(piece), PART))
 
-    result = UploadRunner(eng.journal, eng.client, record.id, eng.config).run()
+    result = eng.uploader(record.id).run()
 
     assert get_bytes(s3_server, bucket, "k") == data
     assert result.bytes_sent == PART + 7  # only parts 3 and 4 went up again
@@ -203,20 +198,14 @@ def test_a_part_checksum_that_does_not_match_the_object_fails_the_upload(
     eng = engine(s3_server, replace(SMALL, concurrency=1, max_events_per_second=0))
     bucket = make_bucket(s3_server)
     write_random(tmp_path / "big", 3 * PART)
-    record = prepare_upload(
-        eng.journal, eng.client, eng.settings, UploadRequest(tmp_path / "big", bucket, "k"),
-        eng.config,
-    )  # fmt: skip
+    record = eng.prepare(tmp_path / "big", bucket, "k")
     control = TransferControl()
 
     def pause_after_first_part(event: TransferEvent) -> None:
         if event.bytes_done >= PART and event.state == TransferState.UPLOADING:
             control.pause()
 
-    runner = UploadRunner(
-        eng.journal, eng.client, record.id, eng.config, sink=pause_after_first_part,
-        control=control,
-    )  # fmt: skip
+    runner = eng.uploader(record.id, sink=pause_after_first_part, control=control)
     with pytest.raises(TransferPaused):
         runner.run()
     assert eng.journal.parts(record.id), "some parts should be journaled before the pause"
@@ -224,5 +213,34 @@ def test_a_part_checksum_that_does_not_match_the_object_fails_the_upload(
         db.execute("UPDATE parts SET checksum='AAAAAA==' WHERE transfer_id=?", (record.id,))
 
     with pytest.raises(IntegrityError, match="does not match the file"):
-        UploadRunner(eng.journal, eng.client, record.id, eng.config).run()
+        eng.uploader(record.id).run()
     assert eng.journal.get_upload(record.id).state == "failed"
+
+
+def test_a_put_whose_reply_shows_the_files_md5_needs_no_second_look(
+    eng: Engine, proxy: FaultProxy, s3_server: str, tmp_path: Path
+) -> None:
+    """200 small files dropped at once cost one HeadObject each (the key must be free),
+    not two: the PUT's ETag already proves the object."""
+    bucket = make_bucket(s3_server)
+    data = write_random(tmp_path / "cover.png", 1000)
+    _, result = run(eng, tmp_path / "cover.png", bucket, "cover.png")
+    assert result.verified == "etag"  # type: ignore[attr-defined]
+    assert [r.method for r in proxy.stats.requests].count("HEAD") == 1
+    assert get_bytes(s3_server, bucket, "cover.png") == data
+
+
+def test_a_reply_that_proves_nothing_is_checked_against_the_object(
+    eng: Engine, proxy: FaultProxy, s3_server: str, tmp_path: Path
+) -> None:
+    """The proxy answers the PUT itself, "200" without an ETag, and forwards nothing: the
+    engine asks for the object, finds none, and reports that rather than a success."""
+    bucket = make_bucket(s3_server)
+    write_random(tmp_path / "cover.png", 1000)
+    proxy.add_fault(
+        lambda r: r.method == "PUT" and "/cover.png" in r.target,
+        Fault("status", code=200, body=b""),
+    )
+    with pytest.raises(IntegrityError, match="missing right after the upload"):
+        run(eng, tmp_path / "cover.png", bucket, "cover.png")
+    assert [r.method for r in proxy.stats.requests].count("HEAD") == 2  # before and after

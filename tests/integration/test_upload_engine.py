@@ -15,7 +15,6 @@ from coachadmin.transfers.control import TransferControl
 from coachadmin.transfers.errors import KeyExists, TransferCancelled, TransferPaused
 from coachadmin.transfers.events import TransferEvent, TransferState
 from coachadmin.transfers.journal import PartRecord
-from coachadmin.transfers.upload import UploadRequest, UploadRunner, prepare_upload
 from tests.support.faultproxy import FaultProxy
 from tests.support.transfers import (
     SMALL,
@@ -44,10 +43,8 @@ def serial(s3_server: str) -> Engine:
 
 def _upload(eng: Engine, path: Path, bucket: str, key: str, **kwargs: object) -> tuple[str, list]:
     events: list[TransferEvent] = []
-    overwrite = bool(kwargs.pop("overwrite", False))
-    request = UploadRequest(path, bucket, key, overwrite=overwrite, **kwargs)  # type: ignore[arg-type]
-    record = prepare_upload(eng.journal, eng.client, eng.settings, request, eng.config)
-    UploadRunner(eng.journal, eng.client, record.id, eng.config, sink=events.append).run()
+    record = eng.prepare(path, bucket, key, **kwargs)
+    eng.uploader(record.id, sink=events.append).run()
     return record.id, events
 
 
@@ -111,16 +108,10 @@ def test_a_key_created_during_the_upload_is_not_overwritten(
     """HeadObject said "free", then someone wrote the key: If-None-Match stops us."""
     bucket = make_bucket(s3_server)
     write_random(tmp_path / "f", size)
-    record = prepare_upload(
-        eng.journal,
-        eng.client,
-        eng.settings,
-        UploadRequest(tmp_path / "f", bucket, "k"),
-        eng.config,
-    )
+    record = eng.prepare(tmp_path / "f", bucket, "k")
     eng.client.put_object(Bucket=bucket, Key="k", Body=b"theirs")
     with pytest.raises(KeyExists):
-        UploadRunner(eng.journal, eng.client, record.id, eng.config).run()
+        eng.uploader(record.id).run()
     assert get_bytes(s3_server, bucket, "k") == b"theirs"
     assert eng.journal.get_upload(record.id).state == "failed"
 
@@ -130,13 +121,7 @@ def test_cancel_aborts_the_multipart_upload_on_the_server(
 ) -> None:
     bucket = make_bucket(s3_server)
     write_random(tmp_path / "big", 30 * MiB)
-    record = prepare_upload(
-        eng.journal,
-        eng.client,
-        eng.settings,
-        UploadRequest(tmp_path / "big", bucket, "k"),
-        eng.config,
-    )
+    record = eng.prepare(tmp_path / "big", bucket, "k")
     control = TransferControl()
 
     def cancel_midway(event: TransferEvent) -> None:
@@ -144,9 +129,7 @@ def test_cancel_aborts_the_multipart_upload_on_the_server(
             control.cancel()
 
     with pytest.raises(TransferCancelled):
-        UploadRunner(
-            eng.journal, eng.client, record.id, eng.config, sink=cancel_midway, control=control
-        ).run()
+        eng.uploader(record.id, sink=cancel_midway, control=control).run()
     assert multipart_uploads(s3_server, bucket) == []
     assert eng.journal.get_upload(record.id).state == "cancelled"
     assert "Contents" not in eng.client.list_objects_v2(Bucket=bucket)
@@ -157,22 +140,14 @@ def test_pause_keeps_the_upload_and_resume_sends_only_the_rest(
 ) -> None:
     bucket = make_bucket(s3_server)
     data = write_random(tmp_path / "big", 30 * MiB)
-    record = prepare_upload(
-        serial.journal,
-        serial.client,
-        serial.settings,
-        UploadRequest(tmp_path / "big", bucket, "k"),
-        serial.config,
-    )
+    record = serial.prepare(tmp_path / "big", bucket, "k")
     control = TransferControl()
 
     def pause_midway(event: TransferEvent) -> None:
         if event.bytes_done >= 6 * MiB:
             control.pause()
 
-    runner = UploadRunner(
-        serial.journal, serial.client, record.id, serial.config, sink=pause_midway, control=control
-    )
+    runner = serial.uploader(record.id, sink=pause_midway, control=control)
     with pytest.raises(TransferPaused):
         runner.run()
     paused = serial.journal.get_upload(record.id)
@@ -181,7 +156,7 @@ def test_pause_keeps_the_upload_and_resume_sends_only_the_rest(
     assert 1 <= len(done_parts) < 6
     assert len(multipart_uploads(s3_server, bucket)) == 1
 
-    resumed = UploadRunner(serial.journal, serial.client, record.id, serial.config).run()
+    resumed = serial.uploader(record.id).run()
     assert get_bytes(s3_server, bucket, "k") == data
     assert resumed.bytes_sent == (6 - len(done_parts)) * 5 * MiB
     assert multipart_uploads(s3_server, bucket) == []
@@ -194,13 +169,7 @@ def test_resume_reconciles_with_the_server_and_adopts_unjournaled_parts(
     once its bytes hash to the server's ETag. A journaled part the server lost is re-sent."""
     bucket = make_bucket(s3_server)
     data = write_random(tmp_path / "big", 16 * MiB)
-    record = prepare_upload(
-        eng.journal,
-        eng.client,
-        eng.settings,
-        UploadRequest(tmp_path / "big", bucket, "k"),
-        eng.config,
-    )
+    record = eng.prepare(tmp_path / "big", bucket, "k")
     client = make_client(S3Settings(endpoint_url=s3_server))
     upload_id = client.create_multipart_upload(Bucket=bucket, Key="k")["UploadId"]
     eng.journal.update_upload(record.id, upload_id=upload_id, state="uploading")
@@ -218,7 +187,7 @@ def test_resume_reconciles_with_the_server_and_adopts_unjournaled_parts(
         record.id, PartRecord(3, integrity.md5_hex(part3), integrity.md5_hex(part3), chunk)
     )
 
-    result = UploadRunner(eng.journal, eng.client, record.id, eng.config).run()
+    result = eng.uploader(record.id).run()
     assert get_bytes(s3_server, bucket, "k") == data
     assert result.bytes_sent == chunk + (16 * MiB - 3 * chunk)  # parts 3 and 4 only
 
@@ -228,17 +197,11 @@ def test_a_vanished_multipart_upload_starts_over(
 ) -> None:
     bucket = make_bucket(s3_server)
     data = write_random(tmp_path / "big", 11 * MiB)
-    record = prepare_upload(
-        eng.journal,
-        eng.client,
-        eng.settings,
-        UploadRequest(tmp_path / "big", bucket, "k"),
-        eng.config,
-    )
+    record = eng.prepare(tmp_path / "big", bucket, "k")
     eng.journal.update_upload(record.id, upload_id="no-such-upload-id", state="uploading")
     eng.journal.record_part(record.id, PartRecord(1, "a" * 32, "a" * 32, 5 * MiB))
     events: list[TransferEvent] = []
-    result = UploadRunner(eng.journal, eng.client, record.id, eng.config, sink=events.append).run()
+    result = eng.uploader(record.id, sink=events.append).run()
     assert get_bytes(s3_server, bucket, "k") == data
     assert result.restarted
     assert any("no longer on the server" in e.message for e in events)
@@ -250,13 +213,7 @@ def test_a_file_changed_between_runs_is_restarted_not_mixed(
     bucket = make_bucket(s3_server)
     path = tmp_path / "big"
     write_random(path, 16 * MiB)
-    record = prepare_upload(
-        serial.journal,
-        serial.client,
-        serial.settings,
-        UploadRequest(path, bucket, "k"),
-        serial.config,
-    )
+    record = serial.prepare(path, bucket, "k")
     control = TransferControl()
 
     def pause_midway(event: TransferEvent) -> None:
@@ -264,20 +221,15 @@ def test_a_file_changed_between_runs_is_restarted_not_mixed(
             control.pause()
 
     with pytest.raises(TransferPaused):
-        UploadRunner(
-            serial.journal,
-            serial.client,
+        serial.uploader(
             record.id,
-            serial.config,
             sink=pause_midway,
             control=control,
         ).run()
     assert serial.journal.parts(record.id)
     new = write_random(path, 16 * MiB)  # same size, new bytes, new mtime
     events: list[TransferEvent] = []
-    result = UploadRunner(
-        serial.journal, serial.client, record.id, serial.config, sink=events.append
-    ).run()
+    result = serial.uploader(record.id, sink=events.append).run()
     assert result.restarted
     assert any("changed since the upload began; starting over" in e.message for e in events)
     assert get_bytes(s3_server, bucket, "k") == new
@@ -291,9 +243,7 @@ def test_a_file_changed_during_the_upload_is_restarted_not_mixed(
     bucket = make_bucket(s3_server)
     path = tmp_path / "big"
     write_random(path, 21 * MiB)
-    record = prepare_upload(
-        eng.journal, eng.client, eng.settings, UploadRequest(path, bucket, "k"), eng.config
-    )
+    record = eng.prepare(path, bucket, "k")
     final: list[bytes] = []
     events: list[TransferEvent] = []
 
@@ -302,7 +252,7 @@ def test_a_file_changed_during_the_upload_is_restarted_not_mixed(
         if not final and event.bytes_done >= 5 * MiB:
             final.append(write_random(path, 21 * MiB + 1))
 
-    result = UploadRunner(eng.journal, eng.client, record.id, eng.config, sink=change_once).run()
+    result = eng.uploader(record.id, sink=change_once).run()
     assert result.restarted
     assert any("changed" in e.message and "starting over" in e.message for e in events)
     assert get_bytes(s3_server, bucket, "k") == final[0]

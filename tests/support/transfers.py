@@ -13,7 +13,9 @@ from typing import Any
 from coachadmin.s3.client import S3Settings, make_client
 from coachadmin.transfers.clients import TransferClients
 from coachadmin.transfers.config import MiB, TransferConfig
-from coachadmin.transfers.journal import Journal
+from coachadmin.transfers.download import DownloadRequest, DownloadRunner, prepare_download
+from coachadmin.transfers.journal import DownloadRecord, Journal, UploadRecord
+from coachadmin.transfers.upload import UploadRequest, UploadRunner, prepare_upload
 
 #: Small parts keep the tests quick: 5 MiB is S3's (and moto's) minimum.
 SMALL = TransferConfig(
@@ -69,6 +71,21 @@ class Engine:
     @property
     def client(self) -> Any:
         return self.clients(self.settings)
+
+    def prepare(self, path: Path, bucket: str, key: str, **request: Any) -> UploadRecord:
+        """Journal an upload (``request``: more UploadRequest fields), as the CLI does first."""
+        upload = UploadRequest(path, bucket, key, **request)
+        return prepare_upload(self.journal, self.client, self.settings, upload, self.config)
+
+    def uploader(self, transfer_id: str, **kwargs: Any) -> UploadRunner:
+        return UploadRunner(self.journal, self.client, transfer_id, self.config, **kwargs)
+
+    def prepare_download(self, bucket: str, key: str, dest: Path) -> DownloadRecord:
+        download = DownloadRequest(bucket, key, dest)
+        return prepare_download(self.journal, self.client, self.settings, download, self.config)
+
+    def downloader(self, transfer_id: str, **kwargs: Any) -> DownloadRunner:
+        return DownloadRunner(self.journal, self.client, transfer_id, self.config, **kwargs)
 
 
 def engine(endpoint: str, config: TransferConfig = SMALL) -> Engine:

@@ -54,7 +54,7 @@ def guarded(bucket: str, settings: S3Settings, call: Callable[[], T]) -> T:
     try:
         return call()
     except (ClientError, BotoCoreError) as error:
-        from coachadmin.s3.probe import explain_error
+        from coachadmin.s3.explain import explain_error
 
         reason = explain_error(error, endpoint=settings.endpoint_url, profile=settings.profile)
         raise S3Unavailable(f"Could not read s3://{bucket}: {reason}") from error

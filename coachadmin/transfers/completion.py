@@ -1,0 +1,150 @@
+"""The end of an upload: the request that makes the object, and the check that it is ours.
+
+The last request (PutObject, or CompleteMultipartUpload) carries ``If-None-Match: *``
+unless the user chose to overwrite, so an object that appeared meanwhile is never
+replaced; a server that does not implement the condition is remembered and the
+HeadObject check before the upload stands in for it. A retried last request whose
+first attempt succeeded (its reply lost) meets our own object: it is recognised by
+its checksum, not reported as "exists". Afterwards the object's size and ETag or
+composite checksum must match what the file's parts gave.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Callable, Mapping
+from typing import TYPE_CHECKING, Any
+
+from coachadmin.transfers import integrity
+from coachadmin.transfers.config import TransferConfig
+from coachadmin.transfers.errors import IntegrityError, KeyExists, S3RequestFailed
+from coachadmin.transfers.journal import UploadRecord
+from coachadmin.transfers.retry import head_with_retries, with_retries
+
+if TYPE_CHECKING:
+    from mypy_boto3_s3 import S3Client
+
+    from coachadmin.s3.objects import ObjectInfo
+
+log = logging.getLogger("coachadmin.transfers")
+
+#: Server-side encryption whose ETag is not the MD5 of the content.
+_OPAQUE_SSE = ("aws:kms", "aws:kms:dsse")
+
+
+def shows(info: ObjectInfo, algorithm: str, expected: str) -> str:
+    """How ``info`` shows it is the object we uploaded ("" when it does not)."""
+    if algorithm == integrity.CRC32:
+        return "checksum" if info.crc32 and integrity.same_composite(info.crc32, expected) else ""
+    return "etag" if integrity.clean_etag(info.etag) == expected else ""
+
+
+class Finisher:
+    """Makes and checks the object at the end of one runner's uploads."""
+
+    def __init__(
+        self,
+        client: S3Client,
+        config: TransferConfig,
+        retry_args: Callable[[], dict[str, Any]],
+    ) -> None:
+        self.client = client
+        self.config = config
+        self._retry_args = retry_args
+        #: False once the server has said it does not implement If-None-Match.
+        self.conditional_ok = True
+
+    def head(self, record: UploadRecord, algorithm: str) -> ObjectInfo | None:
+        checksum = algorithm == integrity.CRC32
+        return head_with_retries(
+            self.client, record.bucket, record.key, self.config, checksum=checksum
+        )
+
+    def final_request(
+        self,
+        record: UploadRecord,
+        call: Callable[[bool], dict[str, Any]],
+        what: str,
+        algorithm: str,
+        expected: str,
+    ) -> dict[str, Any]:
+        """``call(conditional)`` with retries; a lost reply of our own success is recognised."""
+        retried = False
+
+        def note_retry(_error: object) -> None:
+            nonlocal retried
+            retried = True
+
+        while True:
+            conditional = self.conditional_ok and not record.overwrite
+            try:
+                return with_retries(
+                    lambda conditional=conditional: call(conditional),  # type: ignore[misc]
+                    what=what,
+                    on_retry=note_retry,
+                    **self._retry_args(),
+                )
+            except KeyExists:
+                if retried:  # our own first attempt may have succeeded and lost its reply
+                    info = self.head(record, algorithm)
+                    if info is not None and shows(info, algorithm, expected):
+                        return {"ETag": info.etag, "ChecksumCRC32": info.crc32}
+                raise
+            except S3RequestFailed as error:
+                if conditional and error.code == "NotImplemented":
+                    log.info("the server ignores If-None-Match; relying on the HeadObject check")
+                    self.conditional_ok = False
+                    continue
+                raise
+
+    def verify(
+        self, record: UploadRecord, response: Mapping[str, Any], algorithm: str, expected: str
+    ) -> tuple[str, str]:
+        """Check the finished object against the file: (its ETag, how it was verified).
+
+        When the reply itself shows the object's ETag or composite checksum and it is
+        the file's, that is the proof (it covers every byte, so the size too), and no
+        HeadObject is needed; otherwise the object is asked for.
+        """
+        replied = integrity.clean_etag(str(response.get("ETag") or ""))
+        checksum = str(response.get("ChecksumCRC32") or "")
+        if replied and algorithm == integrity.CRC32:
+            if checksum and integrity.same_composite(checksum, expected):
+                return replied, "checksum"
+        elif replied and replied == expected:
+            return replied, "etag"
+        info = self.head(record, algorithm)
+        where = f"s3://{record.bucket}/{record.key}"
+        if info is None:
+            raise IntegrityError(f"{where} is missing right after the upload; upload it again")
+        if info.size != record.size:
+            raise IntegrityError(
+                f"{where} has {info.size} bytes but the file has {record.size}; "
+                "upload it again with --overwrite"
+            )
+        etag = integrity.clean_etag(str(response.get("ETag") or info.etag))
+        if algorithm == integrity.CRC32:
+            shown = response.get("ChecksumCRC32") or info.crc32
+            if not shown:
+                log.info("%s: the server shows no checksum; parts were verified on receipt", where)
+                return etag, "size+part-checksums"
+            if not integrity.same_composite(str(shown), expected):
+                raise IntegrityError(
+                    f"{where} has CRC32 {shown} but the file's parts give {expected}: the "
+                    "object does not match the file; upload it again with --overwrite"
+                )
+            return etag, "checksum"
+        opaque = (
+            response.get("ServerSideEncryption") in _OPAQUE_SSE
+            or bool(response.get("SSECustomerAlgorithm"))
+            or not integrity.is_md5_etag(etag)
+        )
+        if opaque:
+            log.info("%s: ETag is not an MD5; verified by size and per-part checksums", where)
+            return etag, "size+part-checksums"
+        if etag != expected:
+            raise IntegrityError(
+                f"{where} has ETag {etag} but the file's checksum gives {expected}: the object "
+                "does not match the file; upload it again with --overwrite"
+            )
+        return etag, "etag"
