@@ -12,8 +12,8 @@ from collections.abc import Callable
 from typing import TYPE_CHECKING
 from urllib.parse import urlsplit
 
-from coachadmin.s3.client import S3Settings, make_client
-from coachadmin.transfers.config import TransferConfig
+from coachadmin.s3.client import DEFAULT_POOL, S3Settings, make_client
+from coachadmin.transfers.config import DEFAULT_MAX_FILES, TransferConfig, parts_in_flight
 from coachadmin.transfers.source import install_progress_hooks
 
 if TYPE_CHECKING:
@@ -25,9 +25,12 @@ ClientFactory = Callable[[S3Settings], "S3Client"]
 class TransferClients:
     """One client per distinct :class:`S3Settings`, shared by every transfer (thread-safe)."""
 
-    def __init__(self, config: TransferConfig | None = None, *, pool: int = 32) -> None:
+    def __init__(self, config: TransferConfig | None = None, *, pool: int | None = None) -> None:
         self._config = config or TransferConfig()
-        self._pool = pool
+        # Every part a queue has in flight holds a connection, plus a few for the
+        # requests around them (HeadObject, Create/Complete): no connection is dropped.
+        in_flight = DEFAULT_MAX_FILES * parts_in_flight(self._config)
+        self._pool = pool or max(DEFAULT_POOL, in_flight + 4)
         self._lock = threading.Lock()
         self._clients: dict[S3Settings, S3Client] = {}
 

@@ -24,6 +24,10 @@ MAX_OBJECT_SIZE = 5 * TiB
 MAX_PUT_SIZE = 5 * GiB
 
 
+#: Files a transfer queue moves at once, by default.
+DEFAULT_MAX_FILES = 3
+
+
 @dataclass(frozen=True)
 class TransferConfig:
     """How one file is moved.

@@ -25,7 +25,6 @@ from coachadmin.s3.objects import ObjectInfo
 from coachadmin.transfers import integrity
 from coachadmin.transfers.clients import journaled_endpoint
 from coachadmin.transfers.config import TransferConfig, part_count
-from coachadmin.transfers.control import TransferControl
 from coachadmin.transfers.errors import (
     DestinationExists,
     IntegrityError,
@@ -35,7 +34,7 @@ from coachadmin.transfers.errors import (
     TransferError,
     http_status,
 )
-from coachadmin.transfers.events import EventSink, TransferKind, TransferState
+from coachadmin.transfers.events import TransferKind, TransferState
 from coachadmin.transfers.executor import run_bounded
 from coachadmin.transfers.journal import DownloadRecord, Journal
 from coachadmin.transfers.result import TransferResult
@@ -43,8 +42,6 @@ from coachadmin.transfers.retry import head_with_retries, with_retries
 from coachadmin.transfers.runner import Restart, TransferRunner
 
 if TYPE_CHECKING:
-    import threading
-
     from mypy_boto3_s3 import S3Client
 
 log = logging.getLogger("coachadmin.transfers")
@@ -112,22 +109,6 @@ class DownloadRunner(TransferRunner[DownloadRecord]):
     table = "downloads"
     kind = TransferKind.DOWNLOAD
     moving = TransferState.DOWNLOADING
-
-    def __init__(
-        self,
-        journal: Journal,
-        client: S3Client,
-        transfer_id: str,
-        config: TransferConfig | None = None,
-        *,
-        sink: EventSink | None = None,
-        control: TransferControl | None = None,
-        slots: threading.Semaphore | None = None,
-    ) -> None:
-        super().__init__(
-            journal, client, transfer_id, config, sink=sink, control=control, slots=slots
-        )
-        self.bytes_received = 0
 
     # -- the run's hooks ---------------------------------------------------------------
 
@@ -251,7 +232,7 @@ class DownloadRunner(TransferRunner[DownloadRecord]):
             bucket=record.bucket,
             key=record.key,
         )
-        self.bytes_received += received
+        self._count_moved(received)
         self.journal.record_range(record.id, number, end - start + 1)
 
     def _verify(self, record: DownloadRecord, temp: Path) -> str:
@@ -329,7 +310,7 @@ class DownloadRunner(TransferRunner[DownloadRecord]):
             size=record.size,
             etag=record.etag,
             parts=part_count(record.size, record.range_size),
-            bytes_sent=self.bytes_received,
+            bytes_sent=self.bytes_moved,
             restarted=self.restarted,
             verified=verified,
         )

@@ -20,7 +20,7 @@ from dataclasses import dataclass, field
 from coachadmin.errors import UserFacingError
 from coachadmin.s3.client import S3Settings
 from coachadmin.transfers.clients import ClientFactory
-from coachadmin.transfers.config import TransferConfig
+from coachadmin.transfers.config import DEFAULT_MAX_FILES, TransferConfig
 from coachadmin.transfers.control import TransferControl
 from coachadmin.transfers.download import DownloadRequest, prepare_download
 from coachadmin.transfers.errors import TransferCancelled, TransferPaused
@@ -31,9 +31,6 @@ from coachadmin.transfers.result import TransferResult
 from coachadmin.transfers.upload import UploadRequest, prepare_upload
 
 log = logging.getLogger("coachadmin.transfers")
-
-#: Default number of files moving at once.
-DEFAULT_MAX_FILES = 3
 
 
 def _initial(paused: bool) -> TransferState:

@@ -11,6 +11,7 @@ is the subclass's: :class:`coachadmin.transfers.upload.UploadRunner` and
 from __future__ import annotations
 
 import logging
+import threading
 from abc import ABC, abstractmethod
 from typing import TYPE_CHECKING, Any, ClassVar, Generic, Protocol, TypeVar
 
@@ -28,8 +29,6 @@ from coachadmin.transfers.journal import Journal, TransferBusy
 from coachadmin.transfers.result import TransferResult
 
 if TYPE_CHECKING:
-    import threading
-
     from mypy_boto3_s3 import S3Client
 
 log = logging.getLogger("coachadmin.transfers")
@@ -92,6 +91,14 @@ class TransferRunner(ABC, Generic[R]):
         self._sink: EventSink = sink or (lambda _event: None)
         self.tracker: ProgressTracker | None = None
         self.restarted = False
+        #: Body bytes that crossed the network, re-sent ones included (for statistics).
+        self.bytes_moved = 0
+        self._moved_lock = threading.Lock()
+
+    def _count_moved(self, count: int) -> None:
+        """Called from the part threads as each part or range finishes."""
+        with self._moved_lock:
+            self.bytes_moved += count
 
     # -- what each kind of transfer says ------------------------------------------------
 

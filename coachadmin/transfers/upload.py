@@ -140,7 +140,6 @@ class UploadRunner(TransferRunner[UploadRecord]):
         self._overwrite_override = overwrite
         self._finisher = Finisher(client, self.config, self._retry_args)
         self._sender: PartSender | None = None
-        self._bytes_sent = 0
         self._where = ("", "")
 
     # -- the run's hooks ---------------------------------------------------------------
@@ -218,10 +217,8 @@ class UploadRunner(TransferRunner[UploadRecord]):
             raise Restart(CHANGED_DURING) from None
         md5 = hashes[integrity.MD5]
         self.control.check()
-        sent = 0
 
         def put(conditional: bool) -> dict[str, Any]:
-            nonlocal sent
             body = PartBody(
                 path,
                 0,
@@ -248,11 +245,10 @@ class UploadRunner(TransferRunner[UploadRecord]):
                 raise
             finally:
                 body.close()
-                sent += body.sent
+                self._count_moved(body.sent)
             return response
 
         response = self._finisher.final_request(record, put, "PutObject", integrity.MD5, md5)
-        self._bytes_sent = sent
         assert self.tracker is not None
         self.tracker.set_state(TransferState.VERIFYING)
         etag, verified = self._finisher.verify(record, response, integrity.MD5, md5)
@@ -432,7 +428,7 @@ class UploadRunner(TransferRunner[UploadRecord]):
     def _result(
         self, record: UploadRecord, etag: str, *, parts: int, verified: str
     ) -> TransferResult:
-        sent = self._sender.bytes_sent if self._sender is not None else self._bytes_sent
+        sent = self._sender.bytes_sent if self._sender is not None else self.bytes_moved
         return TransferResult(
             transfer_id=record.id,
             kind=TransferKind.UPLOAD,

@@ -77,9 +77,9 @@ class TransferService(QObject):
                 if self._closed:
                     raise RuntimeError("the transfer service is shut down")
                 from coachadmin.transfers.clients import TransferClients
-                from coachadmin.transfers.config import TransferConfig
+                from coachadmin.transfers.config import DEFAULT_MAX_FILES, TransferConfig
                 from coachadmin.transfers.journal import Journal
-                from coachadmin.transfers.queue import DEFAULT_MAX_FILES, TransferQueue
+                from coachadmin.transfers.queue import TransferQueue
 
                 config = self._config or TransferConfig()
                 self._queue = TransferQueue(

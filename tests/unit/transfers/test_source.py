@@ -14,6 +14,7 @@ from coachadmin.transfers.errors import SourceFileError, TransferCancelled
 from coachadmin.transfers.events import ProgressTracker, TransferKind
 from coachadmin.transfers.source import (
     READ_CHUNK,
+    REPORT_STEP,
     PartBody,
     SourceChanged,
     check_source,
@@ -37,20 +38,28 @@ def test_part_body_serves_its_slice_in_any_read_sizes(tmp_path: Path) -> None:
 
 
 def test_bytes_are_counted_only_while_sending_and_rolled_back_on_failure(tmp_path: Path) -> None:
-    (tmp_path / "f").write_bytes(b"x" * 100_000)
+    size = 3 * REPORT_STEP + 1000
+    (tmp_path / "f").write_bytes(b"x" * size)
     tracker = ProgressTracker(
-        lambda _e: None, transfer_id="t", kind=TransferKind.UPLOAD, total=100_000
+        lambda _e: None, transfer_id="t", kind=TransferKind.UPLOAD, total=size
     )
-    body = PartBody(tmp_path / "f", 0, 100_000, tracker, TransferControl())
+    body = PartBody(tmp_path / "f", 0, size, tracker, TransferControl())
     body.signal_not_transferring()  # botocore hashing the payload to sign it
-    assert len(body.read(-1)) == 100_000
+    assert len(body.read(-1)) == size
     assert tracker.bytes_done == 0
     body.seek(0)
     body.signal_transferring()
-    body.read(60_000)
-    assert tracker.bytes_done == 60_000
+    while body.tell() < REPORT_STEP + 16384:  # as urllib3 sends: 16 KiB at a time
+        body.read(16384)
+    assert tracker.bytes_done == REPORT_STEP  # progress moves in steps...
     body.rollback()  # the attempt failed
     assert tracker.bytes_done == 0
+    body.seek(0)
+    while body.read(16384):
+        pass
+    assert tracker.bytes_done == size  # ...and the end of a part is always reported
+    body.seek(REPORT_STEP)  # botocore rewinds to resend: what goes again is un-counted
+    assert tracker.bytes_done == REPORT_STEP
     body.close()
 
 
