@@ -11,9 +11,10 @@ from __future__ import annotations
 
 import logging
 import threading
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, TypeVar
 
 from coachadmin.s3.signing import signs_payload
 from coachadmin.transfers import integrity
@@ -40,11 +41,65 @@ log = logging.getLogger("coachadmin.transfers")
 
 
 CHANGED_DURING = "the file changed during the upload; starting over"
+T = TypeVar("T")
 
 
-def hashes_to_compute(client: S3Client, checksum_algorithm: str) -> list[str]:
-    """What one pass over a body computes: its checksum, and its SHA-256 where SigV4 signs it."""
-    return [checksum_algorithm] + ([integrity.SHA256] if signs_payload(client) else [])
+def body_hashes(
+    client: S3Client,
+    path: Path,
+    *,
+    offset: int,
+    length: int,
+    fingerprint: Fingerprint,
+    checksum_algorithm: str,
+) -> dict[str, str]:
+    """A body's checksum, and its SHA-256 where SigV4 signs it, in one pass over the file.
+
+    A file that changed meanwhile means starting over (:class:`Restart`).
+    """
+    wanted = [checksum_algorithm] + ([integrity.SHA256] if signs_payload(client) else [])
+    try:
+        return range_checksums(path, offset, length, fingerprint, wanted)
+    except SourceChanged:
+        raise Restart(CHANGED_DURING) from None
+
+
+def send_from_file(
+    path: Path,
+    send: Callable[[PartBody], T],
+    *,
+    offset: int,
+    length: int,
+    fingerprint: Fingerprint,
+    hashes: Mapping[str, str],
+    tracker: ProgressTracker | None,
+    control: TransferControl,
+    count: Callable[[int], None],
+) -> T:
+    """One attempt at sending ``length`` bytes of the file at ``offset`` with ``send(body)``.
+
+    The file must still be the fingerprinted one afterwards, or the transfer starts
+    over: the server checked the bytes against their checksum, this checks they were
+    the file's bytes of this version. A failed attempt takes back its progress;
+    ``count`` gets the bytes that crossed the network either way.
+    """
+    try:
+        body = PartBody(path, offset, length, tracker, control, sha256=hashes.get(integrity.SHA256))
+    except OSError:
+        raise Restart(CHANGED_DURING) from None
+    try:
+        result = send(body)
+        ensure_unchanged(path, fingerprint)
+    except SourceChanged:
+        body.rollback()
+        raise Restart(CHANGED_DURING) from None
+    except BaseException:
+        body.rollback()
+        raise
+    finally:
+        body.close()
+        count(body.sent)
+    return result
 
 
 @dataclass(frozen=True)
@@ -138,7 +193,6 @@ class PartSender:
         self.retry_args = retry_args
         self.fingerprint = Fingerprint(record.size, record.mtime_ns)
         self.in_flight = parts_in_flight(config)
-        self._hashes = hashes_to_compute(client, record.checksum_algorithm)
         self._shared_slots = slots
         self._lock = threading.Lock()
         self.bytes_sent = 0
@@ -162,50 +216,41 @@ class PartSender:
         path = Path(record.path)
         offset = (number - 1) * record.part_size
         length = min(record.part_size, record.size - offset)
-        try:
-            hashes = range_checksums(path, offset, length, self.fingerprint, self._hashes)
-        except SourceChanged:
-            raise Restart(CHANGED_DURING) from None
+        hashes = body_hashes(
+            self.client,
+            path,
+            offset=offset,
+            length=length,
+            fingerprint=self.fingerprint,
+            checksum_algorithm=algorithm,
+        )
         value = hashes[algorithm]
 
+        def upload_part(body: PartBody) -> dict[str, Any]:
+            return dict(
+                self.client.upload_part(
+                    Bucket=record.bucket,
+                    Key=record.key,
+                    UploadId=self.upload_id,
+                    PartNumber=number,
+                    Body=body,  # type: ignore[arg-type]
+                    ContentLength=length,
+                    **integrity.part_checksum_args(algorithm, value),
+                )
+            )
+
         def attempt() -> dict[str, Any]:
-            try:
-                body = PartBody(
-                    path,
-                    offset,
-                    length,
-                    self.tracker,
-                    self.control,
-                    sha256=hashes.get(integrity.SHA256),
-                )
-            except OSError:
-                raise Restart(CHANGED_DURING) from None
-            try:
-                response = dict(
-                    self.client.upload_part(
-                        Bucket=record.bucket,
-                        Key=record.key,
-                        UploadId=self.upload_id,
-                        PartNumber=number,
-                        Body=body,  # type: ignore[arg-type]
-                        ContentLength=length,
-                        **integrity.part_checksum_args(algorithm, value),
-                    )
-                )
-                # The server checked the bytes against the checksum; this checks they were
-                # the file's bytes of this version (moto checks neither checksum).
-                ensure_unchanged(path, self.fingerprint)
-            except SourceChanged:
-                body.rollback()
-                raise Restart(CHANGED_DURING) from None
-            except BaseException:
-                body.rollback()
-                raise
-            finally:
-                body.close()
-                with self._lock:
-                    self.bytes_sent += body.sent
-            return response
+            return send_from_file(
+                path,
+                upload_part,
+                offset=offset,
+                length=length,
+                fingerprint=self.fingerprint,
+                hashes=hashes,
+                tracker=self.tracker,
+                control=self.control,
+                count=self._count_sent,
+            )
 
         response = with_retries(attempt, what=f"UploadPart {number}", **self.retry_args)
         echoed = response.get("ChecksumCRC32")
@@ -216,6 +261,10 @@ class PartSender:
             )
         etag = integrity.clean_etag(str(response.get("ETag", "")))
         self.journal.record_part(record.id, PartRecord(number, etag, value, length))
+
+    def _count_sent(self, count: int) -> None:
+        with self._lock:
+            self.bytes_sent += count
 
     @staticmethod
     def adopt(

@@ -25,7 +25,7 @@ from coachadmin.transfers.control import TransferControl
 from coachadmin.transfers.download import DownloadRequest, prepare_download
 from coachadmin.transfers.errors import TransferCancelled, TransferPaused
 from coachadmin.transfers.events import EventSink, TransferEvent, TransferKind, TransferState
-from coachadmin.transfers.journal import Journal
+from coachadmin.transfers.journal import DownloadRecord, Journal, UploadRecord
 from coachadmin.transfers.manage import abort_transfer, runner_for
 from coachadmin.transfers.result import TransferResult
 from coachadmin.transfers.upload import UploadRequest, prepare_upload
@@ -125,32 +125,25 @@ class TransferQueue:
         self._emit(event)
 
     def _journal_event(self, job: _Job, state: TransferState, message: str) -> TransferEvent:
+        record: UploadRecord | DownloadRecord
         if job.kind is TransferKind.UPLOAD:
-            up = self.journal.get_upload(job.id)
+            record = self.journal.get_upload(job.id)
             done = sum(p.size for p in self.journal.parts(job.id).values())
-            return TransferEvent(
-                job.id,
-                job.kind,
-                state,
-                done,
-                up.size,
-                message=message or up.error,
-                bucket=up.bucket,
-                key=up.key,
-                path=up.path,
-            )
-        down = self.journal.get_download(job.id)
-        done = sum(self.journal.ranges(job.id).values())
+            path = record.path
+        else:
+            record = self.journal.get_download(job.id)
+            done = sum(self.journal.ranges(job.id).values())
+            path = record.dest
         return TransferEvent(
             job.id,
             job.kind,
             state,
             done,
-            down.size,
-            message=message or down.error,
-            bucket=down.bucket,
-            key=down.key,
-            path=down.dest,
+            record.size,
+            message=message or record.error,
+            bucket=record.bucket,
+            key=record.key,
+            path=path,
         )
 
     # -- adding ----------------------------------------------------------------------

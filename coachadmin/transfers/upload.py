@@ -38,18 +38,15 @@ from coachadmin.transfers.parts import (
     CHANGED_DURING,
     PartSender,
     abort_upload,
-    hashes_to_compute,
+    body_hashes,
     list_all_parts,
+    send_from_file,
 )
 from coachadmin.transfers.result import TransferResult
 from coachadmin.transfers.retry import head_with_retries, with_retries
 from coachadmin.transfers.runner import Restart, TransferRunner
 from coachadmin.transfers.source import (
-    PartBody,
-    SourceChanged,
     check_source,
-    ensure_unchanged,
-    range_checksums,
 )
 
 if TYPE_CHECKING:
@@ -210,43 +207,35 @@ class UploadRunner(TransferRunner[UploadRecord]):
     def _single_put(self, record: UploadRecord) -> TransferResult:
         path = Path(record.path)
         fingerprint = check_source(path)
-        wanted = hashes_to_compute(self.client, integrity.MD5)
-        try:
-            hashes = range_checksums(path, 0, record.size, fingerprint, wanted)
-        except SourceChanged:
-            raise Restart(CHANGED_DURING) from None
+        hashes = body_hashes(
+            self.client,
+            path,
+            offset=0,
+            length=record.size,
+            fingerprint=fingerprint,
+            checksum_algorithm=integrity.MD5,
+        )
         md5 = hashes[integrity.MD5]
         self.control.check()
 
         def put(conditional: bool) -> dict[str, Any]:
-            body = PartBody(
-                path,
-                0,
-                record.size,
-                self.tracker,
-                self.control,
-                sha256=hashes.get(integrity.SHA256),
-            )
             kwargs: dict[str, Any] = self._object_args(record) | {
-                "Body": body,
                 "ContentLength": record.size,
                 "ContentMD5": integrity.content_md5(md5),
             }
             if conditional:
                 kwargs["IfNoneMatch"] = "*"
-            try:
-                response = dict(self.client.put_object(**kwargs))
-                ensure_unchanged(path, fingerprint)
-            except SourceChanged:
-                body.rollback()
-                raise Restart(CHANGED_DURING) from None
-            except BaseException:
-                body.rollback()
-                raise
-            finally:
-                body.close()
-                self._count_moved(body.sent)
-            return response
+            return send_from_file(
+                path,
+                lambda body: dict(self.client.put_object(Body=body, **kwargs)),  # type: ignore[arg-type]
+                offset=0,
+                length=record.size,
+                fingerprint=fingerprint,
+                hashes=hashes,
+                tracker=self.tracker,
+                control=self.control,
+                count=self._count_moved,
+            )
 
         response = self._finisher.final_request(record, put, "PutObject", integrity.MD5, md5)
         assert self.tracker is not None
