@@ -14,6 +14,7 @@ import time
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
+from typing import Self
 
 BUSY_TIMEOUT_SECONDS = 30.0
 
@@ -47,16 +48,35 @@ def _enter_wal(db: sqlite3.Connection) -> None:
             time.sleep(0.01)
 
 
-@contextmanager
-def immediate_transaction(
-    db: sqlite3.Connection, lock: threading.RLock
-) -> Iterator[sqlite3.Connection]:
-    """Everything inside commits together or not at all."""
-    with lock:
-        db.execute("BEGIN IMMEDIATE")
-        try:
-            yield db
-        except BaseException:
-            db.execute("ROLLBACK")
-            raise
-        db.execute("COMMIT")
+class DurableStore:
+    """The owner of one durable file: its connection, the lock its threads share, transactions.
+
+    Thread-safe; use as a context manager or call :meth:`close`.
+    """
+
+    def __init__(self, path: Path) -> None:
+        self.path = path
+        self._lock = threading.RLock()
+        self._db = open_durable(path)
+
+    def __enter__(self) -> Self:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.close()
+
+    def close(self) -> None:
+        with self._lock:
+            self._db.close()
+
+    @contextmanager
+    def _tx(self) -> Iterator[sqlite3.Connection]:
+        """Everything inside commits together or not at all."""
+        with self._lock:
+            self._db.execute("BEGIN IMMEDIATE")
+            try:
+                yield self._db
+            except BaseException:
+                self._db.execute("ROLLBACK")
+                raise
+            self._db.execute("COMMIT")

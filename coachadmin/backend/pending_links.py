@@ -13,10 +13,8 @@ from __future__ import annotations
 import enum
 import logging
 import sqlite3
-import threading
 import time
 from collections.abc import Callable
-from contextlib import AbstractContextManager
 from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING
@@ -30,7 +28,7 @@ from coachadmin.backend.errors import (
     ServerError,
 )
 from coachadmin.backend.models import Lesson
-from coachadmin.durable_db import immediate_transaction, open_durable
+from coachadmin.durable_db import DurableStore
 from coachadmin.transfers import integrity
 from coachadmin.transfers.events import TransferState
 from coachadmin.transfers.journal import Journal
@@ -65,27 +63,12 @@ class PendingLink:
     error: str = ""
 
 
-class PendingLinks:
+class PendingLinks(DurableStore):
     """The durable list of links to make once their uploads are verified (thread-safe)."""
 
     def __init__(self, path: Path | None = None) -> None:
-        self.path = path or pending_links_path()
-        self._lock = threading.RLock()
-        self._db = open_durable(self.path)
+        super().__init__(path or pending_links_path())
         self._db.executescript(_SCHEMA)
-
-    def __enter__(self) -> PendingLinks:
-        return self
-
-    def __exit__(self, *exc: object) -> None:
-        self.close()
-
-    def close(self) -> None:
-        with self._lock:
-            self._db.close()
-
-    def _tx(self) -> AbstractContextManager[sqlite3.Connection]:
-        return immediate_transaction(self._db, self._lock)
 
     def add(self, link: PendingLink) -> PendingLink:
         created = link.created_at or time.time()

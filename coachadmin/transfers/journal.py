@@ -17,13 +17,12 @@ import secrets
 import sqlite3
 import threading
 import time
-from contextlib import AbstractContextManager
 from dataclasses import dataclass, field, fields
 from pathlib import Path
 from typing import Any
 
 from coachadmin import paths
-from coachadmin.durable_db import immediate_transaction, open_durable
+from coachadmin.durable_db import DurableStore
 
 log = logging.getLogger("coachadmin.transfers")
 
@@ -182,33 +181,18 @@ def _pid_alive(pid: int) -> bool:
     return True
 
 
-class Journal:
+class Journal(DurableStore):
     """Thread-safe access to the journal file. Use as a context manager or call :meth:`close`."""
 
     def __init__(self, path: Path | None = None) -> None:
-        self.path = path or paths.journal_path()
-        self._lock = threading.RLock()
+        super().__init__(path or paths.journal_path())
         # Parts waiting for the next group commit (see record_part).
         self._queue_lock = threading.Lock()
         self._queued: list[tuple[str, PartRecord]] = []
         self._queued_seq = 0
         self._committed_seq = 0
-        self._db = open_durable(self.path)
         self._db.execute("PRAGMA foreign_keys=ON")
         self._migrate()
-
-    def __enter__(self) -> Journal:
-        return self
-
-    def __exit__(self, *exc: object) -> None:
-        self.close()
-
-    def close(self) -> None:
-        with self._lock:
-            self._db.close()
-
-    def _tx(self) -> AbstractContextManager[sqlite3.Connection]:
-        return immediate_transaction(self._db, self._lock)
 
     def _migrate(self) -> None:
         """Bring the file to SCHEMA_VERSION, in one transaction that re-reads the version.
