@@ -27,6 +27,16 @@ def _accepts(event: QDragEnterEvent | QDragMoveEvent | QDropEvent) -> bool:
     return bool(local_paths(event.mimeData()))
 
 
+def _answer(event: QDragEnterEvent | QDragMoveEvent | QDropEvent, welcome: bool) -> bool:
+    """Take the drag or drop as a copy when ``welcome``, else refuse it; returns ``welcome``."""
+    if welcome:
+        event.setDropAction(Qt.DropAction.CopyAction)
+        event.accept()
+    else:
+        event.ignore()
+    return welcome
+
+
 class ObjectListView(PlaceholderTableView):
     #: Files dropped: (paths, target folder prefix or None for the current folder).
     files_dropped = Signal(list, object)
@@ -92,30 +102,16 @@ class ObjectListView(PlaceholderTableView):
         return None
 
     def dragEnterEvent(self, event: QDragEnterEvent) -> None:
-        if _accepts(event):
-            event.setDropAction(Qt.DropAction.CopyAction)
-            event.accept()
-        else:
-            event.ignore()
+        _answer(event, _accepts(event))
 
     def dragMoveEvent(self, event: QDragMoveEvent) -> None:
-        if not _accepts(event):
-            event.ignore()
-            return
-        event.setDropAction(Qt.DropAction.CopyAction)
-        event.accept()
-        folder = self._folder_at(event)
-        index = self.indexAt(event.position().toPoint()) if folder else QModelIndex()
-        self.setCurrentIndex(index) if index.isValid() else None
+        if _answer(event, _accepts(event)) and self._folder_at(event):
+            self.setCurrentIndex(self.indexAt(event.position().toPoint()))
 
     def dropEvent(self, event: QDropEvent) -> None:
         paths = local_paths(event.mimeData())
-        if not paths:
-            event.ignore()
-            return
-        event.setDropAction(Qt.DropAction.CopyAction)
-        event.accept()
-        self.files_dropped.emit(paths, self._folder_at(event))
+        if _answer(event, bool(paths)):
+            self.files_dropped.emit(paths, self._folder_at(event))
 
 
 class FolderTreeView(PlaceholderTreeView):
@@ -139,29 +135,16 @@ class FolderTreeView(PlaceholderTreeView):
         return value if isinstance(value, str) else None
 
     def dragEnterEvent(self, event: QDragEnterEvent) -> None:
-        if _accepts(event):
-            event.setDropAction(Qt.DropAction.CopyAction)
-            event.accept()
-        else:
-            event.ignore()
+        _answer(event, _accepts(event))
 
     def dragMoveEvent(self, event: QDragMoveEvent) -> None:
-        prefix = self._prefix_at(event) if _accepts(event) else None
-        if prefix is None:
-            event.ignore()
-            return
-        event.setDropAction(Qt.DropAction.CopyAction)
-        event.accept()
+        _answer(event, _accepts(event) and self._prefix_at(event) is not None)
 
     def dropEvent(self, event: QDropEvent) -> None:
         paths = local_paths(event.mimeData())
         prefix = self._prefix_at(event)
-        if not paths or prefix is None:
-            event.ignore()
-            return
-        event.setDropAction(Qt.DropAction.CopyAction)
-        event.accept()
-        self.files_dropped.emit(paths, prefix)
+        if _answer(event, bool(paths) and prefix is not None):
+            self.files_dropped.emit(paths, prefix)
 
 
 def paths_of(values: list[object]) -> list[Path]:
