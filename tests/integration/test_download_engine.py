@@ -75,10 +75,8 @@ def _pause_after(control: TransferControl, count: int) -> object:
     return sink
 
 
-def test_a_paused_download_resumes_with_only_the_missing_ranges(
-    eng: Engine, s3_server: str, tmp_path: Path
-) -> None:
-    bucket = make_bucket(s3_server)
+def _paused_download(eng: Engine, tmp_path: Path, bucket: str) -> tuple[bytes, Path, str]:
+    """A 13 MiB object whose download to ``out.bin`` paused after 4 MiB: (data, dest, id)."""
     data = _put(eng, tmp_path, bucket, 13 * MiB)
     dest = tmp_path / "out.bin"
     control = TransferControl()
@@ -87,6 +85,14 @@ def test_a_paused_download_resumes_with_only_the_missing_ranges(
     )
     with pytest.raises(TransferPaused):
         runner.run()
+    return data, dest, transfer_id
+
+
+def test_a_paused_download_resumes_with_only_the_missing_ranges(
+    eng: Engine, s3_server: str, tmp_path: Path
+) -> None:
+    bucket = make_bucket(s3_server)
+    data, dest, transfer_id = _paused_download(eng, tmp_path, bucket)
     assert not dest.exists()
     assert dest.with_name("out.bin.coachadmin-part").exists()
     done = eng.journal.ranges(transfer_id)
@@ -100,14 +106,7 @@ def test_a_damaged_partial_file_is_caught_by_verification(
     eng: Engine, s3_server: str, tmp_path: Path
 ) -> None:
     bucket = make_bucket(s3_server)
-    _put(eng, tmp_path, bucket, 13 * MiB)
-    dest = tmp_path / "out.bin"
-    control = TransferControl()
-    transfer_id, runner = _download(
-        eng, bucket, dest, control=control, sink=_pause_after(control, 4 * MiB)
-    )
-    with pytest.raises(TransferPaused):
-        runner.run()
+    _, dest, transfer_id = _paused_download(eng, tmp_path, bucket)
     partial = dest.with_name("out.bin.coachadmin-part")
     with partial.open("r+b") as handle:  # a bit flips in a range already journaled
         handle.seek(10)
@@ -123,14 +122,7 @@ def test_an_object_replaced_between_runs_is_downloaded_afresh(
     eng: Engine, s3_server: str, tmp_path: Path
 ) -> None:
     bucket = make_bucket(s3_server)
-    _put(eng, tmp_path, bucket, 13 * MiB)
-    dest = tmp_path / "out.bin"
-    control = TransferControl()
-    transfer_id, runner = _download(
-        eng, bucket, dest, control=control, sink=_pause_after(control, 4 * MiB)
-    )
-    with pytest.raises(TransferPaused):
-        runner.run()
+    _, dest, transfer_id = _paused_download(eng, tmp_path, bucket)
     new = b"new content" * 1000
     eng.client.put_object(Bucket=bucket, Key="obj", Body=new)
     events: list[TransferEvent] = []
