@@ -144,8 +144,8 @@ def summarise(results: list[Run]) -> list[dict[str, Any]]:
                 {
                     "setting": setting,
                     "tool": tool,
-                    "median_mib_per_s": round(medians[tool], 1),
-                    "ratio_to_aws": round(medians[tool] / medians["aws"], 2),
+                    "median_mib_per_s": round(medians[tool], 2),
+                    "ratio_to_aws": round(medians[tool] / medians["aws"], 3),
                     "peak_rss_mib": round(max(r.peak_rss_mib for r in runs), 1),
                     "cpu_s_per_gib": round(statistics.median(r.cpu_per_gib for r in runs), 2),
                 }

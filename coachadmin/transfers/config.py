@@ -34,9 +34,9 @@ class TransferConfig:
 
     Memory bound: an upload has at most ``concurrency`` parts in flight and never
     holds a whole part, let alone the file: each part is read from disk lazily,
-    1 MiB at a time (plus a 1 MiB buffer for its checksum pass), so
-    its buffers stay under ``concurrency x 2 MiB`` (20 MiB with the defaults) and
-    always under ``concurrency x part size``, whatever the file's size. A download
+    1 MiB at a time (plus a 1 MiB buffer per hashing thread, one per core), so its
+    buffers stay under ``(concurrency + cores) x 1 MiB`` (12 MiB with the defaults
+    on two cores), far under ``concurrency x part size``, whatever the file's size. A download
     streams each range to disk in ``io_chunk_size`` pieces, likewise. A queue
     multiplies this by its files in flight (3 by default).
     """

@@ -17,6 +17,7 @@ import secrets
 import sqlite3
 import threading
 import time
+from collections.abc import Sequence
 from dataclasses import dataclass, field, fields
 from pathlib import Path
 from typing import Any
@@ -258,15 +259,19 @@ class Journal(DurableStore):
         self._update("uploads", transfer_id, changes)
 
     def record_part(self, transfer_id: str, part: PartRecord) -> None:
-        """Durably record one completed part: committed (fsynced) before this returns.
+        """Durably record one completed part: committed (fsynced) before this returns."""
+        self.record_parts(transfer_id, [part])
+
+    def record_parts(self, transfer_id: str, parts: Sequence[PartRecord]) -> None:
+        """Durably record completed parts: committed (fsynced) before this returns.
 
         Group commit: parts finishing together share one transaction and one fsync.
-        Each caller queues its part, then takes the lock; the first to get it commits
+        Each caller queues its parts, then takes the lock; the first to get it commits
         everything queued, and the others find theirs already on disk.
         """
         with self._queue_lock:
-            self._queued.append((transfer_id, part))
-            self._queued_seq += 1
+            self._queued.extend((transfer_id, part) for part in parts)
+            self._queued_seq += len(parts)
             mine = self._queued_seq
         with self._lock:
             if self._committed_seq >= mine:

@@ -3,8 +3,13 @@
 A submitter thread takes a slot (a semaphore: at most ``parts in flight``
 parts exist in memory), then a worker reads its part by offset, sends it with
 its checksum (CRC32 or Content-MD5, see :mod:`coachadmin.transfers.integrity`)
-and retries, and journals it durably before the slot is freed.
+and retries, and hands its record to the upload's :class:`PartLog`, which
+journals it durably (all of them before :meth:`PartSender.send` returns).
 A full executor blocks the submitter: backpressure, as in s3transfer.
+
+A new upload's first parts are read and hashed while its CreateMultipartUpload is
+still on the network, so that they leave the moment the UploadId arrives: on a
+link with a long round trip the hashing would otherwise follow it.
 """
 
 from __future__ import annotations
@@ -12,6 +17,7 @@ from __future__ import annotations
 import logging
 import threading
 from collections.abc import Callable, Mapping
+from concurrent.futures import Future
 from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, TypeVar
@@ -23,7 +29,9 @@ from coachadmin.transfers.control import TransferControl
 from coachadmin.transfers.errors import IntegrityError, S3RequestFailed
 from coachadmin.transfers.events import ProgressTracker
 from coachadmin.transfers.executor import run_bounded
+from coachadmin.transfers.hash_ahead import HashAhead, parts_ahead
 from coachadmin.transfers.journal import Journal, PartRecord, UploadRecord
+from coachadmin.transfers.part_log import PartLog
 from coachadmin.transfers.retry import with_retries
 from coachadmin.transfers.runner import Restart
 from coachadmin.transfers.source import (
@@ -181,12 +189,15 @@ class PartSender:
         tracker: ProgressTracker,
         retry_args: dict[str, Any],
         slots: threading.Semaphore | None = None,
+        created: Future[UploadRecord] | None = None,
     ) -> None:
-        assert record.upload_id is not None
+        """``created``, for a new upload, is its CreateMultipartUpload under way: the
+        record with the UploadId and the checksum algorithm the server confirmed."""
+        assert record.upload_id is not None or created is not None
         self.journal = journal
         self.client = client
         self.record = record
-        self.upload_id: str = record.upload_id
+        self._created = created
         self.config = config
         self.control = control
         self.tracker = tracker
@@ -199,31 +210,53 @@ class PartSender:
 
     def send(self, numbers: list[int]) -> None:
         """Send these parts; returns when all are journaled, or raises the first failure."""
-        run_bounded(
-            numbers,
-            self._send_part,
-            in_flight=self.in_flight,
-            control=self.control,
-            name=f"upload-{self.record.id}",
-            shared_slots=self._shared_slots,
-            first=(Restart,),
-        )
+        ahead = parts_ahead(self.in_flight, self.record.part_size)
+        name = f"upload-{self.record.id}"
+        with (
+            PartLog(self.journal, self.record.id) as log,
+            HashAhead(numbers, self._hashes, ahead=ahead, name=f"hash-{name}") as hashing,
+        ):
+            run_bounded(
+                numbers,
+                lambda number: self._send_part(number, log, hashing),
+                in_flight=self.in_flight,
+                control=self.control,
+                name=name,
+                shared_slots=self._shared_slots,
+                first=(Restart,),
+            )
 
-    def _send_part(self, number: int) -> None:
-        self.control.check()
-        record = self.record
-        algorithm = record.checksum_algorithm
-        path = Path(record.path)
-        offset = (number - 1) * record.part_size
-        length = min(record.part_size, record.size - offset)
-        hashes = body_hashes(
+    def _span(self, number: int) -> tuple[int, int]:
+        """Part ``number``'s offset and length in the file."""
+        offset = (number - 1) * self.record.part_size
+        return offset, min(self.record.part_size, self.record.size - offset)
+
+    def _hashes(self, number: int, algorithm: str | None = None) -> dict[str, str]:
+        """The part's checksum and signing hash. A new upload's parts are hashed for
+        CRC32 before the server has confirmed it (the rare refusal means MD5, rehashed)."""
+        if algorithm is None:
+            algorithm = (
+                integrity.CRC32 if self._created is not None else self.record.checksum_algorithm
+            )
+        offset, length = self._span(number)
+        return body_hashes(
             self.client,
-            path,
+            Path(self.record.path),
             offset=offset,
             length=length,
             fingerprint=self.fingerprint,
             checksum_algorithm=algorithm,
         )
+
+    def _send_part(self, number: int, log: PartLog, hashing: HashAhead) -> None:
+        self.control.check()
+        path = Path(self.record.path)
+        offset, length = self._span(number)
+        hashes = hashing.hashes(number)
+        record = self._created.result() if self._created is not None else self.record
+        algorithm = record.checksum_algorithm
+        if algorithm not in hashes:
+            hashes = self._hashes(number, algorithm)
         value = hashes[algorithm]
 
         def upload_part(body: PartBody) -> dict[str, Any]:
@@ -231,7 +264,7 @@ class PartSender:
                 self.client.upload_part(
                     Bucket=record.bucket,
                     Key=record.key,
-                    UploadId=self.upload_id,
+                    UploadId=str(record.upload_id),
                     PartNumber=number,
                     Body=body,  # type: ignore[arg-type]
                     ContentLength=length,
@@ -260,7 +293,7 @@ class PartSender:
                 f"the file's bytes give {value}; run `coachadmin resume` to send it again"
             )
         etag = integrity.clean_etag(str(response.get("ETag", "")))
-        self.journal.record_part(record.id, PartRecord(number, etag, value, length))
+        log.add(PartRecord(number, etag, value, length))
 
     def _count_sent(self, count: int) -> None:
         with self._lock:

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import logging
 from collections.abc import Mapping
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -247,10 +248,8 @@ class UploadRunner(TransferRunner[UploadRecord]):
 
     def _multipart(self, record: UploadRecord) -> TransferResult:
         total_parts = part_count(record.size, record.part_size)
-        if record.upload_id is None:
-            record = self._create(record)
-            kept: dict[int, PartRecord] = {}
-        else:
+        kept: dict[int, PartRecord] = {}
+        if record.upload_id is not None:
             try:
                 kept = self._reconcile(record, total_parts)
             except _Completed as done:
@@ -258,17 +257,25 @@ class UploadRunner(TransferRunner[UploadRecord]):
         assert self.tracker is not None
         self.tracker.reset(record.size, sum(part.size for part in kept.values()))
         missing = [n for n in range(1, total_parts + 1) if n not in kept]
-        self._sender = PartSender(
-            self.journal,
-            self.client,
-            record,
-            config=self.config,
-            control=self.control,
-            tracker=self.tracker,
-            retry_args=self._retry_args(),
-            slots=self._slots,
-        )
-        self._sender.send(missing)
+        with ThreadPoolExecutor(max_workers=1, thread_name_prefix=f"create-{record.id}") as one:
+            # A new upload's parts are hashed while CreateMultipartUpload is under way.
+            created = one.submit(self._create, record) if record.upload_id is None else None
+            self._sender = PartSender(
+                self.journal,
+                self.client,
+                record,
+                config=self.config,
+                control=self.control,
+                tracker=self.tracker,
+                retry_args=self._retry_args(),
+                slots=self._slots,
+                created=created,
+            )
+            try:
+                self._sender.send(missing)
+            finally:
+                if created is not None:
+                    record = created.result()  # its own failure first: the parts' follows it
         parts = self.journal.parts(record.id)
         if sorted(parts) != list(range(1, total_parts + 1)):
             raise TransferError("some parts are missing after the upload; run `coachadmin resume`")
