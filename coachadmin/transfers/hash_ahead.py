@@ -15,8 +15,6 @@ from __future__ import annotations
 import threading
 from collections.abc import Callable, Sequence
 from concurrent.futures import Future, ThreadPoolExecutor
-from types import TracebackType
-from typing import Self
 
 from coachadmin.transfers.config import MiB
 from coachadmin.transfers.source import HASHERS
@@ -34,7 +32,7 @@ def parts_ahead(in_flight: int, part_size: int) -> int:
 
 
 class HashAhead:
-    """The hashes of parts taken in ``order``; a context manager that stops the hashing."""
+    """The hashes of parts taken in ``order``. :meth:`close` it when the parts are done."""
 
     def __init__(
         self, order: Sequence[int], compute: Callable[[int], Hashes], *, ahead: int, name: str
@@ -65,14 +63,3 @@ class HashAhead:
         with self._lock:
             self._closed = True
         self._pool.shutdown(wait=True, cancel_futures=True)
-
-    def __enter__(self) -> Self:
-        return self
-
-    def __exit__(
-        self,
-        kind: type[BaseException] | None,
-        error: BaseException | None,
-        trace: TracebackType | None,
-    ) -> None:
-        self.close()

@@ -17,14 +17,12 @@ from __future__ import annotations
 
 import queue
 import threading
-from types import TracebackType
-from typing import Self
 
 from coachadmin.transfers.journal import Journal, PartRecord
 
 
 class PartLog:
-    """One upload's part records on their way to the journal. A context manager."""
+    """One upload's part records on their way to the journal. :meth:`close` it to flush."""
 
     def __init__(self, journal: Journal, transfer_id: str) -> None:
         self.journal = journal
@@ -47,17 +45,6 @@ class PartLog:
             self._thread.join()
         if self._error is not None:
             raise self._error
-
-    def __enter__(self) -> Self:
-        return self
-
-    def __exit__(
-        self,
-        kind: type[BaseException] | None,
-        error: BaseException | None,
-        trace: TracebackType | None,
-    ) -> None:
-        self.close()
 
     def _write(self) -> None:
         done = False

@@ -18,6 +18,7 @@ import logging
 import threading
 from collections.abc import Callable, Mapping
 from concurrent.futures import Future
+from contextlib import closing
 from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, TypeVar
@@ -213,8 +214,8 @@ class PartSender:
         ahead = parts_ahead(self.in_flight, self.record.part_size)
         name = f"upload-{self.record.id}"
         with (
-            PartLog(self.journal, self.record.id) as log,
-            HashAhead(numbers, self._hashes, ahead=ahead, name=f"hash-{name}") as hashing,
+            closing(PartLog(self.journal, self.record.id)) as log,
+            closing(HashAhead(numbers, self._hashes, ahead=ahead, name=f"hash-{name}")) as hashing,
         ):
             run_bounded(
                 numbers,

@@ -29,6 +29,22 @@ SMALL = TransferConfig(
 )
 
 
+def journaled_upload(journal: Journal, **changes: Any) -> UploadRecord:
+    """A made-up upload row (no file, no server), for tests of the journal itself."""
+    base = UploadRecord(
+        id=journal.new_id(),
+        path="/tmp/f",
+        size=100,
+        mtime_ns=1,
+        part_size=5,
+        bucket="b",
+        key="k",
+        state="queued",
+        metadata={"a": "b"},
+    )
+    return journal.create_upload(UploadRecord(**{**base.__dict__, **changes}))
+
+
 def unique_bucket(prefix: str = "t") -> str:
     return f"{prefix}-{uuid.uuid4().hex[:12]}"
 

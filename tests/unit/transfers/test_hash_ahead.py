@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import threading
 import time
+from contextlib import closing
 
 import pytest
 
@@ -21,7 +22,7 @@ def test_parts_are_hashed_once_each_and_ahead_of_their_turn() -> None:
         return {"crc32": f"h{number}"}
 
     order = [2, 3, 5, 8, 9]  # the missing parts of a resumed upload
-    with HashAhead(order, compute, ahead=2, name="test") as hashing:
+    with closing(HashAhead(order, compute, ahead=2, name="test")) as hashing:
         assert hashing.hashes(2) == {"crc32": "h2"}
         # Asking for part 2 started 3 and 5 as well; they are hashed without being asked.
         deadline = time.monotonic() + 5
@@ -40,7 +41,7 @@ def test_a_part_that_cannot_be_hashed_fails_its_own_turn_only() -> None:
             raise OSError("the file changed")
         return {"md5": str(number)}
 
-    with HashAhead([1, 2, 3], compute, ahead=3, name="test") as hashing:
+    with closing(HashAhead([1, 2, 3], compute, ahead=3, name="test")) as hashing:
         assert hashing.hashes(1) == {"md5": "1"}
         with pytest.raises(OSError, match="changed"):
             hashing.hashes(2)

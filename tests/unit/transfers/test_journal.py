@@ -18,23 +18,8 @@ from coachadmin.transfers.journal import (
     Journal,
     PartRecord,
     TransferBusy,
-    UploadRecord,
 )
-
-
-def record(journal: Journal, **changes: object) -> UploadRecord:
-    base = UploadRecord(
-        id=journal.new_id(),
-        path="/tmp/f",
-        size=100,
-        mtime_ns=1,
-        part_size=5,
-        bucket="b",
-        key="k",
-        state="queued",
-        metadata={"a": "b"},
-    )
-    return journal.create_upload(UploadRecord(**{**base.__dict__, **changes}))
+from tests.support.transfers import journaled_upload
 
 
 def test_the_journal_lives_under_coachadmin_home(app_home: Path) -> None:
@@ -109,7 +94,7 @@ def test_a_version_1_journal_is_migrated_and_its_uploads_resume_as_md5() -> None
 
 def test_parts_survive_a_reopen_and_a_restart_forgets_them() -> None:
     with Journal() as journal:
-        rec = record(journal)
+        rec = journaled_upload(journal)
         journal.update_upload(rec.id, upload_id="U1", state="uploading")
         journal.record_part(rec.id, PartRecord(1, "e1", "m1", 5))
         journal.record_part(rec.id, PartRecord(2, "e2", "m2", 5))
@@ -125,7 +110,7 @@ def test_parts_survive_a_reopen_and_a_restart_forgets_them() -> None:
 
 def test_finished_uploads_are_not_listed() -> None:
     with Journal() as journal:
-        a, b, c = record(journal), record(journal), record(journal)
+        a, b, c = journaled_upload(journal), journaled_upload(journal), journaled_upload(journal)
         journal.update_upload(b.id, state="done")
         journal.update_upload(c.id, state="cancelled")
         assert [u.id for u in journal.list_uploads()] == [a.id]
@@ -134,7 +119,7 @@ def test_finished_uploads_are_not_listed() -> None:
 
 def test_a_dead_owner_does_not_block_but_a_live_one_does() -> None:
     with Journal() as journal:
-        rec = record(journal)
+        rec = journaled_upload(journal)
         dead = subprocess.run(
             [sys.executable, "-c", "import os; print(os.getpid())"],
             capture_output=True,

@@ -4,31 +4,18 @@ from __future__ import annotations
 
 import sqlite3
 import threading
+from contextlib import closing
 
 import pytest
 
-from coachadmin.transfers.journal import Journal, PartRecord, UploadRecord
+from coachadmin.transfers.journal import Journal, PartRecord
 from coachadmin.transfers.part_log import PartLog
-
-
-def upload(journal: Journal) -> UploadRecord:
-    return journal.create_upload(
-        UploadRecord(
-            id=journal.new_id(),
-            path="/tmp/f",
-            size=30,
-            mtime_ns=1,
-            part_size=10,
-            bucket="b",
-            key="k",
-            state="uploading",
-        )
-    )
+from tests.support.transfers import journaled_upload
 
 
 def test_adding_a_part_does_not_wait_for_the_commit_and_close_does() -> None:
     with Journal() as journal:
-        rec = upload(journal)
+        rec = journaled_upload(journal, state="uploading")
         busy = threading.Event()
         release = threading.Event()
 
@@ -53,10 +40,13 @@ def test_adding_a_part_does_not_wait_for_the_commit_and_close_does() -> None:
 
 def test_a_journal_that_cannot_write_fails_the_close_not_a_worker() -> None:
     with Journal() as journal:
-        rec = upload(journal)
-        with PartLog(journal, rec.id) as log:
+        rec = journaled_upload(journal, state="uploading")
+        with closing(PartLog(journal, rec.id)) as log:
             log.add(PartRecord(1, "e1", "c1", 10))
-        with pytest.raises(sqlite3.IntegrityError), PartLog(journal, "no-such-upload") as log:
+        with (
+            pytest.raises(sqlite3.IntegrityError),
+            closing(PartLog(journal, "no-such-upload")) as log,
+        ):
             log.add(PartRecord(1, "e1", "c1", 10))  # the parts table's foreign key
         assert journal.parts(rec.id) == {1: PartRecord(1, "e1", "c1", 10)}
         assert journal.parts("no-such-upload") == {}
