@@ -123,7 +123,10 @@ def bench_setting(
     # always be coachadmin's, which goes first on even runs).
     warm = make_file(32 * MiB, path.parent)  # 4 parts for both tools
     for tool in ("coachadmin", "aws"):
-        measure(upload_command(tool, warm, f"warm-up/{tool}", endpoint, extra), env)
+        key = f"warm-up/{tool}/{uuid.uuid4().hex}"
+        if measure(upload_command(tool, warm, key, endpoint, extra), env)[3] != 0:
+            raise SystemExit(f"{tool} failed to upload {warm}")
+        client.delete_object(Bucket=BUCKET, Key=key)
     results: list[Run] = []
     for run in range(runs):
         order = ["coachadmin", "aws"] if run % 2 == 0 else ["aws", "coachadmin"]
