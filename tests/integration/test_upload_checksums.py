@@ -18,7 +18,7 @@ import pytest
 from coachadmin import paths
 from coachadmin.s3.client import S3Settings, make_client
 from coachadmin.transfers.control import TransferControl
-from coachadmin.transfers.errors import IntegrityError, TransferPaused
+from coachadmin.transfers.errors import AccessDenied, IntegrityError, TransferPaused
 from coachadmin.transfers.events import TransferEvent, TransferState
 from coachadmin.transfers.journal import PartRecord
 from tests.support.faultproxy import Fault, FaultProxy, Request
@@ -244,3 +244,22 @@ def test_a_reply_that_proves_nothing_is_checked_against_the_object(
     with pytest.raises(IntegrityError, match="missing right after the upload"):
         run(eng, tmp_path / "cover.png", bucket, "cover.png")
     assert [r.method for r in proxy.stats.requests].count("HEAD") == 2  # before and after
+
+
+def test_a_refused_create_fails_the_upload_before_any_part_is_sent(
+    eng: Engine, proxy: FaultProxy, s3_server: str, tmp_path: Path
+) -> None:
+    """The first parts are hashed while CreateMultipartUpload is under way; its refusal
+    is what the user hears, and no part goes out."""
+    bucket = make_bucket(s3_server)
+    write_random(tmp_path / "lesson.mp4", 3 * PART)
+    denied = b"<Error><Code>AccessDenied</Code><Message>no</Message></Error>"
+    proxy.add_fault(is_create, Fault("status", code=403, body=denied), times=10)
+    record = eng.prepare(tmp_path / "lesson.mp4", bucket, "k")
+
+    with pytest.raises(AccessDenied, match="access denied"):
+        eng.uploader(record.id).run()
+
+    assert parts_sent(proxy) == []
+    assert eng.journal.get_upload(record.id).upload_id is None
+    assert multipart_uploads(s3_server, bucket) == []
