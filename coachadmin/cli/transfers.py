@@ -230,7 +230,7 @@ def run_upload(args: argparse.Namespace) -> int:
     from coachadmin.s3.uri import parse_s3_uri
     from coachadmin.transfers.errors import KeyExists
     from coachadmin.transfers.source import check_source
-    from coachadmin.transfers.upload import UploadRequest
+    from coachadmin.transfers.upload import KeyCheck, UploadRequest
 
     destination = parse_s3_uri(args.destination)
     paths = [Path(p) for p in args.paths]
@@ -246,10 +246,11 @@ def run_upload(args: argparse.Namespace) -> int:
     output = _output(args)
     queue.subscribe(output.event)
     ids: list[str] = []
+    # One file's key is checked in the round trip that begins its upload; a batch's keys
+    # are all checked before anything is sent: all or nothing for a script.
+    key_check = KeyCheck.WITH_CREATE if len(keys) == 1 else KeyCheck.DONE
     try:
         if not args.overwrite and len(keys) > 1:
-            # Every key is checked before anything is sent: all or nothing for a script.
-            # (One file's key is checked as its upload is prepared.)
             from coachadmin.s3.objects import object_exists
 
             client = queue.clients(settings)
@@ -265,7 +266,7 @@ def run_upload(args: argparse.Namespace) -> int:
                 cache_control=args.cache_control,
                 metadata=metadata,
             )
-            ids.append(queue.add_upload(request, settings))
+            ids.append(queue.add_upload(request, settings, key_check=key_check))
     except BaseException:
         queue.shutdown()
         queue.journal.close()

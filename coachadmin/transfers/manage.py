@@ -39,12 +39,14 @@ def runner_for(
     control: TransferControl | None = None,
     slots: threading.Semaphore | None = None,
     overwrite: bool | None = None,
+    check_key: bool = False,
     client: S3Client | None = None,
 ) -> Runner:
     """The runner that resumes ``transfer_id`` (an upload or a download).
 
     ``client``: the one that just prepared the transfer, if any; otherwise the
-    client for the journaled settings (with ``override`` on top).
+    client for the journaled settings (with ``override`` on top). ``check_key``: see
+    :class:`~coachadmin.transfers.upload.UploadRunner`.
     """
     kind = journal.kind_of(transfer_id)
     record: UploadRecord | DownloadRecord
@@ -60,7 +62,9 @@ def runner_for(
         )
     common: dict[str, Any] = {"sink": sink, "control": control, "slots": slots}
     if kind == "upload":
-        return UploadRunner(journal, client, transfer_id, config, overwrite=overwrite, **common)
+        return UploadRunner(
+            journal, client, transfer_id, config, overwrite=overwrite, check_key=check_key, **common
+        )
     return DownloadRunner(journal, client, transfer_id, config, **common)
 
 

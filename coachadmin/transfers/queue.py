@@ -28,7 +28,7 @@ from coachadmin.transfers.events import EventSink, TransferEvent, TransferKind, 
 from coachadmin.transfers.journal import DownloadRecord, Journal, UploadRecord
 from coachadmin.transfers.manage import abort_transfer, runner_for
 from coachadmin.transfers.result import TransferResult
-from coachadmin.transfers.upload import UploadRequest, prepare_upload
+from coachadmin.transfers.upload import KeyCheck, UploadRequest, prepare_upload
 
 log = logging.getLogger("coachadmin.transfers")
 
@@ -47,6 +47,8 @@ class _Job:
     #: The settings a new transfer was prepared with: their client runs it too (the
     #: journaled settings carry the resolved region, and would make a second client).
     prepared_with: S3Settings | None = None
+    #: The upload's key is to be checked as it begins (``KeyCheck.WITH_CREATE``).
+    check_key: bool = False
     control: TransferControl = field(default_factory=TransferControl)
     future: Future[TransferResult] = field(default_factory=Future)
     last: TransferEvent | None = None
@@ -149,15 +151,32 @@ class TransferQueue:
     # -- adding ----------------------------------------------------------------------
 
     def add_upload(
-        self, request: UploadRequest, settings: S3Settings, *, paused: bool = False
+        self,
+        request: UploadRequest,
+        settings: S3Settings,
+        *,
+        paused: bool = False,
+        key_check: KeyCheck = KeyCheck.NOW,
     ) -> str:
-        """Journal and queue an upload; raises at once for a bad file or an existing key."""
+        """Journal and queue an upload; raises at once for a bad file or (with the default
+        ``key_check``) an existing key."""
         record = prepare_upload(
-            self.journal, self.clients(settings), settings, request, self.config
+            self.journal,
+            self.clients(settings),
+            settings,
+            request,
+            self.config,
+            key_check=key_check,
         )
-        self._add(
-            _Job(record.id, TransferKind.UPLOAD, _initial(paused), settings, prepared_with=settings)
+        job = _Job(
+            record.id,
+            TransferKind.UPLOAD,
+            _initial(paused),
+            settings,
+            prepared_with=settings,
+            check_key=key_check is KeyCheck.WITH_CREATE,
         )
+        self._add(job)
         return record.id
 
     def add_download(
@@ -232,6 +251,7 @@ class TransferQueue:
                 control=job.control,
                 slots=self._slots,
                 overwrite=job.overwrite,
+                check_key=job.check_key,
                 client=self.clients(job.prepared_with) if job.prepared_with else None,
             )
             result = runner.run()

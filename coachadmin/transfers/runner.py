@@ -190,12 +190,17 @@ class TransferRunner(ABC, Generic[R]):
                 if isinstance(error, UserFacingError)
                 else f"unexpected error: {type(error).__name__}: {error}"
             )
-            self._update(record.id, state=TransferState.FAILED, error=message)
+            self._update(record.id, state=self._journaled_failure(), error=message)
             tracker.set_state(TransferState.FAILED, message)
             raise
         self._on_done(result)
         tracker.set_state(TransferState.DONE)
         return result
+
+    def _journaled_failure(self) -> TransferState:
+        """The state a failure leaves in the journal: resumable (``failed``) unless the
+        runner says there is nothing to resume."""
+        return TransferState.FAILED
 
     def _begun_again(self, record: R, reason: str) -> None:
         """Progress starts from zero; the user is told why, when there is a reason."""

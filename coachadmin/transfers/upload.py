@@ -8,9 +8,10 @@ part phase lives in :mod:`coachadmin.transfers.parts`.
 
 from __future__ import annotations
 
+import enum
 import logging
 from collections.abc import Mapping
-from concurrent.futures import ThreadPoolExecutor
+from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -62,6 +63,18 @@ CHANGED_SINCE_START = "the file changed since the upload began; starting over"
 _CHECKSUM_REFUSED = ("NotImplemented", "InvalidArgument", "InvalidRequest")
 
 
+class KeyCheck(enum.Enum):
+    """When an upload that must not overwrite looks for an object at its key."""
+
+    #: While it is prepared, before it is journaled: the GUI asks the user then.
+    NOW = "now"
+    #: In the same round trip as CreateMultipartUpload (abort the new upload if the
+    #: key is taken): a new upload's first part leaves a round trip earlier.
+    WITH_CREATE = "with-create"
+    #: The caller has just checked (the command line checks every key of a batch first).
+    DONE = "done"
+
+
 @dataclass(frozen=True)
 class UploadRequest:
     """What to upload where, and how the object should look."""
@@ -81,15 +94,18 @@ def prepare_upload(
     settings: S3Settings,
     request: UploadRequest,
     config: TransferConfig,
+    *,
+    key_check: KeyCheck = KeyCheck.NOW,
 ) -> UploadRecord:
     """Check the file and the key, then journal the upload (state ``queued``).
 
-    Refuses an existing key unless ``overwrite`` (HeadObject here; the final
-    PUT or completion is also conditional where the server honours it).
+    Refuses an existing key unless ``overwrite``: with a HeadObject here, or in the
+    runner for :attr:`KeyCheck.WITH_CREATE`; the final PUT or completion is also
+    conditional where the server honours it.
     """
     path = request.path.expanduser().absolute()
     fingerprint = check_source(path)
-    if not request.overwrite:
+    if not request.overwrite and key_check is KeyCheck.NOW:
         existing = head_with_retries(client, request.bucket, request.key, config)
         if existing is not None:
             raise KeyExists(request.bucket, request.key)
@@ -131,11 +147,17 @@ class UploadRunner(TransferRunner[UploadRecord]):
         control: TransferControl | None = None,
         slots: threading.Semaphore | None = None,
         overwrite: bool | None = None,
+        check_key: bool = False,
     ) -> None:
+        """``check_key``: the key was not checked when the upload was prepared
+        (:attr:`KeyCheck.WITH_CREATE`); check it as the upload begins."""
         super().__init__(
             journal, client, transfer_id, config, sink=sink, control=control, slots=slots
         )
         self._overwrite_override = overwrite
+        self._check_key = check_key
+        #: The key turned out to be taken before anything was sent: nothing to resume.
+        self._refused = False
         self._finisher = Finisher(client, self.config, self._retry_args)
         self._sender: PartSender | None = None
         self._where = ("", "")
@@ -171,6 +193,10 @@ class UploadRunner(TransferRunner[UploadRecord]):
     def _gave_up(self, record: UploadRecord) -> TransferError:
         return FileChangedDuringUpload(record.path)
 
+    def _journaled_failure(self) -> TransferState:
+        # Refused before it began, as if refused while prepared: not left to resume.
+        return TransferState.CANCELLED if self._refused else TransferState.FAILED
+
     def _attempt(self, record: UploadRecord) -> TransferResult:
         fingerprint = check_source(Path(record.path))
         if (fingerprint.size, fingerprint.mtime_ns) != (record.size, record.mtime_ns):
@@ -181,6 +207,8 @@ class UploadRunner(TransferRunner[UploadRecord]):
         multipart = record.size >= min(MAX_PUT_SIZE, self.config.multipart_threshold)
         if record.upload_id is not None or multipart:
             return self._multipart(record)
+        if self._key_unchecked(record):
+            self._ensure_key_free(record)
         return self._single_put(record)
 
     def _start_over(self, record: UploadRecord, reason: str) -> UploadRecord:
@@ -257,9 +285,17 @@ class UploadRunner(TransferRunner[UploadRecord]):
         assert self.tracker is not None
         self.tracker.reset(record.size, sum(part.size for part in kept.values()))
         missing = [n for n in range(1, total_parts + 1) if n not in kept]
-        with ThreadPoolExecutor(max_workers=1, thread_name_prefix=f"create-{record.id}") as one:
-            # A new upload's parts are hashed while CreateMultipartUpload is under way.
-            created = one.submit(self._create, record) if record.upload_id is None else None
+        with ThreadPoolExecutor(max_workers=2, thread_name_prefix=f"create-{record.id}") as pool:
+            # A new upload's parts are hashed while CreateMultipartUpload is under way,
+            # and its key checked at the same time when that is still to do.
+            created = None
+            if record.upload_id is None:
+                free = (
+                    pool.submit(self._ensure_key_free, record)
+                    if self._key_unchecked(record)
+                    else None
+                )
+                created = pool.submit(self._create, record, free)
             self._sender = PartSender(
                 self.journal,
                 self.client,
@@ -312,10 +348,11 @@ class UploadRunner(TransferRunner[UploadRecord]):
         etag, verified = self._finisher.verify(record, response, algorithm, expected)
         return self._result(record, etag, parts=total_parts, verified=verified)
 
-    def _create(self, record: UploadRecord) -> UploadRecord:
+    def _create(self, record: UploadRecord, free: Future[None] | None = None) -> UploadRecord:
         """CreateMultipartUpload, asking for CRC32 part checksums; MD5 where refused or ignored.
 
         The UploadId and the algorithm the server confirmed are journaled together.
+        ``free`` is the key check made alongside: if it fails, the new upload is aborted.
         """
 
         def create(checksum: bool) -> dict[str, Any]:
@@ -340,7 +377,30 @@ class UploadRunner(TransferRunner[UploadRecord]):
         self.journal.update_upload(
             record.id, upload_id=created["UploadId"], checksum_algorithm=algorithm
         )
+        if free is not None:
+            try:
+                free.result()
+            except BaseException:
+                abort_upload(
+                    self.client,
+                    record.bucket,
+                    record.key,
+                    created["UploadId"],
+                    self._retry_args(True),
+                )
+                self.journal.update_upload(record.id, upload_id=None)
+                raise
         return replace(record, upload_id=created["UploadId"], checksum_algorithm=algorithm)
+
+    def _key_unchecked(self, record: UploadRecord) -> bool:
+        return self._check_key and not record.overwrite
+
+    def _ensure_key_free(self, record: UploadRecord) -> None:
+        """The check :func:`prepare_upload` leaves to the runner for ``KeyCheck.WITH_CREATE``."""
+        if head_with_retries(self.client, record.bucket, record.key, self.config) is not None:
+            self._refused = True
+            raise KeyExists(record.bucket, record.key)
+        self._check_key = False  # once: a restart need not ask again
 
     def _reconcile(self, record: UploadRecord, total_parts: int) -> dict[int, PartRecord]:
         """Keep the journal's parts that the server has with the same ETag; adopt the rest."""

@@ -21,6 +21,7 @@ from coachadmin.transfers.control import TransferControl
 from coachadmin.transfers.errors import AccessDenied, IntegrityError, TransferPaused
 from coachadmin.transfers.events import TransferEvent, TransferState
 from coachadmin.transfers.journal import PartRecord
+from coachadmin.transfers.upload import KeyCheck
 from tests.support.faultproxy import Fault, FaultProxy, Request
 from tests.support.transfers import (
     SMALL,
@@ -263,3 +264,23 @@ def test_a_refused_create_fails_the_upload_before_any_part_is_sent(
     assert parts_sent(proxy) == []
     assert eng.journal.get_upload(record.id).upload_id is None
     assert multipart_uploads(s3_server, bucket) == []
+
+
+def test_the_key_is_checked_in_the_round_trip_that_creates_the_upload(
+    eng: Engine, proxy: FaultProxy, s3_server: str, tmp_path: Path
+) -> None:
+    """CreateMultipartUpload goes out while the key's HeadObject is still unanswered."""
+    bucket = make_bucket(s3_server)
+    data = write_random(tmp_path / "lesson.mp4", 2 * PART)
+    proxy.add_fault(lambda r: r.method == "HEAD", Fault("stall", seconds=1.0))
+    record = eng.prepare(tmp_path / "lesson.mp4", bucket, "k", key_check=KeyCheck.WITH_CREATE)
+
+    eng.uploader(record.id, check_key=True).run()
+
+    assert get_bytes(s3_server, bucket, "k") == data
+    requests = proxy.stats.requests
+    heads = [i for i, r in enumerate(requests) if r.method == "HEAD"]
+    create = next(i for i, r in enumerate(requests) if is_create(r))
+    first_part = next(i for i, r in enumerate(requests) if r.is_upload_part)
+    # The create did not wait for the stalled check nor its retry; the parts waited for both.
+    assert create < heads[1] < first_part

@@ -15,6 +15,7 @@ from coachadmin.transfers.control import TransferControl
 from coachadmin.transfers.errors import KeyExists, TransferCancelled, TransferPaused
 from coachadmin.transfers.events import TransferEvent, TransferState
 from coachadmin.transfers.journal import PartRecord
+from coachadmin.transfers.upload import KeyCheck
 from tests.support.faultproxy import FaultProxy
 from tests.support.transfers import (
     SMALL,
@@ -99,6 +100,23 @@ def test_an_existing_key_is_refused_unless_overwrite(
     assert get_bytes(s3_server, bucket, "k") == b"precious"
     _upload(eng, tmp_path / "f", bucket, "k", overwrite=True)
     assert get_bytes(s3_server, bucket, "k") == (tmp_path / "f").read_bytes()
+
+
+@pytest.mark.parametrize("size", [10, 6 * MiB])
+def test_a_key_checked_as_the_upload_begins_is_refused_and_leaves_nothing(
+    eng: Engine, s3_server: str, tmp_path: Path, size: int
+) -> None:
+    """The command line's single file: its key is checked alongside CreateMultipartUpload."""
+    bucket = make_bucket(s3_server)
+    eng.client.put_object(Bucket=bucket, Key="k", Body=b"precious")
+    write_random(tmp_path / "f", size)
+    record = eng.prepare(tmp_path / "f", bucket, "k", key_check=KeyCheck.WITH_CREATE)
+    with pytest.raises(KeyExists, match="--overwrite"):
+        eng.uploader(record.id, check_key=True).run()
+    assert get_bytes(s3_server, bucket, "k") == b"precious"
+    assert multipart_uploads(s3_server, bucket) == []  # the new upload was aborted
+    assert eng.journal.list_uploads() == []  # nothing left to resume, as when prepared
+    assert eng.journal.get_upload(record.id).state == TransferState.CANCELLED
 
 
 @pytest.mark.parametrize("size", [10, 6 * MiB])

@@ -15,7 +15,7 @@ from coachadmin.transfers.clients import TransferClients
 from coachadmin.transfers.config import MiB, TransferConfig
 from coachadmin.transfers.download import DownloadRequest, DownloadRunner, prepare_download
 from coachadmin.transfers.journal import DownloadRecord, Journal, UploadRecord
-from coachadmin.transfers.upload import UploadRequest, UploadRunner, prepare_upload
+from coachadmin.transfers.upload import KeyCheck, UploadRequest, UploadRunner, prepare_upload
 
 #: Small parts keep the tests quick: 5 MiB is S3's (and moto's) minimum.
 SMALL = TransferConfig(
@@ -88,10 +88,14 @@ class Engine:
     def client(self) -> Any:
         return self.clients(self.settings)
 
-    def prepare(self, path: Path, bucket: str, key: str, **request: Any) -> UploadRecord:
+    def prepare(
+        self, path: Path, bucket: str, key: str, key_check: KeyCheck = KeyCheck.NOW, **request: Any
+    ) -> UploadRecord:
         """Journal an upload (``request``: more UploadRequest fields), as the CLI does first."""
         upload = UploadRequest(path, bucket, key, **request)
-        return prepare_upload(self.journal, self.client, self.settings, upload, self.config)
+        return prepare_upload(
+            self.journal, self.client, self.settings, upload, self.config, key_check=key_check
+        )
 
     def uploader(self, transfer_id: str, **kwargs: Any) -> UploadRunner:
         return UploadRunner(self.journal, self.client, transfer_id, self.config, **kwargs)
