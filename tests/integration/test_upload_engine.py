@@ -88,35 +88,24 @@ def test_cache_control_and_metadata_are_set(eng: Engine, s3_server: str, tmp_pat
     assert head["ContentType"] == "text/plain"
 
 
+@pytest.mark.parametrize("key_check", [KeyCheck.NOW, KeyCheck.WITH_CREATE])
 @pytest.mark.parametrize("size", [10, 6 * MiB])
 def test_an_existing_key_is_refused_unless_overwrite(
-    eng: Engine, s3_server: str, tmp_path: Path, size: int
+    eng: Engine, s3_server: str, tmp_path: Path, size: int, key_check: KeyCheck
 ) -> None:
+    """Checked as the upload is prepared (the GUI), or alongside CreateMultipartUpload
+    (the command line's single file): refused either way, with nothing left behind."""
     bucket = make_bucket(s3_server)
     eng.client.put_object(Bucket=bucket, Key="k", Body=b"precious")
     write_random(tmp_path / "f", size)
     with pytest.raises(KeyExists, match="--overwrite"):
-        _upload(eng, tmp_path / "f", bucket, "k")
+        record = eng.prepare(tmp_path / "f", bucket, "k", key_check=key_check)
+        eng.uploader(record.id, check_key=key_check is KeyCheck.WITH_CREATE).run()
     assert get_bytes(s3_server, bucket, "k") == b"precious"
+    assert multipart_uploads(s3_server, bucket) == []  # a new multipart upload was aborted
+    assert eng.journal.list_uploads() == []  # nothing to resume
     _upload(eng, tmp_path / "f", bucket, "k", overwrite=True)
     assert get_bytes(s3_server, bucket, "k") == (tmp_path / "f").read_bytes()
-
-
-@pytest.mark.parametrize("size", [10, 6 * MiB])
-def test_a_key_checked_as_the_upload_begins_is_refused_and_leaves_nothing(
-    eng: Engine, s3_server: str, tmp_path: Path, size: int
-) -> None:
-    """The command line's single file: its key is checked alongside CreateMultipartUpload."""
-    bucket = make_bucket(s3_server)
-    eng.client.put_object(Bucket=bucket, Key="k", Body=b"precious")
-    write_random(tmp_path / "f", size)
-    record = eng.prepare(tmp_path / "f", bucket, "k", key_check=KeyCheck.WITH_CREATE)
-    with pytest.raises(KeyExists, match="--overwrite"):
-        eng.uploader(record.id, check_key=True).run()
-    assert get_bytes(s3_server, bucket, "k") == b"precious"
-    assert multipart_uploads(s3_server, bucket) == []  # the new upload was aborted
-    assert eng.journal.list_uploads() == []  # nothing left to resume, as when prepared
-    assert eng.journal.get_upload(record.id).state == TransferState.CANCELLED
 
 
 @pytest.mark.parametrize("size", [10, 6 * MiB])
