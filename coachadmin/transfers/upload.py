@@ -156,7 +156,7 @@ class UploadRunner(TransferRunner[UploadRecord]):
         )
         self._overwrite_override = overwrite
         self._check_key = check_key
-        #: The key turned out to be taken before anything was sent: nothing to resume.
+        #: The key check made here found the key taken or failed: nothing to resume.
         self._refused = False
         self._finisher = Finisher(client, self.config, self._retry_args)
         self._sender: PartSender | None = None
@@ -396,8 +396,17 @@ class UploadRunner(TransferRunner[UploadRecord]):
         return self._check_key and not record.overwrite
 
     def _ensure_key_free(self, record: UploadRecord) -> None:
-        """The check :func:`prepare_upload` leaves to the runner for ``KeyCheck.WITH_CREATE``."""
-        if head_with_retries(self.client, record.bucket, record.key, self.config) is not None:
+        """The check :func:`prepare_upload` leaves to the runner for ``KeyCheck.WITH_CREATE``.
+
+        Its failure, like a taken key, ends the upload as a failed prepare would have:
+        with nothing to resume (a resume would not check the key again).
+        """
+        try:
+            existing = head_with_retries(self.client, record.bucket, record.key, self.config)
+        except BaseException:
+            self._refused = True
+            raise
+        if existing is not None:
             self._refused = True
             raise KeyExists(record.bucket, record.key)
         self._check_key = False  # once: a restart need not ask again

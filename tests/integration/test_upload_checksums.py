@@ -284,3 +284,21 @@ def test_the_key_is_checked_in_the_round_trip_that_creates_the_upload(
     first_part = next(i for i, r in enumerate(requests) if r.is_upload_part)
     # The create did not wait for the stalled check nor its retry; the parts waited for both.
     assert create < heads[1] < first_part
+
+
+def test_a_key_check_that_fails_alongside_the_create_leaves_nothing_to_resume(
+    eng: Engine, proxy: FaultProxy, s3_server: str, tmp_path: Path
+) -> None:
+    """As when the check fails while the upload is prepared: a resume would not ask again."""
+    bucket = make_bucket(s3_server)
+    write_random(tmp_path / "lesson.mp4", 2 * PART)
+    denied = b"<Error><Code>AccessDenied</Code><Message>no</Message></Error>"
+    proxy.add_fault(lambda r: r.method == "HEAD", Fault("status", code=403, body=denied), times=9)
+    record = eng.prepare(tmp_path / "lesson.mp4", bucket, "k", key_check=KeyCheck.WITH_CREATE)
+
+    with pytest.raises(AccessDenied):
+        eng.uploader(record.id, check_key=True).run()
+
+    assert parts_sent(proxy) == []
+    assert multipart_uploads(s3_server, bucket) == []
+    assert eng.journal.list_uploads() == []
