@@ -322,6 +322,10 @@ class Journal(DurableStore):
             db.execute("DELETE FROM parts WHERE transfer_id=?", (transfer_id,))
             self._update_in(db, "uploads", transfer_id, changes)
 
+    def finish_upload(self, transfer_id: str, etag: str) -> None:
+        """Mark the upload done and forget its parts: one transaction, one fsync."""
+        self.restart_upload(transfer_id, state="done", etag=etag, error="")
+
     def known_upload_ids(self) -> set[str]:
         """UploadIds the journal still looks after (unfinished uploads)."""
         with self._lock:

@@ -185,9 +185,7 @@ class UploadRunner(TransferRunner[UploadRecord]):
         return record
 
     def _on_done(self, result: TransferResult) -> None:
-        done = result.transfer_id
-        self.journal.update_upload(done, state=TransferState.DONE, etag=result.etag, error="")
-        self.journal.forget_parts(done)
+        self.journal.finish_upload(result.transfer_id, result.etag)
         log.info("uploaded %s to s3://%s/%s", result.path, result.bucket, result.key)
 
     def _gave_up(self, record: UploadRecord) -> TransferError:

@@ -108,6 +108,18 @@ def test_parts_survive_a_reopen_and_a_restart_forgets_them() -> None:
         assert journal.get_upload(rec.id).size == 200
 
 
+def test_finishing_an_upload_marks_it_done_and_forgets_its_parts_at_once() -> None:
+    with Journal() as journal:
+        rec = journaled_upload(journal, state="verifying", error="slow down")
+        journal.record_parts(rec.id, [PartRecord(1, "e1", "c1", 5), PartRecord(2, "e2", "c2", 5)])
+        journal.finish_upload(rec.id, "abc-2")
+    with Journal() as journal:
+        done = journal.get_upload(rec.id)
+        assert (done.state, done.etag, done.error) == ("done", "abc-2", "")
+        assert journal.parts(rec.id) == {}
+        assert journal.list_uploads() == []
+
+
 def test_finished_uploads_are_not_listed() -> None:
     with Journal() as journal:
         a, b, c = journaled_upload(journal), journaled_upload(journal), journaled_upload(journal)
