@@ -101,6 +101,12 @@ def part_count(size: int, part_size: int) -> int:
     return max(1, math.ceil(size / part_size))
 
 
+def part_span(size: int, part_size: int, number: int) -> tuple[int, int]:
+    """Where part ``number`` (from 1) of a ``size``-byte file lies: (offset, length)."""
+    offset = (number - 1) * part_size
+    return offset, min(part_size, size - offset)
+
+
 _SIZE_RE = re.compile(r"^\s*(\d+(?:\.\d+)?)\s*([kmgt]?)(i?b?)\s*$", re.IGNORECASE)
 _UNITS = {"": 1, "k": KiB, "m": MiB, "g": GiB, "t": TiB}
 

@@ -24,7 +24,7 @@ from coachadmin.s3.client import S3Settings
 from coachadmin.s3.objects import ObjectInfo
 from coachadmin.transfers import integrity
 from coachadmin.transfers.clients import journaled_endpoint
-from coachadmin.transfers.config import TransferConfig, part_count
+from coachadmin.transfers.config import TransferConfig, part_count, part_span
 from coachadmin.transfers.errors import (
     DestinationExists,
     IntegrityError,
@@ -180,8 +180,8 @@ class DownloadRunner(TransferRunner[DownloadRecord]):
 
     def _fetch_range(self, record: DownloadRecord, number: int) -> None:
         self.control.check()
-        start = (number - 1) * record.range_size
-        end = min(record.size, start + record.range_size) - 1
+        start, length = part_span(record.size, record.range_size, number)
+        end = start + length - 1
         received = 0
 
         def attempt() -> None:

@@ -25,7 +25,7 @@ from typing import TYPE_CHECKING, Any, TypeVar
 
 from coachadmin.s3.signing import signs_payload
 from coachadmin.transfers import integrity
-from coachadmin.transfers.config import TransferConfig, parts_in_flight
+from coachadmin.transfers.config import TransferConfig, part_span, parts_in_flight
 from coachadmin.transfers.control import TransferControl
 from coachadmin.transfers.errors import IntegrityError, S3RequestFailed
 from coachadmin.transfers.events import ProgressTracker
@@ -227,11 +227,6 @@ class PartSender:
                 first=(Restart,),
             )
 
-    def _span(self, number: int) -> tuple[int, int]:
-        """Part ``number``'s offset and length in the file."""
-        offset = (number - 1) * self.record.part_size
-        return offset, min(self.record.part_size, self.record.size - offset)
-
     def _hashes(self, number: int, algorithm: str | None = None) -> dict[str, str]:
         """The part's checksum and signing hash. A new upload's parts are hashed for
         CRC32 before the server has confirmed it (the rare refusal means MD5, rehashed)."""
@@ -239,7 +234,7 @@ class PartSender:
             algorithm = (
                 integrity.CRC32 if self._created is not None else self.record.checksum_algorithm
             )
-        offset, length = self._span(number)
+        offset, length = part_span(self.record.size, self.record.part_size, number)
         return body_hashes(
             self.client,
             Path(self.record.path),
@@ -252,7 +247,7 @@ class PartSender:
     def _send_part(self, number: int, log: PartLog, hashing: HashAhead) -> None:
         self.control.check()
         path = Path(self.record.path)
-        offset, length = self._span(number)
+        offset, length = part_span(self.record.size, self.record.part_size, number)
         hashes = hashing.hashes(number)
         record = self._created.result() if self._created is not None else self.record
         algorithm = record.checksum_algorithm
@@ -319,8 +314,7 @@ class PartSender:
         for number, part in sorted(server_parts.items()):
             if number > total_parts:
                 continue
-            offset = (number - 1) * record.part_size
-            length = min(record.part_size, record.size - offset)
+            offset, length = part_span(record.size, record.part_size, number)
             if part.size != length:
                 continue
             try:

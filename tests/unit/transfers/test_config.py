@@ -17,6 +17,7 @@ from coachadmin.transfers.config import (
     parse_size,
     part_count,
     part_size_for,
+    part_span,
 )
 
 
@@ -28,6 +29,11 @@ def test_any_file_up_to_5_tib_fits_in_10000_parts_of_at_least_5_mib(size: int) -
     assert part >= MIN_PART_SIZE
     assert part_count(size, part) <= MAX_PARTS
     assert part <= 5 * GiB
+
+
+def test_the_parts_of_a_file_cover_it_end_to_end_the_last_one_short() -> None:
+    spans = [part_span(12, 5, n) for n in range(1, part_count(12, 5) + 1)]
+    assert spans == [(0, 5), (5, 5), (10, 2)]
 
 
 def test_the_preferred_part_size_is_kept_while_it_fits() -> None:
