@@ -106,9 +106,7 @@ def prepare_upload(
     path = request.path.expanduser().absolute()
     fingerprint = check_source(path)
     if not request.overwrite and key_check is KeyCheck.NOW:
-        existing = head_with_retries(client, request.bucket, request.key, config)
-        if existing is not None:
-            raise KeyExists(request.bucket, request.key)
+        ensure_key_free(client, request.bucket, request.key, config)
     record = UploadRecord(
         id=journal.new_id(),
         path=str(path),
@@ -127,6 +125,12 @@ def prepare_upload(
         overwrite=request.overwrite,
     )
     return journal.create_upload(record)
+
+
+def ensure_key_free(client: S3Client, bucket: str, key: str, config: TransferConfig) -> None:
+    """Raise :class:`KeyExists` if an object is at the key (HeadObject, retried)."""
+    if head_with_retries(client, bucket, key, config) is not None:
+        raise KeyExists(bucket, key)
 
 
 class UploadRunner(TransferRunner[UploadRecord]):
@@ -400,13 +404,10 @@ class UploadRunner(TransferRunner[UploadRecord]):
         with nothing to resume (a resume would not check the key again).
         """
         try:
-            existing = head_with_retries(self.client, record.bucket, record.key, self.config)
+            ensure_key_free(self.client, record.bucket, record.key, self.config)
         except BaseException:
             self._refused = True
             raise
-        if existing is not None:
-            self._refused = True
-            raise KeyExists(record.bucket, record.key)
         self._check_key = False  # once: a restart need not ask again
 
     def _reconcile(self, record: UploadRecord, total_parts: int) -> dict[int, PartRecord]:
