@@ -318,13 +318,16 @@ class Journal(DurableStore):
 
     def restart_upload(self, transfer_id: str, **changes: Any) -> None:
         """Forget every part and apply ``changes`` (new size, mtime, part size...) atomically."""
-        with self._tx() as db:
-            db.execute("DELETE FROM parts WHERE transfer_id=?", (transfer_id,))
-            self._update_in(db, "uploads", transfer_id, changes)
+        self._forget_parts_and_update(transfer_id, changes)
 
     def finish_upload(self, transfer_id: str, etag: str) -> None:
         """Mark the upload done and forget its parts: one transaction, one fsync."""
-        self.restart_upload(transfer_id, state="done", etag=etag, error="")
+        self._forget_parts_and_update(transfer_id, {"state": "done", "etag": etag, "error": ""})
+
+    def _forget_parts_and_update(self, transfer_id: str, changes: dict[str, Any]) -> None:
+        with self._tx() as db:
+            db.execute("DELETE FROM parts WHERE transfer_id=?", (transfer_id,))
+            self._update_in(db, "uploads", transfer_id, changes)
 
     def known_upload_ids(self) -> set[str]:
         """UploadIds the journal still looks after (unfinished uploads)."""
