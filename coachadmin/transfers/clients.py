@@ -14,7 +14,7 @@ from urllib.parse import urlsplit
 
 from coachadmin.s3.client import DEFAULT_POOL, S3Settings, make_client
 from coachadmin.transfers.config import DEFAULT_MAX_FILES, TransferConfig, parts_in_flight
-from coachadmin.transfers.source import install_progress_hooks
+from coachadmin.transfers.source import install_body_hooks
 
 if TYPE_CHECKING:
     from mypy_boto3_s3 import S3Client
@@ -45,7 +45,7 @@ class TransferClients:
                     connect_timeout=self._config.connect_timeout,
                     read_timeout=self._config.read_timeout,
                 )
-                install_progress_hooks(client)
+                install_body_hooks(client)
                 self._clients[settings] = client
             return client
 

@@ -14,6 +14,7 @@ link with a long round trip the hashing would otherwise follow it.
 
 from __future__ import annotations
 
+import itertools
 import logging
 import threading
 from collections.abc import Callable, Mapping
@@ -84,8 +85,12 @@ def send_from_file(
     tracker: ProgressTracker | None,
     control: TransferControl,
     count: Callable[[int], None],
+    retry: bool,
 ) -> T:
     """One attempt at sending ``length`` bytes of the file at ``offset`` with ``send(body)``.
+
+    Only a ``retry`` waits for the server's "100 Continue" before the body (see
+    :func:`~coachadmin.transfers.source.install_body_hooks`).
 
     The file must still be the fingerprinted one afterwards, or the transfer starts
     over: the server checked the bytes against their checksum, this checks they were
@@ -93,7 +98,15 @@ def send_from_file(
     ``count`` gets the bytes that crossed the network either way.
     """
     try:
-        body = PartBody(path, offset, length, tracker, control, sha256=hashes.get(integrity.SHA256))
+        body = PartBody(
+            path,
+            offset,
+            length,
+            tracker,
+            control,
+            sha256=hashes.get(integrity.SHA256),
+            expect_continue=retry,
+        )
     except OSError:
         raise Restart(CHANGED_DURING) from None
     try:
@@ -268,6 +281,8 @@ class PartSender:
                 )
             )
 
+        attempts = itertools.count()
+
         def attempt() -> dict[str, Any]:
             return send_from_file(
                 path,
@@ -279,6 +294,7 @@ class PartSender:
                 tracker=self.tracker,
                 control=self.control,
                 count=self._count_sent,
+                retry=next(attempts) > 0,
             )
 
         response = with_retries(attempt, what=f"UploadPart {number}", **self.retry_args)

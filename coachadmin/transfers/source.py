@@ -146,8 +146,12 @@ class PartBody:
         control: TransferControl,
         *,
         sha256: str | None = None,
+        expect_continue: bool = True,
     ) -> None:
         self._handle = path.open("rb")
+        #: Whether the request waits for the server's "100 Continue" before the body
+        #: (see :func:`install_body_hooks`).
+        self.expect_continue = expect_continue
         #: The hex SHA-256 of the whole part, when known: the signer then need not read
         #: it (see :mod:`coachadmin.s3.signing`).
         self.payload_sha256 = sha256
@@ -255,8 +259,27 @@ def _transferring(request: Any, operation_name: str, **_kwargs: Any) -> None:
         request.body.signal_transferring()
 
 
-def install_progress_hooks(client: S3Client) -> None:
-    """Count body bytes only while they are being sent, not while botocore signs them."""
+def _continue_at_once(params: dict[str, Any], **_kwargs: Any) -> None:
+    body = params.get("body")
+    if isinstance(body, PartBody) and not body.expect_continue:
+        params["headers"].pop("Expect", None)
+
+
+def install_body_hooks(client: S3Client) -> None:
+    """Count body bytes only while they are being sent, not while botocore signs them;
+    leave out ``Expect: 100-continue`` where the body says so.
+
+    botocore asks for "100 Continue" before every body, so that a server refusing the
+    request answers before the body is sent. That costs each part a round trip: at the
+    start of an upload the whole link waits for it, and a connection whose window
+    bounds its speed loses it on every part. A part's first attempt goes at once (the
+    requests before it, CreateMultipartUpload or ListParts or HeadObject, have shown
+    the credentials, bucket and upload to be good); a retry asks first, so that what
+    refused the last attempt answers before the body goes again.
+    """
     events = client.meta.events
     events.register_first("request-created.s3", _not_transferring, unique_id="ca-not-sending")
     events.register_last("request-created.s3", _transferring, unique_id="ca-sending")
+    # After botocore's own "before-call.s3" handler adds the header: handlers of a more
+    # specific event name (before-call.s3.UploadPart) would run before it.
+    events.register_last("before-call.s3", _continue_at_once, unique_id="ca-continue")

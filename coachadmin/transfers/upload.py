@@ -9,6 +9,7 @@ part phase lives in :mod:`coachadmin.transfers.parts`.
 from __future__ import annotations
 
 import enum
+import itertools
 import logging
 from collections.abc import Mapping
 from concurrent.futures import Future, ThreadPoolExecutor
@@ -248,6 +249,7 @@ class UploadRunner(TransferRunner[UploadRecord]):
         )
         md5 = hashes[integrity.MD5]
         self.control.check()
+        attempts = itertools.count()
 
         def put(conditional: bool) -> dict[str, Any]:
             kwargs: dict[str, Any] = self._object_args(record) | {
@@ -266,6 +268,7 @@ class UploadRunner(TransferRunner[UploadRecord]):
                 tracker=self.tracker,
                 control=self.control,
                 count=self._count_moved,
+                retry=next(attempts) > 0,
             )
 
         response = self._finisher.final_request(record, put, "PutObject", integrity.MD5, md5)

@@ -85,6 +85,29 @@ def test_single_put_survives_a_slowdown_and_a_reset(
     _run(eng, tmp_path / "small", bucket)
     assert get_bytes(s3_server, bucket, "k") == data
     assert len(proxy.stats.faults) == 2
+    # Only the first attempt went without waiting for "100 Continue".
+    puts = [r for r in proxy.stats.requests if is_put_object(r)]
+    assert [r.headers.get("expect") for r in puts] == [None, "100-continue", "100-continue"]
+
+
+def test_a_part_is_sent_at_once_and_a_retry_waits_for_100_continue(
+    eng: Engine, proxy: FaultProxy, s3_server: str, tmp_path: Path
+) -> None:
+    """A first attempt costs no round trip before its body; a retried part asks the
+    server first, so that what refused it answers before the body goes again."""
+    bucket = make_bucket(s3_server)
+    data = write_random(tmp_path / "big", 11 * MiB)
+    proxy.add_fault(part(2), Fault("status", code=503), times=2)
+    _run(eng, tmp_path / "big", bucket)
+    assert get_bytes(s3_server, bucket, "k") == data
+    sent = [(r.part_number, r.headers.get("expect")) for r in proxy.stats.upload_parts()]
+    assert sorted(sent, key=lambda item: (item[0], item[1] or "")) == [
+        (1, None),
+        (2, None),
+        (2, "100-continue"),
+        (2, "100-continue"),
+        (3, None),
+    ]
 
 
 def test_a_lost_completion_reply_is_recognised_not_reported_as_existing_key(
