@@ -273,9 +273,10 @@ def install_body_hooks(client: S3Client) -> None:
     request answers before the body is sent. That costs each part a round trip: at the
     start of an upload the whole link waits for it, and a connection whose window
     bounds its speed loses it on every part. A part's first attempt goes at once (the
-    requests before it, CreateMultipartUpload or ListParts or HeadObject, have shown
-    the credentials, bucket and upload to be good); a retry asks first, so that what
-    refused the last attempt answers before the body goes again.
+    requests before it, CreateMultipartUpload or ListParts, have shown the credentials,
+    bucket and upload to be good; a single PUT is below the multipart threshold); a
+    retry asks first, so that what refused the last attempt answers before the body
+    goes again.
     """
     events = client.meta.events
     events.register_first("request-created.s3", _not_transferring, unique_id="ca-not-sending")

@@ -8,7 +8,12 @@ from pathlib import Path
 import pytest
 
 from coachadmin.transfers.config import MiB
-from coachadmin.transfers.errors import ClockSkew, CredentialsExpired, ServerUnavailable
+from coachadmin.transfers.errors import (
+    AccessDenied,
+    ClockSkew,
+    CredentialsExpired,
+    ServerUnavailable,
+)
 from tests.support.faultproxy import Fault, FaultProxy, Request
 from tests.support.transfers import (
     SMALL,
@@ -108,6 +113,27 @@ def test_a_part_is_sent_at_once_and_a_retry_waits_for_100_continue(
         (2, "100-continue"),
         (3, None),
     ]
+
+
+def test_a_refusal_before_the_body_is_read_is_asked_again_and_reported_clearly(
+    eng: Engine, proxy: FaultProxy, s3_server: str, tmp_path: Path
+) -> None:
+    """A server may answer a request it refuses before reading its body, and close: the
+    first attempt (no "100 Continue" awaited) may then break off mid-body; the retry
+    waits for the server's answer. Either way the refusal is said plainly, nothing stored."""
+    bucket = make_bucket(s3_server)
+    write_random(tmp_path / "small", 3 * MiB)
+    denied = b"<Error><Code>AccessDenied</Code><Message>Access Denied</Message></Error>"
+    proxy.add_fault(is_put_object, Fault("status", code=403, body=denied, early=True), times=9)
+    record = eng.prepare(tmp_path / "small", bucket, "k")
+    with pytest.raises(AccessDenied):
+        eng.uploader(record.id).run()
+    # Whether the first attempt read the early answer or broke off mid-body depends on
+    # socket buffers; either way the refusal is not retried once it has been read.
+    puts = [r for r in proxy.stats.requests if is_put_object(r)]
+    assert [r.headers.get("expect") for r in puts] in ([None], [None, "100-continue"])
+    assert eng.journal.get_upload(record.id).state == "failed"
+    assert "Contents" not in eng.client.list_objects_v2(Bucket=bucket)
 
 
 def test_a_lost_completion_reply_is_recognised_not_reported_as_existing_key(

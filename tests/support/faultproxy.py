@@ -54,13 +54,15 @@ class Request:
 @dataclass(frozen=True)
 class Fault:
     """``reset`` (RST, optionally after ``after_bytes`` of the body), ``stall`` (stop for
-    ``seconds``, then close) or ``status`` (answer ``code`` with an S3 error, do not forward)."""
+    ``seconds``, then close) or ``status`` (answer ``code`` with an S3 error, do not forward;
+    ``early``: answer before reading the request's body and close, as a server may)."""
 
     kind: str
     after_bytes: int = 0
     seconds: float = 30.0
     code: int = 503
     body: bytes = _SLOWDOWN_BODY
+    early: bool = False
 
 
 @dataclass
@@ -286,7 +288,8 @@ class FaultProxy:
             request = self._parse(head, number)
             fault = self._fault_for(request)
             if fault is not None and fault.kind == "status":
-                if request.headers.get("expect", "").lower() != "100-continue":
+                waits = request.headers.get("expect", "").lower() == "100-continue"
+                if not waits and not fault.early:
                     buffer = self._discard(client, buffer, request.content_length)
                 self._answer(client, fault)
                 return
