@@ -6,7 +6,7 @@ import os
 import subprocess
 import sys
 import uuid
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import Any
 
@@ -42,7 +42,7 @@ def journaled_upload(journal: Journal, **changes: Any) -> UploadRecord:
         state="queued",
         metadata={"a": "b"},
     )
-    return journal.create_upload(UploadRecord(**{**base.__dict__, **changes}))
+    return journal.create_upload(replace(base, **changes))
 
 
 def unique_bucket(prefix: str = "t") -> str:
