@@ -1,6 +1,7 @@
 """Build the packaged app and check it: ``python build/build_bundle.py [--package]``.
 
-From a clean clone (docs/packaging.md): ``pip install -e ".[build]"`` then this
+From a clean clone (docs/packaging.md): ``pip install --require-hashes -r
+requirements/build.txt`` and ``pip install --no-deps -e .``, then this
 script. It runs PyInstaller on build/coachadmin.spec (dist/coachadmin/, plus
 dist/coachadmin.app on macOS), then checks the result the way qutebrowser's
 build_release.py does: the bundle holds the Qt plugins it needs and none it
@@ -50,7 +51,10 @@ def run_pyinstaller(clean: bool) -> float:
     try:
         import PyInstaller  # noqa: F401
     except ImportError:
-        sys.exit('build_bundle: PyInstaller is missing: pip install -e ".[build]"')
+        sys.exit(
+            "build_bundle: PyInstaller is missing: "
+            "pip install --require-hashes -r requirements/build.txt"
+        )
     for icon in ("coachadmin.ico", "coachadmin.icns"):
         if not (HERE / "icons" / icon).is_file():
             sys.exit(f"build_bundle: build/icons/{icon} is missing: python build/make_icons.py")

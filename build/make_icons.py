@@ -1,6 +1,6 @@
 """Make the installers' icons from the app icon PNGs: build/icons/coachadmin.ico and .icns.
 
-The PNGs in resources/icons/app/ (16 to 512 px, drawn from resources/icons/app.svg)
+The PNGs in coachadmin/resources/icons/app/ (16 to 512 px, drawn from the app.svg beside them)
 are the source; the .ico (Windows executables, installer, Start menu) and the
 .icns (the macOS .app) are generated from them and committed, so a build needs no
 image library. Run this after changing the app icon:
@@ -17,7 +17,7 @@ import sys
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[1]
-SOURCE = ROOT / "resources" / "icons" / "app"
+SOURCE = ROOT / "coachadmin" / "resources" / "icons" / "app"
 OUT = ROOT / "build" / "icons"
 ICO_SIZES = (16, 24, 32, 48, 64, 128, 256)
 ICNS_SIZES = (16, 32, 64, 128, 256, 512)

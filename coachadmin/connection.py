@@ -10,6 +10,10 @@ from dataclasses import dataclass, field
 
 from coachadmin.s3.client import S3Settings
 
+#: How a transfer made on the embedded demo names its connection (a saved connection's
+#: name cannot start with a colon).
+DEMO_CONNECTION = ":demo"
+
 
 @dataclass(frozen=True)
 class Connection:
@@ -19,10 +23,20 @@ class Connection:
     api_url: str | None = None
     production: bool = False
     demo: bool = False
+    #: A saved connection (a profile): what a transfer can find again after a restart.
+    saved: bool = False
 
     @property
     def region(self) -> str | None:
         return self.s3.region
+
+    @property
+    def transfer_owner(self) -> str | None:
+        """What a transfer journals to find this connection again after a restart (None:
+        a connection made up on the spot, which a transfer resumes from the journal)."""
+        if self.demo:
+            return DEMO_CONNECTION
+        return self.name if self.saved else None
 
     def describe(self) -> str:
         """One line for a status bar: ``Demo · s3://bucket (eu-north-1)``."""

@@ -215,6 +215,7 @@ def resolve(profile: Profile) -> Connection:
         s3=s3_settings_for(profile),
         api_url=profile.api_url,
         production=profile.production,
+        saved=True,
     )
 
 

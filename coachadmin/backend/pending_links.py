@@ -29,6 +29,7 @@ from coachadmin.backend.errors import (
 )
 from coachadmin.backend.models import Lesson
 from coachadmin.durable_db import DurableStore
+from coachadmin.errors import UserFacingError
 from coachadmin.transfers import integrity
 from coachadmin.transfers.events import TransferState
 from coachadmin.transfers.journal import Journal
@@ -161,6 +162,8 @@ def apply_pending_links(
             result = Applied(link, Outcome.WAITING, str(error))  # worth trying again later
         except BackendError as error:  # forbidden, lesson gone, refused: never going to work
             result = Applied(link, Outcome.DROPPED, str(error))
+        except UserFacingError as error:  # S3 cannot be asked now (connection unavailable...)
+            result = Applied(link, Outcome.WAITING, str(error))
         if result.outcome in (Outcome.WAITING, Outcome.UPLOADING):
             if result.message != link.error:
                 store.note_error(link.bucket, link.key, result.message)

@@ -24,7 +24,7 @@ from coachadmin.backend.pending_links import (
 )
 from coachadmin.demo.naming import platform_key
 from coachadmin.s3.client import S3Settings
-from coachadmin.transfers.clients import ClientFactory, journaled_settings
+from coachadmin.transfers.clients import ClientFactory, SettingsFor, journaled
 from coachadmin.transfers.journal import Journal
 from coachadmin.transfers.source import check_source
 from coachadmin.transfers.upload import UploadRequest
@@ -54,8 +54,11 @@ def start_upload_and_link(
     lesson_id: str,
     api_url: str,
     key: str | None = None,
+    connection: str | None = None,
 ) -> PendingLink:
-    """Record the pending link, then queue the upload; returns the link with its transfer id."""
+    """Record the pending link, then queue the upload; returns the link with its transfer id.
+
+    ``connection``: the connection the upload belongs to (journaled for its resume)."""
     fingerprint = check_source(path.expanduser().absolute())
     target = key or video_key_for(path.name)
     link = store.add(
@@ -68,7 +71,7 @@ def start_upload_and_link(
         )
     )
     try:
-        request = UploadRequest(path=path, bucket=bucket, key=target)
+        request = UploadRequest(path=path, bucket=bucket, key=target, connection=connection)
         transfer_id = queue.add_upload(request, settings)
     except BaseException:
         store.remove(bucket, target)
@@ -86,11 +89,13 @@ def finish_pending_links(
     store: PendingLinks | None = None,
     journal: Journal | None = None,
     backend_for: BackendFor | None = None,
+    settings_for: SettingsFor = journaled,
 ) -> list[Applied]:
     """Apply every pending link whose upload is verified, with S3 reached as the upload was.
 
-    The journal says where each upload went (endpoint, region, profile); ``override``
-    (flags given now) goes on top; ``fallback`` serves links whose journal row is gone.
+    ``settings_for`` says how each upload's journal row reaches S3 (its connection);
+    ``override`` (flags given now) goes on top; ``fallback`` serves links whose journal
+    row is gone.
     """
     if store is None and not pending_links_path().exists():
         return []  # nothing was ever pending on this computer
@@ -107,9 +112,7 @@ def finish_pending_links(
             except KeyError:
                 pass
             else:
-                settings = journaled_settings(
-                    record.endpoint_url, record.region, record.profile, None
-                )
+                settings = settings_for(record, None)
                 if fallback is not None:
                     settings = settings.merged_over(fallback)
         return clients(override.merged_over(settings) if override else settings)

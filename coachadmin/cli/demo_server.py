@@ -25,8 +25,21 @@ def register(subparsers: Subparsers) -> None:
         description=(
             "Start the embedded demo environment (a local S3 server with a seeded bucket "
             "and a demo backend with sample courses) on free loopback ports. Prints one "
-            "JSON line with the endpoints and credentials, then runs until Ctrl-C or SIGTERM."
+            "JSON line with the endpoints and credentials, then runs until Ctrl-C or SIGTERM. "
+            "What you put in the demo is kept in the app's data folder for the next start "
+            "(the app's demo is this same demo); --reset starts it fresh."
         ),
+    )
+    keep = parser.add_mutually_exclusive_group()
+    keep.add_argument(
+        "--reset",
+        action="store_true",
+        help="delete what the demo kept and start from the sample data",
+    )
+    keep.add_argument(
+        "--ephemeral",
+        action="store_true",
+        help="a throwaway demo: sample data, nothing read or kept (self-test, scripts)",
     )
     parser.add_argument(
         "--watch-parent",
@@ -53,6 +66,7 @@ def token_ttl_from_env() -> float:
 
 def run(args: argparse.Namespace) -> int:
     from coachadmin.demo.environment import DemoEnvironment
+    from coachadmin.demo.home import demo_dir
     from coachadmin.demo.watch import parent_is_alive
 
     stop = threading.Event()
@@ -62,7 +76,14 @@ def run(args: argparse.Namespace) -> int:
 
     signal.signal(signal.SIGINT, _on_signal)
     signal.signal(signal.SIGTERM, _on_signal)
-    with DemoEnvironment(token_ttl_seconds=token_ttl_from_env()) as env:
+    data_dir = None if args.ephemeral else demo_dir()
+    environment = DemoEnvironment(
+        token_ttl_seconds=token_ttl_from_env(),
+        data_dir=data_dir,
+        reset=args.reset,
+        owner=args.watch_parent,
+    )
+    with environment as env:
         print(json.dumps(env.info.as_dict()), flush=True)
         while not stop.wait(0.5):
             if args.watch_parent is not None and not parent_is_alive(args.watch_parent):

@@ -10,12 +10,9 @@ with the sign-in command to run and exit status 3. See docs/lessons.md.
 from __future__ import annotations
 
 import argparse
-import os
 import sys
-from collections.abc import Callable
-from dataclasses import replace
 from pathlib import Path
-from typing import TYPE_CHECKING, TypeVar
+from typing import TYPE_CHECKING
 
 from coachadmin.cli.auth import EXIT_CODES, add_api_option, call_backend, signed_in_client
 from coachadmin.cli.common import (
@@ -25,14 +22,20 @@ from coachadmin.cli.common import (
     add_tuning_options,
     emit_json,
 )
+from coachadmin.cli.s3_access import (
+    flag_settings,
+    guard,
+    s3_target,
+    transfer_config,
+    transfer_output,
+    transfer_queue,
+)
 from coachadmin.errors import UsageError, UserFacingError
 
 if TYPE_CHECKING:
     from coachadmin.backend.link_check import LessonLink, LinkReport
     from coachadmin.backend.pending_links import Applied
     from coachadmin.s3.client import S3Settings
-
-T = TypeVar("T")
 
 
 def register(subparsers: Subparsers) -> None:
@@ -116,38 +119,9 @@ def _common(parser: argparse.ArgumentParser, *, s3: bool = True) -> None:
     add_json_option(parser)
 
 
-# -- where S3 is -------------------------------------------------------------------------
-
-
-def s3_target(args: argparse.Namespace, bucket: str | None) -> tuple[str, S3Settings]:
-    """The bucket and S3 settings: flags, then the environment, then the active connection."""
-    from coachadmin import profiles
-    from coachadmin.s3.client import S3Settings
-
-    saved = profiles.active_profile()
-    bucket = bucket or (saved.bucket if saved else None)
-    if not bucket:
-        raise UsageError("Which bucket? Pass --bucket (or s3://BUCKET/KEY), or add a connection.")
-    base = S3Settings()
-    if saved is not None and saved.bucket == bucket:
-        base = profiles.s3_settings_for(saved)
-    env_endpoint = os.environ.get("AWS_ENDPOINT_URL", "").strip() or None
-    if env_endpoint:
-        base = replace(base, endpoint_url=env_endpoint)
-    if os.environ.get("AWS_ACCESS_KEY_ID") or os.environ.get("AWS_PROFILE"):
-        base = replace(base, access_key=None, secret_key=None, session_token=None, profile=None)
-    flags = S3Settings(endpoint_url=args.endpoint_url, region=args.region, profile=args.profile)
-    if args.profile:
-        base = replace(base, access_key=None, secret_key=None, session_token=None)
-    return bucket, flags.merged_over(base)
-
-
-def _guard_s3(call: Callable[[], T]) -> T:
-    """S3 failures outside the transfer engine, as the transfer commands word them."""
-    from coachadmin.cli.transfers import _guard
-
-    result: T = _guard(call)
-    return result
+def _bucket_and_settings(args: argparse.Namespace, bucket: str | None) -> tuple[str, S3Settings]:
+    target = s3_target(args, bucket)
+    return target.bucket, target.settings
 
 
 # -- handlers ----------------------------------------------------------------------------
@@ -209,9 +183,9 @@ def run_link(args: argparse.Namespace) -> int:
             f"There is no lesson {args.lesson_id}: see `coachadmin lessons COURSE_ID`."
         )
     if not args.no_check:
-        bucket, settings = s3_target(args, target.bucket)
+        bucket, settings = _bucket_and_settings(args, target.bucket)
         s3 = make_client(settings)
-        if _guard_s3(lambda: head_object(s3, bucket, target.key)) is None:
+        if guard(lambda: head_object(s3, bucket, target.key)) is None:
             raise UserFacingError(
                 f"s3://{bucket}/{target.key} does not exist, so students could not play it. "
                 "Upload it first (or use coachadmin upload-link)."
@@ -267,7 +241,7 @@ def run_check_links(args: argparse.Namespace) -> int:
     from coachadmin.s3.client import make_client
 
     url, client = signed_in_client(args)
-    bucket, settings = s3_target(args, args.bucket)
+    bucket, settings = _bucket_and_settings(args, args.bucket)
     s3 = make_client(settings)
 
     def progress(text: str) -> None:
@@ -275,7 +249,7 @@ def run_check_links(args: argparse.Namespace) -> int:
             print(text, file=sys.stderr)
 
     report = call_backend(
-        url, lambda: _guard_s3(lambda: check_links(client, s3, bucket, progress=progress))
+        url, lambda: guard(lambda: check_links(client, s3, bucket, progress=progress))
     )
     if args.json:
         emit_json(report_json(report, bucket))
@@ -314,7 +288,7 @@ def run_upload_link(args: argparse.Namespace) -> int:
     from coachadmin.backend.pending_links import PendingLinks
     from coachadmin.backend.upload_link import start_upload_and_link
     from coachadmin.backend.usage import find_lesson
-    from coachadmin.cli import transfers as transfer_cli
+    from coachadmin.cli.transfers import drive
     from coachadmin.transfers.source import check_source
 
     path = Path(args.path)
@@ -336,10 +310,11 @@ def run_upload_link(args: argparse.Namespace) -> int:
             f"“{ref.lesson.title}” already links {ref.lesson.video_id}. Pass --replace to "
             "link the new upload instead (the old object stays in the bucket)."
         )
-    bucket, settings = s3_target(args, args.bucket)
-    config = transfer_cli._config(args)
-    queue = transfer_cli._queue(config)
-    output = transfer_cli._output(args)
+    target = s3_target(args, args.bucket)
+    bucket, settings = target.bucket, target.settings
+    config = transfer_config(args)
+    queue = transfer_queue(config)
+    output = transfer_output(args)
     queue.subscribe(output.event)
     try:
         with PendingLinks() as store:
@@ -351,6 +326,7 @@ def run_upload_link(args: argparse.Namespace) -> int:
                 bucket=bucket,
                 lesson_id=ref.lesson.id,
                 api_url=url,
+                connection=target.connection,
             )
     except BaseException:
         queue.shutdown()
@@ -366,7 +342,7 @@ def run_upload_link(args: argparse.Namespace) -> int:
             "lessonId": ref.lesson.id,
         },
     )
-    code = transfer_cli._drive(queue, [str(link.transfer_id)], output)
+    code = drive(queue, [str(link.transfer_id)], output)
     applied = apply_pending_links_cli(args, settings, json_mode=bool(args.json))
     mine = [a for a in applied if a.link.key == link.key]
     if mine and mine[0].outcome.value != "linked":
@@ -386,12 +362,17 @@ def apply_pending_links_cli(
     UserFacingError: an upload that finished is a success even if the link must wait."""
     from coachadmin.backend.pending_links import Outcome
     from coachadmin.backend.upload_link import finish_pending_links
-    from coachadmin.cli.transfers import _flag_settings
+    from coachadmin.services.transfer_connections import TransferConnections
     from coachadmin.transfers.clients import TransferClients
 
-    override = _flag_settings(args) if args is not None else None
+    override = flag_settings(args) if args is not None else None
     try:
-        applied = finish_pending_links(TransferClients(), fallback=fallback, override=override)
+        applied = finish_pending_links(
+            TransferClients(),
+            fallback=fallback,
+            override=override,
+            settings_for=TransferConnections(),
+        )
     except UserFacingError as error:
         print(f"coachadmin: pending lesson links not applied: {error}", file=sys.stderr)
         return []

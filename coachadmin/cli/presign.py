@@ -42,7 +42,7 @@ def register(subparsers: Subparsers) -> None:
 def run(args: argparse.Namespace) -> int:
     from botocore.exceptions import ProfileNotFound
 
-    from coachadmin.cli.transfers import _guard, _settings
+    from coachadmin.cli.s3_access import guard, s3_target
     from coachadmin.s3.client import make_client, make_session
     from coachadmin.s3.presign import check_expiry, credentials_expiry, parse_duration, presign_get
     from coachadmin.s3.uri import parse_s3_uri
@@ -51,7 +51,7 @@ def run(args: argparse.Namespace) -> int:
     if uri.is_prefix:
         raise UsageError(f"'{args.uri}' is a folder, not an object: write s3://BUCKET/KEY")
     expires = check_expiry(parse_duration(args.expires))
-    settings = _settings(args, uri.bucket)
+    settings = s3_target(args, uri.bucket).settings
     try:
         session = make_session(settings)
     except ProfileNotFound as error:
@@ -63,7 +63,7 @@ def run(args: argparse.Namespace) -> int:
         )
     # The client signs for the region the session resolved (flag, profile or environment).
     settings = replace(settings, region=session.region_name)
-    link = _guard(
+    link = guard(
         lambda: presign_get(
             make_client(settings),
             uri.bucket,

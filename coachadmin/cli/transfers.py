@@ -11,19 +11,24 @@ from __future__ import annotations
 import argparse
 import signal
 import sys
+from functools import partial
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from coachadmin.cli.common import Subparsers, add_json_option, add_s3_options, add_tuning_options
+from coachadmin.cli.s3_access import (
+    flag_settings,
+    guard,
+    s3_target,
+    transfer_config,
+    transfer_output,
+    transfer_queue,
+)
 from coachadmin.errors import UsageError, UserFacingError
 
 if TYPE_CHECKING:
     from coachadmin.cli.transfer_output import TransferOutput
-    from coachadmin.s3.client import S3Settings
-    from coachadmin.transfers.config import TransferConfig
     from coachadmin.transfers.queue import TransferQueue
-
-MAX_CONCURRENCY = 64
 
 
 def register(subparsers: Subparsers) -> None:
@@ -81,6 +86,12 @@ def register(subparsers: Subparsers) -> None:
     resume.add_argument(
         "--overwrite", action="store_true", help="replace the object if it exists now"
     )
+    resume.add_argument(
+        "--connection",
+        metavar="NAME",
+        help="resume with this saved connection from now on (when the transfer's own "
+        "connection was removed or renamed)",
+    )
     add_tuning_options(resume, part_size=False)
     _add_common(resume)
     resume.set_defaults(handler=run_resume, command="resume")
@@ -90,6 +101,13 @@ def register(subparsers: Subparsers) -> None:
         help="cancel an unfinished transfer (aborts its multipart upload on the server)",
     )
     abort.add_argument("ids", nargs="+", metavar="ID")
+    abort.add_argument(
+        "--forget",
+        action="store_true",
+        help="remove it from the list even when the server cannot be reached or its "
+        "connection is gone (an upload that cannot be aborted is left as an orphan, "
+        "which `coachadmin orphans` cleans up later)",
+    )
     _add_common(abort)
     abort.set_defaults(handler=run_abort, command="abort")
 
@@ -115,61 +133,7 @@ def _add_common(parser: argparse.ArgumentParser) -> None:
 # -- shared plumbing ---------------------------------------------------------------------
 
 
-def _config(args: argparse.Namespace) -> TransferConfig:
-    from coachadmin.transfers.config import (
-        MAX_PART_SIZE,
-        MIN_PART_SIZE,
-        TransferConfig,
-        parse_size,
-    )
-
-    part_size = None
-    if getattr(args, "part_size", None):
-        part_size = parse_size(args.part_size)
-        if not MIN_PART_SIZE <= part_size <= MAX_PART_SIZE:
-            raise UsageError("--part-size must be between 5MiB and 5GiB (S3's limits)")
-    concurrency = getattr(args, "concurrency", None)
-    if concurrency is not None and not 1 <= concurrency <= MAX_CONCURRENCY:
-        raise UsageError(f"--concurrency must be between 1 and {MAX_CONCURRENCY}")
-    return TransferConfig().with_overrides(part_size=part_size, concurrency=concurrency)
-
-
-def _flag_settings(args: argparse.Namespace) -> S3Settings | None:
-    from coachadmin.s3.client import S3Settings
-
-    flags = S3Settings(endpoint_url=args.endpoint_url, region=args.region, profile=args.profile)
-    return None if flags == S3Settings() else flags
-
-
-def _settings(args: argparse.Namespace, bucket: str) -> S3Settings:
-    """Flags first; then the saved active connection if it is for this bucket; then boto3's
-    standard chain (environment variables including AWS_ENDPOINT_URL, profiles, SSO)."""
-    from coachadmin.s3.client import S3Settings
-
-    flags = _flag_settings(args) or S3Settings()
-    from coachadmin import profiles
-
-    saved = profiles.active_profile()
-    if saved is not None and saved.bucket == bucket:
-        return flags.merged_over(profiles.s3_settings_for(saved))
-    return flags
-
-
-def _output(args: argparse.Namespace) -> TransferOutput:
-    from coachadmin.cli.transfer_output import TransferOutput
-
-    return TransferOutput(json_mode=bool(args.json))
-
-
-def _queue(config: TransferConfig) -> TransferQueue:
-    from coachadmin.transfers.clients import TransferClients
-    from coachadmin.transfers.journal import Journal
-    from coachadmin.transfers.queue import TransferQueue
-
-    return TransferQueue(Journal(), TransferClients(config), config)
-
-
-def _drive(queue: TransferQueue, ids: list[str], output: TransferOutput) -> int:
+def drive(queue: TransferQueue, ids: list[str], output: TransferOutput) -> int:
     """Wait for the queued transfers, pausing them all on Ctrl-C; report; return the exit code."""
     interrupted = False
 
@@ -240,10 +204,11 @@ def run_upload(args: argparse.Namespace) -> int:
     if len(set(keys)) != len(keys):
         raise UsageError("two of the files have the same name; upload them separately")
     metadata = _parse_metadata(args.metadata)
-    config = _config(args)
-    settings = _settings(args, destination.bucket)
-    queue = _queue(config)
-    output = _output(args)
+    config = transfer_config(args)
+    target = s3_target(args, destination.bucket)
+    settings = target.settings
+    queue = transfer_queue(config)
+    output = transfer_output(args)
     queue.subscribe(output.event)
     ids: list[str] = []
     # One file's key is checked in the round trip that begins its upload; a batch's keys
@@ -255,7 +220,7 @@ def run_upload(args: argparse.Namespace) -> int:
 
             client = queue.clients(settings)
             for key in keys:
-                if _guard(lambda key=key: object_exists(client, destination.bucket, key)):
+                if guard(partial(object_exists, client, destination.bucket, key)):
                     raise KeyExists(destination.bucket, key)
         for path, key in zip(paths, keys, strict=True):
             request = UploadRequest(
@@ -265,30 +230,14 @@ def run_upload(args: argparse.Namespace) -> int:
                 overwrite=args.overwrite,
                 cache_control=args.cache_control,
                 metadata=metadata,
+                connection=target.connection,
             )
             ids.append(queue.add_upload(request, settings, key_check=key_check))
     except BaseException:
         queue.shutdown()
         queue.journal.close()
         raise
-    return _drive(queue, ids, output)
-
-
-def _guard(call: Any) -> Any:
-    """Run an S3 call outside the engine, turning botocore errors into plain messages."""
-    from coachadmin.transfers.errors import TransientError, classify
-
-    try:
-        return call()
-    except Exception as error:
-        mapped = classify(error)
-        if isinstance(mapped, TransientError):
-            raise UserFacingError(
-                f"cannot reach S3 ({mapped.detail}); check the endpoint and the network"
-            ) from error
-        if mapped is error:
-            raise
-        raise mapped from error
+    return drive(queue, ids, output)
 
 
 def _parse_metadata(items: list[str]) -> dict[str, str]:
@@ -308,19 +257,21 @@ def run_download(args: argparse.Namespace) -> int:
     source = parse_s3_uri(args.source)
     if source.is_prefix:
         raise UsageError(f"{source} names no object: write s3://BUCKET/KEY")
-    config = _config(args)
-    settings = _settings(args, source.bucket)
-    queue = _queue(config)
-    output = _output(args)
+    config = transfer_config(args)
+    target = s3_target(args, source.bucket)
+    queue = transfer_queue(config)
+    output = transfer_output(args)
     queue.subscribe(output.event)
     try:
-        request = DownloadRequest(source.bucket, source.key, Path(args.path), args.overwrite)
-        ids = [queue.add_download(request, settings)]
+        request = DownloadRequest(
+            source.bucket, source.key, Path(args.path), args.overwrite, target.connection
+        )
+        ids = [queue.add_download(request, target.settings)]
     except BaseException:
         queue.shutdown()
         queue.journal.close()
         raise
-    return _drive(queue, ids, output)
+    return drive(queue, ids, output)
 
 
 def run_resume(args: argparse.Namespace) -> int:
@@ -334,14 +285,17 @@ def run_resume(args: argparse.Namespace) -> int:
 
 
 def _resume(args: argparse.Namespace) -> int:
+    from coachadmin.services.transfer_connections import reassign
     from coachadmin.transfers.errors import NoSuchTransfer
     from coachadmin.transfers.journal import UNFINISHED_STATES
 
     if bool(args.ids) == bool(args.all):
         raise UsageError("give the ids of the transfers to resume, or --all")
-    config = _config(args)
-    queue = _queue(config)
-    output = _output(args)
+    if args.connection and args.all:
+        raise UsageError("--connection goes with the ids of the transfers it is for, not --all")
+    config = transfer_config(args)
+    queue = transfer_queue(config)
+    output = transfer_output(args)
     queue.subscribe(output.event)
     journal = queue.journal
     try:
@@ -363,17 +317,19 @@ def _resume(args: argparse.Namespace) -> int:
                 )
                 if state not in UNFINISHED_STATES:
                     raise NoSuchTransfer(transfer_id)
+                if args.connection:
+                    reassign(journal, transfer_id, args.connection)
         for transfer_id in ids:
             queue.add_existing(
                 transfer_id,
-                override=_flag_settings(args),
+                override=flag_settings(args),
                 overwrite=True if args.overwrite else None,
             )
     except BaseException:
         queue.shutdown()
         journal.close()
         raise
-    return _drive(queue, ids, output)
+    return drive(queue, ids, output)
 
 
 def run_list(args: argparse.Namespace) -> int:
@@ -396,6 +352,7 @@ def run_list(args: argparse.Namespace) -> int:
                     "partSize": u.part_size,
                     "uploadId": u.upload_id,
                     "endpointUrl": u.endpoint_url,
+                    "connection": u.connection,
                     "error": u.error,
                     "updated": u.updated_at,
                 }
@@ -413,6 +370,7 @@ def run_list(args: argparse.Namespace) -> int:
                     "size": d.size,
                     "bytesDone": sum(journal.ranges(d.id).values()),
                     "endpointUrl": d.endpoint_url,
+                    "connection": d.connection,
                     "error": d.error,
                     "updated": d.updated_at,
                 }
@@ -432,26 +390,53 @@ def run_list(args: argparse.Namespace) -> int:
         print(
             f"{row['id']}  {row['state']:<9} {percent:5.1f}% of {format_size(size):>10}  "
             f"{row['path']} -> s3://{row['bucket']}/{row['key']}"
+            + (f"  [{_connection_label(row['connection'])}]" if row["connection"] else "")
             + (f"  ({row['error']})" if row["error"] else "")
         )
     return 0
 
 
+def _connection_label(name: object) -> str:
+    from coachadmin.connection import DEMO_CONNECTION
+
+    return "the demo" if name == DEMO_CONNECTION else f"connection {name}"
+
+
 def run_abort(args: argparse.Namespace) -> int:
+    from coachadmin.services.transfer_connections import TransferConnections
     from coachadmin.transfers.clients import TransferClients
     from coachadmin.transfers.journal import Journal
-    from coachadmin.transfers.manage import abort_transfer
+    from coachadmin.transfers.manage import abort_transfer, forget_transfer
 
-    config = _config(args)
-    output = _output(args)
+    config = transfer_config(args)
+    output = transfer_output(args)
     clients = TransferClients(config)
+    settings_for = TransferConnections()
     with Journal() as journal:
         for transfer_id in args.ids:
-            abort_transfer(journal, clients, transfer_id, config, override=_flag_settings(args))
-            output.line(
-                f"aborted {transfer_id}",
-                {"event": "aborted", "id": transfer_id},
+            if args.forget:
+                forgotten = forget_transfer(
+                    journal,
+                    clients,
+                    transfer_id,
+                    config,
+                    override=flag_settings(args),
+                    settings_for=settings_for,
+                )
+                output.line(
+                    f"{transfer_id}: {forgotten.message()}",
+                    {"event": "forgotten", "id": transfer_id, "orphan": forgotten.orphan},
+                )
+                continue
+            abort_transfer(
+                journal,
+                clients,
+                transfer_id,
+                config,
+                override=flag_settings(args),
+                settings_for=settings_for,
             )
+            output.line(f"aborted {transfer_id}", {"event": "aborted", "id": transfer_id})
     return 0
 
 
@@ -464,17 +449,17 @@ def run_orphans(args: argparse.Namespace) -> int:
     target = parse_s3_uri(args.bucket)
     if target.key:
         raise UsageError(f"give a bucket, s3://{target.bucket}, not a key")
-    config = _config(args)
-    output = _output(args)
-    client = TransferClients(config)(_settings(args, target.bucket))
+    config = transfer_config(args)
+    output = transfer_output(args)
+    client = TransferClients(config)(s3_target(args, target.bucket).settings)
     with Journal() as journal:
-        orphans = _guard(lambda: find_orphans(client, target.bucket, journal, config))
+        orphans = guard(lambda: find_orphans(client, target.bucket, journal, config))
     if not orphans and not args.json:
         output.line(f"no orphaned multipart uploads in s3://{target.bucket}")
     for orphan in orphans:
         when = orphan.initiated.isoformat(timespec="seconds") if orphan.initiated else "?"
         if args.abort:
-            _guard(lambda orphan=orphan: abort_orphan(client, orphan, config))
+            guard(partial(abort_orphan, client, orphan, config))
         record = orphan.as_json() | {"aborted": bool(args.abort)}
         verb = "aborted" if args.abort else "orphan"
         output.line(

@@ -1,9 +1,10 @@
 """The demo backend as one object: start it, hand out its URL, stop it without a trace.
 
-Its data lives in SQLite in a fresh temporary directory (removed on stop), so
-every demo starts from the same seeded courses and a user's changes never leak
-into the next run. It talks to the demo S3 server with its own boto3 client,
-as the real backend talks to AWS with its own credentials.
+Its data lives in SQLite: in the demo's data directory when it has one (a user's
+changes to the lessons are there at the next start), otherwise in a fresh
+temporary directory removed on stop. A new database is seeded with the sample
+courses. It talks to the demo S3 server with its own boto3 client, as the real
+backend talks to AWS with its own credentials.
 """
 
 from __future__ import annotations
@@ -36,10 +37,13 @@ class DemoBackend:
         bucket: str,
         media: SeededMedia,
         token_ttl_seconds: float = 3600.0,
+        database: Path | None = None,
     ) -> None:
+        """``database``: the SQLite file to keep (seeded when new); None for a throwaway one."""
         self._s3_settings = s3
         self._bucket = bucket
         self._media = media
+        self._database = database
         self._token_ttl = token_ttl_seconds
         self._tmpdir: Path | None = None
         self._context: BackendContext | None = None
@@ -55,7 +59,7 @@ class DemoBackend:
 
     @property
     def data_dir(self) -> Path | None:
-        """The temporary directory holding the database (None when stopped)."""
+        """The temporary directory holding a throwaway database (None otherwise)."""
         return self._tmpdir
 
     @property
@@ -71,17 +75,21 @@ class DemoBackend:
         return self._context.store
 
     def start(self) -> str:
-        """Seed a fresh database, start serving; the base URL (``http://127.0.0.1:PORT``)."""
-        self._tmpdir = Path(tempfile.mkdtemp(prefix="coachadmin-demo-"))
+        """Open (and seed when new) the database, start serving; the base URL."""
+        database = self._database
+        if database is None:
+            self._tmpdir = Path(tempfile.mkdtemp(prefix="coachadmin-demo-"))
+            database = self._tmpdir / "backend.sqlite3"
         try:
-            store = DemoStore(self._tmpdir / "backend.sqlite3")
+            store = DemoStore(database)
             self._context = BackendContext(
                 store=store,
                 s3=make_client(self._s3_settings, max_pool_connections=8),
                 bucket=self._bucket,
                 token_ttl_seconds=self._token_ttl,
             )
-            seed_store(store, self._media)
+            if store.fresh:
+                seed_store(store, self._media)
             self._server = ApiServer((LOOPBACK, 0), build_router(self._context))
             self._thread = threading.Thread(
                 target=self._server.serve_forever,

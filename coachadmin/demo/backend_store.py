@@ -81,7 +81,10 @@ class DemoStore:
         self._lock = threading.Lock()
         self._db = sqlite3.connect(path, check_same_thread=False, isolation_level=None)
         self._db.execute("PRAGMA foreign_keys = ON")
-        self._db.executescript(_SCHEMA)
+        #: True when the file had no schema yet: the caller seeds it.
+        self.fresh = int(self._db.execute("PRAGMA user_version").fetchone()[0]) == 0
+        if self.fresh:
+            self._db.executescript(f"BEGIN; {_SCHEMA} PRAGMA user_version = 1; COMMIT;")
 
     def close(self) -> None:
         with self._lock:

@@ -4,7 +4,17 @@ moto, Flask and the demo backend then run outside the GUI's process: their
 threads never compete with the event loop, their global state never mixes
 with the app's, and stopping the demo is ending a process. The child is
 ``coachadmin demo-server --watch-parent <our pid>``, so it exits by itself if
-the GUI is killed. It announces itself with one JSON line on stdout.
+the GUI is killed (saving the demo's state as it goes, see
+:mod:`coachadmin.demo.home`). It announces itself with one JSON line on stdout.
+
+When a demo already runs over the same data (another window, or
+``coachadmin demo-server`` in a terminal), :meth:`DemoProcess.start` uses it
+instead of starting a second one, and :meth:`DemoProcess.stop` leaves it running.
+
+The child runs this very installation: ``python -P -m coachadmin`` never puts
+the working directory on ``sys.path``, so a source tree there (a clone's root)
+cannot stand in for the installed package. It gets no AWS credentials and no
+backend token in its environment: the demo needs neither.
 """
 
 from __future__ import annotations
@@ -14,6 +24,7 @@ import json
 import logging
 import os
 import queue
+import re
 import subprocess
 import sys
 import threading
@@ -23,6 +34,7 @@ from types import TracebackType
 from typing import IO
 
 from coachadmin.demo.environment import DemoInfo
+from coachadmin.demo.home import running_demo
 from coachadmin.errors import UserFacingError
 from coachadmin.redact import redact
 
@@ -37,7 +49,13 @@ class DemoStartError(UserFacingError):
     """The demo environment's process did not come up."""
 
 
-def demo_server_command(parent_pid: int) -> list[str]:
+#: Environment variables the demo child never gets: credentials and tokens of the user's.
+_SECRET_ENV = re.compile(r"^(AWS_.*|COACHADMIN_API_TOKEN)$", re.IGNORECASE)
+
+
+def demo_server_command(
+    parent_pid: int, *, ephemeral: bool = False, reset: bool = False
+) -> list[str]:
     """How to run ``coachadmin demo-server`` from this very installation."""
     if getattr(sys, "frozen", False):  # PyInstaller: the executable is the app itself
         # On Windows the Start menu opens the windowed coachadmin-gui.exe, which has no
@@ -46,8 +64,19 @@ def demo_server_command(parent_pid: int) -> list[str]:
         use_console = sys.platform == "win32" and console.is_file()
         base = [str(console) if use_console else sys.executable]
     else:
-        base = [sys.executable, "-m", "coachadmin"]
-    return [*base, "demo-server", "--watch-parent", str(parent_pid)]
+        base = [sys.executable, "-P", "-m", "coachadmin"]
+    command = [*base, "demo-server", "--watch-parent", str(parent_pid)]
+    if ephemeral:
+        command.append("--ephemeral")
+    elif reset:
+        command.append("--reset")
+    return command
+
+
+def child_environment(base: Mapping[str, str] | None = None) -> dict[str, str]:
+    """The demo child's environment: ours without credentials or tokens."""
+    source = os.environ if base is None else base
+    return {name: value for name, value in source.items() if not _SECRET_ENV.match(name)}
 
 
 class DemoProcess:
@@ -59,10 +88,21 @@ class DemoProcess:
         startup_timeout: float = STARTUP_TIMEOUT,
         env: Mapping[str, str] | None = None,
         command: Sequence[str] | None = None,
+        ephemeral: bool = False,
+        reset: bool = False,
     ) -> None:
+        """``ephemeral``: a throwaway demo (the self-test's); ``reset``: start it fresh."""
         self._startup_timeout = startup_timeout
-        self._env = dict(env) if env is not None else None
-        self._command = list(command) if command else demo_server_command(os.getpid())
+        self._env = child_environment(env)
+        self._command = (
+            list(command)
+            if command
+            else demo_server_command(os.getpid(), ephemeral=ephemeral, reset=reset)
+        )
+        #: Join a demo that already runs over the same data (never for a throwaway or a reset).
+        self._may_attach = command is None and not ephemeral and not reset
+        #: True when :meth:`start` found a running demo: :meth:`stop` leaves it alone.
+        self.attached = False
         self._process: subprocess.Popen[str] | None = None
         self._lines: queue.Queue[str | None] = queue.Queue()
         self._stderr_tail: collections.deque[str] = collections.deque(maxlen=_TAIL_LINES)
@@ -87,6 +127,16 @@ class DemoProcess:
         """Launch the child and wait for its JSON line (a DemoStartError if none comes)."""
         if self._info is not None:
             return self._info
+        running = running_demo() if self._may_attach else None
+        if running is not None:
+            try:
+                self._info = DemoInfo(**running)
+            except TypeError:
+                log.warning("the running demo's description is not understood: starting one")
+            else:
+                self.attached = True
+                log.info("using the demo that already runs at %s", self._info.s3_endpoint)
+                return self._info
         log.info("starting the demo environment: %s", " ".join(self._command))
         flags = 0
         if sys.platform == "win32":  # no console window flashing up behind the GUI
@@ -161,6 +211,7 @@ class DemoProcess:
     def stop(self, timeout: float = STOP_TIMEOUT) -> int | None:
         """Ask the child to stop (SIGTERM; on Windows, terminate), kill it if it lingers."""
         process, self._process, self._info = self._process, None, None
+        self.attached = False
         if process is None:
             return None
         if process.poll() is None:

@@ -142,10 +142,8 @@ def _plain_object(rng: random.Random, index: int) -> tuple[str, str, bytes]:
     return folder, f"notes-{slugify(topic)}.txt", ("\n".join(lines) + "\n").encode()
 
 
-def seed_bucket(client: S3Client, bucket: str, region: str, *, plain_objects: int) -> SeededMedia:
-    """Reset ``bucket`` and fill it; the same keys every time."""
-    started = time.perf_counter()
-    reset_bucket(client, bucket, region)
+def planned_objects(plain_objects: int) -> tuple[dict[str, bytes], SeededMedia]:
+    """Every key the seed puts in the bucket with its bytes, and what lessons may link."""
     rng = random.Random(SEED)  # noqa: S311 - reproducible demo data, not security
     stamps = sorted(BASE_TIMESTAMP_MS + rng.randrange(0, 30 * 86_400_000) for _ in range(20))
     objects, media = _media_objects(rng, stamps)
@@ -153,6 +151,14 @@ def seed_bucket(client: S3Client, bucket: str, region: str, *, plain_objects: in
         stamp = BASE_TIMESTAMP_MS - rng.randrange(0, 150 * 86_400_000)
         folder, name, body = _plain_object(rng, index)
         objects[platform_key(folder, name, timestamp_ms=stamp, rng=rng)] = body
+    return objects, replace(media, object_count=len(objects))
+
+
+def seed_bucket(client: S3Client, bucket: str, region: str, *, plain_objects: int) -> SeededMedia:
+    """Reset ``bucket`` and fill it; the same keys every time."""
+    started = time.perf_counter()
+    reset_bucket(client, bucket, region)
+    objects, media = planned_objects(plain_objects)
 
     def upload(item: tuple[str, bytes]) -> None:
         key, body = item
@@ -167,7 +173,7 @@ def seed_bucket(client: S3Client, bucket: str, region: str, *, plain_objects: in
         len(objects),
         time.perf_counter() - started,
     )
-    return replace(media, object_count=len(objects))
+    return media
 
 
 _TYPES = {

@@ -5,7 +5,8 @@ the demo needs: it binds 127.0.0.1 only on a port the OS picks, it does not
 print every request (werkzeug's default, which would flood the demo-server's
 stderr pipe), and ``stop()`` also closes open connections so no handler
 thread or port outlives it. moto keeps its buckets in process-global state, so
-the objects stay until someone deletes them (see :mod:`coachadmin.demo.s3_seed`).
+the objects stay until someone deletes them (see :mod:`coachadmin.demo.s3_seed`);
+with :class:`~coachadmin.demo.persistence.S3Snapshots` they are saved to disk too.
 """
 
 from __future__ import annotations
@@ -22,6 +23,7 @@ from moto.moto_server.werkzeug_app import (
 )
 from werkzeug.serving import BaseWSGIServer
 
+from coachadmin.demo.persistence import S3Snapshots
 from coachadmin.demo.serving import LOOPBACK, POLL_INTERVAL, TrackingThreadingMixIn
 
 log = logging.getLogger("coachadmin.demo")
@@ -47,6 +49,19 @@ class _S3Dispatcher(DomainDispatcherApplication):
     here is S3 except moto's own ``/moto-api``.
     """
 
+    #: Set when the state is saved: requests pass its gate and report changes.
+    snapshots: S3Snapshots | None = None
+
+    def __call__(self, environ: dict[str, Any], start_response: Any) -> Any:
+        snapshots = self.snapshots
+        if snapshots is None:
+            return super().__call__(environ, start_response)
+        with snapshots.gate.request():
+            result = super().__call__(environ, start_response)
+        if environ.get("REQUEST_METHOD") in ("PUT", "POST", "DELETE"):
+            snapshots.changed()
+        return result
+
     def get_application(self, environ: dict[str, Any]) -> Any:
         if str(environ.get("PATH_INFO", "")).startswith("/moto-api"):
             return super().get_application(environ)
@@ -65,14 +80,16 @@ class _TrackingWSGIServer(TrackingThreadingMixIn, BaseWSGIServer):
 class DemoS3Server(ThreadedMotoServer):
     """moto's S3 (and only S3, as installed) on ``http://127.0.0.1:<free port>``."""
 
-    def __init__(self) -> None:
+    def __init__(self, snapshots: S3Snapshots | None = None) -> None:
         super().__init__(ip_address=LOOPBACK, port=0, verbose=False)
+        self._snapshots = snapshots
         self._wsgi: _TrackingWSGIServer | None = None
         self._failure: BaseException | None = None
 
     def _server_entry(self) -> None:
         try:
             app = _S3Dispatcher(create_backend_app)
+            app.snapshots = self._snapshots
             self._wsgi = _TrackingWSGIServer(LOOPBACK, 0, app, handler=_QuietMotoHandler)
             self._server = self._wsgi
         except BaseException as error:  # reported by start(), which waits for this

@@ -3,6 +3,12 @@
 Clients come from :func:`coachadmin.s3.client.make_client` only, with
 botocore's own retries off (the engine retries per part with backoff and
 jitter and counts what it re-sends) and progress hooks installed.
+
+A :data:`SettingsFor` says with which settings a journaled transfer reaches S3
+again. The engine's own, :func:`journaled`, knows only what the journal holds
+(endpoint, region, AWS profile); the application's
+(:class:`coachadmin.services.transfer_connections.TransferConnections`) goes back
+to the transfer's connection, credentials included.
 """
 
 from __future__ import annotations
@@ -14,12 +20,15 @@ from urllib.parse import urlsplit
 
 from coachadmin.s3.client import DEFAULT_POOL, S3Settings, make_client
 from coachadmin.transfers.config import DEFAULT_MAX_FILES, TransferConfig, parts_in_flight
+from coachadmin.transfers.journal import DownloadRecord, UploadRecord
 from coachadmin.transfers.source import install_body_hooks
 
 if TYPE_CHECKING:
     from mypy_boto3_s3 import S3Client
 
 ClientFactory = Callable[[S3Settings], "S3Client"]
+#: The settings to reach S3 with for a journaled transfer, with flags given now on top.
+SettingsFor = Callable[[UploadRecord | DownloadRecord, S3Settings | None], S3Settings]
 
 
 class TransferClients:
@@ -67,3 +76,8 @@ def journaled_settings(
     """The settings to resume with: the journal's, with any flags given now on top."""
     base = S3Settings(endpoint_url=endpoint_url, region=region, profile=profile)
     return override.merged_over(base) if override is not None else base
+
+
+def journaled(record: UploadRecord | DownloadRecord, override: S3Settings | None) -> S3Settings:
+    """:data:`SettingsFor` from the journal alone (boto3's chain finds the credentials)."""
+    return journaled_settings(record.endpoint_url, record.region, record.profile, override)

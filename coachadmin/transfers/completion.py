@@ -3,9 +3,10 @@
 The last request (PutObject, or CompleteMultipartUpload) carries ``If-None-Match: *``
 unless the user chose to overwrite, so an object that appeared meanwhile is never
 replaced; a server that does not implement the condition is remembered and the
-HeadObject check before the upload stands in for it. A retried last request whose
-first attempt succeeded (its reply lost) meets our own object: it is recognised by
-its checksum, not reported as "exists". Afterwards the object's size and ETag or
+HeadObject check before the upload stands in for it. A last request refused because
+the object exists may meet our own object (an earlier attempt that succeeded and
+lost its reply, in this run or one that was killed): it is recognised by its
+checksum, not reported as "exists". Afterwards the object's size and ETag or
 composite checksum must match what the file's parts gave.
 """
 
@@ -13,6 +14,7 @@ from __future__ import annotations
 
 import logging
 from collections.abc import Callable, Mapping
+from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from coachadmin.transfers import integrity
@@ -28,6 +30,8 @@ if TYPE_CHECKING:
 
 log = logging.getLogger("coachadmin.transfers")
 
+#: In :meth:`Finisher.final_request`'s answer: the object was there already (the file's).
+ALREADY_THERE = "AlreadyThere"
 #: Server-side encryption whose ETag is not the MD5 of the content.
 _OPAQUE_SSE = ("aws:kms", "aws:kms:dsse")
 
@@ -54,6 +58,26 @@ class Finisher:
         #: False once the server has said it does not implement If-None-Match.
         self.conditional_ok = True
 
+    def proves(self, record: UploadRecord, info: ObjectInfo, algorithm: str, expected: str) -> str:
+        """How the object ``info`` shows it is the file of ``record`` ("" when it does not).
+
+        Its composite checksum or ETag where the server shows the one the parts give; a
+        server that shows no checksum for CRC32 parts is asked for its ETag, which is
+        checked against the file's part MD5s (one read of the file).
+        """
+        if info.size != record.size:
+            return ""
+        verified = shows(info, algorithm, expected)
+        if verified or algorithm == integrity.MD5:
+            return verified
+        etag = integrity.clean_etag(info.etag)
+        if not integrity.is_md5_etag(etag):
+            return ""
+        if "-" in etag:
+            md5s = integrity.file_md5s(Path(record.path), record.part_size)
+            return "etag" if integrity.multipart_etag(md5s) == etag else ""
+        return "etag" if integrity.file_md5s(Path(record.path), record.size)[0] == etag else ""
+
     def head(self, record: UploadRecord, algorithm: str) -> ObjectInfo | None:
         checksum = algorithm == integrity.CRC32
         return head_with_retries(
@@ -69,26 +93,21 @@ class Finisher:
         expected: str,
     ) -> dict[str, Any]:
         """``call(conditional)`` with retries; a lost reply of our own success is recognised."""
-        retried = False
-
-        def note_retry(_error: object) -> None:
-            nonlocal retried
-            retried = True
-
         while True:
             conditional = self.conditional_ok and not record.overwrite
             try:
                 return with_retries(
                     lambda conditional=conditional: call(conditional),  # type: ignore[misc]
                     what=what,
-                    on_retry=note_retry,
                     **self._retry_args(),
                 )
             except KeyExists:
-                if retried:  # our own first attempt may have succeeded and lost its reply
-                    info = self.head(record, algorithm)
-                    if info is not None and shows(info, algorithm, expected):
-                        return {"ETag": info.etag, "ChecksumCRC32": info.crc32}
+                # Our own earlier attempt may have succeeded and lost its reply (this run's,
+                # or a run killed before the reply came): the object is the file's.
+                info = self.head(record, algorithm)
+                if info is not None and self.proves(record, info, algorithm, expected):
+                    log.info("s3://%s/%s already holds this file", record.bucket, record.key)
+                    return {"ETag": info.etag, "ChecksumCRC32": info.crc32, ALREADY_THERE: True}
                 raise
             except S3RequestFailed as error:
                 if conditional and error.code == "NotImplemented":

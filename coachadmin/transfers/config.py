@@ -62,6 +62,9 @@ class TransferConfig:
     max_events_per_second: float = 10.0
     #: Read/write granularity for streaming download bodies to disk.
     io_chunk_size: int = 1 * MiB
+    #: How long a resume waits for the object of a completion whose reply was lost (a
+    #: server may still be assembling a large object) before it starts the upload over.
+    completion_wait: float = 60.0
 
     def with_overrides(
         self, *, part_size: int | None = None, concurrency: int | None = None

@@ -56,6 +56,8 @@ class DownloadRequest:
     key: str
     dest: Path
     overwrite: bool = False
+    #: The connection the download belongs to (journaled).
+    connection: str | None = None
 
 
 def destination_for(dest: Path, key: str) -> Path:
@@ -98,6 +100,7 @@ def prepare_download(
         endpoint_url=journaled_endpoint(settings, client),
         region=client.meta.region_name,
         profile=settings.profile,
+        connection=request.connection,
         overwrite=request.overwrite,
     )
     return journal.create_download(record)

@@ -127,6 +127,16 @@ class NoSuchTransfer(TransferError):
         )
 
 
+class RunningElsewhere(TransferError):
+    """Another live process is working on the transfer."""
+
+    def __init__(self, transfer_id: str, pid: int) -> None:
+        super().__init__(
+            f"transfer {transfer_id} is running in process {pid}; stop it first "
+            "(Ctrl-C pauses it), then try again"
+        )
+
+
 class TransferCancelled(TransferError):
     def __init__(self, what: str = "the transfer") -> None:
         super().__init__(f"{what} was cancelled")

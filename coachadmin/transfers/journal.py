@@ -27,7 +27,7 @@ from coachadmin.durable_db import DurableStore
 
 log = logging.getLogger("coachadmin.transfers")
 
-SCHEMA_VERSION = 2
+SCHEMA_VERSION = 3
 _ID_ALPHABET = "abcdefghjkmnpqrstuvwxyz23456789"  # no 0/o, 1/l/i: easy to type
 _ID_LENGTH = 6
 
@@ -99,6 +99,15 @@ _SCHEMA_V2 = (
     "ALTER TABLE parts RENAME COLUMN md5 TO checksum",
 )
 
+#: Version 3: each transfer names the connection it belongs to (a saved connection's
+#: name, ``coachadmin.connection.DEMO_CONNECTION``, or NULL for settings given on the
+#: command line or found in the environment), so a
+#: resume, a retry or a cancel reaches S3 with that connection's credentials.
+_SCHEMA_V3 = (
+    "ALTER TABLE uploads ADD COLUMN connection TEXT",
+    "ALTER TABLE downloads ADD COLUMN connection TEXT",
+)
+
 #: States of a journal row; ``done`` and ``cancelled`` are finished, the rest resumable.
 UNFINISHED_STATES = ("queued", "uploading", "downloading", "paused", "verifying", "failed")
 _PLACEHOLDERS = ",".join("?" * len(UNFINISHED_STATES))
@@ -126,6 +135,8 @@ class UploadRecord:
     endpoint_url: str | None = None
     region: str | None = None
     profile: str | None = None
+    #: The connection the upload belongs to (see ``_SCHEMA_V3``).
+    connection: str | None = None
     upload_id: str | None = None
     content_type: str | None = None
     cache_control: str | None = None
@@ -155,6 +166,7 @@ class DownloadRecord:
     endpoint_url: str | None = None
     region: str | None = None
     profile: str | None = None
+    connection: str | None = None
     overwrite: bool = False
     error: str = ""
     owner_pid: int | None = None
@@ -219,6 +231,9 @@ class Journal(DurableStore):
             if version < 2:
                 for statement in _SCHEMA_V2:
                     db.execute(statement)
+            if version < 3:
+                for statement in _SCHEMA_V3:
+                    db.execute(statement)
             db.execute(f"PRAGMA user_version={SCHEMA_VERSION}")
 
     # -- ids ---------------------------------------------------------------------------
@@ -242,6 +257,16 @@ class Journal(DurableStore):
             if self._db.execute("SELECT 1 FROM downloads WHERE id=?", (transfer_id,)).fetchone():
                 return "download"
             return None
+
+    def get_record(self, transfer_id: str) -> UploadRecord | DownloadRecord:
+        """The upload or the download with this id (KeyError for an unknown id)."""
+        if self.kind_of(transfer_id) == "download":
+            return self.get_download(transfer_id)
+        return self.get_upload(transfer_id)
+
+    def update_record(self, transfer_id: str, **changes: Any) -> None:
+        table = "downloads" if self.kind_of(transfer_id) == "download" else "uploads"
+        self._update(table, transfer_id, changes)
 
     # -- uploads -----------------------------------------------------------------------
 

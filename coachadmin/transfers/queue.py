@@ -19,14 +19,14 @@ from dataclasses import dataclass, field
 
 from coachadmin.errors import UserFacingError
 from coachadmin.s3.client import S3Settings
-from coachadmin.transfers.clients import ClientFactory
+from coachadmin.transfers.clients import ClientFactory, SettingsFor, journaled
 from coachadmin.transfers.config import DEFAULT_MAX_FILES, TransferConfig
 from coachadmin.transfers.control import TransferControl
 from coachadmin.transfers.download import DownloadRequest, prepare_download
-from coachadmin.transfers.errors import TransferCancelled, TransferPaused
+from coachadmin.transfers.errors import TransferCancelled, TransferError, TransferPaused
 from coachadmin.transfers.events import EventSink, TransferEvent, TransferKind, TransferState
 from coachadmin.transfers.journal import DownloadRecord, Journal, UploadRecord
-from coachadmin.transfers.manage import abort_transfer, runner_for
+from coachadmin.transfers.manage import Forgotten, abort_transfer, forget_transfer, runner_for
 from coachadmin.transfers.result import TransferResult
 from coachadmin.transfers.upload import KeyCheck, UploadRequest, prepare_upload
 
@@ -63,9 +63,12 @@ class TransferQueue:
         *,
         max_files: int = DEFAULT_MAX_FILES,
         max_parts_in_flight: int | None = None,
+        settings_for: SettingsFor = journaled,
     ) -> None:
+        """``settings_for``: how a journaled transfer reaches S3 again (its connection)."""
         self.journal = journal
         self.clients = clients
+        self.settings_for = settings_for
         self.config = config or TransferConfig()
         self.max_files = max(1, max_files)
         self._slots = (
@@ -240,6 +243,7 @@ class TransferQueue:
                 self._pool.submit(self._run, job)
 
     def _run(self, job: _Job) -> None:
+        runner = None
         try:
             runner = runner_for(
                 self.journal,
@@ -253,6 +257,7 @@ class TransferQueue:
                 overwrite=job.overwrite,
                 check_key=job.check_key,
                 client=self.clients(job.prepared_with) if job.prepared_with else None,
+                settings_for=self.settings_for,
             )
             result = runner.run()
         except TransferPaused:
@@ -263,6 +268,8 @@ class TransferQueue:
         except Exception as error:
             if not isinstance(error, UserFacingError):
                 log.exception("transfer %s failed unexpectedly", job.id)
+            if runner is None:  # it never started (its connection is unavailable...): say why
+                self._emit_state(job, TransferState.FAILED, str(error))
             self._settle(job, TransferState.FAILED, error=error)
         else:
             self._settle(job, TransferState.DONE, result=result)
@@ -336,7 +343,14 @@ class TransferQueue:
 
     def _abort_idle(self, job: _Job) -> None:
         try:
-            abort_transfer(self.journal, self.clients, job.id, self.config, override=job.override)
+            abort_transfer(
+                self.journal,
+                self.clients,
+                job.id,
+                self.config,
+                override=job.override,
+                settings_for=self.settings_for,
+            )
         except Exception as error:  # noqa: BLE001 - reported as an event and via the future
             log.warning("cancelling %s: %s", job.id, error)
             self._emit_state(job, TransferState.FAILED, f"cancel failed: {error}")
@@ -344,6 +358,36 @@ class TransferQueue:
             return
         self._emit_state(job, TransferState.CANCELLED, "cancelled")
         self._settle(job, TransferState.CANCELLED, error=TransferCancelled())
+
+    def forget(self, transfer_id: str) -> Forgotten:
+        """Take a transfer that is not running off the list (blocking: call it on a worker).
+
+        Its multipart upload is aborted where possible and otherwise left as an orphan
+        (see :func:`~coachadmin.transfers.manage.forget_transfer`); the last event says
+        which, with the state ``cancelled``.
+        """
+        with self._lock:
+            job = self._jobs.get(transfer_id)
+            if job is not None:
+                if transfer_id in self._running:
+                    raise TransferError("the transfer is running: pause or cancel it first")
+                if transfer_id in self._pending:
+                    self._pending.remove(transfer_id)
+        forgotten = forget_transfer(
+            self.journal,
+            self.clients,
+            transfer_id,
+            self.config,
+            override=job.override if job else None,
+            settings_for=self.settings_for,
+        )
+        if job is not None:
+            self._emit_state(job, TransferState.CANCELLED, forgotten.message())
+            self._settle(job, TransferState.CANCELLED, error=TransferCancelled())
+            with self._lock:
+                self._jobs.pop(transfer_id, None)
+                self._changed.notify_all()
+        return forgotten
 
     def pause_all(self) -> None:
         for transfer_id in self.ids():

@@ -11,6 +11,7 @@ from __future__ import annotations
 import enum
 import itertools
 import logging
+import time
 from collections.abc import Mapping
 from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass, field, replace
@@ -21,7 +22,7 @@ from coachadmin.s3.client import S3Settings
 from coachadmin.s3.keys import content_type_for
 from coachadmin.transfers import integrity
 from coachadmin.transfers.clients import journaled_endpoint
-from coachadmin.transfers.completion import Finisher, shows
+from coachadmin.transfers.completion import ALREADY_THERE, Finisher
 from coachadmin.transfers.config import (
     MAX_PUT_SIZE,
     TransferConfig,
@@ -60,6 +61,9 @@ if TYPE_CHECKING:
 log = logging.getLogger("coachadmin.transfers")
 
 CHANGED_SINCE_START = "the file changed since the upload began; starting over"
+#: First and longest wait between two looks for the object of a lost completion (seconds).
+COMPLETION_POLL = 0.25
+COMPLETION_POLL_CAP = 5.0
 #: Error codes of a server that will not take ``ChecksumAlgorithm`` on CreateMultipartUpload.
 _CHECKSUM_REFUSED = ("NotImplemented", "InvalidArgument", "InvalidRequest")
 
@@ -87,6 +91,8 @@ class UploadRequest:
     content_type: str | None = None
     cache_control: str | None = None
     metadata: Mapping[str, str] = field(default_factory=dict)
+    #: The connection the upload belongs to (journaled; see ``Journal``'s schema v3).
+    connection: str | None = None
 
 
 def prepare_upload(
@@ -120,6 +126,7 @@ def prepare_upload(
         endpoint_url=journaled_endpoint(settings, client),
         region=client.meta.region_name,
         profile=settings.profile,
+        connection=request.connection,
         content_type=request.content_type or content_type_for(path.name),
         cache_control=request.cache_control,
         metadata=dict(request.metadata),
@@ -350,6 +357,13 @@ class UploadRunner(TransferRunner[UploadRecord]):
         response = self._finisher.final_request(
             record, complete, "CompleteMultipartUpload", algorithm, expected
         )
+        if response.get(ALREADY_THERE):  # this upload's parts are not needed: no orphan
+            try:
+                abort_upload(
+                    self.client, record.bucket, record.key, upload_id, self._retry_args(True)
+                )
+            except TransferError as error:  # the object is there all the same
+                log.warning("%s: its spare multipart upload stays: %s", record.id, error)
         etag, verified = self._finisher.verify(record, response, algorithm, expected)
         return self._result(record, etag, parts=total_parts, verified=verified)
 
@@ -422,16 +436,8 @@ class UploadRunner(TransferRunner[UploadRecord]):
         )
         if server is None:
             if len(journaled) == total_parts:
-                # A completion whose reply was lost: the object is there, and it is ours.
-                algorithm = record.checksum_algorithm
-                expected = integrity.expected_multipart(
-                    algorithm, (journaled[n].checksum for n in sorted(journaled))
-                )
-                info = self._finisher.head(record, algorithm)
-                if info is not None and info.size == record.size:
-                    verified = shows(info, algorithm, expected)
-                    if verified:
-                        raise _Completed(integrity.clean_etag(info.etag), verified)
+                # Every part was sent, so the completion may have been too, its reply lost.
+                self._find_completed(record, journaled)
             raise Restart("the multipart upload is no longer on the server; starting over")
         kept: dict[int, PartRecord] = {}
         stale = []
@@ -461,6 +467,36 @@ class UploadRunner(TransferRunner[UploadRecord]):
             total_parts - len(kept),
         )
         return kept
+
+    def _find_completed(self, record: UploadRecord, parts: dict[int, PartRecord]) -> None:
+        """Raise :class:`_Completed` if the object at the key is this upload, completed before.
+
+        The server may still be assembling it (the multipart upload is gone, the object
+        not there yet): the object is asked for until ``config.completion_wait`` has
+        passed. An object that is there and is not the file's is someone else's: it is
+        never replaced unless the upload may overwrite.
+        """
+        algorithm = record.checksum_algorithm
+        expected = integrity.expected_multipart(
+            algorithm, (parts[n].checksum for n in sorted(parts))
+        )
+        deadline = time.monotonic() + self.config.completion_wait
+        delay = COMPLETION_POLL
+        while True:
+            info = self._finisher.head(record, algorithm)
+            if info is not None:
+                verified = self._finisher.proves(record, info, algorithm, expected)
+                if verified:
+                    log.info("%s: its completion had succeeded; nothing to send", record.id)
+                    raise _Completed(integrity.clean_etag(info.etag), verified)
+                if not record.overwrite:
+                    raise KeyExists(record.bucket, record.key)
+                return
+            if time.monotonic() >= deadline:
+                return
+            self.control.sleep(delay)
+            self.control.check()
+            delay = min(delay * 2, COMPLETION_POLL_CAP)
 
     # -- helpers ---------------------------------------------------------------------
 

@@ -35,16 +35,21 @@ class DemoProcessLike(Protocol):
     def stop(self) -> None: ...
 
 
-def default_factory() -> DemoProcessLike:
-    """A real DemoProcess; imported here, on a worker thread, never at start-up."""
+def default_factory(*, reset: bool = False) -> DemoProcessLike:
+    """A real DemoProcess (``reset``: one that starts the demo fresh); imported here, on a
+    worker thread, never at start-up."""
     try:
         module = importlib.import_module("coachadmin.demo.process")
     except ModuleNotFoundError as error:
         if error.name != "coachadmin.demo.process":
             raise
         raise UserFacingError("The demo environment is not part of this build.") from error
-    process: DemoProcessLike = module.DemoProcess()
+    process: DemoProcessLike = module.DemoProcess(reset=reset)
     return process
+
+
+def reset_factory() -> DemoProcessLike:
+    return default_factory(reset=True)
 
 
 class DemoLauncher(QObject):
@@ -58,10 +63,15 @@ class DemoLauncher(QObject):
         bridge: Bridge,
         factory: Callable[[], DemoProcessLike] = default_factory,
         parent: QObject | None = None,
+        *,
+        fresh_factory: Callable[[], DemoProcessLike] = reset_factory,
     ) -> None:
+        """``fresh_factory``: a process that starts the demo from its sample data (reset)."""
         super().__init__(parent)
         self._bridge = bridge
         self._factory = factory
+        self._fresh_factory = fresh_factory
+        self._reset_next = False
         self._lock = threading.Lock()
         self._process: DemoProcessLike | None = None
         self._starting = False
@@ -89,8 +99,18 @@ class DemoLauncher(QObject):
             owner=self,
         )
 
+    def reset(self, on_error: Callable[[UserFacingError], None] | None = None) -> None:
+        """Stop the demo and start it again from its sample data (what the user put in
+        it is deleted); :attr:`started` brings the new Connection."""
+        if self._starting:
+            return
+        self._reset_next = True
+        self.stop()
+        self.start(on_error)
+
     def _launch(self) -> Connection:  # worker thread
-        process = self._factory()
+        fresh, self._reset_next = self._reset_next, False
+        process = self._fresh_factory() if fresh else self._factory()
         with self._lock:
             self._process = process
         try:

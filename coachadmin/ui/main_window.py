@@ -34,6 +34,7 @@ from coachadmin.ui.workspace import Workspace
 
 if TYPE_CHECKING:
     from coachadmin.connection import Connection
+    from coachadmin.s3.client import S3Settings
 
 log = logging.getLogger("coachadmin.ui")
 
@@ -89,8 +90,7 @@ class MainWindow(QMainWindow):
 
         #: Every question the browser asks goes through this object (tests replace it).
         self.questions = Questions(self)
-        self.transfers = transfers or TransferService(bridge, self)
-        self.workspace.transfers.set_service(self.transfers)
+        self.transfers = self._attach_transfers(transfers or TransferService(bridge, self))
         self.browser = Browser(
             self.workspace,
             bridge,
@@ -109,19 +109,35 @@ class MainWindow(QMainWindow):
         self.statusBar().addPermanentWidget(self.connection_status)
         self._attach_lessons()
 
-        self.welcome.demo_requested.connect(self.start_demo)
-        self.welcome.connect_requested.connect(self.show_connect_dialog)
-        self.main_actions.try_demo.triggered.connect(self.start_demo)
-        self.main_actions.connect.triggered.connect(self.show_connect_dialog)
-        self.main_actions.quit.triggered.connect(self.close)
-        self.main_actions.about.triggered.connect(self.show_about)
-        self.main_actions.show_logs.triggered.connect(open_log_folder)
-        self.demo.started.connect(self.set_connection)
-        self.demo.finished.connect(self._after_demo_attempt)
+        self._connect_actions()
 
         self._restore_ui_state()
         self._update_title()
         self.show_busy("Opening coachadmin…")
+
+    def _connect_actions(self) -> None:
+        self.welcome.demo_requested.connect(self.start_demo)
+        self.welcome.connect_requested.connect(self.show_connect_dialog)
+        actions = self.main_actions
+        actions.try_demo.triggered.connect(self.start_demo)
+        actions.reset_demo.triggered.connect(self.reset_demo)
+        actions.reset_demo.setEnabled(False)
+        actions.connect.triggered.connect(self.show_connect_dialog)
+        actions.quit.triggered.connect(self.close)
+        actions.about.triggered.connect(self.show_about)
+        actions.show_logs.triggered.connect(open_log_folder)
+        self.demo.started.connect(self.set_connection)
+        self.demo.finished.connect(self._after_demo_attempt)
+
+    def _attach_transfers(self, transfers: TransferService) -> TransferService:
+        if transfers.demo_settings is None:  # transfers made on the demo resume on ours
+            transfers.demo_settings = self._demo_settings
+        transfers.notice.connect(self._warn)
+        self.workspace.transfers.set_service(transfers)
+        return transfers
+
+    def _warn(self, text: str) -> None:
+        self.bus.warning(text)
 
     def _attach_lessons(self) -> None:
         """The lessons panel: its sign-in actions in the File menu, the user in the status bar."""
@@ -153,6 +169,7 @@ class MainWindow(QMainWindow):
         file_menu = self.file_menu = bar.addMenu("&File")
         file_menu.addAction(self.main_actions.connect)
         file_menu.addAction(self.main_actions.try_demo)
+        file_menu.addAction(self.main_actions.reset_demo)
         file_menu.addSeparator()
         file_menu.addAction(self.main_actions.upload)
         file_menu.addAction(self.main_actions.new_folder)
@@ -186,6 +203,7 @@ class MainWindow(QMainWindow):
     def set_connection(self, connection: Connection) -> None:
         """Work on ``connection`` from now on: status bar, toolbar, browser."""
         self.connection = connection
+        self.main_actions.reset_demo.setEnabled(connection.demo)
         self.connection_status.set_connection(connection)
         self.switcher.set_name(connection.name)
         for action in self.main_actions.browsing():
@@ -203,6 +221,13 @@ class MainWindow(QMainWindow):
     def _update_title(self) -> None:
         name = self.connection.name if self.connection else None
         self.setWindowTitle(f"{name} — {APP_NAME}" if name else APP_NAME)
+
+    def _demo_settings(self) -> S3Settings | None:
+        """The S3 settings of this window's demo, if it runs (read from workers)."""
+        for connection in (self.connection, self.demo.connection):
+            if connection is not None and connection.demo:
+                return connection.s3
+        return None
 
     # -- starting points -----------------------------------------------------------------------
     def load_connection(self, loader: ConnectionLoader) -> None:
@@ -236,6 +261,17 @@ class MainWindow(QMainWindow):
             "A sample bucket and backend are starting on this computer. This takes a few seconds.",
         )
         self.demo.start(on_error=self._demo_failed)
+
+    def reset_demo(self) -> None:
+        """Start the demo again from its sample data, after asking (transfers to it pause)."""
+        if self.connection is None or not self.connection.demo:
+            return
+        if not self.questions.confirm_reset_demo():
+            return
+        self.transfers.pause(self.transfers.ids())
+        self.show_busy("Resetting the demo…", "The demo starts again from its sample data.")
+        self.connection = None
+        self.demo.reset(on_error=self._demo_failed)
 
     def _demo_failed(self, error: UserFacingError) -> None:
         self.bus.error(

@@ -124,7 +124,7 @@ class SelfTest:
         from coachadmin.demo.process import DemoProcess
 
         def factory() -> DemoProcessLike:
-            process = self.demo_process = DemoProcess()
+            process = self.demo_process = DemoProcess(ephemeral=True)
             # DemoProcess.stop() also returns the exit code, which the launcher ignores.
             return cast("DemoProcessLike", process)
 

@@ -26,6 +26,7 @@ class MainActions:
     new_folder: QAction
     connect: QAction
     try_demo: QAction
+    reset_demo: QAction
     quit: QAction
     about: QAction
     show_logs: QAction
@@ -110,6 +111,12 @@ def create_actions(parent: QObject) -> MainActions:
             "actionTryDemo",
             "Try the Demo",
             tip="Open the sample bucket and backend on this computer",
+        ),
+        reset_demo=_action(
+            parent,
+            "actionResetDemo",
+            "Reset the Demo…",
+            tip="Delete what you put in the demo and start again from the sample data",
         ),
         quit=_action(parent, "actionQuit", "Quit", shortcut=key.Quit),
         about=_action(parent, "actionAbout", "About coachadmin"),

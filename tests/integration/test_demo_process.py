@@ -157,7 +157,8 @@ def test_demo_server_command_runs_this_installation() -> None:
     command = demo_server_command(4321)
     assert command[0] == sys.executable
     assert command[-3:] == ["demo-server", "--watch-parent", "4321"]
-    assert command[1:3] == ["-m", "coachadmin"]
+    # -P: a source tree in the working directory cannot stand in for this installation.
+    assert command[1:4] == ["-P", "-m", "coachadmin"]
 
 
 def test_a_child_that_dies_at_start_reports_its_last_words() -> None:

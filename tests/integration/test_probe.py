@@ -21,6 +21,7 @@ from coachadmin.s3.probe import (
     StepStatus,
     probe_connection,
 )
+from tests.support.motoiam import with_moto_names
 
 # moto authorises HeadBucket as its own action; on AWS, s3:ListBucket covers it.
 MOTO_HEAD_BUCKET = "s3:HeadBucket"
@@ -43,7 +44,7 @@ def restricted_user(endpoint: str, bucket: str, actions: list[str]) -> tuple[str
         "Statement": [
             {
                 "Effect": "Allow",
-                "Action": actions,
+                "Action": with_moto_names(actions),
                 "Resource": [f"arn:aws:s3:::{bucket}", f"arn:aws:s3:::{bucket}/*"],
             }
         ],

@@ -54,8 +54,9 @@ class Request:
 @dataclass(frozen=True)
 class Fault:
     """``reset`` (RST, optionally after ``after_bytes`` of the body), ``stall`` (stop for
-    ``seconds``, then close) or ``status`` (answer ``code`` with an S3 error, do not forward;
-    ``early``: answer before reading the request's body and close, as a server may)."""
+    ``seconds``, then close), ``status`` (answer ``code`` with an S3 error, do not forward;
+    ``early``: answer before reading the request's body and close, as a server may) or
+    ``mute`` (forward the request, never deliver the reply: a reply lost on the way)."""
 
     kind: str
     after_bytes: int = 0
@@ -215,17 +216,18 @@ class FaultProxy:
         self._track(client, server)
         up: queue.Queue[tuple[float, bytes] | None] = queue.Queue(self.window_chunks)
         down: queue.Queue[tuple[float, bytes] | None] = queue.Queue(self.window_chunks)
+        muted = threading.Event()
         threads = [
             threading.Thread(target=self._deliver, args=(up, server, self.up_limit), daemon=True),
             threading.Thread(target=self._pipe, args=(server, down), daemon=True),
             threading.Thread(
-                target=self._deliver, args=(down, client, self.down_limit), daemon=True
+                target=self._deliver, args=(down, client, self.down_limit, muted), daemon=True
             ),
         ]
         for thread in threads:
             thread.start()
         try:
-            self._requests(client, number, up)
+            self._requests(client, number, up, muted)
         except OSError:
             pass
         finally:
@@ -255,9 +257,12 @@ class FaultProxy:
         source: queue.Queue[tuple[float, bytes] | None],
         sink: socket.socket,
         limit: RateLimiter | None,
+        muted: threading.Event | None = None,
     ) -> None:
         try:
             while (item := source.get()) is not None:
+                if muted is not None and muted.is_set():
+                    continue
                 due, data = item
                 delay = due - time.monotonic()
                 if delay > 0:
@@ -274,7 +279,11 @@ class FaultProxy:
                 pass
 
     def _requests(
-        self, client: socket.socket, number: int, up: queue.Queue[tuple[float, bytes] | None]
+        self,
+        client: socket.socket,
+        number: int,
+        up: queue.Queue[tuple[float, bytes] | None],
+        muted: threading.Event,
     ) -> None:
         """Client to server: parse each request head, apply a fault or forward it and its body."""
         buffer = b""
@@ -296,9 +305,11 @@ class FaultProxy:
             if fault is not None and fault.kind == "stall":
                 self._stop.wait(fault.seconds)
                 return
+            if fault is not None and fault.kind == "mute":
+                muted.set()
             up.put(self._stamp(head + b"\r\n\r\n"))
             remaining = request.content_length
-            limit = fault.after_bytes if fault is not None else None
+            limit = fault.after_bytes if fault is not None and fault.kind == "reset" else None
             sent = 0
             while remaining:
                 if not buffer:

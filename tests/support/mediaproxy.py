@@ -14,6 +14,7 @@ from __future__ import annotations
 import contextlib
 import queue
 import socket
+import threading
 import time
 from datetime import UTC, datetime
 from urllib.parse import parse_qs, urlsplit
@@ -78,6 +79,7 @@ class MediaProxy(FaultProxy):
         source: queue.Queue[tuple[float, bytes] | None],
         sink: socket.socket,
         limit: RateLimiter | None,
+        muted: threading.Event | None = None,
     ) -> None:
         """FaultProxy's delivery, counting the bytes that reached the client.
 
@@ -91,6 +93,8 @@ class MediaProxy(FaultProxy):
         ended = False
         try:
             while (item := source.get()) is not None:
+                if muted is not None and muted.is_set():
+                    continue
                 due, data = item
                 delay = due - time.monotonic()
                 if delay > 0:

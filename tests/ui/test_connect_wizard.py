@@ -22,6 +22,7 @@ from coachadmin.s3.client import S3Settings, make_client
 from coachadmin.s3.probe import REQUIRED_ACTIONS, StepId, StepStatus
 from coachadmin.ui.bridge import Bridge
 from coachadmin.ui.connect_wizard import ConnectWizard, run_connect_wizard
+from tests.support.motoiam import with_moto_names
 
 Store = dict[tuple[str, str], str]
 SECRET = "FAKEsecretDO-NOT-LOG-wizard-6a2f"
@@ -40,7 +41,7 @@ def allow(endpoint: str, user: str, bucket: str, actions: list[str]) -> None:
     iam = boto3.client("iam", endpoint_url=endpoint, region_name="us-east-1")
     statement = {
         "Effect": "Allow",
-        "Action": actions,
+        "Action": with_moto_names(actions),
         "Resource": [f"arn:aws:s3:::{bucket}", f"arn:aws:s3:::{bucket}/*"],
     }
     policy = json.dumps({"Version": "2012-10-17", "Statement": [statement]})

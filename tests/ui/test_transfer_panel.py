@@ -109,7 +109,9 @@ def test_pause_and_resume(qtbot, panel: TransferQueuePanel, connection, tmp_path
     with FaultProxy(connection.s3.endpoint_url, rate=6 * MiB) as proxy:
         settings = S3Settings(endpoint_url=proxy.url, region="us-east-1")
         meter = StallMeter().start()
-        panel.service.upload(path, connection.bucket, "videos/lecture.mp4", settings)
+        panel.service.upload(
+            path, "videos/lecture.mp4", dataclasses.replace(connection, s3=settings)
+        )
         qtbot.waitUntil(lambda: panel.model.rowCount() == 1, timeout=10000)
         qtbot.waitUntil(lambda: panel.model.transfer(0).bytes_done >= 5 * MiB, timeout=20000)
         select_row(panel, 0)
@@ -135,7 +137,7 @@ def test_cancel_leaves_nothing_behind(qtbot, panel: TransferQueuePanel, connecti
     path = big_file(tmp_path)
     with FaultProxy(connection.s3.endpoint_url, rate=4 * MiB) as proxy:
         settings = S3Settings(endpoint_url=proxy.url, region="us-east-1")
-        panel.service.upload(path, connection.bucket, "cancel-me.mp4", settings)
+        panel.service.upload(path, "cancel-me.mp4", dataclasses.replace(connection, s3=settings))
         qtbot.waitUntil(lambda: panel.model.rowCount() == 1, timeout=10000)
         qtbot.waitUntil(lambda: panel.model.transfer(0).bytes_done > 0, timeout=20000)
         select_row(panel, 0)
@@ -158,7 +160,7 @@ def test_a_failed_row_says_why_and_retry_finishes_it(
             lambda r: r.method == "PUT", Fault("status", code=403, body=ACCESS_DENIED), times=1
         )
         settings = S3Settings(endpoint_url=proxy.url, region="us-east-1")
-        panel.service.upload(path, connection.bucket, "notes.txt", settings)
+        panel.service.upload(path, "notes.txt", dataclasses.replace(connection, s3=settings))
         qtbot.waitUntil(lambda: states(panel) == [TransferState.FAILED], timeout=20000)
         status = panel.model.index(0, STATE).data()
         assert status.startswith("Failed: ")
@@ -179,7 +181,7 @@ def test_unfinished_uploads_come_back_at_start(qtbot, bridge, connection, tmp_pa
     qtbot.addWidget(panel)
     with FaultProxy(connection.s3.endpoint_url, rate=4 * MiB) as proxy:
         settings = S3Settings(endpoint_url=proxy.url, region="us-east-1")
-        first.upload(path, connection.bucket, "resumed.mp4", settings)
+        first.upload(path, "resumed.mp4", dataclasses.replace(connection, s3=settings))
         qtbot.waitUntil(
             lambda: panel.model.rowCount() == 1 and panel.model.transfer(0).bytes_done > 0,
             timeout=20000,
@@ -212,7 +214,7 @@ def test_restore_honours_the_setting(qtbot, bridge, connection, tmp_path):
     first = TransferService(bridge, config=SERIAL)
     with FaultProxy(connection.s3.endpoint_url, rate=4 * MiB) as proxy:
         s3 = S3Settings(endpoint_url=proxy.url, region="us-east-1")
-        first.upload(path, connection.bucket, "auto.mp4", s3)
+        first.upload(path, "auto.mp4", dataclasses.replace(connection, s3=s3))
         qtbot.waitUntil(lambda: first.unfinished() != [], timeout=10000)
         first.shutdown(pause=True)
         assert keys(connection) == []
@@ -238,7 +240,7 @@ def test_quitting_with_transfers_running_asks_first(qtbot, bridge, bus, connecti
     path = big_file(tmp_path, 16 * MiB)
     with FaultProxy(connection.s3.endpoint_url, rate=4 * MiB) as proxy:
         settings = S3Settings(endpoint_url=proxy.url, region="us-east-1")
-        window.transfers.upload(path, connection.bucket, "long.mp4", settings)
+        window.transfers.upload(path, "long.mp4", dataclasses.replace(connection, s3=settings))
         qtbot.waitUntil(lambda: window.transfers.unfinished() != [], timeout=10000)
         questions.quit_answer = False
         window.close()

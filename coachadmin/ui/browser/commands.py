@@ -209,7 +209,7 @@ class BrowserCommands(QObject):
         if folder is None:
             return
         access, transfers = self.access, self.transfers
-        settings = access.connection.s3
+        connection = access.connection
 
         def plan(client: Any, bucket: str) -> list[tuple[str, Path]]:
             from coachadmin.s3.listing import iter_objects
@@ -230,7 +230,7 @@ class BrowserCommands(QObject):
 
         def queue(jobs: list[tuple[str, Path]]) -> None:
             for key, dest in jobs:
-                transfers.download(access.bucket, key, dest, settings)
+                transfers.download(key, dest, connection)
             self.bus.info(f"Downloading {count(len(jobs), 'file')} to {folder}")
 
         access.run(plan, on_result=queue, owner=self)

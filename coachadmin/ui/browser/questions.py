@@ -101,6 +101,21 @@ class Questions:
         box.exec()
         return box.clickedButton() is quit_button
 
+    def confirm_reset_demo(self) -> bool:
+        """Delete what the user put in the demo and start it from the sample data?"""
+        box = QMessageBox(self.parent)
+        box.setIcon(QMessageBox.Icon.Warning)
+        box.setWindowTitle("Reset the demo?")
+        box.setText("Start the demo again from its sample data?")
+        box.setInformativeText(
+            "Everything you uploaded to the demo and every change to its lessons is deleted. "
+            "Your real connections are not touched."
+        )
+        reset_button = box.addButton("Reset the Demo", QMessageBox.ButtonRole.DestructiveRole)
+        box.addButton("Cancel", QMessageBox.ButtonRole.RejectRole)
+        box.exec()
+        return box.clickedButton() is reset_button
+
     def upload_files(self) -> list[Path]:
         names, _ = QFileDialog.getOpenFileNames(self.parent, "Upload files")
         return [Path(n) for n in names]

@@ -128,9 +128,8 @@ class UploadFlow(QObject):
         access = self.controller.access
         if access is None or not decisions:
             return
-        settings = access.connection.s3
         for upload, key, replace in decisions:
-            self.transfers.upload(upload.path, access.bucket, key, settings, overwrite=replace)
+            self.transfers.upload(upload.path, key, access.connection, overwrite=replace)
         total = sum(u.size for u, _k, _r in decisions)
         self.bus.info(f"Uploading {count(len(decisions), 'file')} ({human_size(total)})")
         self.queued.emit(len(decisions))

@@ -431,7 +431,7 @@ class Linker(QObject):
             with PendingLinks() as store:
                 return start_upload_and_link(
                     queue, settings, store, path=path, bucket=bucket, lesson_id=row.lesson.id,
-                    api_url=api_url,
+                    api_url=api_url, connection=connection.transfer_owner,
                 )  # fmt: skip
 
         def started(link: PendingLink) -> None:
@@ -454,12 +454,25 @@ class Linker(QObject):
             return
         fallback = connection.s3
 
+        transfers = self.transfers
+        # This panel's demo, for links whose uploads went to the demo.
+        demo = connection.s3 if connection.demo else None
+
         def apply() -> list[Applied]:
             from coachadmin.backend.upload_link import finish_pending_links
+            from coachadmin.services.transfer_connections import TransferConnections
             from coachadmin.transfers.clients import TransferClients
 
+            settings_for = (
+                transfers.queue().settings_for
+                if transfers is not None
+                else TransferConnections(demo=lambda: demo)
+            )
             return finish_pending_links(
-                TransferClients(), fallback=fallback, backend_for=session.backend_for
+                TransferClients(),
+                fallback=fallback,
+                backend_for=session.backend_for,
+                settings_for=settings_for,
             )
 
         self.panel.bridge.run(

@@ -80,11 +80,14 @@ class TransferModel(QAbstractTableModel):
         super().__init__(parent)
         self._rows: list[TransferEvent] = []
         self._index: dict[str, int] = {}
+        #: Transfers removed from the list: their late events must not bring them back.
+        self._removed: set[str] = set()
         self._icons = {TransferKind.UPLOAD: icon("upload"), TransferKind.DOWNLOAD: icon("download")}
 
     def update(self, events: list[TransferEvent]) -> None:
         """Apply a batch of newest events: new transfers are appended, known ones updated."""
         changed: list[int] = []
+        events = [e for e in events if e.transfer_id not in self._removed]
         fresh = [e for e in events if e.transfer_id not in self._index]
         for event in events:
             row = self._index.get(event.transfer_id)
@@ -104,9 +107,17 @@ class TransferModel(QAbstractTableModel):
 
     def clear_finished(self) -> None:
         """Forget done and cancelled rows (failed ones stay: they need a decision)."""
-        keep = [
-            e for e in self._rows if e.state not in (TransferState.DONE, TransferState.CANCELLED)
-        ]
+        self._keep_only(
+            [e for e in self._rows if e.state not in (TransferState.DONE, TransferState.CANCELLED)]
+        )
+
+    def remove(self, ids: list[str]) -> None:
+        """Take these transfers' rows away (they were removed from the list)."""
+        gone = set(ids)
+        self._removed |= gone
+        self._keep_only([e for e in self._rows if e.transfer_id not in gone])
+
+    def _keep_only(self, keep: list[TransferEvent]) -> None:
         if len(keep) == len(self._rows):
             return
         self.beginResetModel()

@@ -3,9 +3,16 @@
 Pause, resume, cancel and retry act on the selected rows (toolbar buttons,
 context menu) or on all of them. The table is the ``transferQueue`` named
 place; a failed row's Status column and tooltip say why in plain words.
+
+Any row that is not running can be removed from the list, whatever became of its
+connection or its server (its unfinished upload is aborted where possible, else
+left as an orphan to clean up later); a row whose connection is gone can be given
+another saved connection to the same bucket (Use Connection…).
 """
 
 from __future__ import annotations
+
+from collections.abc import Callable
 
 from PySide6.QtCore import QPoint, Qt
 from PySide6.QtGui import QAction
@@ -13,6 +20,7 @@ from PySide6.QtWidgets import (
     QAbstractItemView,
     QHBoxLayout,
     QHeaderView,
+    QInputDialog,
     QLabel,
     QMenu,
     QToolButton,
@@ -33,6 +41,23 @@ PLACEHOLDER = (
     "uploads and downloads appear here with their progress."
 )
 _WIDTHS = (260, 170, 150, 90, 90)
+#: Rows that may be removed from the list or given another connection: not running.
+_IDLE = {TransferState.PAUSED, TransferState.FAILED, TransferState.DONE, TransferState.CANCELLED}
+
+#: Asks which connection to use: (parent, names) -> the chosen name, or None.
+ConnectionChooser = Callable[[QWidget, list[str]], "str | None"]
+
+
+def ask_connection(parent: QWidget, names: list[str]) -> str | None:
+    name, ok = QInputDialog.getItem(
+        parent,
+        "Use Connection",
+        "Continue the selected transfers with the saved connection:",
+        names,
+        0,
+        False,
+    )
+    return name if ok and name else None
 
 
 def _action(parent: QWidget, name: str, text: str, icon_name: str, tip: str) -> QAction:
@@ -52,6 +77,8 @@ class TransferQueuePanel(QWidget):
         super().__init__(parent)
         self.setObjectName("transfersPanel")
         self.service: TransferService | None = None
+        #: Asks for a connection (tests replace it).
+        self.choose_connection: ConnectionChooser = ask_connection
         self.model = TransferModel(self)
         self.queue = self._build_view()
         self._build_actions()
@@ -116,6 +143,20 @@ class TransferQueuePanel(QWidget):
         self.clear_action = a(
             self, "transferClear", "Clear Finished", "clear", "Remove finished and cancelled rows"
         )
+        self.remove_action = a(
+            self,
+            "transferRemove",
+            "Remove from List",
+            "delete",
+            "Remove the selected transfers for good (an unfinished upload is cancelled)",
+        )
+        self.use_connection_action = a(
+            self,
+            "transferUseConnection",
+            "Use Connection…",
+            "connection",
+            "Continue the selected transfers with another saved connection to their bucket",
+        )
 
     def _build_layout(self) -> None:
         layout = QVBoxLayout(self)
@@ -159,6 +200,8 @@ class TransferQueuePanel(QWidget):
         )
         self.cancel_all_action.triggered.connect(lambda: self._act("cancel", self._ids_in(_OPEN)))
         self.clear_action.triggered.connect(self.model.clear_finished)
+        self.remove_action.triggered.connect(self.remove_selected)
+        self.use_connection_action.triggered.connect(self.use_connection_for_selected)
         self.queue.selectionModel().selectionChanged.connect(self._update_actions)
         self.model.dataChanged.connect(self._update_actions)
         self.model.rowsInserted.connect(self._update_actions)
@@ -178,6 +221,7 @@ class TransferQueuePanel(QWidget):
     def set_service(self, service: TransferService) -> None:
         self.service = service
         service.events.connect(self.model.update)
+        service.forgotten.connect(lambda gone: self.model.remove([f.transfer_id for f in gone]))
 
     # -- selection and actions ---------------------------------------------------------
     def selected_ids(self) -> list[str]:
@@ -199,6 +243,33 @@ class TransferQueuePanel(QWidget):
             return
         getattr(self.service, what)(ids)
 
+    def remove_selected(self) -> None:
+        events = self._selected_events()
+        if not events or any(e.state not in _IDLE for e in events):
+            return
+        finished = {TransferState.DONE, TransferState.CANCELLED}
+        self.model.remove([e.transfer_id for e in events if e.state in finished])
+        open_ids = [e.transfer_id for e in events if e.state not in finished]
+        if open_ids and self.service is not None:
+            self.service.forget(open_ids)
+
+    def use_connection_for_selected(self) -> None:
+        events = [e for e in self._selected_events() if e.state in _IDLE - {TransferState.DONE}]
+        buckets = {e.bucket for e in events}
+        if self.service is None or len(buckets) != 1:
+            return
+        from coachadmin.services.transfer_connections import connections_for
+
+        names = connections_for(buckets.pop())
+        if not names:
+            self.service.notice.emit(
+                "No saved connection reaches that bucket: add one with Connect…, then try again."
+            )
+            return
+        name = self.choose_connection(self, names)
+        if name is not None:
+            self.service.use_connection([e.transfer_id for e in events], name)
+
     def _update_actions(self, *_args: object) -> None:
         selected = {e.state for e in self._selected_events()}
         self.pause_action.setEnabled(bool(selected & _MOVING))
@@ -217,6 +288,10 @@ class TransferQueuePanel(QWidget):
         self.clear_action.setEnabled(
             any(s in (TransferState.DONE, TransferState.CANCELLED) for s in states)
         )
+        self.remove_action.setEnabled(bool(selected) and selected <= _IDLE)
+        self.use_connection_action.setEnabled(
+            bool(selected) and selected <= {TransferState.PAUSED, TransferState.FAILED}
+        )
         self.summary.setText(_summary(states))
 
     def _context_menu(self, point: QPoint) -> None:
@@ -230,6 +305,9 @@ class TransferQueuePanel(QWidget):
             self.cancel_action,
         ):
             menu.addAction(action)
+        menu.addSeparator()
+        menu.addAction(self.use_connection_action)
+        menu.addAction(self.remove_action)
         menu.addSeparator()
         menu.addAction(self.clear_action)
         menu.popup(self.queue.viewport().mapToGlobal(point))

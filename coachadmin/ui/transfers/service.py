@@ -23,9 +23,14 @@ from coachadmin.transfers.events import TransferEvent, TransferKind, TransferSta
 from coachadmin.ui.bridge import Bridge, EventRelay
 
 if TYPE_CHECKING:
+    from coachadmin.connection import Connection
     from coachadmin.s3.client import S3Settings
     from coachadmin.transfers.config import TransferConfig
+    from coachadmin.transfers.manage import Forgotten
     from coachadmin.transfers.queue import TransferQueue
+
+#: The running demo's S3 settings, or None (what a transfer made on the demo resumes with).
+DemoSettings = Callable[[], "S3Settings | None"]
 
 log = logging.getLogger("coachadmin.ui.transfers")
 
@@ -47,6 +52,10 @@ class TransferService(QObject):
     events = Signal(list)
     #: An upload finished: its last event (TransferEvent).
     upload_finished = Signal(object)
+    #: Transfers taken off the list (list[Forgotten]).
+    forgotten = Signal(list)
+    #: Something the user should read (str): the window shows it in its message area.
+    notice = Signal(str)
 
     def __init__(
         self,
@@ -56,9 +65,13 @@ class TransferService(QObject):
         config: TransferConfig | None = None,
         journal_path: Path | None = None,
         max_files: int | None = None,
+        demo: DemoSettings | None = None,
     ) -> None:
+        """``demo``: the settings of the demo this window runs (transfers made on the demo
+        resume with them); by default, a demo found running on this computer."""
         super().__init__(parent)
         self.bridge = bridge
+        self.demo_settings = demo
         self._config = config
         self._journal_path = journal_path
         self._max_files = max_files
@@ -76,6 +89,10 @@ class TransferService(QObject):
             if self._queue is None:
                 if self._closed:
                     raise RuntimeError("the transfer service is shut down")
+                from coachadmin.services.transfer_connections import (
+                    TransferConnections,
+                    running_demo_settings,
+                )
                 from coachadmin.transfers.clients import TransferClients
                 from coachadmin.transfers.config import DEFAULT_MAX_FILES, TransferConfig
                 from coachadmin.transfers.journal import Journal
@@ -87,6 +104,7 @@ class TransferService(QObject):
                     TransferClients(config),
                     config,
                     max_files=self._max_files or DEFAULT_MAX_FILES,
+                    settings_for=TransferConnections(self.demo_settings or running_demo_settings),
                 )
                 self._queue.subscribe(self.relay.post)
             return self._queue
@@ -104,29 +122,36 @@ class TransferService(QObject):
     def upload(
         self,
         path: Path,
-        bucket: str,
         key: str,
-        settings: S3Settings,
+        connection: Connection,
         *,
         overwrite: bool = False,
         on_error: Callable[[UserFacingError], None] | None = None,
     ) -> Future[Any]:
-        """Queue an upload (the engine checks the file and journals it on a worker)."""
+        """Queue an upload to ``connection``'s bucket (checked and journaled on a worker)."""
 
         def add() -> str:
             from coachadmin.transfers.upload import UploadRequest
 
-            request = UploadRequest(path=path, bucket=bucket, key=key, overwrite=overwrite)
-            return self.queue().add_upload(request, settings)
+            request = UploadRequest(
+                path=path,
+                bucket=connection.bucket,
+                key=key,
+                overwrite=overwrite,
+                connection=connection.transfer_owner,
+            )
+            return self.queue().add_upload(request, connection.s3)
 
         return self._run(add, on_error)
 
-    def download(self, bucket: str, key: str, dest: Path, settings: S3Settings) -> Future[Any]:
+    def download(self, key: str, dest: Path, connection: Connection) -> Future[Any]:
         def add() -> str:
             from coachadmin.transfers.download import DownloadRequest
 
-            request = DownloadRequest(bucket=bucket, key=key, dest=dest)
-            return self.queue().add_download(request, settings)
+            request = DownloadRequest(
+                bucket=connection.bucket, key=key, dest=dest, connection=connection.transfer_owner
+            )
+            return self.queue().add_download(request, connection.s3)
 
         return self._run(add)
 
@@ -163,6 +188,45 @@ class TransferService(QObject):
 
     def cancel(self, ids: list[str]) -> None:
         self._each(ids, "cancel")
+
+    def forget(self, ids: list[str]) -> Future[Any]:
+        """Take transfers off the list for good (their uploads aborted where possible)."""
+        queue = self._queue
+        if queue is None:
+            return self._run(list)
+
+        def forget() -> list[Forgotten]:
+            return [queue.forget(transfer_id) for transfer_id in ids]
+
+        return self.bridge.run(
+            forget, on_result=self._forgotten, on_error=self._notice_error, owner=self
+        )
+
+    def _forgotten(self, gone: list[Forgotten]) -> None:
+        self.forgotten.emit(gone)
+        for item in gone:
+            if item.orphan:
+                self.notice.emit(f"Transfer {item.transfer_id}: {item.message()}")
+
+    def _notice_error(self, error: UserFacingError) -> None:
+        self.notice.emit(str(error))
+
+    def use_connection(self, ids: list[str], name: str) -> Future[Any]:
+        """Give transfers the saved connection ``name`` and resume them with it."""
+        queue = self._queue
+        if queue is None:
+            return self._run(list)
+
+        def reassign_all() -> list[str]:
+            from coachadmin.services.transfer_connections import reassign
+
+            for transfer_id in ids:
+                reassign(queue.journal, transfer_id, name)
+            return ids
+
+        return self.bridge.run(
+            reassign_all, on_result=self.resume, on_error=self._notice_error, owner=self
+        )
 
     def ids(self) -> list[str]:
         return self._queue.ids() if self._queue is not None else []

@@ -5,7 +5,7 @@ script only documents how they were made and remakes them when they change.
 They must stay small (a few hundred KB in all), because the demo environment
 seeds them into its bucket at every start and the frozen app ships them.
 
-    python resources/sample-media/make_samples.py   # needs ffmpeg on PATH and Pillow
+    python build/make_samples.py   # needs ffmpeg on PATH and Pillow
 
 - sample-video.mp4: 5 s of a moving test pattern with a 440 Hz tone, H.264 + AAC,
   320x180, ``+faststart`` (the index sits before the data, so a player can start
@@ -23,7 +23,7 @@ from pathlib import Path
 
 from PIL import Image, ImageDraw
 
-HERE = Path(__file__).resolve().parent
+HERE = Path(__file__).resolve().parents[1] / "coachadmin" / "resources" / "sample-media"
 
 CAPTIONS = """WEBVTT
 
@@ -49,7 +49,7 @@ def make_video(target: Path) -> None:
         "-fflags", "+bitexact", "-flags:v", "+bitexact", "-flags:a", "+bitexact",
         str(target),
     ]  # fmt: skip
-    subprocess.run(command, check=True)  # noqa: S603 - a fixed command line, no user input
+    subprocess.run(command, check=True)
 
 
 def make_cover(target: Path) -> None:
