@@ -81,7 +81,7 @@ def register(subparsers: Subparsers) -> None:
 
 
 def api_url_from(args: argparse.Namespace) -> str:
-    from coachadmin.backend.auth import login_command, resolve_api_url
+    from coachadmin.services.sign_in import login_command, resolve_api_url
 
     url = resolve_api_url(getattr(args, "api_url", None))
     if url is None:
@@ -94,7 +94,7 @@ def api_url_from(args: argparse.Namespace) -> str:
 
 def signed_in_client(args: argparse.Namespace) -> tuple[str, BackendClient]:
     """The backend URL and a client with a token; SignInRequired when there is no token."""
-    from coachadmin.backend.auth import (
+    from coachadmin.services.sign_in import (
         API_TOKEN_ENV,
         SignInRequired,
         client_for,
@@ -114,8 +114,8 @@ def signed_in_client(args: argparse.Namespace) -> tuple[str, BackendClient]:
 
 def call_backend(url: str, call: Callable[[], T]) -> T:
     """Run a backend call; a 401 becomes the sign-in message and exit status 3."""
-    from coachadmin.backend.auth import SignInRequired, last_email, login_command
     from coachadmin.backend.errors import NotSignedIn, SessionExpired
+    from coachadmin.services.sign_in import SignInRequired, last_email, login_command
 
     try:
         return call()
@@ -150,9 +150,9 @@ def _read_password(from_stdin: bool) -> str:
 
 def run_login(args: argparse.Namespace) -> int:
     from coachadmin import secrets
-    from coachadmin.backend import auth
     from coachadmin.backend.client import BackendClient
     from coachadmin.redact import register_secret
+    from coachadmin.services import sign_in as auth
 
     url = api_url_from(args)
     email = args.email or auth.last_email()
@@ -196,7 +196,7 @@ def run_login(args: argparse.Namespace) -> int:
 
 
 def run_logout(args: argparse.Namespace) -> int:
-    from coachadmin.backend import auth
+    from coachadmin.services import sign_in as auth
 
     url = api_url_from(args)
     removed = auth.forget_token(url)

@@ -33,9 +33,9 @@ from coachadmin.cli.s3_access import (
 from coachadmin.errors import UsageError, UserFacingError
 
 if TYPE_CHECKING:
-    from coachadmin.backend.link_check import LessonLink, LinkReport
-    from coachadmin.backend.pending_links import Applied
     from coachadmin.s3.client import S3Settings
+    from coachadmin.services.link_check import LessonLink, LinkReport
+    from coachadmin.services.pending_links import Applied
 
 
 def register(subparsers: Subparsers) -> None:
@@ -141,7 +141,7 @@ def run_courses(args: argparse.Namespace) -> int:
 
 
 def run_lessons(args: argparse.Namespace) -> int:
-    from coachadmin.backend.link_check import is_legacy_id
+    from coachadmin.services.link_check import is_legacy_id
 
     url, client = signed_in_client(args)
     lessons = call_backend(url, lambda: client.lessons(args.course_id))
@@ -168,10 +168,10 @@ def run_lessons(args: argparse.Namespace) -> int:
 
 
 def run_link(args: argparse.Namespace) -> int:
-    from coachadmin.backend.usage import find_lesson
     from coachadmin.s3.client import make_client
     from coachadmin.s3.objects import head_object
     from coachadmin.s3.uri import parse_s3_uri
+    from coachadmin.services.lesson_usage import find_lesson
 
     target = parse_s3_uri(args.uri)
     if target.is_prefix:
@@ -215,7 +215,7 @@ def run_link(args: argparse.Namespace) -> int:
 
 def run_unlink(args: argparse.Namespace) -> int:
     url, client = signed_in_client(args)
-    from coachadmin.backend.usage import find_lesson
+    from coachadmin.services.lesson_usage import find_lesson
 
     ref = call_backend(url, lambda: find_lesson(client, args.lesson_id))
     previous = ref.lesson.video_id if ref else None
@@ -237,8 +237,8 @@ def run_unlink(args: argparse.Namespace) -> int:
 
 
 def run_check_links(args: argparse.Namespace) -> int:
-    from coachadmin.backend.link_check import check_links, report_json
     from coachadmin.s3.client import make_client
+    from coachadmin.services.link_check import check_links, report_json
 
     url, client = signed_in_client(args)
     bucket, settings = _bucket_and_settings(args, args.bucket)
@@ -259,7 +259,7 @@ def run_check_links(args: argparse.Namespace) -> int:
 
 
 def _print_report(report: LinkReport, bucket: str) -> None:
-    from coachadmin.backend.link_check import LinkState
+    from coachadmin.services.link_check import LinkState
     from coachadmin.transfers.config import format_size
 
     courses = len({link.course.id for link in report.links})
@@ -285,10 +285,10 @@ def _where(link: LessonLink) -> str:
 
 
 def run_upload_link(args: argparse.Namespace) -> int:
-    from coachadmin.backend.pending_links import PendingLinks
-    from coachadmin.backend.upload_link import start_upload_and_link
-    from coachadmin.backend.usage import find_lesson
     from coachadmin.cli.transfers import drive
+    from coachadmin.services.lesson_usage import find_lesson
+    from coachadmin.services.pending_links import PendingLinks
+    from coachadmin.services.upload_link import start_upload_and_link
     from coachadmin.transfers.source import check_source
 
     path = Path(args.path)
@@ -360,9 +360,9 @@ def apply_pending_links_cli(
 ) -> list[Applied]:
     """Make the links whose uploads are now verified; print what happened. Never raises a
     UserFacingError: an upload that finished is a success even if the link must wait."""
-    from coachadmin.backend.pending_links import Outcome
-    from coachadmin.backend.upload_link import finish_pending_links
+    from coachadmin.services.pending_links import Outcome
     from coachadmin.services.transfer_connections import TransferConnections
+    from coachadmin.services.upload_link import finish_pending_links
     from coachadmin.transfers.clients import TransferClients
 
     override = flag_settings(args) if args is not None else None

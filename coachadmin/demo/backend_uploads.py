@@ -15,7 +15,7 @@ from collections.abc import Callable
 from coachadmin.demo.backend_context import BackendContext
 from coachadmin.demo.backend_http import ApiError, ApiRequest, Reply
 from coachadmin.demo.backend_multipart import MultipartError, parse_form
-from coachadmin.demo.naming import platform_key
+from coachadmin.s3.naming import platform_key
 
 log = logging.getLogger("coachadmin.demo")
 

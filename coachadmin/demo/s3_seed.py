@@ -22,8 +22,8 @@ from typing import TYPE_CHECKING, cast
 
 from botocore.exceptions import ClientError
 
-from coachadmin.demo.naming import platform_key, slugify
 from coachadmin.resource_path import resource
+from coachadmin.s3.naming import platform_key, slugify
 
 if TYPE_CHECKING:
     from mypy_boto3_s3 import S3Client

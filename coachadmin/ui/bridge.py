@@ -9,6 +9,9 @@
   threads (transfer progress, listing pages) into batches delivered on the GUI
   thread at most every ``interval_ms``, so thousands of events a second never
   flood the event loop.
+* :class:`Latest` drops stale results: of the requests of one kind (the folder's
+  listing, the preview of the selection), only those of the newest
+  :meth:`Latest.begin` may deliver; the user moved on from the others.
 
 As Picard's ``run_task`` and Anki's ``taskman``: exactly one helper of each kind.
 """
@@ -20,7 +23,7 @@ import threading
 from collections.abc import Callable, Hashable
 from concurrent.futures import CancelledError, Future, ThreadPoolExecutor
 from dataclasses import dataclass
-from typing import Any, Generic, TypeVar
+from typing import Any, Generic, ParamSpec, TypeVar
 
 import shiboken6
 from PySide6.QtCore import QCoreApplication, QObject, Qt, QTimer, Signal
@@ -31,6 +34,7 @@ from coachadmin.ui import crash, messages
 log = logging.getLogger("coachadmin.ui.bridge")
 
 T = TypeVar("T")
+P = ParamSpec("P")
 
 DEFAULT_WORKERS = 4
 
@@ -209,6 +213,50 @@ class EventRelay(QObject):
             self._scheduled = False
         if events:
             self.batch.emit(events)
+
+
+class Latest:
+    """Requests of one kind, of which only the newest may deliver (GUI thread only).
+
+    ``ticket = latest.begin()`` starts a new request (a listing, a preview) and makes
+    every earlier ticket stale; :meth:`drop` makes them all stale without a new one
+    (the user left the folder). Wrap a request's callbacks with ``ticket.only``: a
+    stale request still runs to its end on its worker, but its callbacks do nothing.
+    """
+
+    def __init__(self) -> None:
+        self._number = 0
+
+    def begin(self) -> Ticket:
+        self._number += 1
+        return Ticket(self, self._number)
+
+    def drop(self) -> None:
+        self._number += 1
+
+    def is_current(self, ticket: Ticket) -> bool:
+        return ticket.latest is self and ticket.number == self._number
+
+
+@dataclass(frozen=True)
+class Ticket:
+    """One request of a :class:`Latest`; :attr:`current` until a newer one begins."""
+
+    latest: Latest
+    number: int
+
+    @property
+    def current(self) -> bool:
+        return self.latest.is_current(self)
+
+    def only(self, callback: Callable[P, None]) -> Callable[P, None]:
+        """``callback``, run only while this request is the newest."""
+
+        def while_current(*args: P.args, **kwargs: P.kwargs) -> None:
+            if self.current:
+                callback(*args, **kwargs)
+
+        return while_current
 
 
 _bridge: Bridge | None = None

@@ -41,7 +41,7 @@ from coachadmin.s3.client import S3Settings
 from coachadmin.s3.probe import STEP_TITLES, ProbeReport, ProbeStep, StepId, StepStatus
 from coachadmin.s3.probe import probe_connection as _probe_connection
 from coachadmin.ui import bridge as bridge_module
-from coachadmin.ui.bridge import Bridge, EventRelay
+from coachadmin.ui.bridge import Bridge, EventRelay, Latest, Ticket
 
 log = logging.getLogger("coachadmin.ui.connect")
 
@@ -312,7 +312,8 @@ class CheckPage(QWizardPage):
         self.setSubTitle("Each step is checked on S3; a small test file is uploaded and deleted.")
         self.report: ProbeReport | None = None
         self.running = False
-        self._run = 0
+        self._checks = Latest()
+        self._ticket = self._checks.begin()
         grid = QGridLayout()
         grid.setColumnStretch(2, 1)
         grid.setHorizontalSpacing(10)
@@ -340,8 +341,7 @@ class CheckPage(QWizardPage):
         self.start()
 
     def start(self) -> None:
-        self._run += 1
-        run = self._run
+        ticket = self._ticket = self._checks.begin()
         self.report = None
         self.running = True
         self.again.setEnabled(False)
@@ -354,21 +354,20 @@ class CheckPage(QWizardPage):
         post = self.relay.post
         self._wizard.bridge.run(
             functools.partial(
-                _probe_connection, settings, bucket, on_step=lambda s: post((run, s))
+                _probe_connection, settings, bucket, on_step=lambda s: post((ticket, s))
             ),
-            on_result=lambda report: self._finished(run, report),
-            on_error=lambda error: self._failed(run, error),
+            # An older check is superseded by "Check again" or Back/Next: dropped.
+            on_result=ticket.only(self._finished),
+            on_error=ticket.only(self._failed),
             owner=self,
         )
 
-    def _steps_arrived(self, events: list[tuple[int, ProbeStep]]) -> None:
-        for run, step in events:
-            if run == self._run and self.report is None:
+    def _steps_arrived(self, events: list[tuple[Ticket, ProbeStep]]) -> None:
+        for ticket, step in events:
+            if ticket.current and self.report is None:
                 self.rows[step.id].show(step)
 
-    def _finished(self, run: int, report: ProbeReport) -> None:
-        if run != self._run:
-            return  # an older check, superseded by "Check again" or Back/Next
+    def _finished(self, report: ProbeReport) -> None:
         self.relay.flush()
         self.report = report
         self.running = False
@@ -394,9 +393,7 @@ class CheckPage(QWizardPage):
         self.summary.setText(text)
         self.completeChanged.emit()
 
-    def _failed(self, run: int, error: UserFacingError) -> None:
-        if run != self._run:
-            return
+    def _failed(self, error: UserFacingError) -> None:
         self.running = False
         self.again.setEnabled(True)
         self.summary.setText(str(error))

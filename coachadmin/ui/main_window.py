@@ -204,6 +204,7 @@ class MainWindow(QMainWindow):
         """Work on ``connection`` from now on: status bar, toolbar, browser."""
         self.connection = connection
         self.main_actions.reset_demo.setEnabled(connection.demo)
+        self.main_actions.try_demo.setEnabled(not connection.demo)
         self.connection_status.set_connection(connection)
         self.switcher.set_name(connection.name)
         for action in self.main_actions.browsing():

@@ -7,15 +7,24 @@ from collections.abc import Iterator
 
 import pytest
 
-from coachadmin.backend import auth
 from coachadmin.backend.client import BackendClient
-from coachadmin.backend.link_check import LinkState, check_links
-from coachadmin.backend.pending_links import Outcome, PendingLink, PendingLinks, apply_pending_links
-from coachadmin.backend.usage import LinkedObjectDelete, lessons_linking, refuse_delete_if_linked
 from coachadmin.demo import backend_seed
 from coachadmin.demo.environment import DemoEnvironment
 from coachadmin.errors import UsageError
 from coachadmin.s3.client import make_client
+from coachadmin.services import sign_in as auth
+from coachadmin.services.lesson_usage import (
+    LinkedObjectDelete,
+    lessons_linking,
+    refuse_delete_if_linked,
+)
+from coachadmin.services.link_check import LinkState, check_links
+from coachadmin.services.pending_links import (
+    Outcome,
+    PendingLink,
+    PendingLinks,
+    apply_pending_links,
+)
 from coachadmin.settings import update_settings
 from coachadmin.transfers.events import TransferState
 from coachadmin.transfers.journal import Journal, UploadRecord

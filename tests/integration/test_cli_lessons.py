@@ -12,11 +12,11 @@ from collections.abc import Iterator
 
 import pytest
 
-from coachadmin.backend.auth import API_TOKEN_ENV, API_URL_ENV, token_username
 from coachadmin.cli import main
 from coachadmin.demo import backend_seed
 from coachadmin.demo.environment import DemoEnvironment, DemoInfo
 from coachadmin.s3.client import make_client
+from coachadmin.services.sign_in import API_TOKEN_ENV, API_URL_ENV, token_username
 
 
 @pytest.fixture

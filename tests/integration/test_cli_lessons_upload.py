@@ -17,12 +17,12 @@ from pathlib import Path
 import pytest
 
 from coachadmin import paths
-from coachadmin.backend.auth import API_TOKEN_ENV, API_URL_ENV
 from coachadmin.backend.client import BackendClient
-from coachadmin.backend.pending_links import PendingLinks
 from coachadmin.cli import main
 from coachadmin.demo.environment import DemoEnvironment, DemoInfo
 from coachadmin.s3.client import make_client
+from coachadmin.services.pending_links import PendingLinks
+from coachadmin.services.sign_in import API_TOKEN_ENV, API_URL_ENV
 from tests.support.faultproxy import FaultProxy
 
 MiB = 1024 * 1024

@@ -9,7 +9,7 @@ from PySide6.QtCore import QObject
 
 from coachadmin.errors import UserFacingError
 from coachadmin.ui.banner import MessageBanner
-from coachadmin.ui.bridge import Bridge, EventRelay
+from coachadmin.ui.bridge import Bridge, EventRelay, Latest
 from coachadmin.ui.messages import Level, MessageBus
 
 
@@ -143,3 +143,24 @@ def test_relay_keeps_only_the_latest_event_per_key(qtbot):
     with qtbot.waitSignal(relay.batch):
         pass
     assert batches == [[("a.mp4", 999), ("b.mp4", 1998)]]
+
+
+def test_only_the_newest_request_of_a_kind_delivers(qtbot, bridge: Bridge) -> None:
+    """A listing left for another: its late result is dropped; the newest one delivers."""
+    latest = Latest()
+    seen: list[str] = []
+    release = threading.Event()
+    older = latest.begin()
+    bridge.run(lambda: release.wait(5) and "old folder", on_result=older.only(seen.append))
+    newer = latest.begin()
+    assert not older.current and newer.current
+    bridge.run(lambda: "new folder", on_result=newer.only(seen.append))
+    qtbot.waitUntil(lambda: seen == ["new folder"])
+    release.set()
+    qtbot.waitUntil(lambda: bridge.pending == 0)
+    assert seen == ["new folder"]
+    latest.drop()  # the user left: nothing under way may deliver
+    assert not newer.current
+    bridge.run(lambda: "after drop", on_result=newer.only(seen.append))
+    qtbot.waitUntil(lambda: bridge.pending == 0)
+    assert seen == ["new folder"]

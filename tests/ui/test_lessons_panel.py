@@ -10,10 +10,10 @@ import pytest
 from PySide6.QtCore import Qt
 from PySide6.QtWidgets import QMessageBox, QPushButton
 
-from coachadmin.backend.link_check import LinkState
 from coachadmin.demo import backend_seed
 from coachadmin.demo.environment import DemoEnvironment
 from coachadmin.s3.client import make_client
+from coachadmin.services.link_check import LinkState
 from coachadmin.ui.lessons.dialogs import ChooseLessonDialog, ChooseVideoDialog, ReplaceLinkDialog
 from coachadmin.ui.lessons.mime import ObjectRef, to_mime_data
 from coachadmin.ui.lessons.models import STATE, LessonRow
@@ -373,7 +373,7 @@ def test_deleting_a_linked_object_is_refused_naming_the_lessons(qtbot, admin, de
 
 def test_an_upload_finished_elsewhere_is_linked_when_the_panel_loads(qtbot, window, panel, demo):
     """`coachadmin resume` finished an upload-and-link days later: signing in links it."""
-    from coachadmin.backend.pending_links import PendingLink, PendingLinks
+    from coachadmin.services.pending_links import PendingLink, PendingLinks
     from coachadmin.transfers.journal import Journal, UploadRecord
 
     # The window opens the journal on a worker when it connects; two first openings at

@@ -7,7 +7,7 @@ import re
 
 import pytest
 
-from coachadmin.demo.naming import platform_key, slugify
+from coachadmin.s3.naming import platform_key, slugify
 
 KEY = re.compile(
     r"^(?P<folder>[a-z/]+)/(?P<base>[a-z0-9-]+)-(?P<stamp>\d{13})-(?P<rand>\d{4})(?P<ext>\.[a-z0-9]+)?$"

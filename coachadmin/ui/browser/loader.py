@@ -2,8 +2,9 @@
 
 Each page is one bridge task; the next one is asked for only when the previous
 one has been delivered, so the GUI thread never receives pages faster than it
-merges them, and memory holds one page in flight. Starting a new listing bumps
-a generation number: pages of an older listing that arrive late are dropped.
+merges them, and memory holds one page in flight. Each listing is a request of a
+:class:`~coachadmin.ui.bridge.Latest`: pages of an older one that arrive late are
+dropped.
 The first page is small, so a huge folder shows its first rows sooner.
 """
 
@@ -17,6 +18,7 @@ from PySide6.QtCore import QObject, Signal
 
 from coachadmin.errors import UserFacingError
 from coachadmin.s3.listing import Page
+from coachadmin.ui.bridge import Latest
 from coachadmin.ui.browser.access import BucketAccess, operation
 
 log = logging.getLogger("coachadmin.ui.browser")
@@ -35,7 +37,8 @@ class PagedListing(QObject):
 
     def __init__(self, parent: QObject | None = None) -> None:
         super().__init__(parent)
-        self._generation = 0
+        self._latest = Latest()
+        self._ticket = self._latest.begin()
         self._access: BucketAccess | None = None
         self._prefix = ""
         self._search = False
@@ -49,7 +52,7 @@ class PagedListing(QObject):
 
     def start(self, access: BucketAccess, prefix: str, *, search: bool = False) -> None:
         """List ``prefix`` as a folder, or (``search``) every key that starts with it."""
-        self._generation += 1
+        self._ticket = self._latest.begin()
         self._access, self._prefix, self._search = access, prefix, search
         self._rows = 0
         self._started = time.perf_counter()
@@ -58,26 +61,23 @@ class PagedListing(QObject):
 
     def stop(self) -> None:
         """Forget the current listing (its pages in flight are dropped)."""
-        self._generation += 1
+        self._latest.drop()
         self.loading = False
 
     def _fetch(self, token: str | None, size: int) -> None:
         assert self._access is not None
-        generation = self._generation
         func = operation("search_page" if self._search else "list_folder")
         self._access.run(
             func,
             self._prefix,
             token,
             size,
-            on_result=lambda page: self._deliver(generation, page),
-            on_error=lambda error: self._fail(generation, error),
+            on_result=self._ticket.only(self._deliver),
+            on_error=self._ticket.only(self._fail),
             owner=self,
         )
 
-    def _deliver(self, generation: int, page: Page) -> None:
-        if generation != self._generation:
-            return
+    def _deliver(self, page: Page) -> None:
         self._rows += len(page.folders) + len(page.objects)
         if page.next_token is not None:
             self._fetch(page.next_token, PAGE)  # ask first: the merge below overlaps the wait
@@ -93,9 +93,7 @@ class PagedListing(QObject):
             )
             self.finished.emit(self._prefix, self._rows)
 
-    def _fail(self, generation: int, error: UserFacingError) -> None:
-        if generation != self._generation:
-            return
+    def _fail(self, error: UserFacingError) -> None:
         self.loading = False
         self.failed.emit(error)
 

@@ -17,6 +17,7 @@ from PySide6.QtGui import QStandardItem, QStandardItemModel
 
 from coachadmin.errors import UserFacingError
 from coachadmin.s3.listing import Page
+from coachadmin.ui.bridge import Latest
 from coachadmin.ui.browser.access import BucketAccess, operation
 from coachadmin.ui.icons import icon
 
@@ -36,12 +37,13 @@ class FolderTreeModel(QStandardItemModel):
         self._listed: set[str] = set()
         self._loading: set[str] = set()
         self._access: BucketAccess | None = None
-        self._generation = 0
+        self._latest = Latest()
+        self._ticket = self._latest.begin()
         self._folder_icon = icon("folder-closed")
 
     def reset(self, access: BucketAccess | None) -> None:
         """Start over on ``access``'s bucket: only the bucket's root, not yet listed."""
-        self._generation += 1
+        self._ticket = self._latest.begin()
         self.clear()
         self._items, self._listed, self._loading = {}, set(), set()
         self._access = access
@@ -156,28 +158,23 @@ class FolderTreeModel(QStandardItemModel):
         if self._access is None:
             return
         self._loading.add(prefix)
-        generation = self._generation
         self._access.run(
             operation("list_folder"),
             prefix,
             token,
-            on_result=lambda page: self._page(generation, page),
-            on_error=lambda error: self._failed(generation, prefix, error),
+            on_result=self._ticket.only(self._page),
+            on_error=self._ticket.only(lambda error: self._failed(prefix, error)),
             owner=self,
         )
 
-    def _page(self, generation: int, page: Page) -> None:
-        if generation != self._generation:
-            return
+    def _page(self, page: Page) -> None:
         self.add_folders(page.prefix, page.folders)
         if page.next_token is not None:
             self.load(page.prefix, page.next_token)
         else:
             self.set_listed(page.prefix)
 
-    def _failed(self, generation: int, prefix: str, error: UserFacingError) -> None:
-        if generation != self._generation:
-            return
+    def _failed(self, prefix: str, error: UserFacingError) -> None:
         log.info("could not list the folders of %s: %s", prefix or "/", error)
         self.set_listed(prefix)  # no endless retries; Refresh lists again
         item = self._items.get(prefix)

@@ -24,10 +24,10 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from coachadmin.backend.link_check import is_legacy_id
 from coachadmin.backend.models import Lesson
-from coachadmin.backend.usage import LessonRef
 from coachadmin.s3.listing import ObjectInfo
+from coachadmin.services.lesson_usage import LessonRef
+from coachadmin.services.link_check import is_legacy_id
 from coachadmin.transfers.config import format_size
 from coachadmin.ui.lessons.work import VideoInfo
 

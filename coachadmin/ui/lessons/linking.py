@@ -20,11 +20,11 @@ from PySide6.QtCore import QObject
 from PySide6.QtGui import QAction
 from PySide6.QtWidgets import QFileDialog, QWidget
 
-from coachadmin.backend.link_check import LinkState, is_legacy_id, is_s3_key
 from coachadmin.backend.models import Lesson, StreamUrl
-from coachadmin.backend.pending_links import Applied, Outcome, PendingLink, PendingLinks
-from coachadmin.backend.usage import LessonRef, LinkedObjectDelete
 from coachadmin.s3.listing import ObjectInfo
+from coachadmin.services.lesson_usage import LessonRef, LinkedObjectDelete
+from coachadmin.services.link_check import LinkState, is_legacy_id, is_s3_key
+from coachadmin.services.pending_links import Applied, Outcome, PendingLink, PendingLinks
 from coachadmin.transfers.config import format_size
 from coachadmin.transfers.events import TransferEvent, TransferState
 from coachadmin.ui.bridge import EventRelay
@@ -425,7 +425,7 @@ class Linker(QObject):
             self._relay.batch.connect(self._transfer_events)
 
         def start() -> PendingLink:
-            from coachadmin.backend.upload_link import start_upload_and_link
+            from coachadmin.services.upload_link import start_upload_and_link
 
             queue = self._transfer_queue()
             with PendingLinks() as store:
@@ -459,8 +459,8 @@ class Linker(QObject):
         demo = connection.s3 if connection.demo else None
 
         def apply() -> list[Applied]:
-            from coachadmin.backend.upload_link import finish_pending_links
             from coachadmin.services.transfer_connections import TransferConnections
+            from coachadmin.services.upload_link import finish_pending_links
             from coachadmin.transfers.clients import TransferClients
 
             settings_for = (

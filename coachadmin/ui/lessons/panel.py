@@ -30,10 +30,10 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from coachadmin.backend.link_check import LinkReport, LinkState
 from coachadmin.backend.models import Course, User
+from coachadmin.services.link_check import LinkReport, LinkState
 from coachadmin.transfers.config import format_size
-from coachadmin.ui.bridge import Bridge
+from coachadmin.ui.bridge import Bridge, Latest
 from coachadmin.ui.icons import icon
 from coachadmin.ui.lessons import work
 from coachadmin.ui.lessons.linking import Linker
@@ -85,7 +85,7 @@ class LessonsPanel(QWidget):
         self.current_course: Course | None = None
         self.bridge: Bridge
         self.bus: MessageBus
-        self._generation = 0
+        self._loading = Latest()
         self._pending_select: str | None = None
 
         self.sign_in_action = self._action("lessonsSignIn", "Sign in…", None)
@@ -276,7 +276,7 @@ class LessonsPanel(QWidget):
         ):
             proceed()
             return
-        from coachadmin.backend.usage import refuse_delete_if_linked
+        from coachadmin.services.lesson_usage import refuse_delete_if_linked
 
         session.call(
             lambda client: refuse_delete_if_linked(keys, client, prefixes),
@@ -297,7 +297,7 @@ class LessonsPanel(QWidget):
             self.linker.apply_pending()
 
     def _clear(self) -> None:
-        self._generation += 1
+        self._loading.drop()
         self.current_course = None
         self.course_model.set_courses([])
         self.lesson_model.set_rows([])
@@ -341,17 +341,15 @@ class LessonsPanel(QWidget):
         session = self.session
         if session is None or not session.signed_in:
             return
-        generation = self._generation = self._generation + 1
+        ticket = self._loading.begin()
         keep = self.current_course.id if self.current_course else None
         session.call(
             lambda client: client.courses(),
-            on_result=lambda courses: self._courses_loaded(generation, courses, keep),
+            on_result=ticket.only(lambda courses: self._courses_loaded(courses, keep)),
             owner=self,
         )
 
-    def _courses_loaded(self, generation: int, courses: list[Course], keep: str | None) -> None:
-        if generation != self._generation:
-            return
+    def _courses_loaded(self, courses: list[Course], keep: str | None) -> None:
         self.course_model.set_courses(courses)
         if self.report is not None:
             self._show_report_counts(self.report)
@@ -370,20 +368,18 @@ class LessonsPanel(QWidget):
         if session is None:
             return
         self.current_course = course
-        generation = self._generation = self._generation + 1
+        ticket = self._loading.begin()
         settings = connection.s3 if connection else None
         bucket = connection.bucket if connection else None
         self.lessons.set_placeholder_text(f"Loading the lessons of {course.title}…")
         self.lesson_model.set_rows([])
         session.call(
             lambda client: work.load_course(client, settings, bucket, course),
-            on_result=lambda loaded: self._course_loaded(generation, loaded),
+            on_result=ticket.only(self._course_loaded),
             owner=self,
         )
 
-    def _course_loaded(self, generation: int, loaded: work.CourseLinks) -> None:
-        if generation != self._generation:
-            return
+    def _course_loaded(self, loaded: work.CourseLinks) -> None:
         if loaded.links is not None:
             rows = [LessonRow.from_link(link) for link in loaded.links]
         else:

@@ -16,12 +16,12 @@ from typing import TypeVar
 from PySide6.QtCore import QObject, Signal
 from PySide6.QtWidgets import QWidget
 
-from coachadmin.backend import auth
 from coachadmin.backend.client import BackendClient
 from coachadmin.backend.errors import NotSignedIn, SessionExpired
 from coachadmin.backend.models import Session, User
 from coachadmin.errors import UserFacingError
-from coachadmin.ui.bridge import Bridge
+from coachadmin.services import sign_in as auth
+from coachadmin.ui.bridge import Bridge, Latest
 from coachadmin.ui.messages import MessageBus
 
 log = logging.getLogger("coachadmin.ui.lessons")
@@ -60,7 +60,7 @@ class BackendSession(QObject):
         self.dialog: QWidget | None = None
         self.dialog_parent: Callable[[], QWidget | None] = lambda: None
         self._waiting: list[Callable[[], None]] = []
-        self._generation = 0
+        self._restoring = Latest()
 
     # -- the backend -------------------------------------------------------------------
 
@@ -73,24 +73,21 @@ class BackendSession(QObject):
             resolved = None
         if resolved == self.api_url and self.client is not None:
             return
-        self._generation += 1
+        ticket = self._restoring.begin()
         self.api_url = resolved
         self.client = None
         self._set_user(None)
         self.url_changed.emit(resolved)
         if resolved is not None:
-            generation = self._generation
             self.bridge.run(
                 _restore,
                 resolved,
-                on_result=lambda result: self._restored(generation, result),
+                on_result=ticket.only(self._restored),
                 on_error=lambda error: log.info("no saved sign-in: %s", error),
                 owner=self,
             )
 
-    def _restored(self, generation: int, result: tuple[BackendClient, User | None]) -> None:
-        if generation != self._generation:
-            return
+    def _restored(self, result: tuple[BackendClient, User | None]) -> None:
         self.client, user = result
         self._set_user(user)
 

@@ -21,10 +21,10 @@ from PySide6.QtWidgets import (
 )
 
 from coachadmin import secrets
-from coachadmin.backend import auth
 from coachadmin.backend.client import BackendClient
 from coachadmin.backend.models import Session
 from coachadmin.errors import UserFacingError
+from coachadmin.services import sign_in as auth
 from coachadmin.ui.panels import name_widget
 
 if TYPE_CHECKING:

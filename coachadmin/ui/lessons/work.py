@@ -13,11 +13,11 @@ from dataclasses import dataclass
 from typing import TYPE_CHECKING, TypeVar
 
 from coachadmin.backend.client import BackendClient
-from coachadmin.backend.link_check import LessonLink, LinkReport, check_links
 from coachadmin.backend.models import Course, Lesson
-from coachadmin.backend.usage import LessonRef, all_lessons, lesson_refs_linking
 from coachadmin.errors import UserFacingError
 from coachadmin.s3.listing import ObjectInfo, iter_objects
+from coachadmin.services.lesson_usage import LessonRef, all_lessons, lesson_refs_linking
+from coachadmin.services.link_check import LessonLink, LinkReport, check_links
 
 if TYPE_CHECKING:
     from mypy_boto3_s3 import S3Client
@@ -88,7 +88,7 @@ def load_course(
 
 def pending_by_lesson() -> dict[str, str]:
     """lesson id → key of the upload that will link it (the durable pending links)."""
-    from coachadmin.backend.pending_links import PendingLinks, pending_links_path
+    from coachadmin.services.pending_links import PendingLinks, pending_links_path
 
     if not pending_links_path().exists():
         return {}

@@ -21,7 +21,7 @@ from PySide6.QtMultimedia import QAudioOutput, QMediaDevices, QMediaPlayer
 
 from coachadmin.errors import UserFacingError
 from coachadmin.s3.presign import PresignedUrl
-from coachadmin.ui.bridge import Bridge
+from coachadmin.ui.bridge import Bridge, Latest
 from coachadmin.ui.preview.access import LinkStatus, probe_link
 
 log = logging.getLogger("coachadmin.preview")
@@ -72,7 +72,9 @@ class PlaybackSession(QObject):
         self._attach_audio()
         self.link: PresignedUrl | None = None
         self._make_link: LinkMaker | None = None
-        self._generation = 0
+        #: What plays now: a renewal or a diagnosis for an earlier object is dropped.
+        self._playing = Latest()
+        self._ticket = self._playing.begin()
         self._pending_position: int | None = None
         self._last_position = 0
         self._renewed_after_error = False
@@ -114,7 +116,7 @@ class PlaybackSession(QObject):
     def open(self, link: PresignedUrl, make_link: LinkMaker, *, autoplay: bool = True) -> None:
         """Load ``link`` (and play it with ``autoplay``); ``make_link`` (run on a worker) makes
         a fresh one when it dies."""
-        self._generation += 1
+        self._ticket = self._playing.begin()
         self._make_link = make_link
         self._pending_position = None
         self._last_position = 0
@@ -129,7 +131,7 @@ class PlaybackSession(QObject):
 
     def close(self) -> None:
         """Stop and let go of the link (selection changed, pane cleared)."""
-        self._generation += 1
+        self._playing.drop()
         self._make_link = None
         self.link = None
         self.player.stop()
@@ -178,12 +180,11 @@ class PlaybackSession(QObject):
     def _renew(self, position: int, *, resume: bool) -> None:
         if self._make_link is None:
             return
-        generation = self._generation
+        ticket = self._ticket
         log.info("renewing the media link (position %d ms)", position)
 
+        @ticket.only  # another object may be playing by then
         def renewed(link: PresignedUrl) -> None:
-            if generation != self._generation:
-                return  # another object is playing now
             self.renewals += 1
             self._pending_position = position
             self._use(link)
@@ -196,13 +197,9 @@ class PlaybackSession(QObject):
         self.bridge.run(
             self._make_link,
             on_result=renewed,
-            on_error=lambda error: self._fail(generation, str(error)),
+            on_error=ticket.only(lambda error: self.failed.emit(str(error))),
             owner=self,
         )
-
-    def _fail(self, generation: int, message: str) -> None:
-        if generation == self._generation:
-            self.failed.emit(message)
 
     # -- player events -----------------------------------------------------------------------
     def _on_position(self, position: int) -> None:
@@ -222,18 +219,14 @@ class PlaybackSession(QObject):
         if error == QMediaPlayer.Error.NoError or self.link is None:
             return
         log.info("the player failed (%s: %s); checking the link", error.name, text)
-        generation = self._generation
-        url = self.link.url
         self.bridge.run(
             probe_link,
-            url,
-            on_result=lambda status: self._diagnosed(generation, status),
+            self.link.url,
+            on_result=self._ticket.only(self._diagnosed),
             owner=self,
         )
 
-    def _diagnosed(self, generation: int, status: LinkStatus) -> None:
-        if generation != self._generation:
-            return
+    def _diagnosed(self, status: LinkStatus) -> None:
         if status.status == 403 and not self._renewed_after_error:
             self._renewed_after_error = True
             self._healthy_after = self._last_position + 1000

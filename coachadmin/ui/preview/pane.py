@@ -1,11 +1,11 @@
 """The preview pane: the selected object's preview, its details and links.
 
 Every load runs on a worker through the bridge, so the window never waits for S3.
-Each selection gets a new generation number; a result that arrives for an older
-one is dropped, and the older task is cancelled if it has not started, so
-arrowing quickly through a folder shows only the last object. The media player
-is created the first time a video or audio file is shown (Qt Multimedia then
-loads its backend), so opening the window costs nothing of it.
+Each selection is a new request of a :class:`~coachadmin.ui.bridge.Latest`: a
+result that arrives for an older one is dropped, and the older task is cancelled
+if it has not started, so arrowing quickly through a folder shows only the last
+object. The media player is created the first time a video or audio file is shown
+(Qt Multimedia then loads its backend), so opening the window costs nothing of it.
 """
 
 from __future__ import annotations
@@ -24,6 +24,7 @@ from coachadmin.errors import UserFacingError
 from coachadmin.s3.presign import DEFAULT_EXPIRY, PresignedUrl
 from coachadmin.ui import bridge as bridge_module
 from coachadmin.ui import messages
+from coachadmin.ui.bridge import Latest
 from coachadmin.ui.panels import name_widget, section_header
 from coachadmin.ui.preview import links
 from coachadmin.ui.preview.access import S3Access
@@ -70,7 +71,8 @@ class PreviewPane(QWidget):
         self.connection: Connection | None = None
         self._access: S3Access | None = None
         self.selected: SelectedObject | None = None
-        self._generation = 0
+        self._selection = Latest()
+        self._ticket = self._selection.begin()
         self._task: Future[Any] | None = None
         #: How long the links the player streams from live (renewed when they run out).
         self.media_link_lifetime: timedelta = DEFAULT_EXPIRY
@@ -193,7 +195,7 @@ class PreviewPane(QWidget):
         self._show(selected)
 
     def _show(self, selected: SelectedObject | None) -> None:
-        self._generation += 1
+        self._ticket = self._selection.begin()
         self._play_when_ready = False
         if self._task is not None:
             self._task.cancel()
@@ -278,15 +280,14 @@ class PreviewPane(QWidget):
     # -- loading ---------------------------------------------------------------------------
     def _load(self, loader: Callable[..., Any], show: Callable[[Any], None]) -> None:
         assert self.selected is not None and self._access is not None
-        generation = self._generation
         self._switch("loading")
         self._task = self.bridge.run(
             loader,
             self._access,
             self.selected.bucket,
             self.selected.key,
-            on_result=self._guard(generation, show),
-            on_error=self._guard(generation, self._failed),
+            on_result=self._ticket.only(show),
+            on_error=self._ticket.only(self._failed),
             on_finished=self._task_finished,
             owner=self,
         )
@@ -295,20 +296,6 @@ class PreviewPane(QWidget):
         """Let go of the finished task: its callbacks refer to the pane (no cycle left)."""
         if self._task is not None and self._task.done():
             self._task = None
-
-    def _current(self, generation: int) -> bool:
-        return generation == self._generation
-
-    def _guard(self, generation: int, callback: Callable[[Any], None]) -> Callable[[Any], None]:
-        """``callback`` for this selection only: results of an older one are dropped."""
-
-        def guarded(value: Any) -> None:
-            if self._current(generation):
-                callback(value)
-            else:
-                log.debug("dropping a stale preview result")
-
-        return guarded
 
     def _failed(self, error: UserFacingError) -> None:
         self.show_message(str(error))
@@ -334,13 +321,12 @@ class PreviewPane(QWidget):
             media.show_audio(self.selected.name)
         else:
             media.show_video()
-        generation = self._generation
+        ticket = self._ticket
         make_link = self._link_maker(self.selected, self.media_link_lifetime)
         self._switch("loading")
 
+        @ticket.only
         def ready(link: PresignedUrl) -> None:
-            if not self._current(generation):
-                return
             self._switch("media")
             media.session.open(
                 link, make_link, autoplay=self.autoplay_media or self._play_when_ready
@@ -349,7 +335,7 @@ class PreviewPane(QWidget):
         self._task = self.bridge.run(
             make_link,
             on_result=ready,
-            on_error=self._guard(generation, self._failed),
+            on_error=ticket.only(self._failed),
             on_finished=self._task_finished,
             owner=self,
         )

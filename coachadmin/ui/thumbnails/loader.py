@@ -19,7 +19,7 @@ from PySide6.QtGui import QIcon, QImage, QPainter, QPixmap
 
 from coachadmin.errors import UserFacingError
 from coachadmin.s3.listing import ObjectInfo
-from coachadmin.ui.bridge import Bridge
+from coachadmin.ui.bridge import Bridge, Latest, Ticket
 from coachadmin.ui.preview.access import S3Access
 from coachadmin.ui.preview.loaders import NotAnImage, decode_image
 from coachadmin.ui.thumbnails.cache import DiskThumbnails, ThumbnailCache, content_id
@@ -36,7 +36,8 @@ MAX_WAITING = 200
 class _Request:
     bucket: str
     info: ObjectInfo
-    generation: int
+    #: The folder it was asked for: its result is dropped once another folder opens.
+    ticket: Ticket
 
 
 def make_thumbnail(
@@ -97,7 +98,8 @@ class ThumbnailLoader(QObject):
         self.disk = disk
         self.edge = edge
         self.access: S3Access | None = None
-        self._generation = 0
+        self._folder = Latest()
+        self._ticket = self._folder.begin()
         self._waiting: list[_Request] = []
         self._queued: set[str] = set()
         self._in_flight = 0
@@ -113,7 +115,7 @@ class ThumbnailLoader(QObject):
 
     def reset(self) -> None:
         """Forget what is waiting (a new folder): results of older requests are dropped."""
-        self._generation += 1
+        self._ticket = self._folder.begin()
         self._waiting.clear()
         self._queued.clear()
 
@@ -133,7 +135,7 @@ class ThumbnailLoader(QObject):
         if cache_key(bucket, info) in self.cache:
             return
         self._queued.add(key)
-        self._waiting.append(_Request(bucket, info, self._generation))
+        self._waiting.append(_Request(bucket, info, self._ticket))
         if len(self._waiting) > MAX_WAITING:  # the oldest scrolled away long ago
             dropped = self._waiting.pop(0)
             self._queued.discard(dropped.info.key)
@@ -163,7 +165,7 @@ class ThumbnailLoader(QObject):
     def _done(self, request: _Request, image: QImage | None) -> None:
         key = request.info.key
         self._queued.discard(key)
-        if request.generation != self._generation:
+        if not request.ticket.current:
             return
         if image is None:
             self.failed.add(key)
@@ -177,6 +179,6 @@ class ThumbnailLoader(QObject):
         """One failed thumbnail is not worth a banner: the tile keeps its generic icon."""
         log.info("no thumbnail for %s: %s", request.info.key, error)
         self._queued.discard(request.info.key)
-        if request.generation == self._generation:
+        if request.ticket.current:
             self.failed.add(request.info.key)
             self.ready.emit(request.info.key, False)

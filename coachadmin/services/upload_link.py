@@ -13,8 +13,9 @@ from dataclasses import replace
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from coachadmin.backend.auth import client_for, normalize_api_url
-from coachadmin.backend.pending_links import (
+from coachadmin.s3.client import S3Settings
+from coachadmin.s3.naming import platform_key
+from coachadmin.services.pending_links import (
     Applied,
     BackendFor,
     PendingLink,
@@ -22,8 +23,7 @@ from coachadmin.backend.pending_links import (
     apply_pending_links,
     pending_links_path,
 )
-from coachadmin.demo.naming import platform_key
-from coachadmin.s3.client import S3Settings
+from coachadmin.services.sign_in import client_for, normalize_api_url
 from coachadmin.transfers.clients import ClientFactory, SettingsFor, journaled
 from coachadmin.transfers.journal import Journal
 from coachadmin.transfers.source import check_source
