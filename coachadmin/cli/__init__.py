@@ -15,6 +15,7 @@ from types import ModuleType
 
 from coachadmin import __version__
 from coachadmin.cli import auth, connections, demo_server, gui, lessons, presign, transfers
+from coachadmin.display import printable
 from coachadmin.errors import UserFacingError
 from coachadmin.log import setup_logging
 from coachadmin.redact import redact
@@ -75,7 +76,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     try:
         return handler(args)
     except UserFacingError as error:
-        message = redact(str(error))
+        message = printable(redact(str(error)))
         log.warning("%s failed: %s", getattr(args, "command", "coachadmin"), message)
         print(f"coachadmin: {message}", file=sys.stderr)
         return error.exit_code

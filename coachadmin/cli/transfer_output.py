@@ -14,6 +14,7 @@ import time
 from typing import TextIO
 
 from coachadmin.cli.common import emit_json
+from coachadmin.display import printable
 from coachadmin.transfers.config import format_size
 from coachadmin.transfers.events import TransferEvent, TransferState
 from coachadmin.transfers.result import TransferResult
@@ -38,7 +39,7 @@ def progress_line(event: TransferEvent) -> str:
     return (
         f"[{bar}] {event.fraction * 100:5.1f}% {format_size(event.bytes_done)}"
         f"/{format_size(event.total)} {format_size(event.speed)}/s ETA {_eta(event.eta_seconds)} "
-        f"{event.state} {name}"
+        f"{event.state} {printable(name)}"
     )
 
 
@@ -66,7 +67,7 @@ class TransferOutput:
                 return
             if event.message and event.state not in (TransferState.FAILED, TransferState.PAUSED):
                 self._clear_bar()
-                self.err.write(f"coachadmin: {event.transfer_id}: {event.message}\n")
+                self.err.write(f"coachadmin: {event.transfer_id}: {printable(event.message)}\n")
             if not event.state.is_active:
                 self._clear_bar()
                 return
@@ -93,7 +94,7 @@ class TransferOutput:
                 text = f"uploaded {result.path} to {where}"
             else:
                 text = f"downloaded {where} to {result.path}"
-            self.out.write(f"{text} ({format_size(result.size)}, ETag {result.etag})\n")
+            self.out.write(f"{printable(text)} ({format_size(result.size)}, ETag {result.etag})\n")
             self.out.flush()
 
     def line(self, text: str, record: dict[str, object] | None = None) -> None:
@@ -103,7 +104,7 @@ class TransferOutput:
                 emit_json(record if record is not None else {"message": text}, self.out)
             else:
                 self._clear_bar()
-                self.out.write(text + "\n")
+                self.out.write(printable(text) + "\n")
                 self.out.flush()
 
     def _clear_bar(self) -> None:

@@ -24,6 +24,7 @@ from coachadmin.cli.s3_access import (
     transfer_output,
     transfer_queue,
 )
+from coachadmin.display import printable
 from coachadmin.errors import UsageError, UserFacingError
 
 if TYPE_CHECKING:
@@ -389,7 +390,7 @@ def run_list(args: argparse.Namespace) -> int:
         percent = 100.0 if size == 0 else 100.0 * done / size
         print(
             f"{row['id']}  {row['state']:<9} {percent:5.1f}% of {format_size(size):>10}  "
-            f"{row['path']} -> s3://{row['bucket']}/{row['key']}"
+            f"{printable(str(row['path']))} -> s3://{row['bucket']}/{printable(str(row['key']))}"
             + (f"  [{_connection_label(row['connection'])}]" if row["connection"] else "")
             + (f"  ({row['error']})" if row["error"] else "")
         )

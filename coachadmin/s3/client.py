@@ -19,6 +19,7 @@ from coachadmin.redact import register_secret
 from coachadmin.s3.signing import install_signing_hooks
 
 if TYPE_CHECKING:
+    from botocore.config import _S3Dict
     from mypy_boto3_s3 import S3Client
 
 DEFAULT_POOL = 32
@@ -61,6 +62,20 @@ def make_session(settings: S3Settings) -> boto3.session.Session:
     )
 
 
+def _addressing(settings: S3Settings) -> _S3Dict:
+    """Path style for S3-compatible servers; for AWS, the bucket's regional virtual host.
+
+    ``bucket.s3.<region>.amazonaws.com``, never the global ``bucket.s3.amazonaws.com``
+    that botocore's "auto" style gives presigned links: regions opened after 2019 and
+    buckets younger than a day answer that host with a redirect or a signature error
+    (boto/boto3#2989, #1982). botocore still falls back to the path style for a bucket
+    whose name has dots (its TLS certificate would not match).
+    """
+    if settings.endpoint_url:
+        return {"addressing_style": "path"}
+    return {"addressing_style": "virtual", "us_east_1_regional_endpoint": "regional"}
+
+
 def make_client(
     settings: S3Settings,
     *,
@@ -82,7 +97,7 @@ def make_client(
         read_timeout=read_timeout,
         request_checksum_calculation="when_required",
         response_checksum_validation="when_required",
-        s3={"addressing_style": "path" if settings.endpoint_url else "auto"},
+        s3=_addressing(settings),
     )
     session = make_session(settings)
     client = session.client("s3", endpoint_url=settings.endpoint_url, config=config)

@@ -20,6 +20,7 @@ from typing import TYPE_CHECKING, Any
 
 from botocore.exceptions import ClientError
 
+from coachadmin.display import printable
 from coachadmin.s3.client import S3Settings
 from coachadmin.s3.objects import ObjectInfo
 from coachadmin.transfers import integrity
@@ -37,6 +38,7 @@ from coachadmin.transfers.errors import (
 from coachadmin.transfers.events import TransferKind, TransferState
 from coachadmin.transfers.executor import run_bounded
 from coachadmin.transfers.journal import DownloadRecord, Journal
+from coachadmin.transfers.local_paths import local_path_for, open_partial
 from coachadmin.transfers.result import TransferResult
 from coachadmin.transfers.retry import head_with_retries, with_retries
 from coachadmin.transfers.runner import Restart, TransferRunner
@@ -61,13 +63,14 @@ class DownloadRequest:
 
 
 def destination_for(dest: Path, key: str) -> Path:
-    """``dest`` itself, or ``dest/<key's name>`` when ``dest`` is a folder."""
+    """``dest`` itself, or ``dest/<key's name>`` when ``dest`` is a folder (the name made
+    safe: see :mod:`coachadmin.transfers.local_paths`)."""
     dest = dest.expanduser().absolute()
     if dest.is_dir():
         name = posixpath.basename(key)
         if not name:
-            raise SourceFileError(f"the key '{key}' has no file name; give a file path")
-        dest = dest / name
+            raise SourceFileError(f"the key '{printable(key)}' has no file name; give a file path")
+        dest = local_path_for(dest, name)
     if not dest.parent.is_dir():
         raise SourceFileError(f"the folder {dest.parent} does not exist; create it first")
     return dest
@@ -159,7 +162,7 @@ class DownloadRunner(TransferRunner[DownloadRecord]):
             if done:
                 self.journal.restart_download(record.id)
                 done = {}
-            with temp.open("wb") as handle:
+            with open_partial(temp, create=True) as handle:
                 handle.truncate(record.size)
         assert self.tracker is not None
         self.tracker.reset(record.size, sum(done.values()))
@@ -203,7 +206,7 @@ class DownloadRunner(TransferRunner[DownloadRecord]):
                 raise
             body = response["Body"]
             try:
-                with open(record.temp_path, "r+b") as handle:  # noqa: PTH123 - a handle per range
+                with open_partial(Path(record.temp_path), create=False) as handle:
                     handle.seek(start)
                     while chunk := body.read(self.config.io_chunk_size):
                         self.control.check_cancelled()

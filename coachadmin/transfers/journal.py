@@ -27,7 +27,7 @@ from coachadmin.durable_db import DurableStore
 
 log = logging.getLogger("coachadmin.transfers")
 
-SCHEMA_VERSION = 3
+SCHEMA_VERSION = 4
 _ID_ALPHABET = "abcdefghjkmnpqrstuvwxyz23456789"  # no 0/o, 1/l/i: easy to type
 _ID_LENGTH = 6
 
@@ -108,6 +108,13 @@ _SCHEMA_V3 = (
     "ALTER TABLE downloads ADD COLUMN connection TEXT",
 )
 
+#: Version 4: the file's status-change time and inode, so that a file replaced by one of
+#: the same size and modification time (``cp -p``) between two runs is noticed.
+_SCHEMA_V4 = (
+    "ALTER TABLE uploads ADD COLUMN ctime_ns INTEGER",
+    "ALTER TABLE uploads ADD COLUMN inode INTEGER",
+)
+
 #: States of a journal row; ``done`` and ``cancelled`` are finished, the rest resumable.
 UNFINISHED_STATES = ("queued", "uploading", "downloading", "paused", "verifying", "failed")
 _PLACEHOLDERS = ",".join("?" * len(UNFINISHED_STATES))
@@ -132,6 +139,9 @@ class UploadRecord:
     bucket: str
     key: str
     state: str
+    #: The file's status-change time and inode when it was fingerprinted (None before v4).
+    ctime_ns: int | None = None
+    inode: int | None = None
     endpoint_url: str | None = None
     region: str | None = None
     profile: str | None = None
@@ -233,6 +243,9 @@ class Journal(DurableStore):
                     db.execute(statement)
             if version < 3:
                 for statement in _SCHEMA_V3:
+                    db.execute(statement)
+            if version < 4:
+                for statement in _SCHEMA_V4:
                     db.execute(statement)
             db.execute(f"PRAGMA user_version={SCHEMA_VERSION}")
 

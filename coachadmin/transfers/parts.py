@@ -50,6 +50,11 @@ if TYPE_CHECKING:
 log = logging.getLogger("coachadmin.transfers")
 
 
+def recorded_fingerprint(record: UploadRecord) -> Fingerprint:
+    """The file as the journal saw it when its upload began (or began again)."""
+    return Fingerprint(record.size, record.mtime_ns, record.ctime_ns, record.inode)
+
+
 CHANGED_DURING = "the file changed during the upload; starting over"
 T = TypeVar("T")
 
@@ -216,7 +221,7 @@ class PartSender:
         self.control = control
         self.tracker = tracker
         self.retry_args = retry_args
-        self.fingerprint = Fingerprint(record.size, record.mtime_ns)
+        self.fingerprint = recorded_fingerprint(record)
         self.in_flight = parts_in_flight(config)
         self._shared_slots = slots
         self._lock = threading.Lock()
@@ -325,7 +330,7 @@ class PartSender:
         nothing is completed with bytes we did not verify.
         """
         adopted: dict[int, PartRecord] = {}
-        fingerprint = Fingerprint(record.size, record.mtime_ns)
+        fingerprint = recorded_fingerprint(record)
         algorithms = sorted({record.checksum_algorithm, integrity.MD5})
         for number, part in sorted(server_parts.items()):
             if number > total_parts:

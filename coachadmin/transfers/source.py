@@ -27,10 +27,31 @@ if TYPE_CHECKING:
 
 @dataclass(frozen=True)
 class Fingerprint:
-    """What tells us a file is unchanged: its size and modification time (ns)."""
+    """What tells us a file is unchanged: its size and modification time (ns), and its
+    status-change time and inode, which a copy that keeps the modification time
+    (``cp -p``, ``touch -r``, a sync tool) still changes.
+
+    ``changed_ns`` and ``inode`` are None where they are not known (an upload journaled
+    before they were): they are then not compared.
+    """
 
     size: int
     mtime_ns: int
+    changed_ns: int | None = None
+    inode: int | None = None
+
+    def matches(self, other: Fingerprint | None) -> bool:
+        """The same file, unchanged (fields either side does not know are skipped)."""
+        if other is None or (self.size, self.mtime_ns) != (other.size, other.mtime_ns):
+            return False
+        return all(
+            mine is None or theirs is None or mine == theirs
+            for mine, theirs in ((self.changed_ns, other.changed_ns), (self.inode, other.inode))
+        )
+
+
+def _fingerprint(info: os.stat_result) -> Fingerprint:
+    return Fingerprint(info.st_size, info.st_mtime_ns, info.st_ctime_ns, info.st_ino or None)
 
 
 def check_source(path: Path) -> Fingerprint:
@@ -58,7 +79,7 @@ def check_source(path: Path) -> Fingerprint:
         ) from None
     except OSError as error:
         raise SourceFileError(f"{path} cannot be read: {error.strerror}") from None
-    return Fingerprint(info.st_size, info.st_mtime_ns)
+    return _fingerprint(info)
 
 
 def current_fingerprint(path: Path) -> Fingerprint | None:
@@ -66,7 +87,7 @@ def current_fingerprint(path: Path) -> Fingerprint | None:
         info = path.stat()
     except OSError:
         return None
-    return Fingerprint(info.st_size, info.st_mtime_ns)
+    return _fingerprint(info)
 
 
 class SourceChanged(Exception):
@@ -121,7 +142,7 @@ def range_checksums(
 
 
 def ensure_unchanged(path: Path, expected: Fingerprint) -> None:
-    if current_fingerprint(path) != expected:
+    if not expected.matches(current_fingerprint(path)):
         raise SourceChanged(str(path))
 
 

@@ -44,6 +44,7 @@ from coachadmin.transfers.parts import (
     abort_upload,
     body_hashes,
     list_all_parts,
+    recorded_fingerprint,
     send_from_file,
 )
 from coachadmin.transfers.result import TransferResult
@@ -119,6 +120,8 @@ def prepare_upload(
         path=str(path),
         size=fingerprint.size,
         mtime_ns=fingerprint.mtime_ns,
+        ctime_ns=fingerprint.changed_ns,
+        inode=fingerprint.inode,
         part_size=part_size_for(fingerprint.size, config.part_size),
         bucket=request.bucket,
         key=request.key,
@@ -209,7 +212,7 @@ class UploadRunner(TransferRunner[UploadRecord]):
 
     def _attempt(self, record: UploadRecord) -> TransferResult:
         fingerprint = check_source(Path(record.path))
-        if (fingerprint.size, fingerprint.mtime_ns) != (record.size, record.mtime_ns):
+        if not recorded_fingerprint(record).matches(fingerprint):
             fresh = record.upload_id is None and not self.journal.parts(record.id)
             if not fresh:
                 raise Restart(CHANGED_SINCE_START)
@@ -233,6 +236,8 @@ class UploadRunner(TransferRunner[UploadRecord]):
             record.id,
             size=fingerprint.size,
             mtime_ns=fingerprint.mtime_ns,
+            ctime_ns=fingerprint.changed_ns,
+            inode=fingerprint.inode,
             part_size=part_size_for(fingerprint.size, self.config.part_size),
             upload_id=None,
             etag="",
@@ -327,7 +332,7 @@ class UploadRunner(TransferRunner[UploadRecord]):
         parts = self.journal.parts(record.id)
         if sorted(parts) != list(range(1, total_parts + 1)):
             raise TransferError("some parts are missing after the upload; run `coachadmin resume`")
-        if check_source(Path(record.path)) != self._sender.fingerprint:
+        if not self._sender.fingerprint.matches(check_source(Path(record.path))):
             raise Restart(CHANGED_DURING)
         self.tracker.set_state(TransferState.VERIFYING)
         algorithm = record.checksum_algorithm

@@ -93,3 +93,36 @@ def test_temporary_credentials_shorten_the_link_and_the_user_is_told(s3_server: 
 
 def test_long_term_keys_have_no_expiry() -> None:
     assert credentials_expiry(make_session(S3Settings(region=REGION))) is None
+
+
+@pytest.mark.parametrize(
+    ("region", "bucket", "host", "path"),
+    [
+        ("eu-north-1", "coach-media", "coach-media.s3.eu-north-1.amazonaws.com", "/videos/a.mp4"),
+        ("us-east-1", "coach-media", "coach-media.s3.us-east-1.amazonaws.com", "/videos/a.mp4"),
+        (
+            "ap-southeast-2",
+            "coach-media",
+            "coach-media.s3.ap-southeast-2.amazonaws.com",
+            "/videos/a.mp4",
+        ),
+        # A dotted name would not match the bucket host's TLS certificate: path style.
+        (
+            "eu-north-1",
+            "media.coach.example",
+            "s3.eu-north-1.amazonaws.com",
+            "/media.coach.example/videos/a.mp4",
+        ),
+    ],
+)
+def test_links_to_aws_use_the_buckets_regional_host_and_are_signed_for_its_region(
+    region: str, bucket: str, host: str, path: str
+) -> None:
+    """Never the global bucket.s3.amazonaws.com: eu-north-1 refuses links signed for it there
+    (SignatureDoesNotMatch) and a bucket younger than a day redirects (boto/boto3#2989, #1982)."""
+    client = make_client(S3Settings(region=region, access_key="AKIATEST", secret_key="testing"))
+    link = presign_get(client, bucket, "videos/a.mp4", timedelta(hours=1))
+    parts = urlsplit(link.url)
+    assert (parts.scheme, parts.hostname, parts.path) == ("https", host, path)
+    credential = parse_qs(parts.query)["X-Amz-Credential"][0]
+    assert credential.split("/")[2:4] == [region, "s3"]

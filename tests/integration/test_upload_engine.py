@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 import time
 from dataclasses import replace
 from pathlib import Path
@@ -262,6 +263,50 @@ def test_a_file_changed_during_the_upload_is_restarted_not_mixed(
     result = eng.uploader(record.id, sink=change_once).run()
     assert result.restarted
     assert any("changed" in e.message and "starting over" in e.message for e in events)
+    assert get_bytes(s3_server, bucket, "k") == final[0]
+    assert multipart_uploads(s3_server, bucket) == []
+
+
+@pytest.mark.parametrize("when", ["during", "between runs"])
+def test_a_file_replaced_by_one_of_the_same_size_and_time_is_caught_before_completion(
+    s3_server: str, tmp_path: Path, when: str
+) -> None:
+    """`cp -p` or `touch -r` keeps size and modification time: the status-change time and the
+    inode still tell, before CompleteMultipartUpload; nothing mixed is ever at the key."""
+    eng = engine(s3_server, EVERY)
+    bucket = make_bucket(s3_server)
+    path = tmp_path / "big"
+    write_random(path, 21 * MiB)
+    before = path.stat()
+    record = eng.prepare(path, bucket, "k")
+    final: list[bytes] = []
+    control = TransferControl()
+
+    def forge() -> None:
+        replacement = tmp_path / "replacement"
+        final.append(write_random(replacement, 21 * MiB))
+        os.utime(replacement, ns=(before.st_atime_ns, before.st_mtime_ns))
+        replacement.replace(path)  # as a sync tool or `cp -p` leaves it: same size, same mtime
+        assert (path.stat().st_size, path.stat().st_mtime_ns) == (
+            before.st_size,
+            before.st_mtime_ns,
+        )
+
+    def midway(event: TransferEvent) -> None:
+        if not final and event.bytes_done >= 5 * MiB:
+            if when == "during":
+                forge()
+            else:
+                control.pause()
+
+    if when == "during":
+        result = eng.uploader(record.id, sink=midway).run()
+    else:
+        with pytest.raises(TransferPaused):
+            eng.uploader(record.id, sink=midway, control=control).run()
+        forge()
+        result = eng.uploader(record.id).run()
+    assert result.restarted
     assert get_bytes(s3_server, bucket, "k") == final[0]
     assert multipart_uploads(s3_server, bucket) == []
 

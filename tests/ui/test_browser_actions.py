@@ -212,3 +212,33 @@ def test_download_to_disk(qtbot, window, questions, connection, tmp_path):
     )
     panel = window.workspace.transfers
     qtbot.waitUntil(lambda: panel.model.rowCount() == 4, timeout=10000)
+
+
+def test_a_folder_download_never_writes_outside_the_chosen_folder(
+    qtbot, window, questions, connection, tmp_path
+):
+    """Keys planted by anyone who can write to the bucket (`..` segments, control
+    characters): the folder's honest files arrive, the planted ones stay out and the user
+    is told; nothing is written above the chosen folder."""
+    put(connection, "lessons/../../ESCAPED.txt", b"planted")
+    put(connection, "lessons/../../../ESCAPED2.txt", b"planted")
+    put(connection, "lessons/esc\x1b]0;PWNED\x07.txt", b"odd name")
+    chosen = tmp_path / "chosen" / "here"
+    chosen.mkdir(parents=True)
+    controller = open_at(qtbot, window, connection)
+    select(controller, "lessons/")
+    questions.folder = chosen
+    window.browser.actions.download.trigger()
+    wanted = {
+        chosen / "lessons" / "one.txt": b"1",
+        chosen / "lessons" / "deep" / "three.txt": b"333",
+        chosen / "lessons" / "esc_]0;PWNED_.txt": b"odd name",
+    }
+    qtbot.waitUntil(
+        lambda: all(p.is_file() and p.read_bytes() == b for p, b in wanted.items()), timeout=20000
+    )
+    texts = [item.message.text for item in window.banner.items()]
+    assert any("2 objects not downloaded" in text and "climbs out" in text for text in texts)
+    written = sorted(p for p in tmp_path.rglob("*") if p.is_file())
+    assert all(p.is_relative_to(chosen) for p in written), written
+    assert not list(tmp_path.rglob("ESCAPED*"))

@@ -211,10 +211,13 @@ class BrowserCommands(QObject):
         access, transfers = self.access, self.transfers
         connection = access.connection
 
-        def plan(client: Any, bucket: str) -> list[tuple[str, Path]]:
+        def plan(client: Any, bucket: str) -> tuple[list[tuple[str, Path]], list[str]]:
+            """What to download where; keys that would leave the folder are refused."""
             from coachadmin.s3.listing import iter_objects
+            from coachadmin.transfers.local_paths import UnsafeKey, local_path_for
 
             jobs: list[tuple[str, Path]] = []
+            refused: list[str] = []
             for info in selected:
                 if not is_folder(info):
                     jobs.append((info.key, folder))
@@ -223,15 +226,25 @@ class BrowserCommands(QObject):
                 for item in iter_objects(client, bucket, info.key):
                     if item.key.endswith("/"):
                         continue
-                    target = folder / item.key[len(base) :]
+                    try:
+                        target = local_path_for(folder, item.key[len(base) :])
+                    except UnsafeKey as error:
+                        refused.append(str(error))
+                        continue
                     target.parent.mkdir(parents=True, exist_ok=True)
                     jobs.append((item.key, target))
-            return jobs
+            return jobs, refused
 
-        def queue(jobs: list[tuple[str, Path]]) -> None:
+        def queue(planned: tuple[list[tuple[str, Path]], list[str]]) -> None:
+            jobs, refused = planned
             for key, dest in jobs:
                 transfers.download(key, dest, connection)
             self.bus.info(f"Downloading {count(len(jobs), 'file')} to {folder}")
+            if refused:
+                self.bus.warning(
+                    f"{count(len(refused), 'object')} not downloaded: their names would be "
+                    f"saved outside {folder}. {refused[0]}"
+                )
 
         access.run(plan, on_result=queue, owner=self)
 

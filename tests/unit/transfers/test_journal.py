@@ -91,7 +91,7 @@ def test_a_version_1_journal_is_migrated_and_its_uploads_resume_as_md5() -> None
         assert upload.connection is None
         assert journal.parts("old111") == {1: PartRecord(1, "e1", "m1", 5)}
     with sqlite3.connect(paths.journal_path()) as db:
-        assert db.execute("PRAGMA user_version").fetchone()[0] == SCHEMA_VERSION == 3
+        assert db.execute("PRAGMA user_version").fetchone()[0] == SCHEMA_VERSION == 4
 
 
 def test_parts_survive_a_reopen_and_a_restart_forgets_them() -> None:
