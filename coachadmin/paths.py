@@ -13,6 +13,7 @@ from pathlib import Path
 import platformdirs
 
 from coachadmin import APP_NAME
+from coachadmin.errors import UserFacingError
 
 HOME_ENV = "COACHADMIN_HOME"
 
@@ -22,8 +23,18 @@ def _home() -> Path | None:
     return Path(value).expanduser() if value else None
 
 
+class AppFolderUnavailable(UserFacingError):
+    """A folder the app keeps its data in cannot be made."""
+
+
 def _ensure(path: Path) -> Path:
-    path.mkdir(parents=True, exist_ok=True)
+    try:
+        path.mkdir(parents=True, exist_ok=True)
+    except OSError as error:
+        raise AppFolderUnavailable(
+            f"cannot make the folder {path} ({error.strerror}). Make that place "
+            f"writable, or set {HOME_ENV} to a folder you can write to."
+        ) from error
     return path
 
 

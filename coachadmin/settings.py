@@ -214,8 +214,13 @@ def _from_dict(data: dict[str, Any], notices: list[str]) -> Settings:
 
 def load_settings(path: Path | None = None) -> Settings:
     """Read the settings file; defaults when there is none. Never raises for a bad file."""
-    path = path or paths.settings_path()
     notices: list[str] = []
+    if path is None:
+        try:
+            path = paths.settings_path()
+        except paths.AppFolderUnavailable as error:  # nothing was ever saved there
+            log.warning("settings: %s", error)
+            return Settings(notices=[str(error)])
     try:
         raw = path.read_text(encoding="utf-8")
     except FileNotFoundError:

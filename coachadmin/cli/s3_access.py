@@ -16,8 +16,10 @@ from __future__ import annotations
 
 import argparse
 import os
+import sys
 from collections.abc import Callable
 from dataclasses import dataclass, replace
+from pathlib import Path
 from typing import TYPE_CHECKING, TypeVar
 
 from coachadmin.errors import UsageError, UserFacingError
@@ -26,6 +28,7 @@ from coachadmin.s3.client import S3Settings
 if TYPE_CHECKING:
     from coachadmin.cli.transfer_output import TransferOutput
     from coachadmin.transfers.config import TransferConfig
+    from coachadmin.transfers.journal import Journal
     from coachadmin.transfers.queue import TransferQueue
 
 T = TypeVar("T")
@@ -116,15 +119,32 @@ def transfer_config(args: argparse.Namespace) -> TransferConfig:
     return TransferConfig().with_overrides(part_size=part_size, concurrency=concurrency)
 
 
+def open_journal() -> Journal:
+    """The transfer journal; a damaged one was moved aside, and the user is told so."""
+    from coachadmin.transfers.journal import Journal
+
+    journal = Journal()
+    if journal.set_aside is not None:
+        print(f"coachadmin: {damaged_journal_notice(journal.set_aside)}", file=sys.stderr)
+    return journal
+
+
+def damaged_journal_notice(aside: Path) -> str:
+    return (
+        f"the transfer journal was damaged; it was moved to {aside} and a new one started. "
+        "Unfinished uploads are still on the server: `coachadmin orphans s3://BUCKET` "
+        "lists them, and --abort removes them."
+    )
+
+
 def transfer_queue(config: TransferConfig) -> TransferQueue:
     """The engine for one command: the journal, and transfers resumed with their connection."""
     from coachadmin.services.transfer_connections import TransferConnections
     from coachadmin.transfers.clients import TransferClients
-    from coachadmin.transfers.journal import Journal
     from coachadmin.transfers.queue import TransferQueue
 
     return TransferQueue(
-        Journal(), TransferClients(config), config, settings_for=TransferConnections()
+        open_journal(), TransferClients(config), config, settings_for=TransferConnections()
     )
 
 

@@ -19,6 +19,7 @@ from coachadmin.cli.common import Subparsers, add_json_option, add_s3_options, a
 from coachadmin.cli.s3_access import (
     flag_settings,
     guard,
+    open_journal,
     s3_target,
     transfer_config,
     transfer_output,
@@ -336,9 +337,8 @@ def _resume(args: argparse.Namespace) -> int:
 def run_list(args: argparse.Namespace) -> int:
     from coachadmin.cli.common import emit_json
     from coachadmin.transfers.config import format_size
-    from coachadmin.transfers.journal import Journal
 
-    with Journal() as journal:
+    with open_journal() as journal:
         if args.kind == "upload":
             rows = [
                 {
@@ -406,14 +406,13 @@ def _connection_label(name: object) -> str:
 def run_abort(args: argparse.Namespace) -> int:
     from coachadmin.services.transfer_connections import TransferConnections
     from coachadmin.transfers.clients import TransferClients
-    from coachadmin.transfers.journal import Journal
     from coachadmin.transfers.manage import abort_transfer, forget_transfer
 
     config = transfer_config(args)
     output = transfer_output(args)
     clients = TransferClients(config)
     settings_for = TransferConnections()
-    with Journal() as journal:
+    with open_journal() as journal:
         for transfer_id in args.ids:
             if args.forget:
                 forgotten = forget_transfer(
@@ -444,7 +443,6 @@ def run_abort(args: argparse.Namespace) -> int:
 def run_orphans(args: argparse.Namespace) -> int:
     from coachadmin.s3.uri import parse_s3_uri
     from coachadmin.transfers.clients import TransferClients
-    from coachadmin.transfers.journal import Journal
     from coachadmin.transfers.orphans import abort_orphan, find_orphans
 
     target = parse_s3_uri(args.bucket)
@@ -453,7 +451,7 @@ def run_orphans(args: argparse.Namespace) -> int:
     config = transfer_config(args)
     output = transfer_output(args)
     client = TransferClients(config)(s3_target(args, target.bucket).settings)
-    with Journal() as journal:
+    with open_journal() as journal:
         orphans = guard(lambda: find_orphans(client, target.bucket, journal, config))
     if not orphans and not args.json:
         output.line(f"no orphaned multipart uploads in s3://{target.bucket}")

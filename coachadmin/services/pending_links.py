@@ -44,7 +44,7 @@ CREATE TABLE IF NOT EXISTS pending_links (
     bucket TEXT NOT NULL, key TEXT NOT NULL, lesson_id TEXT NOT NULL, api_url TEXT NOT NULL,
     size INTEGER NOT NULL, transfer_id TEXT, created_at REAL NOT NULL, error TEXT NOT NULL,
     PRIMARY KEY (bucket, key)
-);
+)
 """
 
 
@@ -67,15 +67,19 @@ class PendingLink:
 class PendingLinks(DurableStore):
     """The durable list of links to make once their uploads are verified (thread-safe)."""
 
+    #: Version 1 is the table files made before the store was versioned already hold.
+    MIGRATIONS = ((_SCHEMA,),)
+    WHAT = "the list of pending lesson links"
+
     def __init__(self, path: Path | None = None) -> None:
         super().__init__(path or pending_links_path())
-        self._db.executescript(_SCHEMA)
 
     def add(self, link: PendingLink) -> PendingLink:
         created = link.created_at or time.time()
         with self._tx() as db:
             db.execute(
-                "INSERT OR REPLACE INTO pending_links VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
+                "INSERT OR REPLACE INTO pending_links (bucket, key, lesson_id, api_url, size, "
+                "transfer_id, created_at, error) VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
                 (
                     link.bucket,
                     link.key,

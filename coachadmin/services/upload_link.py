@@ -13,6 +13,7 @@ from dataclasses import replace
 from pathlib import Path
 from typing import TYPE_CHECKING
 
+from coachadmin.paths import AppFolderUnavailable
 from coachadmin.s3.client import S3Settings
 from coachadmin.s3.naming import platform_key
 from coachadmin.services.pending_links import (
@@ -81,6 +82,13 @@ def start_upload_and_link(
     return replace(link, transfer_id=transfer_id)
 
 
+def _anything_pending() -> bool:
+    try:
+        return pending_links_path().exists()
+    except AppFolderUnavailable:  # no data folder: nothing was ever kept in it
+        return False
+
+
 def finish_pending_links(
     clients: ClientFactory,
     *,
@@ -97,7 +105,7 @@ def finish_pending_links(
     ``override`` (flags given now) goes on top; ``fallback`` serves links whose journal
     row is gone.
     """
-    if store is None and not pending_links_path().exists():
+    if store is None and not _anything_pending():
         return []  # nothing was ever pending on this computer
     own_store = store is None
     own_journal = journal is None

@@ -27,7 +27,6 @@ from coachadmin.durable_db import DurableStore
 
 log = logging.getLogger("coachadmin.transfers")
 
-SCHEMA_VERSION = 4
 _ID_ALPHABET = "abcdefghjkmnpqrstuvwxyz23456789"  # no 0/o, 1/l/i: easy to type
 _ID_LENGTH = 6
 
@@ -207,6 +206,14 @@ def _pid_alive(pid: int) -> bool:
 class Journal(DurableStore):
     """Thread-safe access to the journal file. Use as a context manager or call :meth:`close`."""
 
+    MIGRATIONS = (
+        tuple(s for s in _SCHEMA_V1.split(";") if s.strip()),
+        _SCHEMA_V2,
+        _SCHEMA_V3,
+        _SCHEMA_V4,
+    )
+    WHAT = "the transfer journal"
+
     def __init__(self, path: Path | None = None) -> None:
         super().__init__(path or paths.journal_path())
         # Parts waiting for the next group commit (see record_part).
@@ -215,39 +222,6 @@ class Journal(DurableStore):
         self._queued_seq = 0
         self._committed_seq = 0
         self._db.execute("PRAGMA foreign_keys=ON")
-        self._migrate()
-
-    def _migrate(self) -> None:
-        """Bring the file to SCHEMA_VERSION, in one transaction that re-reads the version.
-
-        Two processes may open an old or a new journal at once: the second waits for
-        the first's transaction and then finds nothing left to do.
-        """
-        with self._lock:
-            version = int(self._db.execute("PRAGMA user_version").fetchone()[0])
-        if version > SCHEMA_VERSION:
-            log.warning("journal schema %d is newer than ours (%d)", version, SCHEMA_VERSION)
-            return
-        if version == SCHEMA_VERSION:
-            return
-        with self._tx() as db:
-            version = int(db.execute("PRAGMA user_version").fetchone()[0])
-            if version >= SCHEMA_VERSION:
-                return
-            if version < 1:
-                for statement in _SCHEMA_V1.split(";"):
-                    if statement.strip():
-                        db.execute(statement)
-            if version < 2:
-                for statement in _SCHEMA_V2:
-                    db.execute(statement)
-            if version < 3:
-                for statement in _SCHEMA_V3:
-                    db.execute(statement)
-            if version < 4:
-                for statement in _SCHEMA_V4:
-                    db.execute(statement)
-            db.execute(f"PRAGMA user_version={SCHEMA_VERSION}")
 
     # -- ids ---------------------------------------------------------------------------
 
@@ -474,6 +448,10 @@ class Journal(DurableStore):
             f"UPDATE {table} SET {assignments} WHERE id=?",  # noqa: S608 - names are ours
             (*values.values(), transfer_id),
         )
+
+
+#: The journal's schema version (``PRAGMA user_version``).
+SCHEMA_VERSION = len(Journal.MIGRATIONS)
 
 
 def _to_sql(value: Any) -> Any:

@@ -10,6 +10,7 @@ import os
 import signal
 import subprocess
 import sys
+import threading
 import time
 from pathlib import Path
 
@@ -41,20 +42,19 @@ def test_an_upload_on_the_demo_survives_a_kill_9_of_the_app(tmp_path: Path) -> N
 
     first = _window("upload", str(video))
     assert first.stdout is not None
-    transfer_id = ""
+    transfer_id = json.loads(first.stdout.readline())["id"]
+    # Read on, so the window never waits on a full pipe, until parts are journaled.
+    threading.Thread(target=first.stdout.read, daemon=True).start()
     deadline = time.monotonic() + 120
-    for line in first.stdout:
-        event = json.loads(line)
-        transfer_id = event["id"]
-        if event["state"] == "uploading" and event["done"] >= event["total"] * 0.3:
-            break
-        assert time.monotonic() < deadline, "the upload did not get going"
-    first.send_signal(signal.SIGKILL)
-    first.wait(timeout=10)
     with Journal() as journal:
+        while len(journal.parts(transfer_id)) < 3:
+            assert first.poll() is None and time.monotonic() < deadline, "no parts journaled"
+            time.sleep(0.02)
+        first.send_signal(signal.SIGKILL)
+        first.wait(timeout=10)
         parts = journal.parts(transfer_id)
         assert journal.get_upload(transfer_id).state == "uploading"
-    assert 0 < len(parts) < 20, "killed midway"
+    assert 3 <= len(parts) < 20, "killed midway"
 
     second = _window("finish", transfer_id)
     try:

@@ -107,6 +107,13 @@ class TransferService(QObject):
                     settings_for=TransferConnections(self.demo_settings or running_demo_settings),
                 )
                 self._queue.subscribe(self.relay.post)
+                aside = self._queue.journal.set_aside
+                if aside is not None:
+                    self.notice.emit(
+                        f"The transfer journal was damaged; it was moved to {aside} and a new "
+                        "one started. Unfinished uploads are still on the server: the "
+                        "command `coachadmin orphans s3://BUCKET` lists them."
+                    )
             return self._queue
 
     @property
