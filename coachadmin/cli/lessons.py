@@ -30,6 +30,7 @@ from coachadmin.cli.s3_access import (
     transfer_output,
     transfer_queue,
 )
+from coachadmin.display import format_size
 from coachadmin.errors import UsageError, UserFacingError
 
 if TYPE_CHECKING:
@@ -260,7 +261,6 @@ def run_check_links(args: argparse.Namespace) -> int:
 
 def _print_report(report: LinkReport, bucket: str) -> None:
     from coachadmin.services.link_check import LinkState
-    from coachadmin.transfers.config import format_size
 
     courses = len({link.course.id for link in report.links})
     print(

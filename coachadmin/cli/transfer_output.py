@@ -14,8 +14,7 @@ import time
 from typing import TextIO
 
 from coachadmin.cli.common import emit_json
-from coachadmin.display import printable
-from coachadmin.transfers.config import format_size
+from coachadmin.display import format_size, printable
 from coachadmin.transfers.events import TransferEvent, TransferState
 from coachadmin.transfers.result import TransferResult
 

@@ -25,7 +25,7 @@ from coachadmin.cli.s3_access import (
     transfer_output,
     transfer_queue,
 )
-from coachadmin.display import printable
+from coachadmin.display import format_size, printable
 from coachadmin.errors import UsageError, UserFacingError
 
 if TYPE_CHECKING:
@@ -336,7 +336,6 @@ def _resume(args: argparse.Namespace) -> int:
 
 def run_list(args: argparse.Namespace) -> int:
     from coachadmin.cli.common import emit_json
-    from coachadmin.transfers.config import format_size
 
     with open_journal() as journal:
         if args.kind == "upload":

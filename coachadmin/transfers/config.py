@@ -10,6 +10,7 @@ import math
 import re
 from dataclasses import dataclass, replace
 
+from coachadmin.display import format_size
 from coachadmin.errors import UsageError
 
 KiB = 1024
@@ -121,15 +122,3 @@ def parse_size(text: str) -> int:
         raise UsageError(f"'{text}' is not a size: write e.g. 8MiB, 16M or 5242880")
     number, unit, _suffix = match.groups()
     return int(float(number) * _UNITS[unit.lower()])
-
-
-def format_size(size: float) -> str:
-    """Bytes as a short human size: ``12.3 MiB``."""
-    value = float(size)
-    if abs(value) < KiB:
-        return f"{value:.0f} B"
-    for unit in ("KiB", "MiB", "GiB"):
-        value /= 1024
-        if abs(value) < 1024:
-            return f"{value:.1f} {unit}"
-    return f"{value / 1024:.1f} TiB"

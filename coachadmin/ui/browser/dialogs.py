@@ -24,8 +24,9 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
+from coachadmin.display import format_size
 from coachadmin.s3.presign import EXPIRY_CHOICES
-from coachadmin.ui.browser.formatting import count, human_size
+from coachadmin.ui.browser.formatting import count
 from coachadmin.ui.browser.questions import Conflict, ConflictAnswer, ConflictChoice, DeletePlan
 
 DANGER = QColor("#c62828")
@@ -86,7 +87,7 @@ class ConflictDialog(_QuestionDialog):
         self.body.addWidget(
             _body_label(
                 f"You are uploading {conflict.local_path.name} "
-                f"({human_size(conflict.local_size)}). Replace the object in the bucket, "
+                f"({format_size(conflict.local_size)}). Replace the object in the bucket, "
                 "keep both (the new one gets a numbered name), or skip this file?"
             )
         )
@@ -134,7 +135,7 @@ class DeleteDialog(_QuestionDialog):
         self.setObjectName("deleteDialog")
         self.plan = plan
         self.body.addWidget(title_label(self._headline()))
-        what = f"{count(plan.objects, 'object')} ({human_size(plan.bytes)})"
+        what = f"{count(plan.objects, 'object')} ({format_size(plan.bytes)})"
         detail = _body_label(
             f"{what} will be deleted permanently from s3://{plan.bucket}. "
             "Students lose access to them at once. This cannot be undone."

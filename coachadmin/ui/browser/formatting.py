@@ -8,8 +8,6 @@ from __future__ import annotations
 import posixpath
 from datetime import datetime
 
-_UNITS = ("KB", "MB", "GB", "TB", "PB")
-
 #: File extension → (kind shown in the Type column, icon name in resources/icons).
 _KINDS: dict[str, tuple[str, str]] = {
     ".mp4": ("MP4 video", "file-video"),
@@ -48,18 +46,6 @@ _STORAGE = {
     "DEEP_ARCHIVE": "Glacier Deep Archive",
     "REDUCED_REDUNDANCY": "Reduced Redundancy",
 }
-
-
-def human_size(size: int) -> str:
-    """Decimal units as file managers show them: ``999 bytes``, ``1.2 MB``, ``5.4 GB``."""
-    if size < 1000:
-        return "1 byte" if size == 1 else f"{size} bytes"
-    value = float(size)
-    for unit in _UNITS:
-        value /= 1000
-        if value < 999.95 or unit == _UNITS[-1]:
-            return f"{value:.1f} {unit}" if value < 100 else f"{value:.0f} {unit}"
-    raise AssertionError("unreachable")
 
 
 def local_time(moment: datetime | None) -> str:

@@ -28,6 +28,7 @@ from PySide6.QtCore import (
 )
 from PySide6.QtGui import QIcon
 
+from coachadmin.display import format_size
 from coachadmin.s3.listing import ObjectInfo
 from coachadmin.ui.browser import formatting
 from coachadmin.ui.icons import icon
@@ -334,7 +335,7 @@ class ObjectListModel(QAbstractTableModel):
         if column == NAME:
             return self.display_name(info)
         if column == SIZE:
-            return "" if folder else formatting.human_size(info.size)
+            return "" if folder else format_size(info.size)
         if column == MODIFIED:
             return formatting.local_time(info.last_modified)
         if column == KIND:

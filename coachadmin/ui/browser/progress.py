@@ -13,8 +13,8 @@ import threading
 from PySide6.QtCore import Qt
 from PySide6.QtWidgets import QProgressDialog, QWidget
 
+from coachadmin.display import format_size
 from coachadmin.ui.bridge import EventRelay
-from coachadmin.ui.browser.formatting import human_size
 
 SCALE = 1000
 
@@ -43,7 +43,7 @@ class OperationProgress:
         done, total = batch[-1]
         if total > 0:
             self.dialog.setValue(min(SCALE, int(done * SCALE / total)))
-            self.dialog.setLabelText(f"{self._title}\n{human_size(done)} of {human_size(total)}")
+            self.dialog.setLabelText(f"{self._title}\n{format_size(done)} of {format_size(total)}")
 
     def close(self) -> None:
         self.relay.flush()

@@ -18,8 +18,9 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
+from coachadmin.display import format_size
 from coachadmin.ui.browser.dialogs import title_label
-from coachadmin.ui.browser.formatting import human_size, kind_and_icon, local_time, storage_class
+from coachadmin.ui.browser.formatting import kind_and_icon, local_time, storage_class
 
 if TYPE_CHECKING:  # botocore is imported only when properties are read (on a worker)
     from coachadmin.s3.properties import ObjectProperties
@@ -35,7 +36,7 @@ def _value(text: str, name: str) -> QLabel:
 
 
 def _size_text(size: int) -> str:
-    human = human_size(size)
+    human = format_size(size)
     return human if size < 1000 else f"{human} ({size:,} bytes)"
 
 

@@ -16,9 +16,10 @@ from typing import Any
 
 from PySide6.QtCore import QObject, Signal
 
+from coachadmin.display import format_size
 from coachadmin.ui.browser.controller import BrowserController
 from coachadmin.ui.browser.dnd import PlannedUpload, UploadPlan, plan_uploads
-from coachadmin.ui.browser.formatting import count, human_size
+from coachadmin.ui.browser.formatting import count
 from coachadmin.ui.browser.questions import Conflict, ConflictChoice, Questions
 from coachadmin.ui.transfers.service import TransferService
 
@@ -131,7 +132,7 @@ class UploadFlow(QObject):
         for upload, key, replace in decisions:
             self.transfers.upload(upload.path, key, access.connection, overwrite=replace)
         total = sum(u.size for u, _k, _r in decisions)
-        self.bus.info(f"Uploading {count(len(decisions), 'file')} ({human_size(total)})")
+        self.bus.info(f"Uploading {count(len(decisions), 'file')} ({format_size(total)})")
         self.queued.emit(len(decisions))
 
 

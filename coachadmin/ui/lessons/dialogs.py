@@ -25,10 +25,10 @@ from PySide6.QtWidgets import (
 )
 
 from coachadmin.backend.models import Lesson
+from coachadmin.display import format_size
 from coachadmin.s3.listing import ObjectInfo
 from coachadmin.services.lesson_usage import LessonRef
 from coachadmin.services.link_check import is_legacy_id
-from coachadmin.transfers.config import format_size
 from coachadmin.ui.lessons.work import VideoInfo
 
 KEY_ROLE = Qt.ItemDataRole.UserRole + 10

@@ -21,11 +21,11 @@ from PySide6.QtGui import QAction
 from PySide6.QtWidgets import QFileDialog, QWidget
 
 from coachadmin.backend.models import Lesson, StreamUrl
+from coachadmin.display import format_size
 from coachadmin.s3.listing import ObjectInfo
 from coachadmin.services.lesson_usage import LessonRef, LinkedObjectDelete
 from coachadmin.services.link_check import LinkState, is_legacy_id, is_s3_key
 from coachadmin.services.pending_links import Applied, Outcome, PendingLink, PendingLinks
-from coachadmin.transfers.config import format_size
 from coachadmin.transfers.events import TransferEvent, TransferState
 from coachadmin.ui.bridge import EventRelay
 from coachadmin.ui.icons import icon

@@ -24,8 +24,8 @@ from PySide6.QtCore import (
 from PySide6.QtGui import QColor, QIcon, QPainter, QPixmap
 
 from coachadmin.backend.models import Course, Lesson
+from coachadmin.display import format_size
 from coachadmin.services.link_check import LessonLink, LinkState
-from coachadmin.transfers.config import format_size
 from coachadmin.ui.lessons.mime import S3_KEYS_MIME, from_mime_data
 
 Index = QModelIndex | QPersistentModelIndex

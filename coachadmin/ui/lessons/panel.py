@@ -31,8 +31,8 @@ from PySide6.QtWidgets import (
 )
 
 from coachadmin.backend.models import Course, User
+from coachadmin.display import format_size
 from coachadmin.services.link_check import LinkReport, LinkState
-from coachadmin.transfers.config import format_size
 from coachadmin.ui.bridge import Bridge, Latest
 from coachadmin.ui.icons import icon
 from coachadmin.ui.lessons import work

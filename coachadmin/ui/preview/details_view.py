@@ -12,9 +12,10 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
+from coachadmin.display import format_size
 from coachadmin.s3.listing import ObjectInfo
 from coachadmin.ui.preview.kinds import describe
-from coachadmin.ui.preview.text_format import human_size, local_time
+from coachadmin.ui.preview.text_format import local_time
 
 
 def _value_label() -> QLabel:
@@ -59,7 +60,7 @@ class DetailsView(QWidget):
         unknown = "not listed"
         self.values["Name"].setText(key.rsplit("/", 1)[-1])
         self.values["Size"].setText(
-            f"{human_size(info.size)} ({info.size:,} bytes)" if info else unknown
+            f"{format_size(info.size)} ({info.size:,} bytes)" if info else unknown
         )
         self.values["Type"].setText(describe(key))
         self.values["Last modified"].setText(local_time(info.last_modified) if info else unknown)

@@ -14,9 +14,9 @@ from dataclasses import dataclass
 from PySide6.QtCore import QBuffer, QByteArray, QIODevice, QSize
 from PySide6.QtGui import QImage, QImageIOHandler, QImageReader
 
+from coachadmin.display import format_size
 from coachadmin.ui.preview.access import PreviewError, S3Access
 from coachadmin.ui.preview.kinds import suffix
-from coachadmin.ui.preview.text_format import human_size
 
 #: Images up to this size are previewed; larger ones get their details and a link.
 IMAGE_LIMIT = 40 * 1000 * 1000
@@ -99,7 +99,7 @@ def load_image(access: S3Access, bucket: str, key: str) -> ImageResult:
     chunk = access.read_head(bucket, key, IMAGE_LIMIT)
     if not chunk.complete:
         raise ImageTooLarge(
-            f"This image is too large to preview here ({human_size(chunk.total_size)}). "
+            f"This image is too large to preview here ({format_size(chunk.total_size)}). "
             "Use \u201cOpen in browser\u201d to see it."
         )
     return ImageResult(decode_image(chunk.data), chunk.total_size)

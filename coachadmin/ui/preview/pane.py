@@ -20,6 +20,7 @@ from PySide6.QtCore import Signal
 from PySide6.QtGui import QFont, QPalette
 from PySide6.QtWidgets import QFrame, QLabel, QStackedWidget, QVBoxLayout, QWidget
 
+from coachadmin.display import format_size
 from coachadmin.errors import UserFacingError
 from coachadmin.s3.presign import DEFAULT_EXPIRY, PresignedUrl
 from coachadmin.ui import bridge as bridge_module
@@ -33,7 +34,7 @@ from coachadmin.ui.preview.image_view import ImageView
 from coachadmin.ui.preview.kinds import Kind, classify, describe
 from coachadmin.ui.preview.loaders import ImageResult, TextResult, load_image, load_text
 from coachadmin.ui.preview.message_view import LoadingView, MessageView
-from coachadmin.ui.preview.text_format import clock, human_size, local_time
+from coachadmin.ui.preview.text_format import clock, local_time
 from coachadmin.ui.preview.text_view import TextView
 from coachadmin.ui.widgets import ElidedLabel, PlaceholderLabel
 
@@ -272,7 +273,7 @@ class PreviewPane(QWidget):
     def _info_line(self, selected: SelectedObject, *extra: str) -> str:
         parts = [describe(selected.key), *extra]
         if selected.info is not None:
-            parts.append(human_size(selected.info.size))
+            parts.append(format_size(selected.info.size))
             if selected.info.last_modified is not None:
                 parts.append(local_time(selected.info.last_modified))
         return " \u00b7 ".join(parts)

@@ -5,17 +5,17 @@ from __future__ import annotations
 from PySide6.QtGui import QFontDatabase
 from PySide6.QtWidgets import QLabel, QPlainTextEdit, QVBoxLayout, QWidget
 
+from coachadmin.display import format_size
 from coachadmin.ui.preview.loaders import TextResult
-from coachadmin.ui.preview.text_format import human_size
 
 
 def truncation_note(result: TextResult) -> str:
     shown = (
         f"{result.shown_bytes // 1024} KiB"
         if result.shown_bytes >= 1024
-        else human_size(result.shown_bytes)
+        else format_size(result.shown_bytes)
     )
-    return f"Showing the first {shown} of {human_size(result.total_size)}."
+    return f"Showing the first {shown} of {format_size(result.total_size)}."
 
 
 class TextView(QWidget):

@@ -8,10 +8,11 @@ from PySide6.QtCore import QAbstractListModel, QModelIndex, QObject, QPersistent
 from PySide6.QtGui import QIcon
 from PySide6.QtWidgets import QApplication, QStyle
 
+from coachadmin.display import format_size
 from coachadmin.s3.listing import ObjectInfo
 from coachadmin.ui.icons import icon
 from coachadmin.ui.preview.kinds import Kind, classify, describe
-from coachadmin.ui.preview.text_format import human_size, local_time
+from coachadmin.ui.preview.text_format import local_time
 from coachadmin.ui.thumbnails.loader import ThumbnailLoader
 
 #: The row's ObjectInfo.
@@ -70,7 +71,7 @@ class ThumbnailModel(QAbstractListModel):
             return self._decoration(info)
         if role == Qt.ItemDataRole.ToolTipRole:
             return (
-                f"{info.name}\n{describe(info.key)} \u00b7 {human_size(info.size)}\n"
+                f"{info.name}\n{describe(info.key)} \u00b7 {format_size(info.size)}\n"
                 f"{local_time(info.last_modified)}"
             )
         plain = {Qt.ItemDataRole.DisplayRole: info.name, OBJECT_ROLE: info, KEY_ROLE: info.key}

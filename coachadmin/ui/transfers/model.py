@@ -9,8 +9,8 @@ from typing import Any
 from PySide6.QtCore import QAbstractTableModel, QModelIndex, QObject, QPersistentModelIndex, Qt
 from PySide6.QtGui import QIcon
 
+from coachadmin.display import format_size
 from coachadmin.transfers.events import TransferEvent, TransferKind, TransferState
-from coachadmin.ui.browser.formatting import human_size
 from coachadmin.ui.icons import icon
 
 NAME, PROGRESS, BYTES, SPEED, ETA, STATE = range(6)
@@ -54,7 +54,7 @@ def plain_words(message: str) -> str:
 
 
 def speed_text(speed: float) -> str:
-    return f"{human_size(int(speed))}/s" if speed > 0 else ""
+    return f"{format_size(int(speed))}/s" if speed > 0 else ""
 
 
 def eta_text(seconds: float | None) -> str:
@@ -170,7 +170,7 @@ class TransferModel(QAbstractTableModel):
         if column == PROGRESS:
             return f"{event.fraction:.0%}"
         if column == BYTES:
-            return f"{human_size(event.bytes_done)} of {human_size(event.total)}"
+            return f"{format_size(event.bytes_done)} of {format_size(event.total)}"
         if column == SPEED:
             return speed_text(event.speed) if event.state.is_active else ""
         if column == ETA:

@@ -2,8 +2,11 @@
 
 from __future__ import annotations
 
+import sys
+
 import pytest
 
+from coachadmin.display import format_size
 from coachadmin.errors import UsageError
 from coachadmin.transfers.config import (
     MAX_OBJECT_SIZE,
@@ -13,7 +16,6 @@ from coachadmin.transfers.config import (
     MiB,
     TiB,
     TransferConfig,
-    format_size,
     parse_size,
     part_count,
     part_size_for,
@@ -68,11 +70,18 @@ def test_parse_size_refuses_nonsense(text: str) -> None:
         parse_size(text)
 
 
-def test_format_size() -> None:
-    assert format_size(0) == "0 B"
-    assert format_size(1536) == "1.5 KiB"
-    assert format_size(12 * MiB) == "12.0 MiB"
-    assert format_size(3 * TiB) == "3.0 TiB"
+def test_one_size_format_for_the_whole_app_following_the_platform() -> None:
+    """Finder and GNOME Files count 1 KB = 1,000 bytes; Explorer 1,024 bytes, written KB."""
+    assert format_size(0) == "0 bytes" and format_size(1) == "1 byte"
+    assert format_size(1536, decimal=True) == "1.5 KB"
+    assert format_size(1536, decimal=False) == "1.5 KB"
+    assert format_size(1000, decimal=False) == "1,000 bytes"
+    assert format_size(12 * MiB, decimal=False) == "12.0 MB"
+    assert format_size(12 * MiB, decimal=True) == "12.6 MB"
+    assert format_size(3 * TiB, decimal=False) == "3.0 TB"
+    assert format_size(999_960, decimal=True) == "1.0 MB"
+    assert format_size(250 * 10**9, decimal=True) == "250 GB"
+    assert format_size(1536) == format_size(1536, decimal=sys.platform != "win32")
 
 
 def test_overrides_lower_the_threshold_with_the_part_size() -> None:
