@@ -410,31 +410,18 @@ def run_abort(args: argparse.Namespace) -> int:
     config = transfer_config(args)
     output = transfer_output(args)
     clients = TransferClients(config)
-    settings_for = TransferConnections()
+    override, settings_for = flag_settings(args), TransferConnections()
     with open_journal() as journal:
         for transfer_id in args.ids:
+            where = (journal, clients, transfer_id, config)
             if args.forget:
-                forgotten = forget_transfer(
-                    journal,
-                    clients,
-                    transfer_id,
-                    config,
-                    override=flag_settings(args),
-                    settings_for=settings_for,
-                )
+                forgotten = forget_transfer(*where, override=override, settings_for=settings_for)
                 output.line(
                     f"{transfer_id}: {forgotten.message()}",
                     {"event": "forgotten", "id": transfer_id, "orphan": forgotten.orphan},
                 )
                 continue
-            abort_transfer(
-                journal,
-                clients,
-                transfer_id,
-                config,
-                override=flag_settings(args),
-                settings_for=settings_for,
-            )
+            abort_transfer(*where, override=override, settings_for=settings_for)
             output.line(f"aborted {transfer_id}", {"event": "aborted", "id": transfer_id})
     return 0
 
