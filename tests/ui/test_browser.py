@@ -171,6 +171,15 @@ def test_filter_narrows_and_sort_keeps_folders_first(qtbot, window, browse, demo
     box.clear()
     qtbot.waitUntil(lambda: len(shown(controller)) == 5, timeout=3000)
 
+    # A filter that matches nothing says so (not "the folder is empty"), and Esc clears it.
+    qtbot.keyClicks(box, "xyz")
+    qtbot.waitUntil(lambda: shown(controller) == [], timeout=3000)
+    assert view.placeholder_text() == "No names match “xyz”. Esc clears the filter."
+    qtbot.keyClick(box, Qt.Key.Key_Escape)
+    assert box.text() == ""
+    qtbot.waitUntil(lambda: len(shown(controller)) == 5, timeout=3000)
+    assert view.placeholder_text().startswith("This folder is empty")
+
 
 def test_search_by_prefix_across_the_bucket(qtbot, window, browse, demo):
     connection = demo.info.connection()

@@ -158,6 +158,8 @@ def test_check_links_reports_broken_legacy_and_unused_videos(qtbot, admin, demo,
     assert any("Pricing your offer" in t for t in titles)
     assert any("Building trust in the first session" in t for t in titles)
     assert [unused.child(i).text(2) for i in range(unused.childCount())] == [unused_key(demo)]
+    orphan = unused.child(0)
+    assert orphan.text(1) == "No lesson" and re.fullmatch(r"Unused · [\d.]+ KB", orphan.text(0))
     assert "1 broken, 1 legacy" in panel.summary.text()
     assert any("Links checked" in m.text for m in messages)
     assert sum((panel.course_model.problems or {}).values()) == 2
@@ -303,6 +305,28 @@ def test_a_wrong_password_keeps_the_dialog_open_with_the_reason(qtbot, panel, de
     qtbot.mouseClick(dialog.sign_in_button, Qt.MouseButton.LeftButton)
     qtbot.waitUntil(lambda: "Wrong email or password" in dialog.message.text(), timeout=WAIT)
     assert dialog.isVisible() and not panel.session.signed_in
+    # Ready for the retype: the password field has the focus, its text selected, and Enter
+    # signs in (it does not close the dialog).
+    qtbot.waitUntil(lambda: dialog.focusWidget() is dialog.password, timeout=WAIT)
+    assert dialog.password.selectedText() == "wrong-password"
+    qtbot.keyClicks(dialog.password, demo.info.admin_password)
+    qtbot.keyClick(dialog.password, Qt.Key.Key_Return)
+    qtbot.waitUntil(lambda: panel.session.signed_in, timeout=WAIT)
+
+
+def test_reopening_the_sign_in_after_a_failure_keeps_the_email(qtbot, panel, demo):
+    qtbot.waitUntil(panel.sign_in_button.isVisible, timeout=WAIT)
+    panel.sign_in_action.trigger()
+    dialog = panel.session.dialog
+    dialog.email.setText("someone@demo.test")
+    dialog.password.setText("wrong-password")
+    qtbot.mouseClick(dialog.sign_in_button, Qt.MouseButton.LeftButton)
+    qtbot.waitUntil(lambda: "Wrong email or password" in dialog.message.text(), timeout=WAIT)
+    dialog.reject()
+    panel.sign_in_action.trigger()
+    again = panel.session.dialog
+    assert again is not dialog and again.email.text() == "someone@demo.test"
+    assert again.password.text() == ""
 
 
 def test_the_backend_down_is_a_message_not_a_crash(qtbot, admin, demo, messages, crash_handler):

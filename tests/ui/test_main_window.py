@@ -4,10 +4,19 @@ from __future__ import annotations
 
 import json
 
-from PySide6.QtWidgets import QLineEdit, QTableView, QTreeView, QWidget
+from PySide6.QtCore import QTimer
+from PySide6.QtWidgets import (
+    QApplication,
+    QLineEdit,
+    QMessageBox,
+    QTableView,
+    QTreeView,
+    QWidget,
+)
 
 from coachadmin import __version__, paths
 from coachadmin.ui.about import AboutDialog
+from coachadmin.ui.browser.questions import Questions
 from coachadmin.ui.main_window import MainWindow
 from coachadmin.ui.path_bar import PathBar
 
@@ -115,3 +124,22 @@ def test_broken_state_file_opens_at_default_size(qtbot, bridge, bus):
     qtbot.addWidget(win)
     assert win.width() > 400
     assert win.height() > 300
+
+
+def test_the_quit_question_fits_its_title_and_speaks_of_one_transfer_in_the_singular(qtbot, window):
+    seen: dict[str, str] = {}
+
+    def answer() -> None:
+        box = QApplication.activeModalWidget()
+        assert isinstance(box, QMessageBox)
+        seen["title"] = box.windowTitle()
+        seen["text"] = f"{box.text()} {box.informativeText()}"
+        next(b for b in box.buttons() if b.text() == "Keep Working").click()
+
+    QTimer.singleShot(0, answer)
+    assert not Questions(window).confirm_quit(1)
+    assert seen["title"] == "Quit"
+    assert seen["text"] == (
+        "1 transfer is still running. If you quit now it is paused, and continues the next "
+        "time you open coachadmin."
+    )

@@ -256,3 +256,16 @@ def test_quitting_with_transfers_running_asks_first(qtbot, bridge, bus, connecti
         uploads = journal.list_uploads()
     assert [(u.key, u.state) for u in uploads] == [("long.mp4", "paused")]
     assert keys(connection) == []
+
+
+def test_rows_show_the_destination_key_so_two_files_of_one_name_stay_apart(
+    qtbot, panel: TransferQueuePanel, connection, tmp_path
+):
+    for folder in ("images", "videos"):
+        path = tmp_path / folder / "cover.png"
+        path.parent.mkdir()
+        path.write_bytes(os.urandom(1000))
+        panel.service.upload(path, f"{folder}/cover.png", connection)
+    qtbot.waitUntil(lambda: panel.model.rowCount() == 2, timeout=20000)
+    names = sorted(panel.model.index(row, 0).data() for row in range(2))
+    assert names == ["images/cover.png", "videos/cover.png"]

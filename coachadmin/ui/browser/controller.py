@@ -14,6 +14,7 @@ import posixpath
 from typing import TYPE_CHECKING
 
 from PySide6.QtCore import QItemSelection, QModelIndex, QObject, Qt, QTimer, Signal
+from PySide6.QtGui import QAction, QKeySequence
 
 from coachadmin.errors import UserFacingError
 from coachadmin.s3.listing import ObjectInfo, Page
@@ -67,6 +68,7 @@ class BrowserController(QObject):
         self.tree = FolderTreeModel(self)
         self.listing = PagedListing(self)
         self._filter_timer = QTimer(self)
+        self._empty_text = "This folder is empty."
         self._filter_timer.setSingleShot(True)
         self._filter_timer.setInterval(FILTER_DELAY_MS)
         self._last_selected: SelectedObject | None = None
@@ -85,6 +87,11 @@ class BrowserController(QObject):
         page.folder_tree.activated.connect(self._on_tree_clicked)
         page.filter_box.textChanged.connect(lambda _text: self._filter_timer.start())
         self._filter_timer.timeout.connect(self._apply_filter)
+        clear = QAction("Clear the filter", page.filter_box)
+        clear.setShortcut(QKeySequence(Qt.Key.Key_Escape))
+        clear.setShortcutContext(Qt.ShortcutContext.WidgetShortcut)
+        clear.triggered.connect(page.filter_box.clear)
+        page.filter_box.addAction(clear)
         view.doubleClicked.connect(self.open_index)
         view.open_requested.connect(self.open_index)
         view.up_requested.connect(self.up)
@@ -221,9 +228,8 @@ class BrowserController(QObject):
     def _on_listed(self, prefix: str, rows: int) -> None:
         if self.search_prefix is None:
             self.tree.set_listed(prefix)
-            self.page.object_list.set_placeholder_text(
-                "This folder is empty. Drop files here to upload them."
-            )
+            self._empty_text = "This folder is empty. Drop files here to upload them."
+            self._show_empty_text()
         self.listed.emit(prefix, rows)
         log.debug("%s: %s", prefix or "/", count(rows, "row"))
 
@@ -236,6 +242,14 @@ class BrowserController(QObject):
 
     def _apply_filter(self) -> None:
         self.model.set_filter(self.page.filter_box.text())
+        self._show_empty_text()
+
+    def _show_empty_text(self) -> None:
+        """What an empty list says: the folder is empty, or no name matches the filter."""
+        text = self.page.filter_box.text().strip()
+        self.page.object_list.set_placeholder_text(
+            f"No names match “{text}”. Esc clears the filter." if text else self._empty_text
+        )
 
     # -- selection ---------------------------------------------------------------------
     def selected_infos(self) -> list[ObjectInfo]:

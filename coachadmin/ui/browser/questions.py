@@ -88,13 +88,15 @@ class Questions:
 
     def confirm_quit(self, running: int) -> bool:
         """Quit with ``running`` transfers unfinished? They pause and resume next time."""
-        noun = "transfer is" if running == 1 else "transfers are"
+        one = running == 1
         box = QMessageBox(self.parent)
         box.setIcon(QMessageBox.Icon.Question)
-        box.setWindowTitle("Quit coachadmin?")
-        box.setText(f"{running} {noun} still running.")
+        # Qt adds the app's name to a dialog's title: "Quit — coachadmin", never clipped.
+        box.setWindowTitle("Quit")
+        box.setText(f"{running} {'transfer is' if one else 'transfers are'} still running.")
         box.setInformativeText(
-            "If you quit now they are paused, and continue the next time you open coachadmin."
+            f"If you quit now {'it is' if one else 'they are'} paused, and "
+            f"{'continues' if one else 'continue'} the next time you open coachadmin."
         )
         quit_button = box.addButton("Pause and Quit", QMessageBox.ButtonRole.AcceptRole)
         box.addButton("Keep Working", QMessageBox.ButtonRole.RejectRole)

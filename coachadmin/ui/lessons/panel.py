@@ -464,7 +464,9 @@ class LessonsPanel(QWidget):
             problems.addChild(item)
         orphans = QTreeWidgetItem([f"Videos no lesson uses ({unused})", "", ""])
         for obj in report.unused_videos:
-            item = QTreeWidgetItem(["Unused", format_size(obj.size), obj.key])
+            # Used nowhere: "Where" says so; the size goes with the problem, the key alone
+            # in its column (to copy or to open).
+            item = QTreeWidgetItem([f"Unused · {format_size(obj.size)}", "No lesson", obj.key])
             item.setData(0, REF_ROLE, ("", obj.key))
             orphans.addChild(item)
         self.report_view.addTopLevelItems([problems, orphans])

@@ -61,6 +61,8 @@ class BackendSession(QObject):
         self.dialog_parent: Callable[[], QWidget | None] = lambda: None
         self._waiting: list[Callable[[], None]] = []
         self._restoring = Latest()
+        #: The email last typed in the sign-in dialog (a failed try keeps it for the next).
+        self.typed_email = ""
 
     # -- the backend -------------------------------------------------------------------
 

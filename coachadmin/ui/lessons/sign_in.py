@@ -51,7 +51,7 @@ class SignInDialog(QDialog):
         name_widget(self.url, "signInUrl", "The platform backend's address")
         self.url.setReadOnly(True)
         self.url.setToolTip("The backend of this connection (edit the connection to change it).")
-        self.email = QLineEdit(auth.last_email() or "")
+        self.email = QLineEdit(session.typed_email or auth.last_email() or "")
         name_widget(self.email, "signInEmail", "Your account's email")
         self.email.setPlaceholderText("you@example.com")
         self.password = QLineEdit()
@@ -102,6 +102,7 @@ class SignInDialog(QDialog):
 
     def submit(self) -> None:
         email, password = self.email.text().strip(), self.password.text()
+        self.session.typed_email = email  # kept for the next try, even if this one fails
         if not email or not password:
             self.set_message("Enter your email and password.", error=True)
             return
@@ -126,7 +127,9 @@ class SignInDialog(QDialog):
         self.session.bus.info(f"Signed in as {user.name} ({user.role}).")
 
     def _failed(self, error: UserFacingError) -> None:
+        """Ready for the retype: the fields enabled, the password selected, Enter signs in."""
         self.set_message(str(error), error=True)
+        self._set_busy(False)  # a disabled field cannot take the focus
         self.password.selectAll()
         self.password.setFocus()
 

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import posixpath
 import re
 from typing import Any
 
@@ -165,8 +164,8 @@ class TransferModel(QAbstractTableModel):
         )
 
     def _text(self, event: TransferEvent, column: int) -> str:
-        if column == NAME:
-            return posixpath.basename(event.key) or event.key
+        if column == NAME:  # the key: two files of one name in two folders stay apart
+            return event.key
         if column == PROGRESS:
             return f"{event.fraction:.0%}"
         if column == BYTES:
