@@ -80,9 +80,16 @@ def abort_transfer(
     *,
     override: S3Settings | None = None,
     settings_for: SettingsFor = journaled,
-) -> None:
+    forget: bool = False,
+) -> str:
     """Cancel a transfer that is not running: abort its multipart upload on the server
-    (so that no parts are left to cost money) or delete its partial file."""
+    (so that no parts are left to cost money) or delete its partial file.
+
+    ``forget``: close the row even when the server side cannot be aborted (the connection
+    is gone, S3 cannot be reached, the credentials are refused); then the reason is
+    returned ("" when nothing is left on the server) and the upload stays an orphan that
+    ``coachadmin orphans`` finds, since the journal no longer looks after it.
+    """
     kind = journal.kind_of(transfer_id)
     if kind is None:
         raise NoSuchTransfer(transfer_id)
@@ -91,28 +98,27 @@ def abort_transfer(
         journal.claim(table, transfer_id)
     except TransferBusy as busy:
         raise RunningElsewhere(transfer_id, busy.pid) from None
+    orphan = ""
     try:
         if kind == "upload":
             upload = journal.get_upload(transfer_id)
             if upload.state in (TransferState.DONE, TransferState.CANCELLED):
                 raise NoSuchTransfer(transfer_id)
             if upload.upload_id is not None:
-                abort_upload(
-                    clients(settings_for(upload, override)),
-                    upload.bucket,
-                    upload.key,
-                    upload.upload_id,
-                    {
-                        "control": TransferControl(),
-                        "max_attempts": config.max_attempts,
-                        "base": config.backoff_base,
-                        "cap": config.backoff_cap,
-                        "bucket": upload.bucket,
-                        "key": upload.key,
-                    },
-                )
+                try:
+                    _abort_on_server(upload, clients, config, settings_for(upload, override))
+                except Exception as error:
+                    if not forget:
+                        raise
+                    orphan = (
+                        str(error)
+                        if isinstance(error, UserFacingError)
+                        else f"{type(error).__name__}: {error}"
+                    )
+                    log.warning("transfer %s forgotten without abort: %s", transfer_id, orphan)
             journal.forget_parts(transfer_id)
-            journal.update_upload(transfer_id, state=TransferState.CANCELLED)
+            said = Forgotten(transfer_id, upload.bucket, orphan).message() if orphan else ""
+            journal.update_upload(transfer_id, state=TransferState.CANCELLED, error=said)
         else:
             download = journal.get_download(transfer_id)
             if download.state in (TransferState.DONE, TransferState.CANCELLED):
@@ -121,6 +127,26 @@ def abort_transfer(
             journal.update_download(transfer_id, state=TransferState.CANCELLED)
     finally:
         journal.release(table, transfer_id)
+    return orphan
+
+
+def _abort_on_server(
+    upload: UploadRecord, clients: ClientFactory, config: TransferConfig, settings: S3Settings
+) -> None:
+    abort_upload(
+        clients(settings),
+        upload.bucket,
+        upload.key,
+        upload.upload_id or "",
+        {
+            "control": TransferControl(),
+            "max_attempts": config.max_attempts,
+            "base": config.backoff_base,
+            "cap": config.backoff_cap,
+            "bucket": upload.bucket,
+            "key": upload.key,
+        },
+    )
 
 
 @dataclass(frozen=True)
@@ -150,46 +176,22 @@ def forget_transfer(
     override: S3Settings | None = None,
     settings_for: SettingsFor = journaled,
 ) -> Forgotten:
-    """Take a transfer off the list whatever has become of its connection or its server.
-
-    Its multipart upload is aborted where that can be done; where it cannot (the
-    connection is gone, S3 cannot be reached, the credentials are refused), the row is
-    still closed and the upload left as an orphan that ``coachadmin orphans`` finds
-    (the journal no longer looks after it). Refused only while another process runs it.
-    """
-    kind = journal.kind_of(transfer_id)
-    if kind is None:
-        raise NoSuchTransfer(transfer_id)
-    record = journal.get_record(transfer_id)
-    if record.state in (TransferState.DONE, TransferState.CANCELLED):
-        return Forgotten(transfer_id, record.bucket)
+    """Take a transfer off the list whatever has become of its connection or its server
+    (:func:`abort_transfer` with ``forget``). Refused only while another process runs it."""
     try:
-        abort_transfer(
-            journal, clients, transfer_id, config, override=override, settings_for=settings_for
+        record = journal.get_record(transfer_id)
+    except KeyError:
+        raise NoSuchTransfer(transfer_id) from None
+    try:
+        orphan = abort_transfer(
+            journal,
+            clients,
+            transfer_id,
+            config,
+            override=override,
+            settings_for=settings_for,
+            forget=True,
         )
-    except NoSuchTransfer:
-        return Forgotten(transfer_id, record.bucket)
-    except RunningElsewhere:
-        raise
-    except UserFacingError as error:
-        reason = str(error)
-    except Exception as error:  # noqa: BLE001 - the row goes whatever the server says
-        reason = f"{type(error).__name__}: {error}"
-    else:
-        return Forgotten(transfer_id, record.bucket)
-    forgotten = Forgotten(transfer_id, record.bucket, reason)
-    log.warning("transfer %s forgotten without abort: %s", transfer_id, reason)
-    table = "uploads" if kind == "upload" else "downloads"
-    journal.claim(table, transfer_id)
-    try:
-        if kind == "download":
-            Path(journal.get_download(transfer_id).temp_path).unlink(missing_ok=True)
-            journal.update_download(transfer_id, state=TransferState.CANCELLED)
-        else:
-            journal.forget_parts(transfer_id)
-            journal.update_upload(
-                transfer_id, state=TransferState.CANCELLED, error=forgotten.message()
-            )
-    finally:
-        journal.release(table, transfer_id)
-    return forgotten
+    except NoSuchTransfer:  # done or cancelled already: only the row goes
+        orphan = ""
+    return Forgotten(transfer_id, record.bucket, orphan)
