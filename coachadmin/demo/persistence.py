@@ -271,10 +271,10 @@ class S3Snapshots:
         self._thread.start()
 
     def _loop(self) -> None:
-        while not self._stopping.is_set():
-            if not self._changed.wait(0.2):
-                continue
-            self._stopping.wait(self._delay)
+        while True:
+            self._changed.wait()
+            if self._stopping.wait(self._delay):
+                return  # stop() takes the last snapshot
             self._changed.clear()
             self._snapshot_logged()
 
@@ -287,6 +287,7 @@ class S3Snapshots:
     def stop(self, *, save: bool = True) -> None:
         """Stop the background saving and (``save``) take a last snapshot."""
         self._stopping.set()
+        self._changed.set()  # wakes the saving thread, which then ends
         if self._thread is not None:
             self._thread.join()
             self._thread = None

@@ -5,30 +5,18 @@ that need nothing from it work."""
 from __future__ import annotations
 
 import os
-import subprocess
-import sys
 from pathlib import Path
 
 import pytest
 
 from coachadmin import paths
-
-
-def cli(*args: str, env: dict[str, str] | None = None) -> subprocess.CompletedProcess[str]:
-    return subprocess.run(
-        [sys.executable, "-m", "coachadmin", *args],
-        capture_output=True,
-        text=True,
-        timeout=60,
-        env=env,
-        check=False,
-    )
+from tests.support.transfers import run_cli
 
 
 @pytest.mark.parametrize("damage", ["truncated", "garbage", "a folder"])
 def test_a_damaged_journal_is_moved_aside_and_the_commands_go_on(damage: str) -> None:
     journal = paths.journal_path()
-    assert cli("uploads").returncode == 0  # a journal exists
+    assert run_cli("uploads").returncode == 0  # a journal exists
     if damage == "truncated":
         with journal.open("r+b") as handle:
             handle.truncate(100)
@@ -38,7 +26,7 @@ def test_a_damaged_journal_is_moved_aside_and_the_commands_go_on(damage: str) ->
         journal.unlink()
         (journal.parent / f"{journal.name}-wal").unlink(missing_ok=True)
         journal.mkdir()
-    listed = cli("uploads")
+    listed = run_cli("uploads")
     assert listed.returncode == 0, listed.stderr
     assert "Traceback" not in listed.stderr
     notice = [line for line in listed.stderr.splitlines() if line.strip()]
@@ -47,7 +35,7 @@ def test_a_damaged_journal_is_moved_aside_and_the_commands_go_on(damage: str) ->
     assert listed.stdout.strip() == "no unfinished uploads"
     moved = list(journal.parent.glob(f"{journal.name}.damaged-*"))
     assert len(moved) == 1
-    again = cli("uploads")  # the new journal is sound: no more notices
+    again = run_cli("uploads")  # the new journal is sound: no more notices
     assert again.returncode == 0 and again.stderr == ""
 
 
@@ -58,10 +46,10 @@ def test_a_home_that_cannot_be_written_gives_one_line_and_presign_still_works(
     blocked.write_text("not a folder")
     env = {**os.environ, "COACHADMIN_HOME": str(blocked / "home")}
     for args in (("uploads",), ("resume", "--all"), ("orphans", "s3://some-bucket")):
-        failed = cli(*args, env=env)
+        failed = run_cli(*args, env=env)
         assert failed.returncode != 0
         lines = failed.stderr.strip().splitlines()
         assert len(lines) == 1 and "cannot make the folder" in lines[0], failed.stderr
-    link = cli("presign", "s3://some-bucket/k.mp4", "--region", "eu-north-1", env=env)
+    link = run_cli("presign", "s3://some-bucket/k.mp4", "--region", "eu-north-1", env=env)
     assert link.returncode == 0, link.stderr
     assert link.stdout.startswith("https://some-bucket.s3.eu-north-1.amazonaws.com/k.mp4?")

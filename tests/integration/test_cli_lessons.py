@@ -17,6 +17,7 @@ from coachadmin.demo import backend_seed
 from coachadmin.demo.environment import DemoEnvironment, DemoInfo
 from coachadmin.s3.client import make_client
 from coachadmin.services.sign_in import API_TOKEN_ENV, API_URL_ENV, token_username
+from tests.support.transfers import json_lines
 
 
 @pytest.fixture
@@ -47,10 +48,6 @@ def login(
 ) -> tuple[int, str, str]:
     monkeypatch.setattr(sys, "stdin", io.StringIO(password + "\n"))
     return run(capsys, "login", "--api-url", info.api_url, "--email", email, "--password-stdin")
-
-
-def json_lines(text: str) -> list[dict]:
-    return [json.loads(line) for line in text.splitlines() if line.strip()]
 
 
 def lesson_by_title(demo: DemoEnvironment, title: str):

@@ -17,16 +17,13 @@ from coachadmin.transfers.config import MiB
 from tests.support.faultproxy import FaultProxy
 from tests.support.transfers import (
     get_bytes,
+    json_lines,
     make_bucket,
     multipart_uploads,
     run_cli,
     start_cli,
     write_random,
 )
-
-
-def lines(stdout: str) -> list[dict[str, object]]:
-    return [json.loads(line) for line in stdout.splitlines() if line.strip()]
 
 
 def one_line_error(result: object) -> str:
@@ -52,7 +49,7 @@ def test_upload_small_and_multipart_files_with_json_output(s3_server: str, tmp_p
         "--json",
     )
     assert result.returncode == 0, result.stderr
-    objects = lines(result.stdout)
+    objects = json_lines(result.stdout)
     results = {o["key"]: o for o in objects if o["event"] == "result"}
     assert set(results) == {"course/a.txt", "course/b.mp4"}
     assert results["course/b.mp4"]["size"] == 12 * MiB
@@ -220,7 +217,7 @@ def test_kill_9_midway_then_resume_finishes_and_resends_only_parts_in_flight(
         started = {r.part_number for r in proxy.stats.upload_parts()}
         assert 3 <= len(journaled) < 8, "the kill should land midway"
         listing = run_cli("uploads", "--json")
-        unfinished = lines(listing.stdout)
+        unfinished = json_lines(listing.stdout)
         assert [u["id"] for u in unfinished] == [transfer_id]
         assert unfinished[0]["state"] == "uploading"
 
@@ -242,9 +239,9 @@ def test_kill_9_midway_then_resume_finishes_and_resends_only_parts_in_flight(
         if r.is_upload_part and r.part_number in started
     )
     assert resent_bytes <= concurrency * 5 * MiB
-    result = [o for o in lines(resumed.stdout) if o["event"] == "result"]
+    result = [o for o in json_lines(resumed.stdout) if o["event"] == "result"]
     assert result[0]["key"] == "lessons/lesson.mp4" and result[0]["size"] == 40 * MiB
-    assert lines(run_cli("uploads", "--json").stdout) == []
+    assert json_lines(run_cli("uploads", "--json").stdout) == []
     assert multipart_uploads(s3_server, bucket) == []
 
 
@@ -274,7 +271,7 @@ def test_uploads_lists_unfinished_ones_and_abort_removes_them_from_the_server(
         )
         assert failed.returncode != 0
         assert "access denied" in one_line_error(failed)
-    listing = lines(run_cli("uploads", "--json").stdout)
+    listing = json_lines(run_cli("uploads", "--json").stdout)
     assert len(listing) == 1 and listing[0]["state"] == "failed"
     transfer_id = str(listing[0]["id"])
     assert len(multipart_uploads(s3_server, bucket)) == 1
@@ -284,7 +281,7 @@ def test_uploads_lists_unfinished_ones_and_abort_removes_them_from_the_server(
     aborted = run_cli("abort", transfer_id, "--endpoint-url", s3_server)
     assert aborted.returncode == 0, aborted.stderr
     assert multipart_uploads(s3_server, bucket) == []
-    assert lines(run_cli("uploads", "--json").stdout) == []
+    assert json_lines(run_cli("uploads", "--json").stdout) == []
     again = run_cli("abort", transfer_id)
     assert again.returncode != 0 and "no unfinished transfer" in one_line_error(again)
 
@@ -298,7 +295,7 @@ def test_orphans_lists_and_aborts_uploads_the_journal_does_not_know(s3_server: s
     )
     listed = run_cli("orphans", f"s3://{bucket}", "--endpoint-url", s3_server, "--json")
     assert listed.returncode == 0, listed.stderr
-    assert [(o["key"], o["uploadId"], o["aborted"]) for o in lines(listed.stdout)] == [
+    assert [(o["key"], o["uploadId"], o["aborted"]) for o in json_lines(listed.stdout)] == [
         ("lost/video.mp4", orphan, False)
     ]
     assert len(multipart_uploads(s3_server, bucket)) == 1
@@ -334,7 +331,7 @@ def test_download_is_byte_exact_and_refuses_to_overwrite(s3_server: str, tmp_pat
         "5MiB",
     )
     assert result.returncode == 0, result.stderr
-    final = next(o for o in lines(result.stdout) if o["event"] == "result")
+    final = next(o for o in json_lines(result.stdout) if o["event"] == "result")
     assert final["size"] == 12 * MiB and str(final["etag"]).endswith("-3")
     assert (out / "v.bin").read_bytes() == data
     assert not list(out.glob("*.coachadmin-part"))
@@ -362,7 +359,7 @@ def test_ctrl_c_pauses_and_resume_finishes(s3_server: str, tmp_path: Path) -> No
         assert process.returncode == 130
         transfer_id = str(event["id"])
         assert f"coachadmin resume {transfer_id}" in err
-        listed = lines(run_cli("uploads", "--json").stdout)
+        listed = json_lines(run_cli("uploads", "--json").stdout)
         assert [(u["id"], u["state"]) for u in listed] == [(transfer_id, "paused")]
         proxy.up_limit = None
         resumed = run_cli("resume", transfer_id)

@@ -13,7 +13,6 @@ import time
 from pathlib import Path
 
 import pytest
-import requests
 from moto.core.models import DEFAULT_ACCOUNT_ID
 from moto.s3.models import s3_backends
 
@@ -31,16 +30,6 @@ MiB = 1024 * 1024
 def _forget_moto_state() -> None:
     """What a new process starts with: moto's S3 knows no bucket."""
     s3_backends[DEFAULT_ACCOUNT_ID]["aws"].reset()
-
-
-def _login(info: DemoInfo) -> str:
-    answer = requests.post(
-        f"{info.api_url}/api/auth/login",
-        json={"email": info.admin_email, "password": info.admin_password},
-        timeout=10,
-    )
-    assert answer.status_code == 200, answer.text
-    return str(answer.json()["data"]["token"])
 
 
 def _backend(info: DemoInfo) -> BackendClient:
@@ -191,7 +180,7 @@ def test_the_demo_child_runs_the_installed_package_and_gets_no_secrets(
     monkeypatch.setenv("AWS_SECRET_ACCESS_KEY", "FAKE-user-secret-never-in-child")
     monkeypatch.setenv("COACHADMIN_API_TOKEN", "FAKE-token-never-in-child")
     with DemoProcess(ephemeral=True) as demo:
-        assert _login(demo.info)
+        assert _backend(demo.info).me().email == demo.info.admin_email
         if sys.platform.startswith("linux"):
             environ = Path(f"/proc/{demo.pid}/environ").read_bytes()
             assert b"FAKE-user-secret" not in environ and b"FAKE-token" not in environ

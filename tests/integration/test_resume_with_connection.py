@@ -8,7 +8,6 @@ to boto3's default chain would fail with "no AWS credentials were found".
 
 from __future__ import annotations
 
-import json
 import os
 import signal
 import subprocess
@@ -16,14 +15,20 @@ import sys
 import time
 from collections.abc import Iterator
 from pathlib import Path
-from typing import Any
 
 import pytest
 
 from coachadmin.transfers.config import MiB
 from tests.support.faultproxy import Fault, FaultProxy, Request
 from tests.support.keychain import gnome_keyring
-from tests.support.transfers import get_bytes, make_bucket, multipart_uploads, write_random
+from tests.support.transfers import (
+    get_bytes,
+    json_lines,
+    make_bucket,
+    multipart_uploads,
+    run_cli,
+    write_random,
+)
 
 ACCESS_KEY = "AKIATESTINGKEYCHAIN1"
 SECRET = "testing-secret-not-real"
@@ -40,19 +45,8 @@ def _user_env(extra: dict[str, str]) -> dict[str, str]:
 def cli(
     env: dict[str, str], *args: str, stdin: str | None = None
 ) -> subprocess.CompletedProcess[str]:
-    return subprocess.run(
-        [sys.executable, "-m", "coachadmin", *args],
-        capture_output=True,
-        text=True,
-        input=stdin,
-        env=env,
-        timeout=120,
-        check=False,
-    )
-
-
-def json_lines(text: str) -> list[dict[str, Any]]:
-    return [json.loads(line) for line in text.splitlines() if line.strip()]
+    """`coachadmin ARGS` in the user's environment ``env``."""
+    return run_cli(*args, env=env, stdin=stdin, timeout=120)
 
 
 @pytest.fixture(params=["keychain", "aws-profile", "environment"])

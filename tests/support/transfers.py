@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import os
 import subprocess
 import sys
@@ -112,12 +113,25 @@ def engine(endpoint: str, config: TransferConfig = SMALL) -> Engine:
     return Engine(endpoint, config, Journal(), TransferClients(config))
 
 
-def run_cli(*args: str, timeout: float = 90) -> subprocess.CompletedProcess[str]:
-    """`coachadmin ARGS` as a real process (COACHADMIN_HOME and AWS_* come from the env)."""
+def json_lines(text: str) -> list[dict[str, Any]]:
+    """The objects a ``--json`` command printed, one per line."""
+    return [json.loads(line) for line in text.splitlines() if line.strip()]
+
+
+def run_cli(
+    *args: str,
+    timeout: float = 90,
+    env: dict[str, str] | None = None,
+    stdin: str | None = None,
+) -> subprocess.CompletedProcess[str]:
+    """`coachadmin ARGS` as a real process (COACHADMIN_HOME and AWS_* come from ``env``, by
+    default this process's environment)."""
     return subprocess.run(
         [sys.executable, "-m", "coachadmin", *args],
         capture_output=True,
         text=True,
+        input=stdin,
+        env=env,
         timeout=timeout,
         check=False,
     )
