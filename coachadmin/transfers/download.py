@@ -10,10 +10,14 @@ to its destination.
 
 from __future__ import annotations
 
+import errno
 import hashlib
 import logging
 import os
 import posixpath
+import shutil
+from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -28,7 +32,9 @@ from coachadmin.transfers.clients import journaled_endpoint
 from coachadmin.transfers.config import TransferConfig, part_count, part_span
 from coachadmin.transfers.errors import (
     DestinationExists,
+    DiskFull,
     IntegrityError,
+    LocalWriteFailed,
     NoSuchObject,
     ObjectChangedDuringDownload,
     SourceFileError,
@@ -49,6 +55,8 @@ if TYPE_CHECKING:
 log = logging.getLogger("coachadmin.transfers")
 
 TEMP_SUFFIX = ".coachadmin-part"
+#: No space left, or over the user's quota (also Windows' ERROR_DISK_FULL, mapped to ENOSPC).
+_DISK_FULL = frozenset({errno.ENOSPC, getattr(errno, "EDQUOT", errno.ENOSPC)})
 OBJECT_CHANGED = "the object changed on the server since the download began; starting over"
 
 
@@ -162,8 +170,11 @@ class DownloadRunner(TransferRunner[DownloadRecord]):
             if done:
                 self.journal.restart_download(record.id)
                 done = {}
-            with open_partial(temp, create=True) as handle:
+            self._check_room(record, record.size)
+            with self._writing(record), open_partial(temp, create=True) as handle:
                 handle.truncate(record.size)
+        else:
+            self._check_room(record, record.size - sum(done.values()))
         assert self.tracker is not None
         self.tracker.reset(record.size, sum(done.values()))
         count = part_count(record.size, record.range_size) if record.size else 0
@@ -210,13 +221,15 @@ class DownloadRunner(TransferRunner[DownloadRecord]):
                     handle.seek(start)
                     while chunk := body.read(self.config.io_chunk_size):
                         self.control.check_cancelled()
-                        handle.write(chunk)
+                        with self._writing(record):
+                            handle.write(chunk)
                         counted += len(chunk)
                         received += len(chunk)
                         assert self.tracker is not None
                         self.tracker.add(len(chunk))
-                    handle.flush()
-                    os.fsync(handle.fileno())
+                    with self._writing(record):
+                        handle.flush()
+                        os.fsync(handle.fileno())
                 if counted != end - start + 1:
                     raise IntegrityError(
                         f"the server sent {counted} bytes for a range of {end - start + 1}"
@@ -240,6 +253,25 @@ class DownloadRunner(TransferRunner[DownloadRecord]):
         )
         self._count_moved(received)
         self.journal.record_range(record.id, number, end - start + 1)
+
+    def _check_room(self, record: DownloadRecord, needed: int) -> None:
+        """Refuse to begin when the destination's disk cannot hold what is left to fetch."""
+        free = _free_space(Path(record.temp_path).parent)
+        if free is not None and free < needed:
+            raise DiskFull(record.dest, record.id, needed=needed, free=free)
+
+    @contextmanager
+    def _writing(self, record: DownloadRecord) -> Iterator[None]:
+        """A failed local write as one line: a full disk, or why the file cannot be written."""
+        try:
+            yield
+        except OSError as error:
+            if error.errno in _DISK_FULL:
+                left = record.size - sum(self.journal.ranges(record.id).values())
+                free = _free_space(Path(record.temp_path).parent)
+                raise DiskFull(record.dest, record.id, needed=left, free=free) from error
+            reason = error.strerror or type(error).__name__
+            raise LocalWriteFailed(record.dest, record.id, reason) from error
 
     def _verify(self, record: DownloadRecord, temp: Path) -> str:
         where = f"s3://{record.bucket}/{record.key}"
@@ -320,3 +352,10 @@ class DownloadRunner(TransferRunner[DownloadRecord]):
             restarted=self.restarted,
             verified=verified,
         )
+
+
+def _free_space(folder: Path) -> int | None:
+    try:
+        return shutil.disk_usage(folder).free
+    except OSError:
+        return None

@@ -24,6 +24,7 @@ from botocore.exceptions import (
 )
 from urllib3.exceptions import HTTPError as Urllib3Error
 
+from coachadmin.display import format_size
 from coachadmin.errors import UserFacingError
 
 
@@ -109,6 +110,26 @@ class NoSuchBucket(TransferError):
         super().__init__(
             f"the bucket '{bucket}' does not exist on this endpoint; check its name, "
             "the region and --endpoint-url"
+        )
+
+
+class DiskFull(TransferError):
+    """No room left where a download writes: what is already written stays for the resume."""
+
+    def __init__(self, path: str, transfer_id: str, *, needed: int, free: int | None) -> None:
+        room = f"{format_size(needed)} still needed" + (
+            f", {format_size(free)} free" if free is not None else ""
+        )
+        super().__init__(
+            f"the disk holding {path} is full ({room}); free some space there, then run "
+            f"`coachadmin resume {transfer_id}`: what is already downloaded is kept"
+        )
+
+
+class LocalWriteFailed(TransferError):
+    def __init__(self, path: str, transfer_id: str, reason: str) -> None:
+        super().__init__(
+            f"cannot write {path}: {reason}; fix that, then run `coachadmin resume {transfer_id}`"
         )
 
 
