@@ -23,6 +23,7 @@ import keyring.errors
 from keyring.backends import chainer, fail, null
 
 from coachadmin.errors import UserFacingError
+from coachadmin.json_text import parse_json
 from coachadmin.redact import register_secret
 
 log = logging.getLogger("coachadmin.secrets")
@@ -185,7 +186,7 @@ def get_aws_keys(profile: str) -> AwsKeyPair | None:
     if raw is None:
         return None
     try:
-        data = json.loads(raw)
+        data = parse_json(raw)
         keys = AwsKeyPair(str(data["access_key_id"]), str(data["secret_access_key"]))
     except (ValueError, KeyError, TypeError) as error:
         raise KeychainError(

@@ -35,6 +35,7 @@ from typing import Any
 
 from coachadmin import paths
 from coachadmin.errors import UserFacingError
+from coachadmin.json_text import parse_json
 from coachadmin.redact import contains_known_secret
 
 log = logging.getLogger("coachadmin.settings")
@@ -222,15 +223,15 @@ def load_settings(path: Path | None = None) -> Settings:
             log.warning("settings: %s", error)
             return Settings(notices=[str(error)])
     try:
-        raw = path.read_text(encoding="utf-8")
+        raw = path.read_bytes()
     except FileNotFoundError:
         return Settings()
-    except (OSError, UnicodeDecodeError) as error:
+    except OSError as error:
         notices.append(f"The settings file {path} could not be read ({error}); defaults are used.")
         log.warning("settings: %s", notices[-1])
         return Settings(notices=notices)
     try:
-        data = json.loads(raw)
+        data = parse_json(raw.decode("utf-8"))  # not UTF-8 is damage too (a ValueError)
         if not isinstance(data, dict):
             raise ValueError("the top level is not an object")
     except ValueError as error:

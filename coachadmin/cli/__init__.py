@@ -13,12 +13,13 @@ import sys
 from collections.abc import Callable, Sequence
 from types import ModuleType
 
-from coachadmin import __version__
+from coachadmin import __version__, paths
 from coachadmin.cli import auth, connections, demo_server, gui, lessons, presign, transfers
 from coachadmin.display import printable
 from coachadmin.errors import UserFacingError
 from coachadmin.log import setup_logging
 from coachadmin.redact import redact
+from coachadmin.settings import load_settings
 
 log = logging.getLogger("coachadmin.cli")
 
@@ -62,6 +63,20 @@ def build_parser() -> argparse.ArgumentParser:
     return parser
 
 
+def _report_settings_damage() -> None:
+    """Say once that a damaged settings file was set aside (the next load finds none).
+
+    A home that cannot be made is not reported here: the commands that need it say so,
+    and the ones that do not (presign, connection list) still work.
+    """
+    try:
+        paths.settings_path()
+    except paths.AppFolderUnavailable:
+        return
+    for notice in load_settings().notices:
+        print(f"coachadmin: {printable(notice)}", file=sys.stderr)
+
+
 def _self_test(_args: argparse.Namespace) -> int:
     from coachadmin.ui.selftest import run_self_test  # Qt: imported only for the self-test
 
@@ -74,6 +89,8 @@ def main(argv: Sequence[str] | None = None) -> int:
     setup_logging(verbose=args.verbose)
     handler: Handler = _self_test if args.self_test else args.handler
     try:
+        if handler is not gui.run:  # the window says so in its own banner
+            _report_settings_damage()
         return handler(args)
     except UserFacingError as error:
         message = printable(redact(str(error)))

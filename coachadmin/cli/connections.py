@@ -94,8 +94,6 @@ def _list(args: argparse.Namespace) -> int:
     from coachadmin.settings import load_settings
 
     settings = load_settings()
-    for notice in settings.notices:  # a damaged settings file, kept aside: say so
-        print(f"coachadmin: {notice}", file=sys.stderr)
     active = profiles.active_profile(settings)
     items = profiles.list_profiles(settings)
     for profile in items:

@@ -24,6 +24,7 @@ from typing import IO
 from coachadmin import paths
 from coachadmin.demo.watch import parent_is_alive
 from coachadmin.errors import UserFacingError
+from coachadmin.json_text import parse_json
 
 log = logging.getLogger("coachadmin.demo")
 
@@ -109,7 +110,7 @@ def running_demo(path: Path | None = None) -> dict[str, str] | None:
     """The demo's JSON line (see ``coachadmin demo-server``) if a live process serves it."""
     home = DemoHome(path)
     try:
-        record = json.loads(home.server_file.read_text(encoding="utf-8"))
+        record = parse_json(home.server_file.read_text(encoding="utf-8"))
         pid, info, owner = int(record["pid"]), dict(record["info"]), record.get("owner")
     except (OSError, ValueError, KeyError, TypeError):
         return None

@@ -2,7 +2,10 @@
 
 A SigV4 URL lives at most 7 days, and never longer than the credentials that
 signed it: a URL signed with temporary credentials (SSO, assume-role) stops
-working when they expire, whatever its X-Amz-Expires says. We say so.
+working when they expire, whatever its X-Amz-Expires says. We say so. A session
+token from the environment comes without its expiry (unless
+AWS_CREDENTIAL_EXPIRATION gives it); such a link is said to work for at most the
+36 hours that the longest-lived temporary credentials of AWS STS last.
 """
 
 from __future__ import annotations
@@ -20,6 +23,9 @@ if TYPE_CHECKING:
 
 MAX_EXPIRY = timedelta(days=7)
 DEFAULT_EXPIRY = timedelta(hours=1)
+#: The longest any temporary AWS credentials live (STS GetSessionToken and
+#: GetFederationToken; AssumeRole and IAM Identity Center give 12 hours at most).
+LONGEST_TEMPORARY_CREDENTIALS = timedelta(hours=36)
 
 #: The choices the GUI offers, in order.
 EXPIRY_CHOICES: tuple[tuple[str, timedelta], ...] = (
@@ -37,14 +43,20 @@ def parse_duration(text: str) -> timedelta:
     """``15m``, ``1h``, ``7d``, ``1d12h``, or plain seconds (``900``)."""
     cleaned = text.strip().lower()
     if cleaned.isdigit():
-        return timedelta(seconds=int(cleaned))
+        cleaned = f"{cleaned}s"
     parts = _DURATION.findall(cleaned)
     if not parts or _DURATION.sub("", cleaned).strip():
         raise UsageError(
             f"'{text}' is not a duration: write it like 15m, 1h, 1d or 7d "
             "(s, m, h, d, w for seconds, minutes, hours, days, weeks)"
         )
-    return timedelta(seconds=sum(int(n) * _UNITS[unit.lower()] for n, unit in parts))
+    seconds = sum(int(n) * _UNITS[unit.lower()] for n, unit in parts)
+    if seconds > MAX_EXPIRY.total_seconds():  # also keeps timedelta from overflowing
+        raise UsageError(
+            f"'{text}' is longer than S3 accepts: a link lives at most 7 days "
+            "(a limit of Signature Version 4). Choose 7d or less."
+        )
+    return timedelta(seconds=seconds)
 
 
 def check_expiry(expires: timedelta) -> timedelta:
@@ -59,16 +71,27 @@ def check_expiry(expires: timedelta) -> timedelta:
 
 
 @dataclass(frozen=True)
+class CredentialsExpiry:
+    """When the signing credentials stop working."""
+
+    at: datetime
+    #: False for a session token whose expiry is not known: ``at`` is then the latest
+    #: it can be (LONGEST_TEMPORARY_CREDENTIALS from when it was read).
+    exact: bool = True
+
+
+@dataclass(frozen=True)
 class PresignedUrl:
     url: str
     expires_at: datetime
     #: When the signing credentials expire first, the link dies with them.
-    credentials_expire_at: datetime | None = None
+    credentials_expire_at: CredentialsExpiry | None = None
 
     @property
     def effective_expires_at(self) -> datetime:
-        if self.credentials_expire_at and self.credentials_expire_at < self.expires_at:
-            return self.credentials_expire_at
+        limit = self.credentials_expire_at
+        if limit is not None and limit.at < self.expires_at:
+            return limit.at
         return self.expires_at
 
     @property
@@ -80,18 +103,30 @@ class PresignedUrl:
         if not self.limited_by_credentials:
             return None
         when = self.effective_expires_at.astimezone().strftime("%Y-%m-%d %H:%M %Z")
+        if self.credentials_expire_at is not None and not self.credentials_expire_at.exact:
+            return (
+                f"This link stops working by {when} at the latest: it is signed with "
+                "temporary AWS credentials (a session token), which last at most 36 hours "
+                "and expire earlier than the expiry you chose."
+            )
         return (
             f"This link stops working at {when}, when your temporary AWS credentials "
             "expire, earlier than the expiry you chose."
         )
 
 
-def credentials_expiry(session: boto3.session.Session) -> datetime | None:
+def credentials_expiry(
+    session: boto3.session.Session, now: datetime | None = None
+) -> CredentialsExpiry | None:
     """When the session's credentials expire; ``None`` for long-term keys."""
     credentials: Any = session.get_credentials()
-    expiry = getattr(credentials, "_expiry_time", None) if credentials else None
+    if credentials is None:
+        return None
+    expiry = getattr(credentials, "_expiry_time", None)
     if isinstance(expiry, datetime):
-        return expiry if expiry.tzinfo else expiry.replace(tzinfo=UTC)
+        return CredentialsExpiry(expiry if expiry.tzinfo else expiry.replace(tzinfo=UTC))
+    if getattr(credentials, "token", None):
+        return CredentialsExpiry((now or datetime.now(UTC)) + LONGEST_TEMPORARY_CREDENTIALS, False)
     return None
 
 
@@ -101,7 +136,7 @@ def presign_get(
     key: str,
     expires: timedelta = DEFAULT_EXPIRY,
     *,
-    credentials_expire_at: datetime | None = None,
+    credentials_expire_at: CredentialsExpiry | None = None,
     download_name: str | None = None,
     now: datetime | None = None,
 ) -> PresignedUrl:

@@ -173,12 +173,15 @@ class TransferPaused(TransferError):
         self.transfer_id = transfer_id
 
 
+#: What to do after the retries of a transfer's request ran out.
+RESUME_LATER = "the transfer is kept: run `coachadmin resume` when the network or server is back"
+#: ... and of a request that belongs to no transfer (listing or aborting orphans).
+TRY_AGAIN_LATER = "try again when the network or server is back"
+
+
 class ServerUnavailable(TransferError):
-    def __init__(self, detail: str) -> None:
-        super().__init__(
-            f"the server kept failing ({detail}); the transfer is kept: run "
-            "`coachadmin resume` when the network or server is back"
-        )
+    def __init__(self, detail: str, advice: str = RESUME_LATER) -> None:
+        super().__init__(f"the server kept failing ({detail}); {advice}")
 
 
 class S3RequestFailed(TransferError):

@@ -14,6 +14,7 @@ from typing import TYPE_CHECKING, Any
 
 from coachadmin.transfers.config import TransferConfig
 from coachadmin.transfers.control import TransferControl
+from coachadmin.transfers.errors import TRY_AGAIN_LATER
 from coachadmin.transfers.journal import Journal
 from coachadmin.transfers.parts import abort_upload
 from coachadmin.transfers.retry import with_retries
@@ -45,6 +46,7 @@ def _retry_args(config: TransferConfig, bucket: str) -> dict[str, Any]:
         "base": config.backoff_base,
         "cap": config.backoff_cap,
         "bucket": bucket,
+        "advice": TRY_AGAIN_LATER,  # an orphan is no transfer of the journal to resume
     }
 
 

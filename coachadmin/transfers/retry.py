@@ -15,7 +15,12 @@ from typing import TYPE_CHECKING, TypeVar
 from coachadmin.s3.objects import ObjectInfo, head_object
 from coachadmin.transfers.config import TransferConfig
 from coachadmin.transfers.control import TransferControl
-from coachadmin.transfers.errors import ServerUnavailable, TransientError, classify
+from coachadmin.transfers.errors import (
+    RESUME_LATER,
+    ServerUnavailable,
+    TransientError,
+    classify,
+)
 
 if TYPE_CHECKING:
     from mypy_boto3_s3 import S3Client
@@ -42,8 +47,12 @@ def with_retries(
     bucket: str = "",
     key: str = "",
     on_retry: Callable[[TransientError], None] | None = None,
+    advice: str = RESUME_LATER,
 ) -> T:
-    """Run ``call``; retry transient failures up to ``max_attempts`` times in all."""
+    """Run ``call``; retry transient failures up to ``max_attempts`` times in all.
+
+    ``advice`` ends the message when the retries run out: what the user can do then.
+    """
     attempt = 0
     while True:
         control.check_cancelled()
@@ -57,7 +66,7 @@ def with_retries(
                 raise mapped from error
             attempt += 1
             if attempt >= max_attempts:
-                raise ServerUnavailable(f"{what}: {mapped.detail}") from error
+                raise ServerUnavailable(f"{what}: {mapped.detail}", advice) from error
             delay = backoff_delay(attempt - 1, base, cap)
             log.info("%s failed (%s); retry %d in %.2fs", what, mapped.detail, attempt, delay)
             if on_retry is not None:

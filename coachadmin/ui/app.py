@@ -19,6 +19,7 @@ from PySide6.QtGui import QGuiApplication
 from PySide6.QtWidgets import QApplication
 
 from coachadmin import APP_NAME, __version__
+from coachadmin.settings import load_settings
 from coachadmin.ui import bridge as bridge_module
 from coachadmin.ui import messages
 from coachadmin.ui.crash import CrashHandler
@@ -72,11 +73,14 @@ def run_app(demo: bool) -> int:
     crash_handler.install()
     collector = GuiThreadCollector(app)  # Qt objects in cycles die on the GUI thread
     bridge = bridge_module.bridge()
+    settings_notices = load_settings().notices  # a damaged file is set aside by the first load
     window = MainWindow(bridge=bridge, bus=messages.bus())
     app.aboutToQuit.connect(window.shutdown)
     if os.environ.get(SMOKE_TEST_ENV) == "1":
         window.ready.connect(lambda: _quit_when_painted(window))
     window.show()
+    for notice in settings_notices:
+        window.bus.warning(notice)
     if demo:
         window.start_demo()
     else:

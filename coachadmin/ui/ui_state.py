@@ -19,6 +19,7 @@ from typing import Any
 from PySide6.QtCore import QByteArray
 
 from coachadmin import paths
+from coachadmin.json_text import parse_json
 
 log = logging.getLogger("coachadmin.ui")
 
@@ -32,7 +33,7 @@ def state_path() -> Path:
 def load() -> dict[str, Any]:
     path = state_path()
     try:
-        data = json.loads(path.read_text(encoding="utf-8"))
+        data = parse_json(path.read_text(encoding="utf-8"))
     except FileNotFoundError:
         return {}
     except (OSError, ValueError) as error:

@@ -79,7 +79,9 @@ def test_the_default_expiry_is_one_hour_and_seven_days_is_the_most(capsys, s3_se
     assert parse_qs(urlsplit(out.strip()).query)["X-Amz-Expires"] == ["604800"]
 
 
-@pytest.mark.parametrize("duration", ["8d", "7d1s", "2w"])
+@pytest.mark.parametrize(
+    "duration", ["8d", "7d1s", "2w", "604801", "9999999999999999999d", "9" * 40]
+)
 def test_more_than_seven_days_is_refused_with_a_message(capsys, s3_server, bucket, duration):
     code, out, err = presign(
         capsys,
@@ -184,3 +186,30 @@ def test_temporary_credentials_that_expire_sooner_are_reported(
     assert "temporary AWS credentials" in record["warning"]
     assert "warning: This link stops working at" in err
     assert parse_qs(urlsplit(record["url"]).query)["X-Amz-Expires"] == ["86400"]
+
+
+def test_a_session_token_without_its_expiry_is_said_to_last_36_hours_at_most(
+    capsys, s3_server, bucket, monkeypatch
+):
+    """A token pasted into AWS_SESSION_TOKEN carries no expiry: never claim 7 days for it."""
+    monkeypatch.setenv("AWS_SESSION_TOKEN", "testing-session-token")
+    monkeypatch.delenv("AWS_CREDENTIAL_EXPIRATION", raising=False)
+    before = datetime.now(UTC)
+    code, out, err = presign(
+        capsys,
+        f"s3://{bucket}/videos/intro 1.mp4",
+        "--expires",
+        "7d",
+        "--json",
+        "--endpoint-url",
+        s3_server,
+        "--region",
+        REGION,
+    )
+    assert code == 0, err
+    record = json.loads(out)
+    effective = datetime.fromisoformat(record["effective_expires_at"])
+    assert before + timedelta(hours=36) <= effective <= datetime.now(UTC) + timedelta(hours=36)
+    assert datetime.fromisoformat(record["expires_at"]) - before >= timedelta(days=7)
+    assert "at the latest" in record["warning"] and "36 hours" in record["warning"]
+    assert err.count("\n") == 1 and "warning: This link stops working by" in err

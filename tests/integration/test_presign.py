@@ -78,14 +78,14 @@ def test_temporary_credentials_shorten_the_link_and_the_user_is_told(s3_server: 
     )
     expiry = credentials_expiry(session)
     assert expiry is not None
-    assert abs((expiry - soon).total_seconds()) < 1
+    assert expiry.exact and abs((expiry.at - soon).total_seconds()) < 1
 
     client = make_client(S3Settings(endpoint_url=s3_server, region=REGION))
     link = presign_get(
         client, "any-bucket", "videos/a.mp4", timedelta(days=1), credentials_expire_at=expiry
     )
     assert link.limited_by_credentials
-    assert link.effective_expires_at == expiry
+    assert link.effective_expires_at == expiry.at
     warning = link.warning()
     assert warning is not None
     assert "temporary AWS credentials" in warning

@@ -12,6 +12,8 @@ from dataclasses import dataclass
 
 from PySide6.QtCore import QMimeData
 
+from coachadmin.json_text import parse_json
+
 S3_KEYS_MIME = "application/x-coachadmin-s3-keys"
 
 
@@ -28,7 +30,7 @@ def encode_keys(objects: list[ObjectRef]) -> bytes:
 def decode_keys(data: bytes) -> list[ObjectRef]:
     """The objects in a payload; [] for anything malformed (a drop from elsewhere)."""
     try:
-        items = json.loads(bytes(data).decode("utf-8"))
+        items = parse_json(bytes(data).decode("utf-8"))
     except (UnicodeDecodeError, ValueError):
         return []
     if not isinstance(items, list):

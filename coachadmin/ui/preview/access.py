@@ -12,11 +12,11 @@ from __future__ import annotations
 import logging
 import threading
 from dataclasses import dataclass
-from datetime import datetime, timedelta
+from datetime import timedelta
 from typing import TYPE_CHECKING, Any
 
 from coachadmin.errors import UserFacingError
-from coachadmin.s3.presign import DEFAULT_EXPIRY, PresignedUrl, presign_get
+from coachadmin.s3.presign import DEFAULT_EXPIRY, CredentialsExpiry, PresignedUrl, presign_get
 
 if TYPE_CHECKING:
     from mypy_boto3_s3 import S3Client
@@ -76,7 +76,7 @@ class S3Access:
         self.connection = connection
         self._lock = threading.Lock()
         self._client: S3Client | None = None
-        self._credentials_expire_at: datetime | None = None
+        self._credentials_expire_at: CredentialsExpiry | None = None
 
     def client(self) -> S3Client:
         with self._lock:

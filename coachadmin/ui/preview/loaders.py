@@ -15,6 +15,7 @@ from PySide6.QtCore import QBuffer, QByteArray, QIODevice, QSize
 from PySide6.QtGui import QImage, QImageIOHandler, QImageReader
 
 from coachadmin.display import format_size
+from coachadmin.json_text import parse_json
 from coachadmin.ui.preview.access import PreviewError, S3Access
 from coachadmin.ui.preview.kinds import suffix
 
@@ -117,7 +118,7 @@ def load_text(access: S3Access, bucket: str, key: str, limit: int = TEXT_LIMIT) 
     pretty = False
     if chunk.complete and (suffix(key) == "json" or "json" in chunk.content_type):
         try:
-            text = json.dumps(json.loads(text), indent=2, ensure_ascii=False)
+            text = json.dumps(parse_json(text), indent=2, ensure_ascii=False)
             pretty = True
         except ValueError:
             pass  # shown as it is: a broken JSON file is still worth reading
