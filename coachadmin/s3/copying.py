@@ -3,8 +3,9 @@
 S3's CopyObject takes objects up to 5 GiB; a larger one must be copied as a
 multipart upload whose parts are ``UploadPartCopy`` byte ranges of the source.
 Nothing passes through this computer either way. Parts are copied a few at a
-time; a failure or a cancel aborts the multipart upload so no parts are left
-behind to cost money.
+time (:func:`coachadmin.bounded.run_each`): the first part that fails, or a
+cancel, stops the parts not yet begun; once those in flight are done, the
+multipart upload is aborted so no parts are left behind to cost money.
 """
 
 from __future__ import annotations
@@ -13,9 +14,9 @@ import logging
 import math
 import threading
 from collections.abc import Callable
-from concurrent.futures import ThreadPoolExecutor
 from typing import TYPE_CHECKING, Any
 
+from coachadmin.bounded import Flag, Stopped, run_each
 from coachadmin.s3.failures import OperationCancelled
 
 if TYPE_CHECKING:
@@ -50,11 +51,14 @@ def copy_object(
     *,
     size: int,
     progress: Progress | None = None,
-    cancel: threading.Event | None = None,
+    cancel: Flag | None = None,
     threshold: int = COPY_LIMIT,
     part_size: int = DEFAULT_COPY_PART,
 ) -> None:
-    """Copy ``source`` to ``target`` in ``bucket``, keeping Content-Type and metadata."""
+    """Copy ``source`` to ``target`` in ``bucket``, keeping Content-Type and metadata.
+
+    ``cancel`` set stops a multipart copy at once: no part begins after it.
+    """
     if cancel is not None and cancel.is_set():
         raise OperationCancelled(f"Copying {source}")
     if size <= threshold:
@@ -87,7 +91,7 @@ def _multipart_copy(
     *,
     size: int,
     progress: Progress | None,
-    cancel: threading.Event | None,
+    cancel: Flag | None,
     preferred_part: int,
 ) -> None:
     head = client.head_object(Bucket=bucket, Key=source)
@@ -99,9 +103,10 @@ def _multipart_copy(
     part = copy_part_size(size, preferred_part)
     count = math.ceil(size / part)
     done = 0
+    parts: list[CompletedPartTypeDef] = []
     lock = threading.Lock()
 
-    def copy_part(number: int) -> CompletedPartTypeDef:
+    def copy_part(number: int) -> None:
         nonlocal done
         if cancel is not None and cancel.is_set():
             raise OperationCancelled(f"Copying {source}")
@@ -118,13 +123,18 @@ def _multipart_copy(
         with lock:
             done += end - start + 1
             current = done
+            parts.append({"PartNumber": number, "ETag": answer["CopyPartResult"]["ETag"]})
         if progress is not None:
             progress(current, size)
-        return {"PartNumber": number, "ETag": answer["CopyPartResult"]["ETag"]}
 
     try:
-        with ThreadPoolExecutor(COPY_WORKERS, thread_name_prefix="s3-copy") as pool:
-            parts = list(pool.map(copy_part, range(1, count + 1)))
+        try:
+            run_each(
+                range(1, count + 1), copy_part, in_flight=COPY_WORKERS, name="s3-copy", stop=cancel
+            )
+        except Stopped:
+            raise OperationCancelled(f"Copying {source}") from None
+        parts.sort(key=lambda part: part["PartNumber"])
         client.complete_multipart_upload(
             Bucket=bucket, Key=target, UploadId=upload_id, MultipartUpload={"Parts": parts}
         )

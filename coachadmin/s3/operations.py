@@ -4,7 +4,10 @@ No Qt here: the GUI runs these on worker threads through its bridge, and each
 raises a :class:`~coachadmin.s3.failures.BrowseError` with a sentence for a
 person. S3 has no rename: a move is a server-side copy, then a delete of the
 source; a folder moves (or is deleted) object by object under its prefix.
-Deletes go in batches of 1,000 keys, S3's limit for DeleteObjects.
+Deletes go in batches of 1,000 keys, S3's limit for DeleteObjects. Parallel
+requests (copy parts, delete batches, existence checks) go through
+:func:`coachadmin.bounded.run_each`: a bounded number at once, lazily taken,
+stopped by the first failure or a cancel.
 """
 
 from __future__ import annotations
@@ -13,12 +16,12 @@ import logging
 import posixpath
 import threading
 from collections.abc import Iterable, Iterator
-from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
 from botocore.exceptions import ClientError
 
+from coachadmin.bounded import Flag, Stopped, run_each
 from coachadmin.errors import UsageError
 from coachadmin.s3.copying import COPY_LIMIT, DEFAULT_COPY_PART, Progress, copy_object
 from coachadmin.s3.failures import (
@@ -41,6 +44,10 @@ if TYPE_CHECKING:
 log = logging.getLogger("coachadmin.s3")
 
 DELETE_BATCH = 1000  # S3's most keys per DeleteObjects
+#: DeleteObjects batches at once. One: every key of a batch counts against S3's rate
+#: of DELETE requests (3,500 a second per prefix), and parallel batches of a large
+#: folder would meet SlowDown.
+DELETE_IN_FLIGHT = 1
 FIRST_PAGE = 100  # a small first page shows a big folder's first rows sooner
 HEAD_WORKERS = 8
 
@@ -131,7 +138,7 @@ def summarise(client: S3Client, bucket: str, prefix: str) -> Summary:
     return Summary(prefix, count, total)
 
 
-def _check(cancel: threading.Event | None, what: str) -> None:
+def _check(cancel: Flag | None, what: str) -> None:
     if cancel is not None and cancel.is_set():
         raise OperationCancelled(what)
 
@@ -144,7 +151,7 @@ def move_object(
     target: str,
     *,
     progress: Progress | None = None,
-    cancel: threading.Event | None = None,
+    cancel: Flag | None = None,
     copy_threshold: int = COPY_LIMIT,
     copy_part: int = DEFAULT_COPY_PART,
 ) -> None:
@@ -186,7 +193,7 @@ def move_prefix(
     target: str,
     *,
     progress: Progress | None = None,
-    cancel: threading.Event | None = None,
+    cancel: Flag | None = None,
     copy_threshold: int = COPY_LIMIT,
 ) -> int:
     """Move every object under ``source`` to ``target`` (both end in ``/``); returns how many.
@@ -246,11 +253,18 @@ def _batches(keys: Iterable[str], size: int = DELETE_BATCH) -> Iterator[list[str
 
 @plain_errors("Deleting")
 def delete_keys(
-    client: S3Client, bucket: str, keys: Iterable[str], cancel: threading.Event | None = None
+    client: S3Client, bucket: str, keys: Iterable[str], cancel: Flag | None = None
 ) -> int:
-    """Delete ``keys`` with DeleteObjects, 1,000 per call; returns how many went."""
+    """Delete ``keys`` with DeleteObjects, 1,000 per call; returns how many went.
+
+    ``keys`` is read lazily, a batch at a time. The first batch refused stops the
+    rest, and so does ``cancel`` (:class:`OperationCancelled`).
+    """
     deleted = 0
-    for batch in _batches(keys):
+    lock = threading.Lock()
+
+    def delete(batch: list[str]) -> None:
+        nonlocal deleted
         _check(cancel, "Deleting")
         objects: list[ObjectIdentifierTypeDef] = [{"Key": key} for key in batch]
         try:
@@ -271,15 +285,19 @@ def delete_keys(
                 f"({first.get('Key')}: {first.get('Message') or first.get('Code')}). "
                 "Refresh the folder and try again."
             )
-        deleted += len(batch)
+        with lock:
+            deleted += len(batch)
+
+    try:
+        run_each(_batches(keys), delete, in_flight=DELETE_IN_FLIGHT, name="s3-delete", stop=cancel)
+    except Stopped:
+        raise OperationCancelled("Deleting") from None
     log.info("deleted %d objects from s3://%s", deleted, bucket)
     return deleted
 
 
 @plain_errors("Deleting the folder")
-def delete_prefix(
-    client: S3Client, bucket: str, prefix: str, cancel: threading.Event | None = None
-) -> int:
+def delete_prefix(client: S3Client, bucket: str, prefix: str, cancel: Flag | None = None) -> int:
     """Delete everything under ``prefix`` (and its marker), page by page; returns how many."""
     if not prefix.endswith("/"):
         raise UsageError("a folder prefix ends in '/'")
@@ -317,14 +335,19 @@ def free_key(
 @plain_errors("Checking what exists")
 def existing_keys(client: S3Client, bucket: str, keys: Iterable[str]) -> set[str]:
     """Which of ``keys`` exist: HeadObject each, a few at a time (exact for any layout)."""
+    found: set[str] = set()
+    lock = threading.Lock()
 
-    def exists(key: str) -> str | None:
+    def check(key: str) -> None:
         try:
-            return key if head_object(client, bucket, key) is not None else None
+            there = head_object(client, bucket, key) is not None
         except ClientError as error:
             if is_denied(error):
                 raise FolderAccessDenied(bucket, parent_prefix(key), "s3:GetObject") from error
             raise
+        if there:
+            with lock:
+                found.add(key)
 
-    with ThreadPoolExecutor(HEAD_WORKERS, thread_name_prefix="s3-head") as pool:
-        return {key for key in pool.map(exists, keys) if key is not None}
+    run_each(keys, check, in_flight=HEAD_WORKERS, name="s3-head")
+    return found

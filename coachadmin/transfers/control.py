@@ -2,13 +2,16 @@
 
 The reader of every part and every retry wait consult the control, so a
 cancel stops even a request whose body is half sent, and a pause stops new
-parts from starting while the ones in flight finish.
+parts from starting while the ones in flight finish. :attr:`TransferControl.halted`
+wakes whatever waits on the transfer's behalf: a backoff, or the part submitter
+waiting for a slot (its own, or one of a pool shared with other transfers).
 """
 
 from __future__ import annotations
 
 import threading
 
+from coachadmin.bounded import Flag
 from coachadmin.transfers.errors import TransferCancelled, TransferPaused
 
 
@@ -17,22 +20,23 @@ class TransferControl:
         self.transfer_id = transfer_id
         self._cancel = threading.Event()
         self._pause = threading.Event()
-        #: Set on pause or cancel: wakes every backoff wait at once.
-        self._wake = threading.Event()
+        #: Set on pause or cancel (after the flag it reflects): wakes every backoff wait
+        #: and every wait for a slot at once (the ``stop`` of :func:`~coachadmin.bounded.run_each`).
+        self.halted = Flag()
 
     def pause(self) -> None:
         self._pause.set()
-        self._wake.set()
+        self.halted.set()
 
     def cancel(self) -> None:
         self._cancel.set()
-        self._wake.set()
+        self.halted.set()
 
     def reset(self) -> None:
         """Clear a pause (before running the transfer again)."""
         self._pause.clear()
         if not self._cancel.is_set():
-            self._wake.clear()
+            self.halted.clear()
 
     @property
     def cancelled(self) -> bool:
@@ -41,10 +45,6 @@ class TransferControl:
     @property
     def paused(self) -> bool:
         return self._pause.is_set()
-
-    @property
-    def stopping(self) -> bool:
-        return self._cancel.is_set() or self._pause.is_set()
 
     def check_cancelled(self) -> None:
         if self._cancel.is_set():
@@ -58,4 +58,4 @@ class TransferControl:
 
     def sleep(self, seconds: float) -> None:
         """Wait ``seconds`` unless a pause or cancel arrives first."""
-        self._wake.wait(seconds)
+        self.halted.wait(seconds)

@@ -8,11 +8,11 @@ row (its connection's), with any settings given now (flags) on top.
 from __future__ import annotations
 
 import logging
-import threading
 from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
+from coachadmin.bounded import Slots
 from coachadmin.errors import UserFacingError
 from coachadmin.s3.client import S3Settings
 from coachadmin.transfers.clients import ClientFactory, SettingsFor, journaled
@@ -42,7 +42,7 @@ def runner_for(
     override: S3Settings | None = None,
     sink: EventSink | None = None,
     control: TransferControl | None = None,
-    slots: threading.Semaphore | None = None,
+    slots: Slots | None = None,
     overwrite: bool | None = None,
     check_key: bool = False,
     client: S3Client | None = None,

@@ -1,7 +1,7 @@
 """The part phase of a multipart upload: bounded, parallel, journaled part by part.
 
-A submitter thread takes a slot (a semaphore: at most ``parts in flight``
-parts exist in memory), then a worker reads its part by offset, sends it with
+A submitter thread takes a slot (at most ``parts in flight`` parts exist in
+memory; :mod:`coachadmin.bounded`), then a worker reads its part by offset, sends it with
 its checksum (CRC32 or Content-MD5, see :mod:`coachadmin.transfers.integrity`)
 and retries, and hands its record to the upload's :class:`PartLog`, which
 journals it durably (all of them before :meth:`PartSender.send` returns).
@@ -24,6 +24,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, TypeVar
 
+from coachadmin.bounded import Slots
 from coachadmin.s3.signing import signs_payload
 from coachadmin.transfers import integrity
 from coachadmin.transfers.config import TransferConfig, part_span, parts_in_flight
@@ -207,7 +208,7 @@ class PartSender:
         control: TransferControl,
         tracker: ProgressTracker,
         retry_args: dict[str, Any],
-        slots: threading.Semaphore | None = None,
+        slots: Slots | None = None,
         created: Future[UploadRecord] | None = None,
     ) -> None:
         """``created``, for a new upload, is its CreateMultipartUpload under way: the

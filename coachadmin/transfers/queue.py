@@ -17,6 +17,7 @@ from collections.abc import Callable
 from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass, field
 
+from coachadmin.bounded import Slots
 from coachadmin.errors import UserFacingError
 from coachadmin.s3.client import S3Settings
 from coachadmin.transfers.clients import ClientFactory, SettingsFor, journaled
@@ -71,9 +72,9 @@ class TransferQueue:
         self.settings_for = settings_for
         self.config = config or TransferConfig()
         self.max_files = max(1, max_files)
-        self._slots = (
-            threading.BoundedSemaphore(max_parts_in_flight) if max_parts_in_flight else None
-        )
+        #: Shared by every transfer's parts; a transfer paused or cancelled while it
+        #: waits for one of these slots stops waiting at once (its control's flag).
+        self._slots = Slots(max_parts_in_flight) if max_parts_in_flight else None
         self._lock = threading.RLock()
         #: Notified whenever a transfer starts or stops running.
         self._changed = threading.Condition(self._lock)

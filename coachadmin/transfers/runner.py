@@ -15,6 +15,7 @@ import threading
 from abc import ABC, abstractmethod
 from typing import TYPE_CHECKING, Any, ClassVar, Generic, Protocol, TypeVar
 
+from coachadmin.bounded import Slots
 from coachadmin.errors import UserFacingError
 from coachadmin.transfers.config import TransferConfig
 from coachadmin.transfers.control import TransferControl
@@ -79,7 +80,7 @@ class TransferRunner(ABC, Generic[R]):
         *,
         sink: EventSink | None = None,
         control: TransferControl | None = None,
-        slots: threading.Semaphore | None = None,
+        slots: Slots | None = None,
     ) -> None:
         self.journal = journal
         self.client = client

@@ -55,9 +55,9 @@ from coachadmin.transfers.source import (
 )
 
 if TYPE_CHECKING:
-    import threading
-
     from mypy_boto3_s3 import S3Client
+
+    from coachadmin.bounded import Slots
 
 log = logging.getLogger("coachadmin.transfers")
 
@@ -160,7 +160,7 @@ class UploadRunner(TransferRunner[UploadRecord]):
         *,
         sink: EventSink | None = None,
         control: TransferControl | None = None,
-        slots: threading.Semaphore | None = None,
+        slots: Slots | None = None,
         overwrite: bool | None = None,
         check_key: bool = False,
     ) -> None:

@@ -9,11 +9,17 @@ from typing import Any
 import pytest
 from support.faultproxy import Fault, FaultProxy
 
+from coachadmin.bounded import Flag
 from coachadmin.errors import UsageError
 from coachadmin.s3 import operations
 from coachadmin.s3.client import S3Settings, make_client
-from coachadmin.s3.copying import copy_part_size
-from coachadmin.s3.failures import BrowseError, FolderAccessDenied, OperationCancelled
+from coachadmin.s3.copying import COPY_WORKERS, copy_part_size
+from coachadmin.s3.failures import (
+    BrowseError,
+    FolderAccessDenied,
+    ObjectAccessDenied,
+    OperationCancelled,
+)
 from coachadmin.s3.properties import object_properties
 
 MiB = 1024 * 1024
@@ -92,7 +98,7 @@ def test_move_a_large_object_with_a_multipart_copy_and_progress(s3, bucket):
 
 def test_a_cancelled_copy_leaves_no_parts_and_keeps_the_source(s3, bucket):
     s3.put_object(Bucket=bucket, Key="big.bin", Body=b"z" * (11 * MiB))
-    cancel = threading.Event()
+    cancel = Flag()
     cancel.set()
     with pytest.raises(OperationCancelled):
         operations.move_object(
@@ -100,6 +106,39 @@ def test_a_cancelled_copy_leaves_no_parts_and_keeps_the_source(s3, bucket):
         )
     assert all_keys(s3, bucket) == ["big.bin"]
     assert s3.list_multipart_uploads(Bucket=bucket).get("Uploads", []) == []
+
+
+def test_a_failed_part_copy_stops_the_parts_not_begun(s3, bucket, s3_server):
+    """Part 1's UploadPartCopy is refused at once while the others take a round trip of
+    0.3 s: parts 5 and 6 are never asked for, and the multipart upload is aborted."""
+    s3.put_object(Bucket=bucket, Key="big.bin", Body=b"q" * (26 * MiB))  # 6 parts of 5 MiB
+
+    def is_part_copy(request: Any) -> bool:
+        return request.part_number is not None and "x-amz-copy-source" in request.headers
+
+    with FaultProxy(s3_server, latency=0.3) as proxy:
+        proxy.add_fault(
+            lambda r: is_part_copy(r) and r.part_number == 1, Fault("status", code=403, body=DENIED)
+        )
+        client = make_client(S3Settings(endpoint_url=proxy.url, region="us-east-1"))
+        with pytest.raises(ObjectAccessDenied):
+            operations.move_object(
+                client, bucket, "big.bin", "copy.bin", copy_threshold=5 * MiB, copy_part=5 * MiB
+            )
+        asked = sorted(r.part_number or 0 for r in proxy.stats.requests if is_part_copy(r))
+    assert COPY_WORKERS == 4
+    assert asked[0] == 1 and asked[-1] <= COPY_WORKERS  # the first round only
+    assert all_keys(s3, bucket) == ["big.bin"]
+    assert s3.list_multipart_uploads(Bucket=bucket).get("Uploads", []) == []
+
+
+def test_a_cancelled_delete_deletes_nothing(s3, bucket):
+    s3.put_object(Bucket=bucket, Key="a.txt", Body=b"a")
+    cancel = Flag()
+    cancel.set()
+    with pytest.raises(OperationCancelled):
+        operations.delete_keys(s3, bucket, ["a.txt"], cancel=cancel)
+    assert all_keys(s3, bucket) == ["a.txt"]
 
 
 def test_move_refuses_an_existing_target(s3, bucket):

@@ -3,16 +3,16 @@
 A non-modal progress dialog that appears only when the work takes longer than
 half a second, fed from the worker through an :class:`EventRelay` (so a copy
 that reports per part never floods the event loop), with a Cancel button that
-sets the operation's cancel event.
+sets the operation's cancel flag (a :class:`coachadmin.bounded.Flag`: a multipart
+copy begins no part after it, and its submitter stops waiting at once).
 """
 
 from __future__ import annotations
 
-import threading
-
 from PySide6.QtCore import Qt
 from PySide6.QtWidgets import QProgressDialog, QWidget
 
+from coachadmin.bounded import Flag
 from coachadmin.display import format_size
 from coachadmin.ui.bridge import EventRelay
 
@@ -21,7 +21,7 @@ SCALE = 1000
 
 class OperationProgress:
     def __init__(self, parent: QWidget | None, title: str) -> None:
-        self.cancel = threading.Event()
+        self.cancel = Flag()
         self.dialog = QProgressDialog(title, "Cancel", 0, SCALE, parent)
         self.dialog.setObjectName("operationProgress")
         self.dialog.setWindowTitle(title)
