@@ -57,6 +57,7 @@ class TransferOutput:
         self.tty = self.err.isatty() if tty is None else tty
         self._lock = threading.Lock()
         self._last_line: dict[str, float] = {}
+        self._said: dict[str, str] = {}  # the last message printed for each transfer
         self._bar_shown = False
 
     def event(self, event: TransferEvent) -> None:
@@ -64,7 +65,12 @@ class TransferOutput:
             if self.json_mode:
                 emit_json(event.as_json(), self.out)
                 return
-            if event.message and event.state not in (TransferState.FAILED, TransferState.PAUSED):
+            if (
+                event.message
+                and event.state not in (TransferState.FAILED, TransferState.PAUSED)
+                and self._said.get(event.transfer_id) != event.message  # events repeat it
+            ):
+                self._said[event.transfer_id] = event.message
                 self._clear_bar()
                 self.err.write(f"coachadmin: {event.transfer_id}: {printable(event.message)}\n")
             if not event.state.is_active:

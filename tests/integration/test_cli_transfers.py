@@ -365,3 +365,28 @@ def test_ctrl_c_pauses_and_resume_finishes(s3_server: str, tmp_path: Path) -> No
         resumed = run_cli("resume", transfer_id)
         assert resumed.returncode == 0, resumed.stderr
     assert get_bytes(s3_server, bucket, "talk.mp4") == data
+
+
+def test_a_resume_that_starts_over_says_so_once(s3_server: str, tmp_path: Path) -> None:
+    """The file changed while paused: the resume starts over, and says it one time."""
+    bucket = make_bucket(s3_server)
+    write_random(tmp_path / "talk.mp4", 20 * MiB)
+    with FaultProxy(s3_server, rate=8 * MiB, window=256 * 1024) as proxy:
+        process = start_cli(
+            "upload", str(tmp_path / "talk.mp4"), f"s3://{bucket}/", "--endpoint-url", proxy.url,
+            "--part-size", "5MiB", "--concurrency", "1", "--json",
+        )  # fmt: skip
+        assert process.stdout is not None
+        for line in process.stdout:
+            event = json.loads(line)
+            if int(str(event.get("bytesDone", 0))) > 0:
+                break
+        process.send_signal(signal.SIGINT)
+        process.communicate(timeout=30)
+        assert process.returncode == 130
+        data = write_random(tmp_path / "talk.mp4", 20 * MiB)  # a new version, same size
+        proxy.up_limit = None
+        resumed = run_cli("resume", str(event["id"]))
+    assert resumed.returncode == 0, resumed.stderr
+    assert resumed.stderr.count("starting over") == 1, resumed.stderr
+    assert get_bytes(s3_server, bucket, "talk.mp4") == data
