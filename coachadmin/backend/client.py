@@ -2,49 +2,87 @@
 
 Idempotent calls (GET, DELETE) are retried on connection failures and 502/503/504;
 PATCH and POST are not, so a link is never applied twice behind the user's back.
+
+Every call has an overall deadline (the whole answer, retries included, within
+``deadline`` seconds: the read timeout alone starts again with every byte) and a
+size limit (the body is streamed and reading stops past ``max_body`` bytes). Every
+answer is checked against the API description (coachadmin/resources/api/openapi.yaml):
+what is missing or wrong is one BackendError naming the request, never a KeyError.
+Redirects are not followed: their bodies would escape the limit, and the token must
+go only where the user pointed the tool.
 """
 
 from __future__ import annotations
 
+import json
 import logging
-from typing import Any
+from collections.abc import Callable, Mapping
+from typing import Any, TypeVar
 from urllib.parse import quote
 
 import requests
-from requests.adapters import HTTPAdapter
+import urllib3.exceptions
 from urllib3.exceptions import ConnectTimeoutError, ReadTimeoutError
-from urllib3.util.retry import Retry
 
 from coachadmin import __version__
+from coachadmin.backend.deadline import Deadline, DeadlineAdapter, DeadlinePassed, DeadlineRetry
 from coachadmin.backend.errors import (
+    AnswerTooLarge,
     BackendError,
+    BackendTooSlow,
     BackendUnreachable,
     NotSignedIn,
+    Refused,
     SignInRefused,
+    UnexpectedAnswer,
     error_for_status,
 )
-from coachadmin.backend.models import Course, Lesson, Session, StreamUrl, User, parse_time
+from coachadmin.backend.models import (
+    Course,
+    Lesson,
+    Malformed,
+    Session,
+    StreamUrl,
+    User,
+    an_object,
+    object_list,
+)
+from coachadmin.display import format_size
 from coachadmin.redact import register_secret
 
 log = logging.getLogger("coachadmin.backend")
 
-#: (connect, read) seconds.
+T = TypeVar("T")
+
+#: (connect, read) seconds; the read timeout bounds each wait for the next bytes.
 DEFAULT_TIMEOUT = (5.0, 30.0)
+#: Seconds for a whole call, retries included: twice the read timeout, so one slow answer
+#: still arrives, while a server that trickles bytes holds the user one minute at most.
+DEFAULT_DEADLINE = 60.0
+#: Bytes an answer may have. The largest the API gives, a course's lessons, is a few hundred
+#: bytes a lesson: 16 MiB is tens of thousands of lessons, and little memory to hold.
+DEFAULT_MAX_BODY = 16 * 1024 * 1024
+
+_CHUNK = 64 * 1024
+#: The backend's own words are kept to this many characters in a message.
+_MESSAGE_CHARS = 300
 
 
 def _retrying_session() -> requests.Session:
     session = requests.Session()
-    retry = Retry(
+    retry = DeadlineRetry(
         total=3,
         connect=3,
         read=2,
         status=3,
+        redirect=0,
         backoff_factor=0.3,
         status_forcelist=(502, 503, 504),
         allowed_methods=frozenset({"GET", "HEAD", "DELETE", "OPTIONS"}),
         raise_on_status=False,
+        raise_on_redirect=False,
     )
-    adapter = HTTPAdapter(max_retries=retry)
+    adapter = DeadlineAdapter(max_retries=retry)
     session.mount("http://", adapter)
     session.mount("https://", adapter)
     session.headers["User-Agent"] = f"coachadmin/{__version__}"
@@ -52,7 +90,7 @@ def _retrying_session() -> requests.Session:
     return session
 
 
-def _timed_out(exc: requests.RequestException) -> bool:
+def _timed_out(exc: Exception) -> bool:
     """A timeout, also when urllib3's retries wrapped it in a connection error."""
     if isinstance(exc, requests.Timeout):
         return True
@@ -64,8 +102,22 @@ def _segment(value: str) -> str:
     return quote(value, safe="")
 
 
+def _words(body: dict[str, Any]) -> str:
+    """The backend's ``message``, if it is text, on one line of a readable length."""
+    message = body.get("message")
+    return _short(message) if isinstance(message, str) else ""
+
+
+def _short(text: str) -> str:
+    text = " ".join(text.split())
+    return text if len(text) <= _MESSAGE_CHARS else text[:_MESSAGE_CHARS] + "…"
+
+
 class BackendClient:
-    """A client for one backend; ``token`` is the Bearer token of a signed-in user."""
+    """A client for one backend; ``token`` is the Bearer token of a signed-in user.
+
+    ``deadline`` (seconds) bounds each call as a whole, ``max_body`` (bytes) each answer.
+    """
 
     def __init__(
         self,
@@ -73,9 +125,13 @@ class BackendClient:
         token: str | None = None,
         *,
         timeout: tuple[float, float] = DEFAULT_TIMEOUT,
+        deadline: float = DEFAULT_DEADLINE,
+        max_body: int = DEFAULT_MAX_BODY,
     ) -> None:
         self.base_url = base_url.rstrip("/")
         self.timeout = timeout
+        self.deadline = deadline
+        self.max_body = max_body
         self._http = _retrying_session()
         self.token = token
 
@@ -93,40 +149,113 @@ class BackendClient:
 
     # -- the envelope ---------------------------------------------------------------
 
-    def _call(self, method: str, path: str, *, json_body: Any = None, auth: bool = True) -> Any:
-        url = f"{self.base_url}{path}"
+    def _call(
+        self,
+        method: str,
+        path: str,
+        parse: Callable[[Any], T],
+        *,
+        json_body: Any = None,
+        auth: bool = True,
+        changes: bool = False,
+    ) -> T:
+        """``parse(data)`` of the answer's envelope; every failure is a BackendError.
+        ``changes``: the call changes something, which a malformed answer leaves unknown."""
+        request = f"{method} {path}"
+        status, reason, headers, body = self._exchange(method, path, json_body, auth)
+        log.debug("%s -> %s (%d bytes)", request, status, len(body))
+        data = self._unwrap(request, status, reason, headers, body)
+        try:
+            return parse(data)
+        except Malformed as problem:
+            raise UnexpectedAnswer(request, str(problem), changes=changes) from None
+
+    def _exchange(
+        self, method: str, path: str, json_body: Any, auth: bool
+    ) -> tuple[int, str, Mapping[str, str], bytes]:
+        """Status, reason, headers and body of one call, within the deadline and the limit."""
+        request = f"{method} {path}"
         headers = {}
         if auth and self._token:
             headers["Authorization"] = f"Bearer {self._token}"
+        deadline = Deadline(self.deadline)
+        too_slow = BackendTooSlow(self.base_url, request, self.deadline)
         try:
-            response = self._http.request(
-                method, url, json=json_body, headers=headers, timeout=self.timeout
-            )
+            with deadline:
+                response = self._http.request(
+                    method,
+                    f"{self.base_url}{path}",
+                    json=json_body,
+                    headers=headers,
+                    timeout=self.timeout,
+                    stream=True,
+                    allow_redirects=False,
+                )
+                try:
+                    body = self._read(response, request, deadline)
+                finally:
+                    response.close()
+        except DeadlinePassed:
+            raise too_slow from None
         except (requests.Timeout, requests.ConnectionError) as exc:
+            if deadline.expired:
+                raise too_slow from None
             reason = "no answer in time" if _timed_out(exc) else "connection failed"
             raise BackendUnreachable(self.base_url, reason) from exc
-        except requests.RequestException as exc:
+        except (requests.RequestException, urllib3.exceptions.HTTPError, OSError) as exc:
+            if deadline.expired:
+                raise too_slow from None
             raise BackendUnreachable(self.base_url, type(exc).__name__) from exc
-        log.debug("%s %s -> %s", method, path, response.status_code)
-        return self._unwrap(response)
+        if deadline.expired:  # the socket was cut: what came may look complete, and is not
+            raise too_slow
+        return response.status_code, response.reason or "", response.headers, body
 
-    def _unwrap(self, response: requests.Response) -> Any:
+    def _read(self, response: requests.Response, request: str, deadline: Deadline) -> bytes:
+        too_large = AnswerTooLarge(self.base_url, request, format_size(self.max_body))
+        announced = response.headers.get("Content-Length", "").strip()
+        if announced.isdigit() and int(announced) > self.max_body:
+            raise too_large
+        body = bytearray()
+        for chunk in response.iter_content(_CHUNK):
+            body += chunk
+            if len(body) > self.max_body:
+                raise too_large
+            if deadline.expired:
+                raise DeadlinePassed
+        return bytes(body)
+
+    def _unwrap(
+        self, request: str, status: int, reason: str, headers: Mapping[str, str], raw: bytes
+    ) -> Any:
+        if 300 <= status < 400:
+            where = headers.get("Location", "")[:200] or "nowhere"
+            raise UnexpectedAnswer(request, f"is a redirect (HTTP {status}) to {where}")
         try:
-            body = response.json()
-        except ValueError:
+            body = json.loads(raw) if raw else None
+        except (ValueError, RecursionError):
             body = None
+        ok = 200 <= status < 300
         if not isinstance(body, dict):
-            if response.ok:
-                raise BackendError(
-                    f"The backend at {self.base_url} did not answer with the platform's JSON; "
-                    "check the backend URL.",
-                    status=response.status_code,
-                )
-            raise error_for_status(response.status_code, response.reason or "")
-        message = str(body.get("message") or "")
-        if not response.ok or body.get("success") is False:
-            status = response.status_code if not response.ok else 500
-            raise error_for_status(status, message)
+            # The platform answers everything with its envelope: a page or plain text is a
+            # proxy's (worth saying when it speaks of sign-in or of a failure) or another site's.
+            if status in (401, 403) or status >= 500:
+                raise error_for_status(status, _short(reason), request)
+            code = "" if ok else f" (HTTP {status})"
+            raise BackendError(
+                f"The backend at {self.base_url} did not answer {request} with the "
+                f"platform's JSON{code}; check the backend URL.",
+                status=status,
+            )
+        message = _words(body)
+        if not ok:
+            raise error_for_status(status, message, request)
+        success = body.get("success")
+        if success is False:
+            error = Refused(request, message, status=status)
+            error.backend_message = message
+            raise error
+        if success is not True:
+            raise UnexpectedAnswer(request, "has no 'success': true")
         return body.get("data")
 
     # -- endpoints ----------------------------------------------------------------------
@@ -134,54 +263,80 @@ class BackendClient:
     def login(self, email: str, password: str) -> Session:
         register_secret(password)
         try:
-            data = self._call(
+            session = self._call(
                 "POST",
                 "/api/auth/login",
+                lambda data: Session.from_json(an_object(data, "'token'")),
                 json_body={"email": email, "password": password},
                 auth=False,
             )
         except NotSignedIn as error:
             raise SignInRefused(error.backend_message, status=error.status) from None
-        token = str(data["token"])
-        self.token = token
-        expires = data.get("expiresAt")
-        return Session(
-            token=token,
-            user=User.from_json(data["user"]),
-            expires_at=parse_time(expires) if isinstance(expires, str) else None,
-        )
+        self.token = session.token
+        return session
 
     def me(self) -> User:
-        return User.from_json(self._call("GET", "/api/auth/me"))
+        return self._call(
+            "GET", "/api/auth/me", lambda data: User.from_json(an_object(data, "user"))
+        )
 
     def courses(self) -> list[Course]:
-        data = self._call("GET", "/api/courses")
-        items = data["courses"] if isinstance(data, dict) else data
-        return [Course.from_json(item) for item in items]
+        return self._call(
+            "GET",
+            "/api/courses",
+            lambda data: [
+                Course.from_json(item) for item in object_list(data, "courses", "course")
+            ],
+        )
 
     def lessons(self, course_id: str) -> list[Lesson]:
-        data = self._call("GET", f"/api/courses/{_segment(course_id)}/lessons")
-        items = data["lessons"] if isinstance(data, dict) else data
-        lessons = [Lesson.from_json(item) for item in items]
+        lessons = self._call(
+            "GET",
+            f"/api/courses/{_segment(course_id)}/lessons",
+            lambda data: [
+                Lesson.from_json(item) for item in object_list(data, "lessons", "lesson")
+            ],
+        )
         return sorted(lessons, key=lambda lesson: lesson.order)
 
     def link(self, lesson_id: str, key: str) -> Lesson:
-        data = self._call(
-            "PATCH", f"/api/lessons/{_segment(lesson_id)}", json_body={"videoId": key}
+        return self._call(
+            "PATCH",
+            f"/api/lessons/{_segment(lesson_id)}",
+            _a_lesson,
+            json_body={"videoId": key},
+            changes=True,
         )
-        return Lesson.from_json(data)
 
     def unlink(self, lesson_id: str) -> Lesson:
-        data = self._call(
-            "PATCH", f"/api/lessons/{_segment(lesson_id)}", json_body={"videoId": None}
+        return self._call(
+            "PATCH",
+            f"/api/lessons/{_segment(lesson_id)}",
+            _a_lesson,
+            json_body={"videoId": None},
+            changes=True,
         )
-        return Lesson.from_json(data)
 
     def stream_url(self, lesson_id: str) -> StreamUrl:
-        data = self._call("GET", f"/api/videos/{_segment(lesson_id)}/stream-url")
-        return StreamUrl.from_json(data)
+        return self._call(
+            "GET",
+            f"/api/videos/{_segment(lesson_id)}/stream-url",
+            lambda data: StreamUrl.from_json(an_object(data, "'streamingUrl'")),
+        )
 
     def delete_video(self, lesson_id: str) -> str:
         """Delete the lesson's video object and clear its link; returns the deleted key."""
-        data = self._call("DELETE", f"/api/videos/{_segment(lesson_id)}")
-        return str(data.get("deletedKey") or "") if isinstance(data, dict) else ""
+        return self._call(
+            "DELETE", f"/api/videos/{_segment(lesson_id)}", _deleted_key, changes=True
+        )
+
+
+def _a_lesson(data: Any) -> Lesson:
+    return Lesson.from_json(an_object(data, "lesson"))
+
+
+def _deleted_key(data: Any) -> str:
+    key = an_object(data, "'deletedKey'").get("deletedKey")
+    if not isinstance(key, str) or not key:
+        raise Malformed("has no 'deletedKey'")
+    return key

@@ -75,11 +75,45 @@ class BadRequest(BackendError):
 
 
 class ServerError(BackendError):
-    def __init__(self, message: str = "", *, status: int = 500) -> None:
+    """A 5xx; ``request`` ("GET /api/courses") names the call that failed."""
+
+    def __init__(self, message: str = "", *, status: int = 500, request: str = "") -> None:
+        call = f" on {request}" if request else ""
         super().__init__(
-            f"The backend failed (HTTP {status}){_detail(message)}. "
+            f"The backend failed{call} (HTTP {status}){_detail(message)}. "
             "Try again in a minute; if it goes on, tell the platform's developers.",
             status=status,
+        )
+
+
+class Refused(ServerError):
+    """``success: false`` in an answer whose HTTP status says success: the backend's own
+    words, and no invented status. A ServerError for whoever decides what is worth trying
+    again (pending links wait), since nothing says the refusal is final."""
+
+    def __init__(self, request: str, message: str = "", *, status: int = 200) -> None:
+        said = _detail(message) if message.strip() else " without saying why"
+        BackendError.__init__(self, f"The backend refused {request}{said}.", status=status)
+
+
+class UnexpectedAnswer(BackendError):
+    """An answer that breaks the platform's API description: a field missing or of the wrong
+    kind. Usually the backend URL names another service, or a backend of another version."""
+
+    def __init__(self, request: str, problem: str, *, changes: bool = False) -> None:
+        after = " The change may have been made: refresh to see." if changes else ""
+        super().__init__(
+            f"The backend's answer to {request} {problem}; is the backend URL right?{after}"
+        )
+
+
+class AnswerTooLarge(BackendError):
+    """More bytes than any answer of the platform's API needs (read no further)."""
+
+    def __init__(self, url: str, request: str, limit: str) -> None:
+        super().__init__(
+            f"The backend at {url} sent more than {limit} in answer to {request}, far more "
+            "than the platform's answers need; is the backend URL right?"
         )
 
 
@@ -91,19 +125,30 @@ class BackendUnreachable(BackendError):
         )
 
 
+class BackendTooSlow(BackendUnreachable):
+    """The whole answer did not arrive within the client's deadline (bytes may have trickled)."""
+
+    def __init__(self, url: str, request: str, seconds: float) -> None:
+        BackendError.__init__(
+            self,
+            f"The backend at {url} did not finish answering {request} within {seconds:g} s. "
+            "Check your network connection, or try again later.",
+        )
+
+
 def _detail(message: str) -> str:
     message = message.strip().rstrip(".")
     return f": {message}" if message else ""
 
 
-def error_for_status(status: int, message: str) -> BackendError:
+def error_for_status(status: int, message: str, request: str = "") -> BackendError:
     """The typed error for a failed response; ``backend_message`` keeps the backend's words."""
-    error = _error_for_status(status, message)
+    error = _error_for_status(status, message, request)
     error.backend_message = message
     return error
 
 
-def _error_for_status(status: int, message: str) -> BackendError:
+def _error_for_status(status: int, message: str, request: str) -> BackendError:
     if status == 401:
         return SessionExpired(message) if "expired" in message.lower() else NotSignedIn(message)
     if status == 403:
@@ -114,4 +159,4 @@ def _error_for_status(status: int, message: str) -> BackendError:
         return Conflict(message)
     if 400 <= status < 500:
         return BadRequest(message, status=status)
-    return ServerError(message, status=status)
+    return ServerError(message, status=status, request=request)

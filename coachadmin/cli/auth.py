@@ -113,22 +113,16 @@ def signed_in_client(args: argparse.Namespace) -> tuple[str, BackendClient]:
 
 
 def call_backend(url: str, call: Callable[[], T]) -> T:
-    """Run a backend call; a 401 becomes the sign-in message and exit status 3."""
+    """Run a backend call; a 401 becomes exit status 3 and a message that names where the
+    refused token came from (COACHADMIN_API_TOKEN or the keychain) and what to do."""
     from coachadmin.backend.errors import NotSignedIn, SessionExpired
-    from coachadmin.services.sign_in import SignInRequired, last_email, login_command
+    from coachadmin.services.sign_in import SignInRequired, refused_token_message
 
     try:
         return call()
-    except SessionExpired as error:
-        raise SignInRequired(
-            "Your backend session has expired. Sign in again with: "
-            + login_command(url, last_email())
-        ) from error
     except NotSignedIn as error:
-        raise SignInRequired(
-            f"The backend at {url} did not accept the saved sign-in. Sign in again with: "
-            + login_command(url, last_email())
-        ) from error
+        expired = isinstance(error, SessionExpired)
+        raise SignInRequired(refused_token_message(url, expired=expired)) from error
 
 
 # -- handlers ----------------------------------------------------------------------------
@@ -150,7 +144,6 @@ def _read_password(from_stdin: bool) -> str:
 
 def run_login(args: argparse.Namespace) -> int:
     from coachadmin import secrets
-    from coachadmin.backend.client import BackendClient
     from coachadmin.redact import register_secret
     from coachadmin.services import sign_in as auth
 
@@ -169,7 +162,7 @@ def run_login(args: argparse.Namespace) -> int:
         )
     password = _read_password(args.password_stdin)
     register_secret(password)
-    client = BackendClient(url)
+    client = auth.new_client(url)
     try:
         session = client.login(email, password)
     finally:

@@ -5,6 +5,9 @@ under the backend's URL (username ``backend@<url>``), never in the settings file
 For scripts and CI, ``COACHADMIN_API_URL`` and ``COACHADMIN_API_TOKEN`` override
 whatever is stored. The last URL and email signed in with are remembered in the
 settings (not secret) so that ``coachadmin courses`` needs no flags afterwards.
+
+``COACHADMIN_API_DEADLINE`` (seconds for a whole call) and ``COACHADMIN_API_MAX_BYTES``
+(bytes an answer may have) change the client's limits, for tests and odd networks.
 """
 
 from __future__ import annotations
@@ -14,7 +17,7 @@ import os
 from urllib.parse import urlsplit
 
 from coachadmin import secrets
-from coachadmin.backend.client import BackendClient
+from coachadmin.backend.client import DEFAULT_DEADLINE, DEFAULT_MAX_BODY, BackendClient
 from coachadmin.errors import UsageError, UserFacingError
 from coachadmin.redact import register_secret
 from coachadmin.settings import Settings, load_settings, update_settings
@@ -23,6 +26,8 @@ log = logging.getLogger("coachadmin.backend")
 
 API_URL_ENV = "COACHADMIN_API_URL"
 API_TOKEN_ENV = "COACHADMIN_API_TOKEN"  # noqa: S105 - a variable's name, no secret
+API_DEADLINE_ENV = "COACHADMIN_API_DEADLINE"
+API_MAX_BYTES_ENV = "COACHADMIN_API_MAX_BYTES"
 
 #: The exit code of a command that needs a (new) sign-in; documented in ``--help``.
 SIGN_IN_EXIT_CODE = 3
@@ -125,6 +130,52 @@ def login_command(api_url: str | None, email: str | None = None) -> str:
     return f"coachadmin login --api-url {url} --email {email or 'EMAIL'}"
 
 
+def refused_token_message(api_url: str, *, expired: bool) -> str:
+    """What to say when the backend refuses the stored token: where the token came from
+    (COACHADMIN_API_TOKEN wins over the keychain) and what to do about it."""
+    command = login_command(api_url, last_email())
+    if env_token():
+        why = (
+            f"The token in {API_TOKEN_ENV} has expired"
+            if expired
+            else f"The backend at {api_url} refused the token in {API_TOKEN_ENV} "
+            "(expired or revoked)"
+        )
+        return (
+            f"{why}: unset {API_TOKEN_ENV}, or set it to a fresh token printed by: "
+            f"{command} --print-token"
+        )
+    if expired:
+        return f"Your backend session has expired. Sign in again with: {command}"
+    return (
+        f"The backend at {api_url} refused the sign-in saved in the keychain (expired or "
+        f"revoked). Sign in again with: {command}"
+    )
+
+
+def _positive_env(name: str, default: float) -> float:
+    text = os.environ.get(name, "").strip()
+    if not text:
+        return default
+    try:
+        value = float(text)
+    except ValueError:
+        value = 0.0
+    if not value > 0 or value == float("inf"):
+        raise UsageError(f"{name} must be a positive number, not '{text[:40]}'.")
+    return value
+
+
+def new_client(api_url: str, token: str | None = None) -> BackendClient:
+    """A client for ``api_url`` with the limits of the environment (or the defaults)."""
+    return BackendClient(
+        api_url,
+        token,
+        deadline=_positive_env(API_DEADLINE_ENV, DEFAULT_DEADLINE),
+        max_body=int(_positive_env(API_MAX_BYTES_ENV, DEFAULT_MAX_BODY)),
+    )
+
+
 def client_for(api_url: str) -> BackendClient:
     """A client for ``api_url`` with the stored token (if any)."""
-    return BackendClient(api_url, stored_token(api_url))
+    return new_client(api_url, stored_token(api_url))
