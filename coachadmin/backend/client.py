@@ -14,7 +14,6 @@ go only where the user pointed the tool.
 
 from __future__ import annotations
 
-import json
 import logging
 from collections.abc import Callable, Mapping
 from typing import Any, TypeVar
@@ -48,6 +47,7 @@ from coachadmin.backend.models import (
     object_list,
 )
 from coachadmin.display import format_size
+from coachadmin.json_text import parse_json
 from coachadmin.redact import register_secret
 
 log = logging.getLogger("coachadmin.backend")
@@ -231,8 +231,8 @@ class BackendClient:
             where = headers.get("Location", "")[:200] or "nowhere"
             raise UnexpectedAnswer(request, f"is a redirect (HTTP {status}) to {where}")
         try:
-            body = json.loads(raw) if raw else None
-        except (ValueError, RecursionError):
+            body = parse_json(raw) if raw else None
+        except ValueError:
             body = None
         ok = 200 <= status < 300
         if not isinstance(body, dict):
