@@ -72,13 +72,23 @@ def check_source(path: Path) -> Fingerprint:
         raise SourceFileError(f"{path} is not a regular file")
     try:
         with path.open("rb") as handle:
-            handle.read(1)
+            first = handle.read(1)
+            if info.st_size > 0:
+                handle.seek(info.st_size - 1)
+            last = handle.read(1) if info.st_size > 0 else b""
     except PermissionError:
         raise SourceFileError(
             f"{path} cannot be read: permission denied; check the file's permissions"
         ) from None
     except OSError as error:
         raise SourceFileError(f"{path} cannot be read: {error.strerror}") from None
+    if (info.st_size == 0 and first) or (info.st_size > 0 and not last):
+        # /proc and /sys files say 0 or 4,096 bytes whatever they hold: what would be
+        # uploaded is not what the file holds.
+        raise SourceFileError(
+            f"{path} holds a different number of bytes than its size says (a file of a "
+            "virtual file system such as /proc); copy it to a normal file and upload that"
+        )
     return _fingerprint(info)
 
 

@@ -153,6 +153,22 @@ def test_bad_input_gives_one_clear_line_and_a_nonzero_exit(
     assert expected in one_line_error(result)
 
 
+@pytest.mark.skipif(not Path("/proc/self/status").exists(), reason="Linux's /proc")
+@pytest.mark.parametrize("virtual", ["/proc/self/status", "/sys/class/net/lo/address"])
+def test_a_file_whose_size_lies_is_refused_and_nothing_is_uploaded(
+    s3_server: str, virtual: str
+) -> None:
+    """/proc says 0 bytes and /sys 4,096 whatever they hold: never upload what is not there."""
+    if not Path(virtual).exists():
+        pytest.skip(f"{virtual} is not on this machine")
+    bucket = make_bucket(s3_server)
+    result = run_cli("upload", virtual, f"s3://{bucket}/", "--endpoint-url", s3_server)
+    assert result.returncode != 0
+    assert "than its size says" in one_line_error(result)
+    listed = make_client(S3Settings(endpoint_url=s3_server)).list_objects_v2(Bucket=bucket)
+    assert listed.get("KeyCount") == 0
+
+
 @pytest.mark.skipif(os.geteuid() == 0, reason="root reads files whatever their mode")
 def test_an_unreadable_file_is_refused(s3_server: str, tmp_path: Path) -> None:
     bucket = make_bucket(s3_server)
