@@ -31,6 +31,7 @@ ROOT = HERE.parent
 sys.path.insert(0, str(HERE))
 
 import bundle_checks  # noqa: E402
+import release  # noqa: E402
 from bundle_checks import CheckFailed  # noqa: E402
 
 DIST = ROOT / "dist"
@@ -69,19 +70,35 @@ def run_pyinstaller(clean: bool) -> float:
     return time.monotonic() - started
 
 
+def find_iscc() -> str:
+    iscc = shutil.which("iscc") or shutil.which("ISCC")
+    default = Path(os.environ.get("PROGRAMFILES(X86)", r"C:\Program Files (x86)"))
+    if iscc is None and (default / "Inno Setup 6" / "ISCC.exe").is_file():
+        iscc = str(default / "Inno Setup 6" / "ISCC.exe")
+    if iscc is None:
+        sys.exit("build_bundle: Inno Setup's iscc is missing (choco install innosetup)")
+    return iscc
+
+
 def package(version: str) -> Path:
     """The platform's installer or archive, in dist/."""
     if sys.platform == "win32":
-        iscc = shutil.which("iscc") or shutil.which("ISCC")
-        default = Path(os.environ.get("PROGRAMFILES(X86)", r"C:\Program Files (x86)"))
-        if iscc is None and (default / "Inno Setup 6" / "ISCC.exe").is_file():
-            iscc = str(default / "Inno Setup 6" / "ISCC.exe")
-        if iscc is None:
-            sys.exit("build_bundle: Inno Setup's iscc is missing (choco install innosetup)")
+        sign_command = release.windows_sign_command()
+        if sign_command is None:
+            print(
+                "== installer: unsigned (set COACHADMIN_SIGN_CERT_SHA1 or COACHADMIN_SIGN_COMMAND "
+                "to sign; docs/packaging.md)",
+                flush=True,
+            )
+        else:
+            print("== installer: signed (the executables, the uninstaller, setup)", flush=True)
         script = HERE / "windows" / "coachadmin.iss"
-        subprocess.run([iscc, f"/DAppVersion={version}", str(script)], check=True)
-        return DIST / f"coachadmin-{version}-windows-x64-setup.exe"
+        arguments = release.iscc_arguments(version, script, sign_command, BUNDLE, DIST)
+        subprocess.run([find_iscc(), *arguments], check=True)
+        return DIST / release.installer_name(version)
     if sys.platform == "darwin":
+        if not os.environ.get("COACHADMIN_CODESIGN_IDENTITY"):
+            print("== dmg: unsigned (set COACHADMIN_CODESIGN_IDENTITY to sign)", flush=True)
         subprocess.run(["bash", str(HERE / "macos" / "make_dmg.sh")], check=True)
         return DIST / f"coachadmin-{version}-macos-{platform.machine()}.dmg"
     archive = DIST / f"coachadmin-{version}-linux-{platform.machine()}.tar.gz"
