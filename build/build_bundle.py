@@ -150,6 +150,7 @@ def main(argv: list[str] | None = None) -> int:
     print(f"   left out {len(left_out)} files (list: {(WORK / 'left-out.txt').relative_to(ROOT)})")
     report: dict[str, object] = {
         "version": version,
+        "prerelease": release.is_prerelease(version),
         "platform": f"{sys.platform}-{platform.machine()}",
         "python": platform.python_version(),
         "build_seconds": round(build_seconds, 1),

@@ -22,8 +22,6 @@ import sys
 from collections.abc import Iterable, Mapping
 from pathlib import Path
 
-from packaging.version import Version
-
 #: Windows stores each version number in 16 bits.
 _MAX_PART = 0xFFFF
 #: Signs with the certificate whose SHA-1 thumbprint this names (in the user's or the machine's
@@ -42,6 +40,8 @@ SIGN_TOOL_NAME = "coachadmin"
 
 def numeric_version(version: str) -> str:
     """``0.2.0rc1`` -> ``0.2.0.0``: the release numbers, padded or cut to four."""
+    from packaging.version import Version  # only here: publish_release.py runs without it
+
     release = Version(version).release
     parts = [*release, 0, 0, 0, 0][:4]
     if any(part > _MAX_PART for part in parts):
@@ -51,6 +51,8 @@ def numeric_version(version: str) -> str:
 
 def is_prerelease(version: str) -> bool:
     """True for ``0.2.0rc1``, ``0.2.0b2``, ``0.2.0.dev3``: published as a pre-release."""
+    from packaging.version import Version
+
     return Version(version).is_prerelease
 
 
