@@ -70,6 +70,26 @@ def run_pyinstaller(clean: bool) -> float:
     return time.monotonic() - started
 
 
+#: Linux binaries whose debug info goes (``strip --strip-debug``): Python's own, which
+#: pyenv and distribution builds leave unstripped. Not every binary: binutils' strip
+#: corrupts the FFmpeg libraries PySide6 ships (docs/packaging.md).
+STRIP_PATTERNS = ("_internal/libpython3*.so*", "_internal/python3*/lib-dynload/*.so")
+
+
+def strip_debug_info(bundle: Path) -> tuple[int, int]:
+    """Strip the debug info of libpython and lib-dynload (Linux): (files, bytes saved)."""
+    if not sys.platform.startswith("linux"):
+        return 0, 0
+    strip = shutil.which("strip")
+    if strip is None:
+        sys.exit("build_bundle: strip is missing (binutils, in requirements/apt.txt)")
+    files = sorted({p for pattern in STRIP_PATTERNS for p in bundle.glob(pattern) if p.is_file()})
+    before = sum(p.stat().st_size for p in files)
+    if files:
+        subprocess.run([strip, "--strip-debug", *map(str, files)], check=True)
+    return len(files), before - sum(p.stat().st_size for p in files)
+
+
 def find_iscc() -> str:
     iscc = shutil.which("iscc") or shutil.which("ISCC")
     default = Path(os.environ.get("PROGRAMFILES(X86)", r"C:\Program Files (x86)"))
@@ -97,8 +117,6 @@ def package(version: str) -> Path:
         subprocess.run([find_iscc(), *arguments], check=True)
         return DIST / release.installer_name(version)
     if sys.platform == "darwin":
-        if not os.environ.get("COACHADMIN_CODESIGN_IDENTITY"):
-            print("== dmg: unsigned (set COACHADMIN_CODESIGN_IDENTITY to sign)", flush=True)
         subprocess.run(["bash", str(HERE / "macos" / "make_dmg.sh")], check=True)
         return DIST / f"coachadmin-{version}-macos-{platform.machine()}.dmg"
     archive = DIST / f"coachadmin-{version}-linux-{platform.machine()}.tar.gz"
@@ -144,6 +162,9 @@ def main(argv: list[str] | None = None) -> int:
     args = parser.parse_args(argv)
     version = app_version()
     build_seconds = run_pyinstaller(args.clean)
+    stripped, saved = strip_debug_info(BUNDLE)
+    if stripped:
+        print(f"   stripped the debug info of {stripped} Python libraries: {saved / MiB:.0f} MiB")
     size = bundle_checks.bundle_size(BUNDLE)
     left_out = (WORK / "left-out.txt").read_text(encoding="utf-8").splitlines()
     print(f"   built dist/coachadmin in {build_seconds:.0f} s: {size / MiB:.0f} MiB")
@@ -156,6 +177,8 @@ def main(argv: list[str] | None = None) -> int:
         "build_seconds": round(build_seconds, 1),
         "bundle_bytes": size,
         "left_out_files": len(left_out),
+        "stripped_files": stripped,
+        "stripped_bytes": saved,
     }
     if not args.skip_checks:
         report.update(check(version))
