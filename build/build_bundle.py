@@ -31,6 +31,7 @@ ROOT = HERE.parent
 sys.path.insert(0, str(HERE))
 
 import bundle_checks  # noqa: E402
+import release  # noqa: E402
 from bundle_checks import CheckFailed  # noqa: E402
 
 DIST = ROOT / "dist"
@@ -69,18 +70,52 @@ def run_pyinstaller(clean: bool) -> float:
     return time.monotonic() - started
 
 
+#: Linux binaries whose debug info goes (``strip --strip-debug``): Python's own, which
+#: pyenv and distribution builds leave unstripped. Not every binary: binutils' strip
+#: corrupts the FFmpeg libraries PySide6 ships (docs/packaging.md).
+STRIP_PATTERNS = ("_internal/libpython3*.so*", "_internal/python3*/lib-dynload/*.so")
+
+
+def strip_debug_info(bundle: Path) -> tuple[int, int]:
+    """Strip the debug info of libpython and lib-dynload (Linux): (files, bytes saved)."""
+    if not sys.platform.startswith("linux"):
+        return 0, 0
+    strip = shutil.which("strip")
+    if strip is None:
+        sys.exit("build_bundle: strip is missing (binutils, in requirements/apt.txt)")
+    files = sorted({p for pattern in STRIP_PATTERNS for p in bundle.glob(pattern) if p.is_file()})
+    before = sum(p.stat().st_size for p in files)
+    if files:
+        subprocess.run([strip, "--strip-debug", *map(str, files)], check=True)
+    return len(files), before - sum(p.stat().st_size for p in files)
+
+
+def find_iscc() -> str:
+    iscc = shutil.which("iscc") or shutil.which("ISCC")
+    default = Path(os.environ.get("PROGRAMFILES(X86)", r"C:\Program Files (x86)"))
+    if iscc is None and (default / "Inno Setup 6" / "ISCC.exe").is_file():
+        iscc = str(default / "Inno Setup 6" / "ISCC.exe")
+    if iscc is None:
+        sys.exit("build_bundle: Inno Setup's iscc is missing (choco install innosetup)")
+    return iscc
+
+
 def package(version: str) -> Path:
     """The platform's installer or archive, in dist/."""
     if sys.platform == "win32":
-        iscc = shutil.which("iscc") or shutil.which("ISCC")
-        default = Path(os.environ.get("PROGRAMFILES(X86)", r"C:\Program Files (x86)"))
-        if iscc is None and (default / "Inno Setup 6" / "ISCC.exe").is_file():
-            iscc = str(default / "Inno Setup 6" / "ISCC.exe")
-        if iscc is None:
-            sys.exit("build_bundle: Inno Setup's iscc is missing (choco install innosetup)")
+        sign_command = release.windows_sign_command()
+        if sign_command is None:
+            print(
+                "== installer: unsigned (set COACHADMIN_SIGN_CERT_SHA1 or COACHADMIN_SIGN_COMMAND "
+                "to sign; docs/packaging.md)",
+                flush=True,
+            )
+        else:
+            print("== installer: signed (the executables, the uninstaller, setup)", flush=True)
         script = HERE / "windows" / "coachadmin.iss"
-        subprocess.run([iscc, f"/DAppVersion={version}", str(script)], check=True)
-        return DIST / f"coachadmin-{version}-windows-x64-setup.exe"
+        arguments = release.iscc_arguments(version, script, sign_command, BUNDLE, DIST)
+        subprocess.run([find_iscc(), *arguments], check=True)
+        return DIST / release.installer_name(version)
     if sys.platform == "darwin":
         subprocess.run(["bash", str(HERE / "macos" / "make_dmg.sh")], check=True)
         return DIST / f"coachadmin-{version}-macos-{platform.machine()}.dmg"
@@ -127,17 +162,23 @@ def main(argv: list[str] | None = None) -> int:
     args = parser.parse_args(argv)
     version = app_version()
     build_seconds = run_pyinstaller(args.clean)
+    stripped, saved = strip_debug_info(BUNDLE)
+    if stripped:
+        print(f"   stripped the debug info of {stripped} Python libraries: {saved / MiB:.0f} MiB")
     size = bundle_checks.bundle_size(BUNDLE)
     left_out = (WORK / "left-out.txt").read_text(encoding="utf-8").splitlines()
     print(f"   built dist/coachadmin in {build_seconds:.0f} s: {size / MiB:.0f} MiB")
     print(f"   left out {len(left_out)} files (list: {(WORK / 'left-out.txt').relative_to(ROOT)})")
     report: dict[str, object] = {
         "version": version,
+        "prerelease": release.is_prerelease(version),
         "platform": f"{sys.platform}-{platform.machine()}",
         "python": platform.python_version(),
         "build_seconds": round(build_seconds, 1),
         "bundle_bytes": size,
         "left_out_files": len(left_out),
+        "stripped_files": stripped,
+        "stripped_bytes": saved,
     }
     if not args.skip_checks:
         report.update(check(version))

@@ -73,7 +73,18 @@ def check_contents(bundle: Path) -> str:
     ]
     if unwanted:
         raise CheckFailed("left-out Qt parts are in the bundle: " + "; ".join(unwanted[:10]))
-    return f"{len(plugins)} Qt plugins, the required ones present, no excluded Qt module"
+    forbidden = [
+        f"{path.relative_to(bundle)} ({why})"
+        for path in _files(bundle)
+        for prefix, why in bundle_filters.FORBIDDEN_LIBRARIES
+        if path.name.startswith(prefix)
+    ]
+    if forbidden:
+        raise CheckFailed("forbidden libraries are in the bundle: " + "; ".join(forbidden))
+    return (
+        f"{len(plugins)} Qt plugins, the required ones present, no excluded Qt module, "
+        "no libreadline"
+    )
 
 
 def check_linux_libraries(bundle: Path) -> str:

@@ -43,6 +43,9 @@ BOTOCORE_SERVICES = ("s3", "sts", "sso", "sso-oidc")
 #: Python modules never needed at run time (development tools, other GUI toolkits,
 #: Qt modules the app does not use).
 EXCLUDES = (
+    # Python's readline module links GNU readline (GPL-3) and serves interactive prompts;
+    # the app has none (pdb, cmd and code fall back to plain input without it).
+    "readline",
     "tkinter",
     "_tkinter",
     "IPython",
@@ -107,6 +110,10 @@ EXCLUDES = (
         )
     ),
 )
+
+#: Libraries that must never be in the bundle, whatever pulls them in: (file name prefix,
+#: why). The contents check fails on any of them.
+FORBIDDEN_LIBRARIES = (("libreadline", "GNU readline is GPL-3; the readline module is excluded"),)
 
 #: Qt shared libraries (Linux ``libQt6X.so.6``, Windows ``Qt6X.dll``, macOS
 #: ``QtX.framework``) that must not be in the bundle. QtQuick and QtQml stay: the

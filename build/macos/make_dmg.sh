@@ -13,6 +13,8 @@
 #       the .dmg is then notarized and the ticket stapled to it.
 set -euo pipefail
 cd "$(dirname "$0")/../.."
+# shellcheck source=build/macos/retry.sh
+source build/macos/retry.sh
 
 APP="dist/coachadmin.app"
 [ -d "$APP" ] || { echo "make_dmg: $APP is missing: run python build/build_bundle.py first" >&2; exit 1; }
@@ -21,7 +23,9 @@ DMG="dist/coachadmin-${VERSION}-macos-$(uname -m).dmg"
 IDENTITY="${COACHADMIN_CODESIGN_IDENTITY:-}"
 NOTARY_PROFILE="${COACHADMIN_NOTARY_PROFILE:-}"
 
-if [ -n "$IDENTITY" ]; then
+if [ -z "$IDENTITY" ]; then
+    echo "== unsigned: COACHADMIN_CODESIGN_IDENTITY is not set (fine for testing, not to ship)"
+else
     echo "== checking the app's signature"
     codesign --verify --deep --strict --verbose=2 "$APP"
 fi
@@ -32,7 +36,7 @@ trap 'rm -rf "$staging"' EXIT
 ditto "$APP" "$staging/coachadmin.app"
 ln -s /Applications "$staging/Applications"
 rm -f "$DMG"
-hdiutil create -volname "coachadmin $VERSION" -srcfolder "$staging" -fs HFS+ \
+retry 5 hdiutil create -volname "coachadmin $VERSION" -srcfolder "$staging" -fs HFS+ \
     -format UDZO -imagekey zlib-level=9 -ov "$DMG"
 
 if [ -n "$IDENTITY" ]; then
@@ -43,7 +47,7 @@ if [ -n "$NOTARY_PROFILE" ]; then
     [ -n "$IDENTITY" ] || { echo "make_dmg: notarization needs a signed app" >&2; exit 1; }
     echo "== notarizing (this waits for Apple's answer, usually minutes)"
     xcrun notarytool submit "$DMG" --keychain-profile "$NOTARY_PROFILE" --wait
-    xcrun stapler staple "$DMG"
+    retry 3 xcrun stapler staple "$DMG"
     spctl --assess --type open --context context:primary-signature --verbose "$DMG"
 fi
 du -h "$DMG"

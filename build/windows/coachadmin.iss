@@ -1,8 +1,9 @@
 ; Inno Setup script: the per-user Windows installer for coachadmin (no administrator rights).
 ;
 ; Build the bundle first (python build\build_bundle.py makes dist\coachadmin\), then:
-;   iscc /DAppVersion=0.1.0 build\windows\coachadmin.iss
-; or let the build script do both: python build\build_bundle.py --installer
+;   iscc /DAppVersion=0.2.0rc1 /DAppNumericVersion=0.2.0.0 build\windows\coachadmin.iss
+; or let the build script do both, with the defines (and signing) from build\release.py:
+;   python build\build_bundle.py --package
 ; The installer lands in dist\coachadmin-<version>-windows-x64-setup.exe.
 ;
 ; It installs into %LOCALAPPDATA%\Programs\coachadmin, adds a Start menu shortcut to the
@@ -10,9 +11,21 @@
 ; transfer journal, logs in %LOCALAPPDATA%\coachadmin) stays when uninstalling unless the
 ; user says to delete it; saved keys stay in Windows Credential Manager (entries named
 ; "coachadmin") until the user removes the connection in the app.
+;
+; Defines (iscc /D...):
+;   AppVersion         the version as the app says it (0.2.0rc1): names, texts, AppVersion.
+;   AppNumericVersion  its four numbers (0.2.0.0) for the version resources, which take no
+;                      pre-release tag; defaults to AppVersion, which suits a plain 0.2.0.
+;   SourceDir, OutputDir  the bundle, and where the installer goes.
+;   SignToolName       set (with iscc /S<name>=<command with $f>) to sign: the app's two
+;                      executables before they are stored, the uninstaller and the installer.
+;                      Unset, the installer is unsigned.
 
 #ifndef AppVersion
   #define AppVersion "0.1.0"
+#endif
+#ifndef AppNumericVersion
+  #define AppNumericVersion AppVersion
 #endif
 #ifndef SourceDir
   #define SourceDir "..\..\dist\coachadmin"
@@ -20,9 +33,16 @@
 #ifndef OutputDir
   #define OutputDir "..\..\dist"
 #endif
+#ifdef SignToolName
+  #define SignFlag "signonce"
+#else
+  #define SignFlag ""
+#endif
 #define AppName "coachadmin"
 #define AppPublisher "coachadmin developers"
 #define GuiExe "coachadmin-gui.exe"
+#define CliExe "coachadmin.exe"
+#define SetupName AppName + "-" + AppVersion + "-windows-x64-setup"
 
 [Setup]
 ; The AppId identifies the app across versions: never change it.
@@ -32,9 +52,12 @@ AppVersion={#AppVersion}
 AppVerName={#AppName} {#AppVersion}
 AppPublisher={#AppPublisher}
 AppCopyright=MIT License, {#AppPublisher}
-VersionInfoVersion={#AppVersion}
-VersionInfoProductVersion={#AppVersion}
+; The numeric fields take four numbers; the text fields say the version as it is (0.2.0rc1).
+VersionInfoVersion={#AppNumericVersion}
+VersionInfoProductVersion={#AppNumericVersion}
 VersionInfoTextVersion={#AppVersion}
+VersionInfoProductTextVersion={#AppVersion}
+VersionInfoOriginalFileName={#SetupName}.exe
 VersionInfoCompany={#AppPublisher}
 VersionInfoDescription={#AppName} installer
 VersionInfoProductName={#AppName}
@@ -51,7 +74,15 @@ SetupIconFile=..\icons\coachadmin.ico
 UninstallDisplayIcon={app}\{#GuiExe}
 UninstallDisplayName={#AppName}
 OutputDir={#OutputDir}
-OutputBaseFilename={#AppName}-{#AppVersion}-windows-x64-setup
+OutputBaseFilename={#SetupName}
+#ifdef SignToolName
+; The command is given to iscc as /S{#SignToolName}=...; Inno Setup signs the uninstaller as it
+; builds it (signing setup.exe afterwards would leave the uninstaller unsigned), then setup.exe.
+SignTool={#SignToolName}
+SignedUninstaller=yes
+SignToolRetryCount=3
+SignToolRetryDelay=2000
+#endif
 Compression=lzma2/max
 SolidCompression=yes
 WizardStyle=modern
@@ -66,7 +97,10 @@ Name: "desktopicon"; Description: "{cm:CreateDesktopIcon}"; GroupDescription: "{
 
 [Files]
 ; The whole one-folder bundle; a new version replaces the old files, leftovers are removed below.
-Source: "{#SourceDir}\*"; DestDir: "{app}"; Flags: ignoreversion recursesubdirs createallsubdirs
+; The two executables are listed on their own so that a signed build signs them first.
+Source: "{#SourceDir}\{#CliExe}"; DestDir: "{app}"; Flags: ignoreversion {#SignFlag}
+Source: "{#SourceDir}\{#GuiExe}"; DestDir: "{app}"; Flags: ignoreversion {#SignFlag}
+Source: "{#SourceDir}\*"; DestDir: "{app}"; Excludes: "\{#CliExe},\{#GuiExe}"; Flags: ignoreversion recursesubdirs createallsubdirs
 
 [InstallDelete]
 ; Files of a previous version that this one no longer has.
