@@ -16,8 +16,8 @@ them), with the same ``iscc`` arguments as ``build_bundle.py --package``
 
 Needs wine with 32-bit support (ISCC.exe is a 32-bit program: ``dpkg --add-architecture
 i386``, then ``apt-get install wine wine32:i386``; installed here when missing and allowed
-to) and npm, which fetches Inno Setup from the npm registry (package ``innosetup``, pinned
-with its hash below) into build/pyinstaller-work/.
+to). Inno Setup comes from the npm registry's tarball of the package ``innosetup`` (read
+over HTTPS, no npm needed), pinned with its hash below, into build/pyinstaller-work/.
 """
 
 from __future__ import annotations
@@ -33,6 +33,7 @@ import sys
 import tarfile
 import tempfile
 import time
+import urllib.request
 from pathlib import Path
 
 HERE = Path(__file__).resolve().parent
@@ -43,7 +44,7 @@ sys.path.insert(0, str(ROOT))
 
 import release  # noqa: E402
 
-INNO_PACKAGE = "innosetup@6.4.1"
+INNO_TARBALL = "https://registry.npmjs.org/innosetup/-/innosetup-6.4.1.tgz"
 INNO_SHA512 = (
     "Bh/dNlyyFsFKBGoTf19n1msPnm4Njfb0CWVirw2CV1MSJXYy0ajRI+xjo/Yr9DtZFLLafhnwm1ZsxTu309F8lQ=="
 )
@@ -85,24 +86,18 @@ def ensure_wine() -> str:
 
 
 def ensure_iscc() -> Path:
+    """Inno Setup's compiler, from the npm registry's tarball (no npm needed), checked."""
     iscc = CACHE / "package" / "bin" / "ISCC.exe"
     if iscc.is_file():
         return iscc
-    npm = shutil.which("npm")
-    if npm is None:
-        raise CompileCheckFailed(f"npm is missing: it fetches Inno Setup ({INNO_PACKAGE})")
     CACHE.mkdir(parents=True, exist_ok=True)
-    out = subprocess.run(
-        [npm, "pack", "--silent", INNO_PACKAGE],
-        cwd=CACHE,
-        check=True,
-        capture_output=True,
-        text=True,
-    )
-    tgz = CACHE / out.stdout.strip().splitlines()[-1]
-    digest = base64.b64encode(hashlib.sha512(tgz.read_bytes()).digest()).decode()
+    with urllib.request.urlopen(INNO_TARBALL, timeout=120) as response:
+        data = response.read()
+    digest = base64.b64encode(hashlib.sha512(data).digest()).decode()
     if digest != INNO_SHA512:
-        raise CompileCheckFailed(f"{tgz.name}: sha512 {digest}, not the pinned {INNO_SHA512}")
+        raise CompileCheckFailed(f"{INNO_TARBALL}: sha512 {digest}, not the pinned {INNO_SHA512}")
+    tgz = CACHE / INNO_TARBALL.rsplit("/", 1)[-1]
+    tgz.write_bytes(data)
     with tarfile.open(tgz) as tar:
         tar.extractall(CACHE, filter="data")
     return iscc
@@ -222,7 +217,8 @@ def main() -> int:
     except (CompileCheckFailed, OSError, subprocess.SubprocessError) as error:
         print(f"compile_check FAILED: {error}", file=sys.stderr)
         return 1
-    say(f"Inno Setup {INNO_PACKAGE.split('@')[1]} under wine: {time.monotonic() - started:.0f} s")
+    version = INNO_TARBALL.rsplit("-", 1)[1].removesuffix(".tgz")
+    say(f"Inno Setup {version} under wine: {time.monotonic() - started:.0f} s")
     return 0
 
 
