@@ -190,11 +190,15 @@ class BackendSession(QObject):
                 client.token = None
                 self._set_user(None)
                 self._waiting.append(again)
-                why = (
-                    "Your session has expired: sign in again to continue."
-                    if isinstance(error, SessionExpired)
-                    else "The backend asks you to sign in again."
-                )
+                if auth.env_token():  # the token was not the keychain's: name its source
+                    why = (
+                        f"The backend refused the token in {auth.API_TOKEN_ENV}: sign in "
+                        "here for this window, or set that variable to a fresh token."
+                    )
+                elif isinstance(error, SessionExpired):
+                    why = "Your session has expired: sign in again to continue."
+                else:
+                    why = "The backend asks you to sign in again."
                 self.sign_in(why)
             elif on_error is not None:
                 on_error(error)
