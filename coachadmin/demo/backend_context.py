@@ -56,7 +56,7 @@ class BackendContext:
 
     def user(self, request: ApiRequest, role: str | None = None) -> User:
         """The signed-in user (401 otherwise), holding ``role`` if one is given (403)."""
-        scheme, _, token = request.header("Authorization").partition(" ")
+        scheme, _, token = request.headers.get("Authorization", "").partition(" ")
         token = token.strip()
         if scheme.lower() != "bearer" or not token:
             raise ApiError(401, "Sign in first", _CHALLENGE)

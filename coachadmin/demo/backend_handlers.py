@@ -23,7 +23,7 @@ from coachadmin.demo.backend_context import (
     lesson_json,
     user_json,
 )
-from coachadmin.demo.backend_http import ApiError, ApiRequest, Reply, Router
+from coachadmin.demo.backend_http import ApiError, ApiRequest, Reply, Route
 from coachadmin.demo.backend_uploads import MAX_UPLOAD_BODY, upload_handler
 
 log = logging.getLogger("coachadmin.demo")
@@ -67,7 +67,7 @@ def _legacy_error(video_id: str, action: str) -> ApiError:
 
 
 def login(ctx: BackendContext, request: ApiRequest) -> Reply:
-    body = request.json()
+    body = request.json_object()
     email, password = _string_field(body, "email"), _string_field(body, "password")
     user = ctx.store.authenticate(email, password)
     if user is None:
@@ -99,7 +99,7 @@ def lessons(ctx: BackendContext, request: ApiRequest) -> Reply:
 
 def link_video(ctx: BackendContext, request: ApiRequest) -> Reply:
     ctx.user(request, "admin")
-    key = _video_key(request.json())
+    key = _video_key(request.json_object())
     lesson = ctx.store.set_video(ctx.lesson(request).id, key)
     assert lesson is not None
     return Reply(lesson_json(lesson), "Video linked" if key else "Video unlinked")
@@ -135,20 +135,21 @@ def delete_video(ctx: BackendContext, request: ApiRequest) -> Reply:
     return Reply({"lessonId": lesson.id, "deletedKey": lesson.video_id}, "Video deleted")
 
 
-def build_router(ctx: BackendContext) -> Router:
+def api_routes(ctx: BackendContext) -> list[Route]:
     """Every endpoint of the API, bound to ``ctx``."""
-    router = Router()
-    for method, template, handler in (
-        ("POST", "/api/auth/login", login),
-        ("GET", "/api/auth/me", me),
-        ("GET", "/api/courses", courses),
-        ("GET", "/api/courses/{courseId}/lessons", lessons),
-        ("PATCH", "/api/lessons/{lessonId}", link_video),
-        ("GET", "/api/videos/{lessonId}/stream-url", stream_url),
-        ("DELETE", "/api/videos/{lessonId}", delete_video),
-    ):
-        router.add(method, template, functools.partial(handler, ctx))
+    routes = [
+        Route(method, rule, functools.partial(handler, ctx))
+        for method, rule, handler in (
+            ("POST", "/api/auth/login", login),
+            ("GET", "/api/auth/me", me),
+            ("GET", "/api/courses", courses),
+            ("GET", "/api/courses/<courseId>/lessons", lessons),
+            ("PATCH", "/api/lessons/<lessonId>", link_video),
+            ("GET", "/api/videos/<lessonId>/stream-url", stream_url),
+            ("DELETE", "/api/videos/<lessonId>", delete_video),
+        )
+    ]
     for kind in ("image", "video"):
         upload = upload_handler(ctx, kind)
-        router.add("POST", f"/api/upload/{kind}", upload, max_body=MAX_UPLOAD_BODY)
-    return router
+        routes.append(Route("POST", f"/api/upload/{kind}", upload, max_body=MAX_UPLOAD_BODY))
+    return routes

@@ -16,8 +16,8 @@ import threading
 from pathlib import Path
 
 from coachadmin.demo.backend_context import BackendContext
-from coachadmin.demo.backend_handlers import build_router
-from coachadmin.demo.backend_http import ApiServer, Router
+from coachadmin.demo.backend_handlers import api_routes
+from coachadmin.demo.backend_http import ApiApp, ApiServer
 from coachadmin.demo.backend_seed import seed_store
 from coachadmin.demo.backend_store import DemoStore
 from coachadmin.demo.s3_seed import SeededMedia
@@ -63,12 +63,6 @@ class DemoBackend:
         return self._tmpdir
 
     @property
-    def router(self) -> Router:
-        if self._server is None:
-            raise RuntimeError("the demo backend is not running: call start() first")
-        return self._server.router
-
-    @property
     def store(self) -> DemoStore:
         if self._context is None:
             raise RuntimeError("the demo backend is not running: call start() first")
@@ -90,7 +84,7 @@ class DemoBackend:
             )
             if store.fresh:
                 seed_store(store, self._media)
-            self._server = ApiServer((LOOPBACK, 0), build_router(self._context))
+            self._server = ApiServer((LOOPBACK, 0), ApiApp(api_routes(self._context)))
             self._thread = threading.Thread(
                 target=self._server.serve_forever,
                 kwargs={"poll_interval": POLL_INTERVAL},

@@ -11,10 +11,13 @@ from __future__ import annotations
 import logging
 import mimetypes
 from collections.abc import Callable
+from dataclasses import dataclass
+
+from werkzeug.http import parse_options_header
+from werkzeug.sansio.multipart import Data, Epilogue, Field, File, MultipartDecoder
 
 from coachadmin.demo.backend_context import BackendContext
 from coachadmin.demo.backend_http import ApiError, ApiRequest, Reply
-from coachadmin.demo.backend_multipart import MultipartError, parse_form
 from coachadmin.s3.naming import platform_key
 
 log = logging.getLogger("coachadmin.demo")
@@ -30,6 +33,40 @@ _KINDS: dict[str, tuple[str, str | None, str]] = {
 }
 
 
+@dataclass(frozen=True)
+class FormPart:
+    filename: str | None  # None: a part without one (a text field)
+    content_type: str | None  # None when the part did not say
+    data: bytes
+
+
+def form_part(request: ApiRequest, name: str) -> FormPart | None:
+    """The first part named ``name`` of a multipart/form-data body (ValueError if the body is
+    not one, or is malformed anywhere)."""
+    boundary = request.mimetype_params.get("boundary")
+    if request.mimetype != "multipart/form-data" or not boundary:
+        raise ValueError("the body is not multipart/form-data")
+    decoder = MultipartDecoder(boundary.encode("latin-1"))
+    decoder.receive_data(request.get_data())
+    decoder.receive_data(None)
+    found: FormPart | None = None
+    part: Field | File | None = None
+    chunks: list[bytes] = []
+    while not isinstance(event := decoder.next_event(), Epilogue):  # ValueError if cut short
+        if isinstance(event, Field | File):
+            part, chunks = event, []
+        elif isinstance(event, Data) and part is not None and part.name == name:
+            chunks.append(event.data)
+            if found is None and not event.more_data:
+                declared = part.headers.get("Content-Type")
+                found = FormPart(
+                    part.filename if isinstance(part, File) else None,
+                    parse_options_header(declared)[0].lower() if declared else None,
+                    b"".join(chunks),
+                )
+    return found
+
+
 def upload_handler(ctx: BackendContext, field: str) -> Callable[[ApiRequest], Reply]:
     """The handler of ``POST /api/upload/<field>``."""
     folder, role, family = _KINDS[field]
@@ -37,12 +74,11 @@ def upload_handler(ctx: BackendContext, field: str) -> Callable[[ApiRequest], Re
     def upload(request: ApiRequest) -> Reply:
         ctx.user(request, role)
         try:
-            parts = parse_form(request.header("Content-Type"), request.body)
-        except MultipartError:
+            part = form_part(request, field)
+        except ValueError:
             raise ApiError(
                 400, f"Send the file as multipart/form-data in a field named {field}"
             ) from None
-        part = parts.get(field)
         if part is None or (part.filename is None and not part.data):
             raise ApiError(400, f"{field} is required: send the file in a form field named {field}")
         if len(part.data) > MAX_UPLOAD_BYTES:

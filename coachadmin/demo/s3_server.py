@@ -11,7 +11,6 @@ with :class:`~coachadmin.demo.persistence.S3Snapshots` they are saved to disk to
 
 from __future__ import annotations
 
-import logging
 import threading
 from typing import Any
 
@@ -21,23 +20,20 @@ from moto.moto_server.werkzeug_app import (
     MotoRequestHandler,
     create_backend_app,
 )
-from werkzeug.serving import BaseWSGIServer
 
 from coachadmin.demo.persistence import S3Snapshots
-from coachadmin.demo.serving import LOOPBACK, POLL_INTERVAL, TrackingThreadingMixIn
+from coachadmin.demo.serving import (
+    LOOPBACK,
+    POLL_INTERVAL,
+    QuietRequestHandler,
+    TrackingWSGIServer,
+)
 
-log = logging.getLogger("coachadmin.demo")
 
-
-class _QuietMotoHandler(MotoRequestHandler):
+class _QuietMotoHandler(QuietRequestHandler, MotoRequestHandler):
     """moto's request handler, logging to our logger at DEBUG instead of to stderr."""
 
-    def log_request(self, code: int | str = "-", size: int | str = "-") -> None:
-        log.debug("s3 %s %s %s", self.requestline, code, size)
-
-    def log(self, type: str, message: str, *args: Any) -> None:
-        level = logging.DEBUG if type == "info" else logging.WARNING
-        log.log(level, "s3 server: " + message, *args)
+    log_label = "s3"
 
 
 class _S3Dispatcher(DomainDispatcherApplication):
@@ -72,8 +68,7 @@ class _S3Dispatcher(DomainDispatcherApplication):
         return app
 
 
-class _TrackingWSGIServer(TrackingThreadingMixIn, BaseWSGIServer):
-    multithread = True
+class _S3WSGIServer(TrackingWSGIServer):
     thread_label = "demo-s3"
 
 
@@ -83,14 +78,14 @@ class DemoS3Server(ThreadedMotoServer):
     def __init__(self, snapshots: S3Snapshots | None = None) -> None:
         super().__init__(ip_address=LOOPBACK, port=0, verbose=False)
         self._snapshots = snapshots
-        self._wsgi: _TrackingWSGIServer | None = None
+        self._wsgi: _S3WSGIServer | None = None
         self._failure: BaseException | None = None
 
     def _server_entry(self) -> None:
         try:
             app = _S3Dispatcher(create_backend_app)
             app.snapshots = self._snapshots
-            self._wsgi = _TrackingWSGIServer(LOOPBACK, 0, app, handler=_QuietMotoHandler)
+            self._wsgi = _S3WSGIServer(LOOPBACK, 0, app, handler=_QuietMotoHandler)
             self._server = self._wsgi
         except BaseException as error:  # reported by start(), which waits for this
             self._failure = error

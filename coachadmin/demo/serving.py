@@ -1,28 +1,39 @@
-"""Threaded HTTP servers that stop completely: no listening port, no connection thread.
+"""werkzeug's HTTP server for the demo's two servers, stopping completely and logging quietly.
 
-socketserver's ``shutdown()`` only ends the accept loop: a keep-alive connection
+socketserver's ``shutdown()`` only ends the accept loop: an open connection
 keeps its handler thread (and a client's view of a live server) until the
 client hangs up. The demo must leave nothing behind when it stops, in the GUI's
 process as in a test, so these servers remember every open connection and end
-them all on :meth:`TrackingThreadingMixIn.close_connections`.
+them all on :meth:`TrackingWSGIServer.close_connections`.
 """
 
 from __future__ import annotations
 
 import contextlib
+import logging
 import socket
 import socketserver
 import threading
 import time
 from typing import Any
 
+from werkzeug.serving import BaseWSGIServer, WSGIRequestHandler
+
+log = logging.getLogger("coachadmin.demo")
+
 LOOPBACK = "127.0.0.1"
 POLL_INTERVAL = 0.05  # how quickly serve_forever() notices shutdown()
 
 
-class TrackingThreadingMixIn(socketserver.ThreadingMixIn):
-    """One daemon thread per connection, each remembered until it ends."""
+class TrackingWSGIServer(socketserver.ThreadingMixIn, BaseWSGIServer):
+    """werkzeug's server with one daemon thread per connection, each remembered until it ends.
 
+    werkzeug ends every connection after one answer (``Connection: close``): it
+    drains what the client still sends so that an early refusal (a 413) reaches
+    it, which a kept-alive connection would not allow.
+    """
+
+    multithread = True
     daemon_threads = True
     block_on_close = False
     thread_label = "demo-http"
@@ -60,6 +71,26 @@ class TrackingThreadingMixIn(socketserver.ThreadingMixIn):
         deadline = time.monotonic() + timeout
         for _sock, thread in open_now:
             thread.join(max(0.0, deadline - time.monotonic()))
+
+    def server_bind(self) -> None:
+        # HTTPServer.server_bind() asks DNS for the host's FQDN, which can hang for
+        # seconds on a machine with a broken resolver; loopback needs no name.
+        socketserver.TCPServer.server_bind(self)
+        host, port = self.server_address[:2]
+        self.server_name, self.server_port = str(host), int(port)
+
+
+class QuietRequestHandler(WSGIRequestHandler):
+    """werkzeug's request handler, logging to our logger instead of to stderr."""
+
+    log_label = "http"
+
+    def log_request(self, code: int | str = "-", size: int | str = "-") -> None:
+        log.debug("%s %s %s %s", self.log_label, self.requestline, code, size)
+
+    def log(self, type: str, message: str, *args: Any) -> None:
+        level = logging.DEBUG if type == "info" else logging.WARNING
+        log.log(level, f"{self.log_label} server: {message}", *args)
 
 
 def port_is_closed(host: str, port: int, timeout: float = 1.0) -> bool:

@@ -257,6 +257,9 @@ def test_unknown_course_lesson_and_route_are_404(api: Api, admin: str) -> None:
     api.call("GET", "/api/videos/nope/stream-url", expect=404, token=admin)
     api.call("DELETE", "/api/videos/nope", expect=404, token=admin)
     api.call("GET", "/api/nothing-here", expect=404, token=admin)
+    # An escaped slash belongs to the id: the route matches, the course does not exist.
+    body = api.call("GET", "/api/courses/a%2Fb/lessons", expect=404, token=admin)
+    assert body["message"] == "There is no course with id a/b"
 
 
 def test_wrong_method_is_405_with_allow(api: Api, admin: str) -> None:

@@ -6,6 +6,8 @@ state is process-global, and these tests are about exactly that).
 
 from __future__ import annotations
 
+import contextlib
+import socket
 import threading
 import time
 import uuid
@@ -45,18 +47,29 @@ def _login(session: requests.Session, env: DemoEnvironment) -> str:
     return str(answer.json()["data"]["token"])
 
 
+def _open_api_connection(env: DemoEnvironment) -> socket.socket:
+    """A connection the API is serving: its request's body has not come yet."""
+    connection = socket.create_connection(("127.0.0.1", _port(env.info.api_url)), timeout=5)
+    connection.sendall(b"POST /api/auth/login HTTP/1.1\r\nHost: demo\r\nContent-Length: 9\r\n\r\n")
+    deadline = time.monotonic() + 5
+    while not any(thread.name == "demo-api-connection" for thread in threading.enumerate()):
+        assert time.monotonic() < deadline, "the API did not take the connection"
+        time.sleep(0.01)
+    return connection
+
+
 def test_stop_leaves_no_port_thread_or_file() -> None:
     before = {thread.ident for thread in threading.enumerate()}
     env = DemoEnvironment(plain_objects=10)
     info = env.start()
     session = requests.Session()
-    token = _login(session, env)  # the session keeps its connection open (keep-alive)
+    token = _login(session, env)
     s3 = make_client(info.s3_settings())
     assert s3.list_objects_v2(Bucket=info.bucket)["KeyCount"] > 10
     s3.close()
     data_dir = env.backend.data_dir
     assert data_dir is not None and any(data_dir.iterdir())
-    assert any(thread.name == "demo-api-connection" for thread in threading.enumerate())
+    waiting = _open_api_connection(env)
 
     env.stop()
 
@@ -65,7 +78,10 @@ def test_stop_leaves_no_port_thread_or_file() -> None:
     leftover = [thread.name for thread in threading.enumerate() if thread.ident not in before]
     assert leftover == []
     assert not data_dir.exists()
-    with pytest.raises(requests.ConnectionError):  # the kept-alive connection was ended too
+    with contextlib.suppress(ConnectionResetError):  # the open connection was ended too
+        assert waiting.recv(1024) == b""
+    waiting.close()
+    with pytest.raises(requests.ConnectionError):
         session.get(
             f"{info.api_url}/api/auth/me", headers={"Authorization": f"Bearer {token}"}, timeout=5
         )
