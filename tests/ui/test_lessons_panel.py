@@ -10,6 +10,7 @@ import pytest
 from PySide6.QtCore import Qt
 from PySide6.QtWidgets import QMessageBox, QPushButton
 
+from coachadmin.backend.client import BackendClient
 from coachadmin.demo import backend_seed
 from coachadmin.demo.environment import DemoEnvironment
 from coachadmin.s3.client import make_client
@@ -294,6 +295,33 @@ def test_a_token_expiring_mid_session_asks_to_sign_in_then_finishes_the_action(
     qtbot.mouseClick(dialog.sign_in_button, Qt.MouseButton.LeftButton)
     qtbot.waitUntil(lambda: stored_video(demo, row.lesson.id) == key, timeout=WAIT)
     assert window.user_status.text() == "Ada Admin · admin"
+
+
+def test_a_refused_token_from_the_environment_is_named_as_such(qtbot, window, monkeypatch, demo):
+    """A script's COACHADMIN_API_TOKEN, not the keychain, held the token the backend refused."""
+    token = (
+        BackendClient(demo.info.api_url)
+        .login(demo.info.admin_email, demo.info.admin_password)
+        .token
+    )
+    monkeypatch.setenv("COACHADMIN_API_TOKEN", token)
+    window.set_connection(demo.info.connection())
+    window.workspace.tabs.setCurrentWidget(window.lessons)
+    panel = window.lessons
+    qtbot.waitUntil(lambda: panel.session.signed_in, timeout=WAIT)
+    qtbot.waitUntil(lambda: len(panel.lesson_model.rows) > 0, timeout=WAIT)
+    select_lesson(qtbot, panel, "The coaching mindset")
+    demo.backend.expire_all_tokens()
+    mime = to_mime_data([ObjectRef(demo.info.bucket, unused_key(demo))])
+    panel.lesson_filter.dropMimeData(
+        mime, Qt.DropAction.CopyAction, -1, -1, panel.lessons.currentIndex()
+    )
+    qtbot.waitUntil(
+        lambda: panel.session.dialog is not None and panel.session.dialog.isVisible(),
+        timeout=WAIT,
+    )
+    text = panel.session.dialog.message.text()
+    assert "refused the token in COACHADMIN_API_TOKEN" in text, text
 
 
 def test_a_wrong_password_keeps_the_dialog_open_with_the_reason(qtbot, panel, demo):
