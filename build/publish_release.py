@@ -8,14 +8,20 @@ actions/download-artifact leaves them): the installers (``coachadmin-*.exe``,
 tag's version (``v`` + ``coachadmin.__version__``), so a tag on a commit whose
 version was not bumped publishes nothing. ``SHA256SUMS`` is written beside the
 installers and uploaded with them; a pre-release version (``0.2.0rc1``) makes a
-GitHub pre-release. Uses the ``gh`` command line (preinstalled on hosted runners, with
-``GH_TOKEN``); ``--dry-run`` prints the command instead.
+GitHub pre-release. ``update-feed.json`` (coachadmin.services.updates reads it) names
+each installer's platform, link and SHA-256; the links point at this release's files
+(``--download-base``, by default the GitHub release's download folder). Uses the ``gh``
+command line (preinstalled on hosted runners, with ``GH_TOKEN``); ``--dry-run`` prints
+the command instead.
 """
 
 from __future__ import annotations
 
 import argparse
+import hashlib
 import json
+import os
+import re
 import shlex
 import subprocess
 import sys
@@ -57,6 +63,35 @@ def collect(tag: str, artifacts: Path) -> tuple[list[Path], bool]:
     return installers, prerelease
 
 
+_PLATFORM = re.compile(r"^coachadmin-[^-]+-(?P<platform>[a-z]+-[a-z0-9_]+)(?:-setup)?\.")
+
+
+def update_feed(tag: str, installers: list[Path], download_base: str, notes: str) -> str:
+    """The release feed: the version, a line of notes, and each installer's link and SHA-256."""
+    entries = []
+    for path in installers:
+        match = _PLATFORM.match(path.name)
+        if match is None:
+            raise PublishFailed(f"{path.name}: no platform in the name")
+        entries.append(
+            {
+                "platform": match["platform"],
+                "name": path.name,
+                "url": f"{download_base.rstrip('/')}/{path.name}",
+                "sha256": hashlib.sha256(path.read_bytes()).hexdigest(),
+                "size": path.stat().st_size,
+            }
+        )
+    feed = {"version": tag.removeprefix("v"), "notes": notes, "installers": entries}
+    return json.dumps(feed, indent=2) + "\n"
+
+
+def default_download_base(tag: str) -> str:
+    server = os.environ.get("GITHUB_SERVER_URL", "https://github.com")
+    repository = os.environ.get("GITHUB_REPOSITORY", "OWNER/REPO")
+    return f"{server}/{repository}/releases/download/{tag}"
+
+
 def gh_command(tag: str, files: list[Path], prerelease: bool) -> list[str]:
     version = tag.removeprefix("v")
     notes = (
@@ -75,6 +110,10 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("tag")
     parser.add_argument("artifacts", type=Path)
     parser.add_argument("--dry-run", action="store_true", help="print the gh command only")
+    parser.add_argument("--download-base", help="where the installers are downloaded from")
+    parser.add_argument(
+        "--notes", default="", help="what changed, in a sentence or two (shown in the app)"
+    )
     args = parser.parse_args(argv)
     try:
         installers, prerelease = collect(args.tag, args.artifacts)
@@ -84,7 +123,15 @@ def main(argv: list[str] | None = None) -> int:
     sums = args.artifacts / "SHA256SUMS"
     sums.write_text(sha256sums(installers), encoding="utf-8")
     print(sums.read_text(encoding="utf-8"), end="")
-    command = gh_command(args.tag, [*installers, sums], prerelease)
+    base = args.download_base or default_download_base(args.tag)
+    try:
+        feed_text = update_feed(args.tag, installers, base, args.notes)
+    except PublishFailed as error:
+        print(f"publish: {error}", file=sys.stderr)
+        return 1
+    feed = args.artifacts / "update-feed.json"
+    feed.write_text(feed_text, encoding="utf-8")
+    command = gh_command(args.tag, [*installers, sums, feed], prerelease)
     print(shlex.join(command))
     if not args.dry_run:
         subprocess.run(command, check=True)

@@ -100,6 +100,16 @@ class Settings:
     backend_email: str | None = dataclasses.field(
         default=None, metadata=_describe("The email last used to sign in to the backend.")
     )
+    check_for_updates: bool = dataclasses.field(
+        default=True,
+        metadata=_describe("Look for a newer internal release at start (never during a transfer)."),
+    )
+    update_feed_url: str | None = dataclasses.field(
+        default=None,
+        metadata=_describe(
+            "Where the release feed is; empty means the one this build was made with."
+        ),
+    )
     #: Keys from the file that this version does not know, written back as they were.
     unknown: dict[str, Any] = dataclasses.field(default_factory=dict, repr=False)
     #: What went wrong while loading, in words for a person (not saved).

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import hashlib
 import json
 import sys
 from pathlib import Path
@@ -12,6 +13,8 @@ BUILD = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(BUILD))
 
 import publish_release  # noqa: E402
+
+from coachadmin.services.updates import newer_release  # noqa: E402
 
 
 def _artifacts(root: Path, version: str, prerelease: bool) -> Path:
@@ -45,8 +48,25 @@ def test_a_prerelease_tag_publishes_installers_and_sums(
     command = capsys.readouterr().out.splitlines()[-1]
     assert command.startswith("gh release create v0.2.0rc1 --verify-tag")
     assert "--prerelease" in command
-    assert command.endswith("SHA256SUMS")
+    assert command.endswith("SHA256SUMS " + str(artifacts / "update-feed.json"))
     assert "left-out.txt" not in command
+
+
+def test_the_release_feed_leads_the_app_to_its_own_installer(tmp_path: Path) -> None:
+    artifacts = _artifacts(tmp_path, "0.3.0", prerelease=False)
+    assert publish_release.main(
+        ["v0.3.0", str(artifacts), "--dry-run", "--download-base", "https://dl.example/v0.3.0",
+         "--notes", "Folder uploads."]
+    ) == 0  # fmt: skip
+    feed = (artifacts / "update-feed.json").read_bytes()
+    found = newer_release(feed, current="0.2.0", platform_name="macos-x86_64")
+    assert found is not None
+    assert found.url == "https://dl.example/v0.3.0/coachadmin-0.3.0-macos-x86_64.dmg"
+    installer = next(artifacts.rglob(found.name))
+    assert found.sha256 == hashlib.sha256(installer.read_bytes()).hexdigest()
+    assert found.notes == "Folder uploads."
+    windows = newer_release(feed, current="0.2.0", platform_name="windows-x64")
+    assert windows is not None and windows.name.endswith("-windows-x64-setup.exe")
 
 
 def test_a_release_is_not_a_prerelease(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:

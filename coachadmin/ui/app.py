@@ -26,6 +26,7 @@ from coachadmin.ui.crash import CrashHandler
 from coachadmin.ui.icons import app_icon
 from coachadmin.ui.main_window import MainWindow
 from coachadmin.ui.pyside_compat import GuiThreadCollector
+from coachadmin.ui.update_notice import UpdateNotice
 
 if TYPE_CHECKING:
     from coachadmin.connection import Connection
@@ -76,6 +77,9 @@ def run_app(demo: bool) -> int:
     settings_notices = load_settings().notices  # a damaged file is set aside by the first load
     window = MainWindow(bridge=bridge, bus=messages.bus())
     app.aboutToQuit.connect(window.shutdown)
+    updates = UpdateNotice(bridge, window.transfers)
+    window.statusBar().addPermanentWidget(updates)
+    window.ready.connect(updates.start)
     if os.environ.get(SMOKE_TEST_ENV) == "1":
         window.ready.connect(lambda: _quit_when_painted(window))
     window.show()
