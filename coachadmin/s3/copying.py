@@ -54,18 +54,23 @@ def copy_object(
     cancel: Flag | None = None,
     threshold: int = COPY_LIMIT,
     part_size: int = DEFAULT_COPY_PART,
+    source_version: str | None = None,
 ) -> None:
     """Copy ``source`` to ``target`` in ``bucket``, keeping Content-Type and metadata.
 
-    ``cancel`` set stops a multipart copy at once: no part begins after it.
+    ``source_version`` copies that version of ``source`` (a versioned bucket's earlier
+    one). ``cancel`` set stops a multipart copy at once: no part begins after it.
     """
+    origin: dict[str, Any] = {"Bucket": bucket, "Key": source}
+    if source_version is not None:
+        origin["VersionId"] = source_version
     if cancel is not None and cancel.is_set():
         raise OperationCancelled(f"Copying {source}")
     if size <= threshold:
         client.copy_object(
             Bucket=bucket,
             Key=target,
-            CopySource={"Bucket": bucket, "Key": source},
+            CopySource=origin,  # type: ignore[arg-type]
             MetadataDirective="COPY",
         )
         if progress is not None:
@@ -74,7 +79,7 @@ def copy_object(
     _multipart_copy(
         client,
         bucket,
-        source,
+        origin,
         target,
         size=size,
         progress=progress,
@@ -86,7 +91,7 @@ def copy_object(
 def _multipart_copy(
     client: S3Client,
     bucket: str,
-    source: str,
+    origin: dict[str, Any],
     target: str,
     *,
     size: int,
@@ -94,7 +99,8 @@ def _multipart_copy(
     cancel: Flag | None,
     preferred_part: int,
 ) -> None:
-    head = client.head_object(Bucket=bucket, Key=source)
+    source = str(origin["Key"])
+    head = client.head_object(**origin)
     extra: dict[str, Any] = {"Metadata": head.get("Metadata", {})}
     for field in ("ContentType", "CacheControl", "ContentDisposition", "ContentEncoding"):
         if head.get(field):
@@ -117,7 +123,7 @@ def _multipart_copy(
             Key=target,
             UploadId=upload_id,
             PartNumber=number,
-            CopySource={"Bucket": bucket, "Key": source},
+            CopySource=origin,  # type: ignore[arg-type]
             CopySourceRange=f"bytes={start}-{end}",
         )
         with lock:

@@ -3,21 +3,27 @@
 HeadObject gives size, ETag, Content-Type, user metadata, last modified and
 storage class; the version id is there when the bucket keeps versions, which
 GetBucketVersioning says (a refusal to tell is not an error: it is shown as
-unknown).
+unknown); then the object's versions are listed too, so an earlier one can be
+restored.
 """
 
 from __future__ import annotations
 
+import logging
 from dataclasses import dataclass, field
 from datetime import datetime
 from typing import TYPE_CHECKING
 
 from botocore.exceptions import ClientError
 
+from coachadmin.errors import UserFacingError
 from coachadmin.s3.failures import ObjectGone, plain_errors
+from coachadmin.s3.versions import ObjectVersion, list_versions, versioning_status
 
 if TYPE_CHECKING:
     from mypy_boto3_s3 import S3Client
+
+log = logging.getLogger("coachadmin.s3")
 
 
 @dataclass(frozen=True)
@@ -34,17 +40,21 @@ class ObjectProperties:
     #: "Enabled", "Suspended", "" (never enabled) or None (not allowed to ask).
     versioning: str | None = ""
     version_id: str | None = None
+    #: Newest first, delete markers included; empty when the bucket keeps no versions.
+    versions: tuple[ObjectVersion, ...] = ()
 
     @property
     def uri(self) -> str:
         return f"s3://{self.bucket}/{self.key}"
 
 
-def _versioning(client: S3Client, bucket: str) -> str | None:
+def _versions(client: S3Client, bucket: str, key: str) -> tuple[ObjectVersion, ...]:
+    """The versions, or none when the user may not list them (the rest still shows)."""
     try:
-        return str(client.get_bucket_versioning(Bucket=bucket).get("Status", ""))
-    except ClientError:
-        return None
+        return tuple(list_versions(client, bucket, key))
+    except UserFacingError as error:
+        log.info("versions of %s: %s", key, error)
+        return ()
 
 
 @plain_errors("Reading the object's properties")
@@ -55,8 +65,9 @@ def object_properties(client: S3Client, bucket: str, key: str) -> ObjectProperti
         if str(error.response.get("Error", {}).get("Code", "")) in ("404", "NoSuchKey"):
             raise ObjectGone(bucket, key) from error
         raise
-    versioning = _versioning(client, bucket)
+    versioning = versioning_status(client, bucket)
     version = head.get("VersionId")
+    keeps_versions = versioning in ("Enabled", "Suspended")
     return ObjectProperties(
         bucket=bucket,
         key=key,
@@ -69,4 +80,5 @@ def object_properties(client: S3Client, bucket: str, key: str) -> ObjectProperti
         cache_control=str(head.get("CacheControl", "")),
         versioning=versioning,
         version_id=str(version) if version and version != "null" else None,
+        versions=_versions(client, bucket, key) if keeps_versions else (),
     )

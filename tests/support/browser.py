@@ -35,6 +35,7 @@ class ScriptedQuestions(Questions):
         self.texts: list[str | None] = []
         self.expiry: timedelta | None = timedelta(hours=1)
         self.quit_answer = True
+        self.restore_answer = True
         self.files: list[Path] = []
         self.folder: Path | None = None
 
@@ -45,6 +46,10 @@ class ScriptedQuestions(Questions):
     def confirm_delete(self, plan: DeletePlan) -> bool:
         self.asked.append(("delete", plan))
         return self.delete_answer
+
+    def confirm_restore(self, key: str, when: str) -> bool:
+        self.asked.append(("restore", key))
+        return self.restore_answer
 
     def text(self, title: str, label: str, value: str = "") -> str | None:
         self.asked.append(("text", (title, label, value)))

@@ -137,6 +137,28 @@ def test_deleting_a_folder_counts_everything_under_it(qtbot, window, questions, 
     assert "lessons/" not in controller.tree.children_of("")
 
 
+def test_deleting_in_a_versioned_bucket_says_a_delete_marker_stays(
+    qtbot, window, questions, connection
+):
+    client(connection).put_bucket_versioning(
+        Bucket=connection.bucket, VersioningConfiguration={"Status": "Enabled"}
+    )
+    controller = open_at(qtbot, window, connection)
+    select(controller, "notes.txt")
+    questions.delete_answer = False
+    qtbot.keyClick(controller.page.object_list, Qt.Key.Key_Delete)
+    qtbot.waitUntil(lambda: questions.kinds() == ["delete"], timeout=10000)
+    plan = questions.asked[0][1]
+    assert plan.keeps_versions
+    dialog = DeleteDialog(plan)
+    qtbot.addWidget(dialog)
+    consequence = dialog.findChild(QLabel, "deleteConsequence").text()
+    assert "leaves a delete marker" in consequence and "cannot be undone" not in consequence
+    unversioned = DeleteDialog(DeletePlan("media", keys=("a.txt",), objects=1, names=("a.txt",)))
+    qtbot.addWidget(unversioned)
+    assert "cannot be undone" in unversioned.findChild(QLabel, "deleteConsequence").text()
+
+
 def test_delete_dialog_is_louder_for_a_folder(qtbot):
     plan = DeletePlan(
         "media", folders=("videos/",), objects=1234, bytes=5_000_000, names=("videos",)
@@ -180,6 +202,39 @@ def test_properties_show_metadata_and_version(qtbot, window, questions, connecti
     table = dialog.metadata
     assert (table.item(0, 0).text(), table.item(0, 1).text()) == ("lesson", "42")
     dialog.close()
+
+
+def test_an_earlier_version_is_restored_from_properties(qtbot, window, questions, connection):
+    """A file replaced by mistake is one click (and one question) from coming back."""
+    client(connection).put_bucket_versioning(
+        Bucket=connection.bucket, VersioningConfiguration={"Status": "Enabled"}
+    )
+    put(connection, "handout.pdf", b"the good take", ContentType="application/pdf")
+    put(connection, "handout.pdf", b"replaced by mistake!")
+    controller = open_at(qtbot, window, connection)
+    select(controller, "handout.pdf")
+    window.browser.actions.properties.trigger()
+    commands = window.browser.commands
+    qtbot.waitUntil(lambda: getattr(commands, "last_dialog", None) is not None, timeout=10000)
+    dialog = commands.last_dialog
+    table = dialog.versions
+    assert table.isVisibleTo(dialog) and table.rowCount() == 2
+    assert [table.item(r, 1).text() for r in range(2)] == ["20 bytes", "13 bytes"]
+    assert table.item(0, 2).text() == "current"
+    assert not dialog.restore_button.isEnabled()
+    table.selectRow(0)
+    assert not dialog.restore_button.isEnabled()  # the current one is already current
+    table.selectRow(1)
+    qtbot.mouseClick(dialog.restore_button, Qt.MouseButton.LeftButton)
+    assert questions.asked[-1] == ("restore", "handout.pdf")
+    qtbot.waitUntil(lambda: commands.last_dialog is not dialog, timeout=10000)
+    body = client(connection).get_object(Bucket=connection.bucket, Key="handout.pdf")["Body"]
+    assert body.read() == b"the good take"
+    reopened = commands.last_dialog
+    assert reopened.versions.rowCount() == 3
+    assert reopened.versions.item(0, 1).text() == "13 bytes"
+    assert controller.model.infos()[controller.model.row_of("handout.pdf")].size == 13
+    reopened.close()
 
 
 def test_copy_key_and_presigned_link(qtbot, window, questions, connection):

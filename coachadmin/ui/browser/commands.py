@@ -22,7 +22,7 @@ from coachadmin.errors import UserFacingError
 from coachadmin.s3.listing import ObjectInfo
 from coachadmin.ui.browser.access import BucketAccess, operation
 from coachadmin.ui.browser.controller import BrowserController
-from coachadmin.ui.browser.formatting import count
+from coachadmin.ui.browser.formatting import count, local_time
 from coachadmin.ui.browser.object_model import is_folder
 from coachadmin.ui.browser.progress import OperationProgress
 from coachadmin.ui.browser.questions import DeletePlan, Questions
@@ -149,17 +149,18 @@ class BrowserCommands(QObject):
         plain = sum(i.size for i in selected if not is_folder(i))
 
         def check_then_ask() -> None:
-            if not folders:
-                ask([])
-                return
             assert self.access is not None
             self.access.run(
-                lambda client, bucket: [_summarise(client, bucket, f) for f in folders],
+                lambda client, bucket: (
+                    [_summarise(client, bucket, f) for f in folders],
+                    _keeps_versions(client, bucket),
+                ),
                 on_result=ask,
                 owner=self,
             )
 
-        def ask(summaries: list[Any]) -> None:
+        def ask(found: tuple[list[Any], bool]) -> None:
+            summaries, keeps_versions = found
             plan = DeletePlan(
                 bucket=self.controller.bucket,
                 keys=tuple(keys),
@@ -167,6 +168,7 @@ class BrowserCommands(QObject):
                 objects=len(keys) + sum(s.objects for s in summaries),
                 bytes=plain + sum(s.bytes for s in summaries),
                 names=names,
+                keeps_versions=keeps_versions,
             )
             if self.questions().confirm_delete(plan):
                 self._delete(plan)
@@ -294,10 +296,41 @@ class BrowserCommands(QObject):
     def _show_properties(self, props: Any) -> None:
         from coachadmin.ui.browser.properties_dialog import PropertiesDialog
 
-        dialog = PropertiesDialog(props, self.controller.page.window())
+        dialog = PropertiesDialog(
+            props,
+            self.controller.page.window(),
+            restore=lambda version: self._restore_version(props.key, version, dialog),
+        )
         dialog.setAttribute(Qt.WidgetAttribute.WA_DeleteOnClose)
         dialog.show()
         self.last_dialog: QWidget | None = dialog
+
+    def _restore_version(self, key: str, version: Any, dialog: QWidget) -> None:
+        """Make an earlier version the current one (a server-side copy), then show it."""
+        when = local_time(version.last_modified) or "an unknown date"
+        if self.access is None or not self.questions().confirm_restore(key, when):
+            return
+        name = key.rsplit("/", 1)[-1]
+        progress = OperationProgress(self.controller.page.window(), f"Restoring {name}")
+
+        def done(_result: object) -> None:
+            dialog.close()
+            self.bus.info(f"Restored the version of {when} of {name}; the newer one is kept.")
+            restored = ObjectInfo(key, version.size, datetime.now(UTC), version.etag, "")
+            self.controller.show_new_object(restored)
+            self.controller.select_key(key)
+            self.properties()
+
+        self.access.run(
+            operation("restore_version", "coachadmin.s3.versions"),
+            key,
+            version,
+            progress=progress.report,
+            cancel=progress.cancel,
+            on_result=done,
+            on_finished=progress.close,
+            owner=self,
+        )
 
     def _single(self, hint: str) -> ObjectInfo | None:
         selected = self.controller.selected_infos()
@@ -315,6 +348,12 @@ def _summarise(client: Any, bucket: str, prefix: str) -> Any:
     from coachadmin.s3.operations import summarise
 
     return summarise(client, bucket, prefix)
+
+
+def _keeps_versions(client: Any, bucket: str) -> bool:
+    from coachadmin.s3.versions import versioning_status
+
+    return versioning_status(client, bucket) in ("Enabled", "Suspended")
 
 
 def _presign(client: Any, bucket: str, key: str, expiry: timedelta) -> Any:

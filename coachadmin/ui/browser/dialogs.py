@@ -136,10 +136,19 @@ class DeleteDialog(_QuestionDialog):
         self.plan = plan
         self.body.addWidget(title_label(self._headline()))
         what = f"{count(plan.objects, 'object')} ({format_size(plan.bytes)})"
-        detail = _body_label(
-            f"{what} will be deleted permanently from s3://{plan.bucket}. "
-            "Students lose access to them at once. This cannot be undone."
-        )
+        if plan.keeps_versions:
+            consequence = (
+                f"{what} will be deleted from s3://{plan.bucket}. Students lose access to "
+                "them at once. The bucket keeps versions, so S3 leaves a delete marker and "
+                "the earlier versions stay (they still cost storage and can be restored)."
+            )
+        else:
+            consequence = (
+                f"{what} will be deleted permanently from s3://{plan.bucket}. "
+                "Students lose access to them at once. This cannot be undone."
+            )
+        detail = _body_label(consequence)
+        detail.setObjectName("deleteConsequence")
         self.body.addWidget(detail)
         names = list(plan.names[:MAX_NAMES])
         if len(plan.names) > MAX_NAMES:

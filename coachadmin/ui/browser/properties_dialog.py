@@ -1,17 +1,21 @@
-"""An object's properties: size, ETag, Content-Type, metadata, dates, class, version."""
+"""An object's properties: size, ETag, Content-Type, metadata, dates, class, and, in a
+versioned bucket, its versions with a button to bring an earlier one back."""
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from typing import TYPE_CHECKING
 
 from PySide6.QtCore import Qt
 from PySide6.QtGui import QGuiApplication
 from PySide6.QtWidgets import (
+    QAbstractItemView,
     QDialog,
     QDialogButtonBox,
     QFormLayout,
     QHeaderView,
     QLabel,
+    QPushButton,
     QTableWidget,
     QTableWidgetItem,
     QVBoxLayout,
@@ -24,6 +28,10 @@ from coachadmin.ui.browser.formatting import kind_and_icon, local_time, storage_
 
 if TYPE_CHECKING:  # botocore is imported only when properties are read (on a worker)
     from coachadmin.s3.properties import ObjectProperties
+    from coachadmin.s3.versions import ObjectVersion
+
+#: ``restore(version)``: make that earlier version the current one (asks, then copies).
+Restore = Callable[["ObjectVersion"], None]
 
 
 def _value(text: str, name: str) -> QLabel:
@@ -49,8 +57,20 @@ def version_text(props: ObjectProperties) -> str:
     return "Versioning is off for this bucket"
 
 
+def version_note(version: ObjectVersion) -> str:
+    if version.is_delete_marker:
+        return "deleted" + (" (current)" if version.is_latest else "")
+    return "current" if version.is_latest else ""
+
+
 class PropertiesDialog(QDialog):
-    def __init__(self, props: ObjectProperties, parent: QWidget | None = None) -> None:
+    def __init__(
+        self,
+        props: ObjectProperties,
+        parent: QWidget | None = None,
+        *,
+        restore: Restore | None = None,
+    ) -> None:
         super().__init__(parent)
         self.setObjectName("propertiesDialog")
         self.setWindowTitle(f"Properties of {props.key.rsplit('/', 1)[-1]}")
@@ -91,8 +111,59 @@ class PropertiesDialog(QDialog):
         self.metadata.setMaximumHeight(120)
         self.metadata.setVisible(bool(props.metadata))
         layout.addWidget(self.metadata)
+        self._restore = restore
+        self._add_versions(layout)
         buttons = QDialogButtonBox(QDialogButtonBox.StandardButton.Close)
         copy = buttons.addButton("Copy Key", QDialogButtonBox.ButtonRole.ActionRole)
         copy.clicked.connect(lambda: QGuiApplication.clipboard().setText(props.key))
         buttons.rejected.connect(self.reject)
         layout.addWidget(buttons)
+
+    def _add_versions(self, layout: QVBoxLayout) -> None:
+        versions = self.props.versions
+        self.versions = QTableWidget(len(versions), 3)
+        self.versions.setObjectName("propVersions")
+        self.versions.setHorizontalHeaderLabels(["Saved", "Size", ""])
+        self.versions.verticalHeader().hide()
+        self.versions.horizontalHeader().setSectionResizeMode(0, QHeaderView.ResizeMode.Stretch)
+        self.versions.setEditTriggers(QTableWidget.EditTrigger.NoEditTriggers)
+        self.versions.setSelectionBehavior(QAbstractItemView.SelectionBehavior.SelectRows)
+        self.versions.setSelectionMode(QAbstractItemView.SelectionMode.SingleSelection)
+        for row, version in enumerate(versions):
+            size = "" if version.is_delete_marker else format_size(version.size)
+            cells = (local_time(version.last_modified) or "unknown", size, version_note(version))
+            for column, text in enumerate(cells):
+                item = QTableWidgetItem(text)
+                item.setToolTip(f"Version {version.version_id}")
+                self.versions.setItem(row, column, item)
+        self.versions.setMaximumHeight(160)
+        self.restore_button = QPushButton("Restore This Version")
+        self.restore_button.setObjectName("restoreVersion")
+        self.restore_button.setToolTip(
+            "Make the selected version the current one again. Nothing is deleted: the "
+            "current version stays in the list."
+        )
+        self.restore_button.setEnabled(False)
+        self.restore_button.clicked.connect(self._restore_selected)
+        self.versions.itemSelectionChanged.connect(self._selection_changed)
+        shown = len(versions) > 1 or any(v.is_delete_marker for v in versions)
+        heading = QLabel(f"Versions ({len(versions)}):")
+        for widget in (heading, self.versions, self.restore_button):
+            widget.setVisible(shown)
+        layout.addWidget(heading)
+        layout.addWidget(self.versions)
+        layout.addWidget(self.restore_button, 0, Qt.AlignmentFlag.AlignLeft)
+
+    def selected_version(self) -> ObjectVersion | None:
+        rows = self.versions.selectionModel().selectedRows()
+        return self.props.versions[rows[0].row()] if rows else None
+
+    def _selection_changed(self) -> None:
+        version = self.selected_version()
+        restorable = version is not None and not version.is_latest and not version.is_delete_marker
+        self.restore_button.setEnabled(restorable and self._restore is not None)
+
+    def _restore_selected(self) -> None:
+        version = self.selected_version()
+        if version is not None and self._restore is not None:
+            self._restore(version)

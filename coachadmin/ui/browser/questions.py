@@ -51,6 +51,8 @@ class DeletePlan:
     objects: int = 0
     bytes: int = 0
     names: tuple[str, ...] = field(default=())
+    #: The bucket keeps versions: a delete leaves a delete marker, not nothing.
+    keeps_versions: bool = False
 
     @property
     def has_folders(self) -> bool:
@@ -74,6 +76,21 @@ class Questions:
         from coachadmin.ui.browser.dialogs import DeleteDialog
 
         return DeleteDialog(plan, self.parent).exec() == QDialog.DialogCode.Accepted
+
+    def confirm_restore(self, key: str, when: str) -> bool:
+        """Make the version saved ``when`` the current one? Nothing is deleted."""
+        box = QMessageBox(self.parent)
+        box.setIcon(QMessageBox.Icon.Question)
+        box.setWindowTitle("Restore Version")
+        box.setText(f"Make the version of {when} the current {key.rsplit('/', 1)[-1]}?")
+        box.setInformativeText(
+            "The version shown now is kept in the list of versions: you can restore it "
+            "the same way. Links to this object show the restored version."
+        )
+        restore = box.addButton("Restore", QMessageBox.ButtonRole.AcceptRole)
+        box.addButton(QMessageBox.StandardButton.Cancel)
+        box.exec()
+        return box.clickedButton() is restore
 
     def text(self, title: str, label: str, value: str = "") -> str | None:
         """A name typed by the user (new folder, rename); None when cancelled."""
