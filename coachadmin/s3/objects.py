@@ -13,6 +13,9 @@ if TYPE_CHECKING:
 
 log = logging.getLogger("coachadmin.s3")
 
+#: The checksums S3 may store with an object (HeadObject's ``Checksum<NAME>``).
+CHECKSUM_ALGORITHMS = ("CRC32", "CRC32C", "CRC64NVME", "SHA1", "SHA256")
+
 
 @dataclass(frozen=True)
 class ObjectInfo:
@@ -24,8 +27,26 @@ class ObjectInfo:
     #: For a multipart object, how many parts it was uploaded in (when asked for part 1).
     parts_count: int | None = None
     metadata: dict[str, str] = field(default_factory=dict)
-    #: The object's CRC32 (``...-N`` when composite), when asked for and the object has one.
-    crc32: str | None = None
+    #: The object's stored checksums when asked for (``ChecksumMode``): algorithm (``CRC32``,
+    #: ``CRC32C``, ``CRC64NVME``, ``SHA1``, ``SHA256``) to base64 value, ``...-N`` when composite.
+    checksums: dict[str, str] = field(default_factory=dict)
+    #: ``FULL_OBJECT`` or ``COMPOSITE`` where the server says.
+    checksum_type: str | None = None
+    #: The ``x-amz-server-side-encryption`` header (``AES256``, ``aws:kms``, ...), "" if none.
+    encryption: str = ""
+    #: Encrypted with a key of the customer's (SSE-C).
+    customer_key: bool = False
+
+    @property
+    def crc32(self) -> str | None:
+        """The object's CRC32 (``...-N`` when composite), when asked for and present."""
+        return self.checksums.get("CRC32")
+
+    @property
+    def etag_is_md5(self) -> bool:
+        """Whether the ETag is an MD5 of the content (or of its parts' MD5s): only without
+        encryption or with SSE-S3 (AES256); under SSE-KMS and SSE-C it is not."""
+        return not self.customer_key and self.encryption in ("", "AES256")
 
 
 def head_object(
@@ -61,7 +82,14 @@ def head_object(
         content_type=str(response.get("ContentType", "")),
         parts_count=response.get("PartsCount"),
         metadata=dict(response.get("Metadata", {})),
-        crc32=response.get("ChecksumCRC32"),
+        checksums={
+            name: str(response[f"Checksum{name}"])  # type: ignore[literal-required]
+            for name in CHECKSUM_ALGORITHMS
+            if response.get(f"Checksum{name}")
+        },
+        checksum_type=response.get("ChecksumType"),
+        encryption=str(response.get("ServerSideEncryption", "")),
+        customer_key=bool(response.get("SSECustomerAlgorithm")),
     )
 
 
