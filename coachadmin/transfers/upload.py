@@ -50,9 +50,8 @@ from coachadmin.transfers.parts import (
 from coachadmin.transfers.result import TransferResult
 from coachadmin.transfers.retry import head_with_retries, with_retries
 from coachadmin.transfers.runner import Restart, TransferRunner
-from coachadmin.transfers.source import (
-    check_source,
-)
+from coachadmin.transfers.source import check_source
+from coachadmin.transfers.verify_parts import confirm_parts
 
 if TYPE_CHECKING:
     import threading
@@ -359,6 +358,7 @@ class UploadRunner(TransferRunner[UploadRecord]):
                 kwargs["IfNoneMatch"] = "*"
             return dict(self.client.complete_multipart_upload(**kwargs))
 
+        confirm_parts(self.journal, self.client, record, parts, self._retry_args())
         response = self._finisher.final_request(
             record, complete, "CompleteMultipartUpload", algorithm, expected
         )
@@ -369,7 +369,9 @@ class UploadRunner(TransferRunner[UploadRecord]):
                 )
             except TransferError as error:  # the object is there all the same
                 log.warning("%s: its spare multipart upload stays: %s", record.id, error)
-        etag, verified = self._finisher.verify(record, response, algorithm, expected)
+        etag, verified = self._finisher.verify(
+            record, response, algorithm, expected, parts_confirmed=True
+        )
         return self._result(record, etag, parts=total_parts, verified=verified)
 
     def _create(self, record: UploadRecord, free: Future[None] | None = None) -> UploadRecord:

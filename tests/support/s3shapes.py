@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import hashlib
 import re
+from collections.abc import Callable
 from dataclasses import dataclass, field
 
 from tests.support.faultproxy import Fault, FaultProxy, Reply, Request
@@ -32,13 +33,13 @@ class OpaqueEtags:
     encryption: str = "aws:kms"
     checksums: dict[str, str] = field(default_factory=dict)
     checksum_type: str = "FULL_OBJECT"
-    #: Only for requests whose target contains this ("" for all).
-    only: str = ""
+    #: Only for the requests this accepts (all when None).
+    only: Callable[[Request], bool] | None = None
     _real: dict[str, str] = field(default_factory=dict)
 
     def install(self, proxy: FaultProxy) -> None:
         proxy.add_fault(
-            lambda r: self.only in r.target,
+            self.only or (lambda _request: True),
             Fault("rewrite", request=self.request, reply=self.reply),
             times=EVERY,
         )
