@@ -7,7 +7,9 @@ HeadObject check before the upload stands in for it. A last request refused beca
 the object exists may meet our own object (an earlier attempt that succeeded and
 lost its reply, in this run or one that was killed): it is recognised by its
 checksum, not reported as "exists". Afterwards the object's size and ETag or
-composite checksum must match what the file's parts gave.
+composite checksum must match what the file's parts gave. A 409
+``ConditionalRequestConflict`` (another conditional write to the key overlapped this
+one) means what AWS says: the upload starts over with a new multipart upload.
 """
 
 from __future__ import annotations
@@ -19,9 +21,15 @@ from typing import TYPE_CHECKING, Any
 
 from coachadmin.transfers import integrity
 from coachadmin.transfers.config import TransferConfig
-from coachadmin.transfers.errors import IntegrityError, KeyExists, S3RequestFailed
+from coachadmin.transfers.errors import (
+    IntegrityError,
+    KeyExists,
+    S3RequestFailed,
+    WritesKeptConflicting,
+)
 from coachadmin.transfers.journal import UploadRecord
 from coachadmin.transfers.retry import head_with_retries, with_retries
+from coachadmin.transfers.runner import Restart
 
 if TYPE_CHECKING:
     from mypy_boto3_s3 import S3Client
@@ -32,6 +40,11 @@ log = logging.getLogger("coachadmin.transfers")
 
 #: In :meth:`Finisher.final_request`'s answer: the object was there already (the file's).
 ALREADY_THERE = "AlreadyThere"
+#: Why an upload starts over after a 409 ConditionalRequestConflict.
+CONFLICT = (
+    "another write to the same key overlapped this one (409 ConditionalRequestConflict); "
+    "starting a new upload"
+)
 #: Server-side encryption whose ETag is not the MD5 of the content.
 _OPAQUE_SSE = ("aws:kms", "aws:kms:dsse")
 
@@ -112,6 +125,9 @@ class Finisher:
                     return {"ETag": info.etag, "ChecksumCRC32": info.crc32, ALREADY_THERE: True}
                 raise
             except S3RequestFailed as error:
+                if error.code == "ConditionalRequestConflict":
+                    # AWS: start a new multipart upload (a PUT: send it again).
+                    raise Restart(CONFLICT, gave_up=WritesKeptConflicting(record.key)) from None
                 if conditional and error.code == "NotImplemented":
                     log.info("the server ignores If-None-Match; relying on the HeadObject check")
                     self.conditional_ok = False

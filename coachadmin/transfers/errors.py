@@ -69,6 +69,15 @@ class ObjectChangedDuringDownload(TransferError):
         )
 
 
+class WritesKeptConflicting(TransferError):
+    def __init__(self, key: str) -> None:
+        super().__init__(
+            f"other writes to '{key}' kept overlapping this upload (409 "
+            "ConditionalRequestConflict); nothing was replaced. Try again when the other "
+            "upload to that key has finished"
+        )
+
+
 class IntegrityError(TransferError):
     """What arrived is not what was sent: never reported as success."""
 
