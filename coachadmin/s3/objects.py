@@ -13,6 +13,8 @@ if TYPE_CHECKING:
 
 log = logging.getLogger("coachadmin.s3")
 
+#: What botocore calls a HEAD's error, whose answer has no body to name it.
+_BODILESS = ("400", "403", "BadRequest", "Forbidden")
 #: The checksums S3 may store with an object (HeadObject's ``Checksum<NAME>``).
 CHECKSUM_ALGORITHMS = ("CRC32", "CRC32C", "CRC64NVME", "SHA1", "SHA256")
 
@@ -73,6 +75,8 @@ def head_object(
         code = str(error.response.get("Error", {}).get("Code", ""))
         if code in ("404", "NoSuchKey", "NotFound"):
             return None
+        if code in _BODILESS:
+            raise _reason_for(client, bucket, key, error) from error
         raise
     return ObjectInfo(
         bucket=bucket,
@@ -91,6 +95,25 @@ def head_object(
         encryption=str(response.get("ServerSideEncryption", "")),
         customer_key=bool(response.get("SSECustomerAlgorithm")),
     )
+
+
+def _reason_for(client: S3Client, bucket: str, key: str, error: ClientError) -> ClientError:
+    """The error a HEAD's refusal stands for, from one request whose answer has a body.
+
+    A HEAD answer has no body, so botocore knows only its status: 403 for a wrong
+    secret, an unknown key, an expired token, a skewed clock or a missing permission
+    alike, 400 for a wrong region or a missing SSE-C key. A GET of byte 0 needs the
+    same permission (s3:GetObject) and its error names the cause. Its own error is
+    returned; the HEAD's stands when the GET succeeds or its answer is no clearer.
+    """
+    try:
+        client.get_object(Bucket=bucket, Key=key, Range="bytes=0-0")["Body"].close()
+    except ClientError as detailed:
+        code = str(detailed.response.get("Error", {}).get("Code", ""))
+        if code and code not in _BODILESS and code != "InvalidRange":
+            log.info("HeadObject s3://%s/%s refused: %s", bucket, key, code)
+            return detailed
+    return error
 
 
 def object_exists(client: S3Client, bucket: str, key: str) -> bool:
