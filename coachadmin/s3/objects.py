@@ -104,13 +104,14 @@ def _reason_for(client: S3Client, bucket: str, key: str, error: ClientError) -> 
     secret, an unknown key, an expired token, a skewed clock or a missing permission
     alike, 400 for a wrong region or a missing SSE-C key. A GET of byte 0 needs the
     same permission (s3:GetObject) and its error names the cause. Its own error is
-    returned; the HEAD's stands when the GET succeeds or its answer is no clearer.
+    returned; the HEAD's stands when the GET succeeds or its answer is no clearer (no
+    body, an empty object's InvalidRange, a key the GET does not find).
     """
     try:
         client.get_object(Bucket=bucket, Key=key, Range="bytes=0-0")["Body"].close()
     except ClientError as detailed:
         code = str(detailed.response.get("Error", {}).get("Code", ""))
-        if code and code not in _BODILESS and code != "InvalidRange":
+        if code and code not in (*_BODILESS, "InvalidRange", "NoSuchKey", "404"):
             log.info("HeadObject s3://%s/%s refused: %s", bucket, key, code)
             return detailed
     return error

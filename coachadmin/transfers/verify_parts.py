@@ -14,9 +14,9 @@ import logging
 from typing import TYPE_CHECKING, Any
 
 from coachadmin.transfers import integrity
-from coachadmin.transfers.errors import IntegrityError
+from coachadmin.transfers.errors import IntegrityError, S3RequestFailed
 from coachadmin.transfers.journal import Journal, PartRecord, UploadRecord
-from coachadmin.transfers.parts import list_all_parts
+from coachadmin.transfers.parts import LIST_PARTS_UNSUPPORTED, list_all_parts
 from coachadmin.transfers.runner import Restart
 
 if TYPE_CHECKING:
@@ -33,11 +33,18 @@ def confirm_parts(
     record: UploadRecord,
     parts: dict[int, PartRecord],
     retry_args: dict[str, Any],
-) -> None:
+) -> bool:
     """Raise unless the server holds every part as journaled (a differing part is forgotten,
-    so that a resume sends it again)."""
+    so that a resume sends it again). False when the server has no ListParts: then only
+    the finished object's ETag or checksum, and its size, can be checked."""
     assert record.upload_id is not None
-    server = list_all_parts(client, record.bucket, record.key, record.upload_id, retry_args)
+    try:
+        server = list_all_parts(client, record.bucket, record.key, record.upload_id, retry_args)
+    except S3RequestFailed as error:
+        if error.code not in LIST_PARTS_UNSUPPORTED:
+            raise
+        log.info("%s: the server has no ListParts (%s)", record.id, error.code)
+        return False
     if server is None:
         raise Restart(GONE)
     crc32 = record.checksum_algorithm == integrity.CRC32
@@ -59,3 +66,4 @@ def confirm_parts(
             f"{record.id}` to send them again"
         )
     log.info("%s: the server holds all %d parts as sent", record.id, len(parts))
+    return True
