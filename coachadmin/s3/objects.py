@@ -13,6 +13,11 @@ if TYPE_CHECKING:
 
 log = logging.getLogger("coachadmin.s3")
 
+#: What botocore calls a HEAD's error, whose answer has no body to name it.
+_BODILESS = ("400", "403", "BadRequest", "Forbidden")
+#: The checksums S3 may store with an object (HeadObject's ``Checksum<NAME>``).
+CHECKSUM_ALGORITHMS = ("CRC32", "CRC32C", "CRC64NVME", "SHA1", "SHA256")
+
 
 @dataclass(frozen=True)
 class ObjectInfo:
@@ -24,8 +29,26 @@ class ObjectInfo:
     #: For a multipart object, how many parts it was uploaded in (when asked for part 1).
     parts_count: int | None = None
     metadata: dict[str, str] = field(default_factory=dict)
-    #: The object's CRC32 (``...-N`` when composite), when asked for and the object has one.
-    crc32: str | None = None
+    #: The object's stored checksums when asked for (``ChecksumMode``): algorithm (``CRC32``,
+    #: ``CRC32C``, ``CRC64NVME``, ``SHA1``, ``SHA256``) to base64 value, ``...-N`` when composite.
+    checksums: dict[str, str] = field(default_factory=dict)
+    #: ``FULL_OBJECT`` or ``COMPOSITE`` where the server says.
+    checksum_type: str | None = None
+    #: The ``x-amz-server-side-encryption`` header (``AES256``, ``aws:kms``, ...), "" if none.
+    encryption: str = ""
+    #: Encrypted with a key of the customer's (SSE-C).
+    customer_key: bool = False
+
+    @property
+    def crc32(self) -> str | None:
+        """The object's CRC32 (``...-N`` when composite), when asked for and present."""
+        return self.checksums.get("CRC32")
+
+    @property
+    def etag_is_md5(self) -> bool:
+        """Whether the ETag is an MD5 of the content (or of its parts' MD5s): only without
+        encryption or with SSE-S3 (AES256); under SSE-KMS and SSE-C it is not."""
+        return not self.customer_key and self.encryption in ("", "AES256")
 
 
 def head_object(
@@ -52,6 +75,8 @@ def head_object(
         code = str(error.response.get("Error", {}).get("Code", ""))
         if code in ("404", "NoSuchKey", "NotFound"):
             return None
+        if code in _BODILESS:
+            raise _reason_for(client, bucket, key, error) from error
         raise
     return ObjectInfo(
         bucket=bucket,
@@ -61,8 +86,35 @@ def head_object(
         content_type=str(response.get("ContentType", "")),
         parts_count=response.get("PartsCount"),
         metadata=dict(response.get("Metadata", {})),
-        crc32=response.get("ChecksumCRC32"),
+        checksums={
+            name: str(response[f"Checksum{name}"])  # type: ignore[literal-required]
+            for name in CHECKSUM_ALGORITHMS
+            if response.get(f"Checksum{name}")
+        },
+        checksum_type=response.get("ChecksumType"),
+        encryption=str(response.get("ServerSideEncryption", "")),
+        customer_key=bool(response.get("SSECustomerAlgorithm")),
     )
+
+
+def _reason_for(client: S3Client, bucket: str, key: str, error: ClientError) -> ClientError:
+    """The error a HEAD's refusal stands for, from one request whose answer has a body.
+
+    A HEAD answer has no body, so botocore knows only its status: 403 for a wrong
+    secret, an unknown key, an expired token, a skewed clock or a missing permission
+    alike, 400 for a wrong region or a missing SSE-C key. A GET of byte 0 needs the
+    same permission (s3:GetObject) and its error names the cause. Its own error is
+    returned; the HEAD's stands when the GET succeeds or its answer is no clearer (no
+    body, an empty object's InvalidRange, a key the GET does not find).
+    """
+    try:
+        client.get_object(Bucket=bucket, Key=key, Range="bytes=0-0")["Body"].close()
+    except ClientError as detailed:
+        code = str(detailed.response.get("Error", {}).get("Code", ""))
+        if code and code not in (*_BODILESS, "InvalidRange", "NoSuchKey", "404"):
+            log.info("HeadObject s3://%s/%s refused: %s", bucket, key, code)
+            return detailed
+    return error
 
 
 def object_exists(client: S3Client, bucket: str, key: str) -> bool:

@@ -1,7 +1,8 @@
 """Transfer settings, part sizing and size parsing.
 
 S3's limits shape everything here: at most 10,000 parts, parts of at least
-5 MiB (except the last) and at most 5 GiB, objects of at most 5 TiB.
+5 MiB (except the last) and at most 5 GiB, so objects of at most 10,000 x 5 GiB
+(48.8 TiB, AWS's maximum object size).
 """
 
 from __future__ import annotations
@@ -21,7 +22,7 @@ TiB = 1024 * GiB
 MAX_PARTS = 10_000
 MIN_PART_SIZE = 5 * MiB
 MAX_PART_SIZE = 5 * GiB
-MAX_OBJECT_SIZE = 5 * TiB
+MAX_OBJECT_SIZE = MAX_PARTS * MAX_PART_SIZE
 MAX_PUT_SIZE = 5 * GiB
 
 
@@ -87,8 +88,8 @@ def part_size_for(size: int, preferred: int = 8 * MiB) -> int:
     """The part size for a file of ``size`` bytes: ``preferred`` grown to fit 10,000 parts."""
     if size > MAX_OBJECT_SIZE:
         raise UsageError(
-            f"the file is {format_size(size)}; S3 objects can be at most "
-            f"{format_size(MAX_OBJECT_SIZE)}"
+            f"the file is {format_size(size)} ({size:,} bytes); S3 objects can be at most "
+            f"48.8 TiB ({MAX_OBJECT_SIZE:,} bytes: 10,000 parts of 5 GiB)"
         )
     part = max(preferred, MIN_PART_SIZE)
     needed = math.ceil(size / MAX_PARTS) if size else 0

@@ -4,14 +4,14 @@ The object is fetched in ranges into ``<dest>.coachadmin-part`` (preallocated
 to the object's size); each finished range is fsynced, then journaled. Every
 GET carries ``If-Match`` with the ETag the download began with, so a changed
 object is never stitched together from two versions. When all ranges are in,
-the file is read back and checked against the ETag, and only then renamed
-to its destination.
+the file is read back and checked against the object's checksum, or its ETag
+where that is an MD5 (:mod:`coachadmin.transfers.verify_download`), and only then
+renamed to its destination.
 """
 
 from __future__ import annotations
 
 import errno
-import hashlib
 import logging
 import os
 import posixpath
@@ -48,6 +48,7 @@ from coachadmin.transfers.local_paths import local_path_for, open_partial
 from coachadmin.transfers.result import TransferResult
 from coachadmin.transfers.retry import head_with_retries, with_retries
 from coachadmin.transfers.runner import Restart, TransferRunner
+from coachadmin.transfers.verify_download import NO_CHECKSUM, verify_download
 
 if TYPE_CHECKING:
     from mypy_boto3_s3 import S3Client
@@ -160,7 +161,7 @@ class DownloadRunner(TransferRunner[DownloadRecord]):
         dest, temp = Path(record.dest), Path(record.temp_path)
         if dest.exists() and not record.overwrite:
             raise DestinationExists(str(dest))
-        info = self._head(record)
+        info = self._head(record, checksum=True)
         if info is None:
             raise NoSuchObject(record.bucket, record.key)
         if integrity.clean_etag(info.etag) != record.etag or info.size != record.size:
@@ -189,7 +190,14 @@ class DownloadRunner(TransferRunner[DownloadRecord]):
             first=(Restart,),
         )
         self.tracker.set_state(TransferState.VERIFYING)
-        verified = self._verify(record, temp)
+        verified = verify_download(
+            temp,
+            f"s3://{record.bucket}/{record.key}",
+            info,
+            lambda parts: self._part_sizes(record, parts),
+        )
+        if verified == "size":
+            self.tracker.notify(NO_CHECKSUM)
         if dest.exists() and not record.overwrite:
             raise DestinationExists(str(dest))
         temp.replace(dest)
@@ -273,31 +281,8 @@ class DownloadRunner(TransferRunner[DownloadRecord]):
             reason = error.strerror or type(error).__name__
             raise LocalWriteFailed(record.dest, record.id, reason) from error
 
-    def _verify(self, record: DownloadRecord, temp: Path) -> str:
-        where = f"s3://{record.bucket}/{record.key}"
-        size = temp.stat().st_size
-        if size != record.size:
-            raise IntegrityError(f"{where}: got {size} bytes, expected {record.size}")
-        etag = record.etag
-        if not integrity.is_md5_etag(etag):
-            return "size"
-        if "-" not in etag:
-            md5s = integrity.file_md5s(temp, max(record.size, 1))
-            if md5s[0] != etag:
-                raise IntegrityError(
-                    f"{where}: the downloaded bytes do not match the ETag; download it again"
-                )
-            return "etag"
-        part_sizes = self._part_sizes(record)
-        if self._multipart_md5(temp, part_sizes) != etag:
-            raise IntegrityError(
-                f"{where}: the downloaded bytes do not match the ETag; download it again"
-            )
-        return "etag"
-
-    def _part_sizes(self, record: DownloadRecord) -> list[int]:
+    def _part_sizes(self, record: DownloadRecord, parts: int) -> list[int]:
         """The original part boundaries: uniform from part 1's size, else asked part by part."""
-        parts = int(record.etag.rsplit("-", 1)[1])
         whole = self._head(record)
         if whole is None or integrity.clean_etag(whole.etag) != record.etag:
             raise Restart(OBJECT_CHANGED)  # replaced since the last range: sizes would lie
@@ -312,23 +297,9 @@ class DownloadRunner(TransferRunner[DownloadRecord]):
             sizes.append(info.size if info else 0)
         return sizes
 
-    @staticmethod
-    def _multipart_md5(temp: Path, sizes: list[int]) -> str:
-        md5s = []
-        with temp.open("rb") as handle:
-            for size in sizes:
-                digest = hashlib.md5(usedforsecurity=False)
-                remaining = size
-                while remaining:
-                    chunk = handle.read(min(remaining, 1 << 20))
-                    if not chunk:
-                        break
-                    digest.update(chunk)
-                    remaining -= len(chunk)
-                md5s.append(digest.hexdigest())
-        return integrity.multipart_etag(md5s)
-
-    def _head(self, record: DownloadRecord, *, part_number: int | None = None) -> ObjectInfo | None:
+    def _head(
+        self, record: DownloadRecord, *, part_number: int | None = None, checksum: bool = False
+    ) -> ObjectInfo | None:
         return head_with_retries(
             self.client,
             record.bucket,
@@ -336,6 +307,7 @@ class DownloadRunner(TransferRunner[DownloadRecord]):
             self.config,
             control=self.control,
             part_number=part_number,
+            checksum=checksum,
         )
 
     def _result(self, record: DownloadRecord, verified: str) -> TransferResult:

@@ -27,9 +27,23 @@ from urllib3.exceptions import HTTPError as Urllib3Error
 from coachadmin.display import format_size
 from coachadmin.errors import UserFacingError
 
+#: The advice of errors that leave a transfer to resume.
+RESUME = "run `coachadmin resume`"
+
 
 class TransferError(UserFacingError):
     """Base of the engine's expected failures."""
+
+    def amended(self, note: str = "", *, resumable: bool = True) -> TransferError:
+        """This error (same type) with ``note`` added; without a resume's advice when
+        nothing was left to resume."""
+        message = str(self)
+        if not resumable:
+            message = message.replace(f"then {RESUME}", "then upload it again").replace(
+                f"the transfer is kept: {RESUME} when", "nothing was sent: upload it again when"
+            )
+        self.args = (f"{message}{note}",)
+        return self
 
 
 class KeyExists(TransferError):
@@ -69,6 +83,15 @@ class ObjectChangedDuringDownload(TransferError):
         )
 
 
+class WritesKeptConflicting(TransferError):
+    def __init__(self, key: str) -> None:
+        super().__init__(
+            f"other writes to '{key}' kept overlapping this upload (409 "
+            "ConditionalRequestConflict); nothing was replaced. Try again when the other "
+            "upload to that key has finished"
+        )
+
+
 class IntegrityError(TransferError):
     """What arrived is not what was sent: never reported as success."""
 
@@ -78,7 +101,7 @@ class CredentialsExpired(TransferError):
         super().__init__(
             "the AWS credentials have expired or are invalid"
             + (f" ({detail})" if detail else "")
-            + "; renew them (e.g. `aws sso login`), then run `coachadmin resume`"
+            + f"; renew them (e.g. `aws sso login`), then {RESUME}"
         )
 
 
@@ -94,7 +117,7 @@ class ClockSkew(TransferError):
     def __init__(self) -> None:
         super().__init__(
             "this computer's clock differs too much from the server's; correct the "
-            "system time, then run `coachadmin resume`"
+            f"system time, then {RESUME}"
         )
 
 
@@ -174,7 +197,7 @@ class TransferPaused(TransferError):
 
 
 #: What to do after the retries of a transfer's request ran out.
-RESUME_LATER = "the transfer is kept: run `coachadmin resume` when the network or server is back"
+RESUME_LATER = f"the transfer is kept: {RESUME} when the network or server is back"
 #: ... and of a request that belongs to no transfer (listing or aborting orphans).
 TRY_AGAIN_LATER = "try again when the network or server is back"
 

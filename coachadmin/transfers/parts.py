@@ -130,6 +130,10 @@ def send_from_file(
     return result
 
 
+#: What a server without ListParts answers it (the journal's parts stand in for it).
+LIST_PARTS_UNSUPPORTED = ("MethodNotAllowed", "NotImplemented")
+
+
 @dataclass(frozen=True)
 class ServerPart:
     number: int
@@ -190,8 +194,13 @@ def abort_upload(
             if error.code != "NoSuchUpload":
                 raise
             return
-        if not list_all_parts(client, bucket, key, upload_id, retry_args):
-            return
+        try:
+            if not list_all_parts(client, bucket, key, upload_id, retry_args):
+                return
+        except S3RequestFailed as error:
+            if error.code not in LIST_PARTS_UNSUPPORTED:
+                raise
+            return  # no way to look: the abort's answer stands
     log.warning("parts of upload %s on s3://%s/%s survived 3 aborts", upload_id, bucket, key)
 
 

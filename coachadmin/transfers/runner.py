@@ -57,9 +57,11 @@ R = TypeVar("R", bound=_Record)
 class Restart(Exception):
     """A signal to start the transfer over (the source changed, the upload vanished)."""
 
-    def __init__(self, reason: str) -> None:
+    def __init__(self, reason: str, *, gave_up: TransferError | None = None) -> None:
+        """``gave_up``: the error when restarts run out (else the runner's own)."""
         super().__init__(reason)
         self.reason = reason
+        self.gave_up = gave_up
 
 
 class TransferRunner(ABC, Generic[R]):
@@ -220,5 +222,5 @@ class TransferRunner(ABC, Generic[R]):
             except Restart as restart:
                 restarts += 1
                 if restarts > MAX_RESTARTS:
-                    raise self._gave_up(record) from None
+                    raise restart.gave_up or self._gave_up(record) from None
                 record = self._start_over(record, restart.reason)

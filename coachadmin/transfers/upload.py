@@ -31,6 +31,7 @@ from coachadmin.transfers.config import (
 )
 from coachadmin.transfers.control import TransferControl
 from coachadmin.transfers.errors import (
+    AccessDenied,
     FileChangedDuringUpload,
     KeyExists,
     S3RequestFailed,
@@ -40,6 +41,7 @@ from coachadmin.transfers.events import EventSink, TransferKind, TransferState
 from coachadmin.transfers.journal import Journal, PartRecord, UploadRecord
 from coachadmin.transfers.parts import (
     CHANGED_DURING,
+    LIST_PARTS_UNSUPPORTED,
     PartSender,
     abort_upload,
     body_hashes,
@@ -50,9 +52,8 @@ from coachadmin.transfers.parts import (
 from coachadmin.transfers.result import TransferResult
 from coachadmin.transfers.retry import head_with_retries, with_retries
 from coachadmin.transfers.runner import Restart, TransferRunner
-from coachadmin.transfers.source import (
-    check_source,
-)
+from coachadmin.transfers.source import check_source
+from coachadmin.transfers.verify_parts import confirm_parts
 
 if TYPE_CHECKING:
     from mypy_boto3_s3 import S3Client
@@ -359,6 +360,7 @@ class UploadRunner(TransferRunner[UploadRecord]):
                 kwargs["IfNoneMatch"] = "*"
             return dict(self.client.complete_multipart_upload(**kwargs))
 
+        confirmed = confirm_parts(self.journal, self.client, record, parts, self._retry_args())
         response = self._finisher.final_request(
             record, complete, "CompleteMultipartUpload", algorithm, expected
         )
@@ -369,7 +371,9 @@ class UploadRunner(TransferRunner[UploadRecord]):
                 )
             except TransferError as error:  # the object is there all the same
                 log.warning("%s: its spare multipart upload stays: %s", record.id, error)
-        etag, verified = self._finisher.verify(record, response, algorithm, expected)
+        etag, verified = self._finisher.verify(
+            record, response, algorithm, expected, parts_confirmed=confirmed
+        )
         return self._result(record, etag, parts=total_parts, verified=verified)
 
     def _create(self, record: UploadRecord, free: Future[None] | None = None) -> UploadRecord:
@@ -404,17 +408,31 @@ class UploadRunner(TransferRunner[UploadRecord]):
         if free is not None:
             try:
                 free.result()
-            except BaseException:
-                abort_upload(
-                    self.client,
-                    record.bucket,
-                    record.key,
-                    created["UploadId"],
-                    self._retry_args(True),
-                )
+            except BaseException as refused:
                 self.journal.update_upload(record.id, upload_id=None)
+                note = self._abort_refused(record, created["UploadId"])
+                if note and isinstance(refused, TransferError):
+                    raise refused.amended(note) from None
                 raise
         return replace(record, upload_id=created["UploadId"], checksum_algorithm=algorithm)
+
+    def _abort_refused(self, record: UploadRecord, upload_id: str) -> str:
+        """Abort the multipart upload begun alongside a key check that refused the upload;
+        if that fails too, what to say about it (the refusal stays the message)."""
+        try:
+            abort_upload(self.client, record.bucket, record.key, upload_id, self._retry_args(True))
+        except TransferError as failed:
+            log.warning("%s: its new multipart upload stays: %s", record.id, failed)
+            reason = (
+                "access denied: the credentials may not s3:AbortMultipartUpload"
+                if isinstance(failed, AccessDenied)
+                else str(failed)
+            )
+            return (
+                f". The multipart upload begun alongside the check could not be aborted "
+                f"({reason}); `coachadmin orphans s3://{record.bucket} --abort` removes it"
+            )
+        return ""
 
     def _key_unchecked(self, record: UploadRecord) -> bool:
         return self._check_key and not record.overwrite
@@ -427,6 +445,9 @@ class UploadRunner(TransferRunner[UploadRecord]):
         """
         try:
             ensure_key_free(self.client, record.bucket, record.key, self.config)
+        except TransferError as error:
+            self._refused = True
+            raise error.amended(resumable=False) from None
         except BaseException:
             self._refused = True
             raise
@@ -436,9 +457,17 @@ class UploadRunner(TransferRunner[UploadRecord]):
         """Keep the journal's parts that the server has with the same ETag; adopt the rest."""
         assert record.upload_id is not None
         journaled = self.journal.parts(record.id)
-        server = list_all_parts(
-            self.client, record.bucket, record.key, record.upload_id, self._retry_args()
-        )
+        try:
+            server = list_all_parts(
+                self.client, record.bucket, record.key, record.upload_id, self._retry_args()
+            )
+        except S3RequestFailed as error:
+            if error.code not in LIST_PARTS_UNSUPPORTED:
+                raise
+            # The journal's record of the parts the server acknowledged stands in; the
+            # finished object's ETag or checksum and size are checked at completion.
+            log.info("resuming %s without ListParts (%s)", record.id, error.code)
+            return {n: p for n, p in journaled.items() if n <= total_parts}
         if server is None:
             if len(journaled) == total_parts:
                 # Every part was sent, so the completion may have been too, its reply lost.

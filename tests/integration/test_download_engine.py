@@ -54,7 +54,8 @@ def test_download_is_byte_exact_and_verified(
     _, runner = _download(eng, bucket, dest)
     result = runner.run()
     assert dest.read_bytes() == data
-    assert result.verified == "etag"
+    # The engine's multipart uploads carry CRC32 parts: the composite is checked.
+    assert result.verified == ("checksum" if size >= 5 * MiB else "etag")
     assert not dest.with_name("out.bin.coachadmin-part").exists()
 
 

@@ -6,6 +6,10 @@ that a test can say "reset the connection during the 3rd UploadPart" or
 "answer the next PUT with 503 SlowDown". Responses are piped through blind.
 It also counts what passes: every request and its body bytes.
 
+A ``rewrite`` fault plays another kind of server: the request goes to the real
+server on a connection of its own and its answer (status, headers, body) is
+reshaped before the client sees it (an SSE-KMS ETag, a checksum header, a 409).
+
 Used by the tests (faults) and by bench/ (a 40 ms round trip and a capped
 link). Threads only; every socket is on the loopback interface.
 """
@@ -13,6 +17,7 @@ link). Threads only; every socket is on the loopback interface.
 from __future__ import annotations
 
 import contextlib
+import http.client
 import queue
 import socket
 import threading
@@ -51,12 +56,22 @@ class Request:
         return self.method == "PUT" and self.part_number is not None
 
 
+@dataclass
+class Reply:
+    """A server's answer, as a ``rewrite`` fault may reshape it (header names lower case)."""
+
+    status: int
+    headers: dict[str, str]
+    body: bytes
+
+
 @dataclass(frozen=True)
 class Fault:
     """``reset`` (RST, optionally after ``after_bytes`` of the body), ``stall`` (stop for
     ``seconds``, then close), ``status`` (answer ``code`` with an S3 error, do not forward;
     ``early``: answer before reading the request's body and close, as a server may) or
-    ``mute`` (forward the request, never deliver the reply: a reply lost on the way)."""
+    ``mute`` (forward the request, never deliver the reply: a reply lost on the way) or
+    ``rewrite`` (forward it with ``request``'s headers, answer ``reply(request, answer)``)."""
 
     kind: str
     after_bytes: int = 0
@@ -64,6 +79,8 @@ class Fault:
     code: int = 503
     body: bytes = _SLOWDOWN_BODY
     early: bool = False
+    request: Callable[[dict[str, str]], dict[str, str]] | None = None
+    reply: Callable[[Request, Reply], Reply] | None = None
 
 
 @dataclass
@@ -302,6 +319,9 @@ class FaultProxy:
                     buffer = self._discard(client, buffer, request.content_length)
                 self._answer(client, fault)
                 return
+            if fault is not None and fault.kind == "rewrite":
+                self._rewrite(client, request, fault, buffer)
+                return
             if fault is not None and fault.kind == "stall":
                 self._stop.wait(fault.seconds)
                 return
@@ -331,6 +351,41 @@ class FaultProxy:
             if fault is not None and fault.kind == "reset":
                 self._close(client, reset=True)
                 return
+
+    def _rewrite(
+        self, client: socket.socket, request: Request, fault: Fault, buffer: bytes
+    ) -> None:
+        """Forward one request on a connection of its own, answer with the reshaped reply."""
+        if request.headers.get("expect", "").lower() == "100-continue":
+            client.sendall(b"HTTP/1.1 100 Continue\r\n\r\n")
+        body = buffer
+        while len(body) < request.content_length:
+            data = client.recv(_CHUNK)
+            if not data:
+                return
+            body += data
+        headers = {k: v for k, v in request.headers.items() if k not in ("expect", "connection")}
+        if fault.request is not None:
+            headers = fault.request(headers)
+        upstream = http.client.HTTPConnection(*self.upstream, timeout=10)
+        try:
+            upstream.request(request.method, request.target, body=body or None, headers=headers)
+            answer = upstream.getresponse()
+            reply = Reply(answer.status, {k.lower(): v for k, v in answer.getheaders()}, b"")
+            reply.body = answer.read()
+        finally:
+            upstream.close()
+        if fault.reply is not None:
+            reply = fault.reply(request, reply)
+        reply.headers.pop("transfer-encoding", None)
+        if request.method != "HEAD":
+            reply.headers["content-length"] = str(len(reply.body))
+        reply.headers["connection"] = "close"
+        lines = [f"HTTP/1.1 {reply.status} X"] + [f"{k}: {v}" for k, v in reply.headers.items()]
+        data = ("\r\n".join(lines) + "\r\n\r\n").encode("latin-1")
+        with contextlib.suppress(OSError):
+            client.sendall(data + (b"" if request.method == "HEAD" else reply.body))
+            client.shutdown(socket.SHUT_WR)
 
     def _parse(self, head: bytes, number: int) -> Request:
         lines = head.decode("latin-1").split("\r\n")

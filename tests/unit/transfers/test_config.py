@@ -22,11 +22,27 @@ from coachadmin.transfers.config import (
     part_span,
 )
 
+#: AWS's maximum object size, "48.8 TiB": 10,000 parts of 5 GiB.
+AWS_MAX = 53_687_091_200_000
+
 
 @pytest.mark.parametrize(
-    "size", [0, 1, 5 * MiB, 1 * GiB, 78 * GiB, 80 * GiB, 81 * GiB, 1 * TiB, MAX_OBJECT_SIZE]
+    "size",
+    [
+        0,
+        1,
+        5 * MiB,
+        1 * GiB,
+        78 * GiB,
+        81 * GiB,
+        1 * TiB,
+        5 * TiB + 1,
+        20 * TiB,
+        AWS_MAX - 1,
+        AWS_MAX,
+    ],
 )
-def test_any_file_up_to_5_tib_fits_in_10000_parts_of_at_least_5_mib(size: int) -> None:
+def test_any_file_up_to_48_8_tib_fits_in_10000_parts_of_5_mib_to_5_gib(size: int) -> None:
     part = part_size_for(size)
     assert part >= MIN_PART_SIZE
     assert part_count(size, part) <= MAX_PARTS
@@ -44,9 +60,16 @@ def test_the_preferred_part_size_is_kept_while_it_fits() -> None:
     assert part_size_for(100, 1 * MiB) == MIN_PART_SIZE
 
 
-def test_a_file_over_5_tib_is_refused() -> None:
-    with pytest.raises(UsageError, match="at most"):
-        part_size_for(MAX_OBJECT_SIZE + 1)
+def test_the_largest_file_gets_the_largest_parts() -> None:
+    assert MAX_OBJECT_SIZE == AWS_MAX
+    assert part_size_for(AWS_MAX) == 5 * GiB
+    assert part_size_for(AWS_MAX, 6 * GiB) == 5 * GiB
+    assert part_size_for(6 * TiB) == 630 * MiB  # ceil(6 TiB / 10,000) in whole MiB
+
+
+def test_a_file_over_48_8_tib_is_refused() -> None:
+    with pytest.raises(UsageError, match=r"at most 48\.8 TiB"):
+        part_size_for(AWS_MAX + 1)
 
 
 @pytest.mark.parametrize(
