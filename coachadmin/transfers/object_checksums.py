@@ -7,8 +7,8 @@ of the concatenated binary checksums of the N parts the object was uploaded in.
 Values are base64 of the big-endian digest, as in S3's ``x-amz-checksum-*`` headers.
 
 CRC32 comes from zlib and the SHAs from hashlib; CRC32C and CRC64NVME from awscrt
-(botocore's optional CRT) when it is installed, else from the tables below: the
-same numbers, at a few MB/s.
+(botocore's CRT, a dependency for this reason: over 10 GB/s here, where a pure-Python
+table runs at 10 MB/s, 200 s for a 2 GB video).
 """
 
 from __future__ import annotations
@@ -20,47 +20,14 @@ from collections.abc import Callable, Iterable
 from pathlib import Path
 from typing import Protocol
 
-try:  # botocore's optional CRT: C speed for CRC32C and CRC64NVME
-    from awscrt import checksums as _crt  # type: ignore[import-not-found]
-except ImportError:  # pragma: no cover - depends on what is installed
-    _crt = None
+from awscrt import checksums as crt_checksums  # type: ignore[import-untyped]
 
-#: The order in which an object's checksums are preferred: the cheapest to compute first.
-PREFERRED = ("CRC32", "SHA1", "SHA256", "CRC32C", "CRC64NVME")
+#: The order in which an object's checksums are preferred: the cheapest to compute first
+#: (MiB/s on one core of the 2-core CI machine: 20,500, 9,300, 4,000, 1,600, 900).
+PREFERRED = ("CRC64NVME", "CRC32C", "CRC32", "SHA256", "SHA1")
 
-
-def _reflected_table(poly: int) -> list[int]:
-    table = []
-    for byte in range(256):
-        crc = byte
-        for _ in range(8):
-            crc = (crc >> 1) ^ poly if crc & 1 else crc >> 1
-        table.append(crc)
-    return table
-
-
-_CRC32C_TABLE = _reflected_table(0x82F63B78)
-_CRC64NVME_TABLE = _reflected_table(0x9A6C9329AC4BC9B5)
-_MASK32 = 0xFFFFFFFF
-_MASK64 = 0xFFFFFFFFFFFFFFFF
-
-
-def _table_crc(table: list[int], mask: int) -> Callable[[bytes, int], int]:
-    def update(data: bytes, crc: int) -> int:
-        crc ^= mask
-        for byte in data:
-            crc = table[(crc ^ byte) & 0xFF] ^ (crc >> 8)
-        return crc ^ mask
-
-    return update
-
-
-_crc32c: Callable[[bytes, int], int] = (
-    _crt.crc32c if _crt is not None else _table_crc(_CRC32C_TABLE, _MASK32)
-)
-_crc64nvme: Callable[[bytes, int], int] = (
-    _crt.crc64nvme if _crt is not None else _table_crc(_CRC64NVME_TABLE, _MASK64)
-)
+_crc32c: Callable[[bytes, int], int] = crt_checksums.crc32c
+_crc64nvme: Callable[[bytes, int], int] = crt_checksums.crc64nvme
 
 
 class Digest(Protocol):
