@@ -19,6 +19,19 @@ import time
 from collections.abc import Callable
 from pathlib import Path
 
+from moto.backends import get_backend
+from moto.core import DEFAULT_ACCOUNT_ID
+from PySide6.QtCore import Qt, QTimer
+from PySide6.QtWidgets import QApplication
+
+from coachadmin.connection import Connection
+from coachadmin.demo.s3_server import DemoS3Server
+from coachadmin.s3.client import S3Settings, make_client
+from coachadmin.ui.app import create_application
+from coachadmin.ui.bridge import Bridge
+from coachadmin.ui.main_window import MainWindow
+from coachadmin.ui.messages import MessageBus
+
 os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
 os.environ.setdefault("AWS_ACCESS_KEY_ID", "testing")
 os.environ.setdefault("AWS_SECRET_ACCESS_KEY", "testing")
@@ -28,12 +41,6 @@ BUCKET = "bench-listing"
 
 def serve(objects: int) -> None:
     """Child process: moto's S3 on a free port, one folder of ``objects`` keys."""
-    from moto.backends import get_backend
-    from moto.core import DEFAULT_ACCOUNT_ID
-
-    from coachadmin.demo.s3_server import DemoS3Server
-    from coachadmin.s3.client import S3Settings, make_client
-
     server = DemoS3Server()
     server.start()
     make_client(S3Settings(endpoint_url=server.endpoint_url, region="us-east-1")).create_bucket(
@@ -54,16 +61,6 @@ def rss_mib() -> float:
 
 
 def measure(endpoint: str, objects: int) -> dict[str, float]:
-    from PySide6.QtCore import Qt, QTimer
-    from PySide6.QtWidgets import QApplication
-
-    from coachadmin.connection import Connection
-    from coachadmin.s3.client import S3Settings
-    from coachadmin.ui.app import create_application
-    from coachadmin.ui.bridge import Bridge
-    from coachadmin.ui.main_window import MainWindow
-    from coachadmin.ui.messages import MessageBus
-
     app = create_application([])
     bus = MessageBus()
     bridge = Bridge(bus=bus)

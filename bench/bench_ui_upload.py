@@ -27,6 +27,17 @@ from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 from urllib.parse import parse_qs, urlsplit
 
+from PySide6.QtCore import QTimer
+from PySide6.QtWidgets import QApplication
+
+from coachadmin.s3.client import S3Settings
+from coachadmin.transfers.events import TransferState
+from coachadmin.ui.app import create_application
+from coachadmin.ui.bridge import Bridge
+from coachadmin.ui.messages import MessageBus
+from coachadmin.ui.transfers.panel import TransferQueuePanel
+from coachadmin.ui.transfers.service import TransferService
+
 os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
 os.environ.setdefault("AWS_ACCESS_KEY_ID", "testing")
 os.environ.setdefault("AWS_SECRET_ACCESS_KEY", "testing")
@@ -127,17 +138,6 @@ def serve() -> None:
 
 
 def measure(endpoint: str, size: int) -> dict[str, float]:
-    from PySide6.QtCore import QTimer
-    from PySide6.QtWidgets import QApplication
-
-    from coachadmin.s3.client import S3Settings
-    from coachadmin.transfers.events import TransferState
-    from coachadmin.ui.app import create_application
-    from coachadmin.ui.bridge import Bridge
-    from coachadmin.ui.messages import MessageBus
-    from coachadmin.ui.transfers.panel import TransferQueuePanel
-    from coachadmin.ui.transfers.service import TransferService
-
     app = create_application([])
     bridge = Bridge(bus=MessageBus())
     service = TransferService(bridge)

@@ -41,6 +41,7 @@ from support.mediaproxy import MediaProxy  # noqa: E402
 
 from coachadmin.connection import Connection  # noqa: E402
 from coachadmin.s3.client import S3Settings, make_client  # noqa: E402
+from coachadmin.s3.listing import ObjectInfo  # noqa: E402
 from coachadmin.s3.presign import presign_get  # noqa: E402
 from coachadmin.ui.bridge import Bridge  # noqa: E402
 from coachadmin.ui.browser.selection import SelectedObject  # noqa: E402
@@ -174,7 +175,6 @@ def main() -> None:
         )
         client.upload_file(str(video), BUCKET, KEY)
         info = next(iter(client.list_objects_v2(Bucket=BUCKET)["Contents"]))
-        from coachadmin.s3.listing import ObjectInfo
 
         item = SelectedObject(
             BUCKET, KEY, ObjectInfo(KEY, size, info["LastModified"], info["ETag"], "STANDARD")

@@ -15,6 +15,7 @@ Linux. The exit code is 0 only if every step passed.
 from __future__ import annotations
 
 import argparse
+import importlib.util
 import json
 import os
 import platform
@@ -34,6 +35,8 @@ import bundle_checks  # noqa: E402
 import release  # noqa: E402
 from bundle_checks import CheckFailed  # noqa: E402
 
+from coachadmin import __version__  # noqa: E402
+
 DIST = ROOT / "dist"
 WORK = HERE / "pyinstaller-work"
 BUNDLE = DIST / "coachadmin"
@@ -42,16 +45,8 @@ REPORT = WORK / "report.json"
 MiB = 1024 * 1024
 
 
-def app_version() -> str:
-    from coachadmin import __version__
-
-    return __version__
-
-
 def run_pyinstaller(clean: bool) -> float:
-    try:
-        import PyInstaller  # noqa: F401
-    except ImportError:
+    if importlib.util.find_spec("PyInstaller") is None:
         sys.exit(
             "build_bundle: PyInstaller is missing: "
             "pip install --require-hashes -r requirements/build.txt"
@@ -160,7 +155,7 @@ def main(argv: list[str] | None = None) -> int:
         "--package", action="store_true", help="then make the installer (.exe, .dmg, .tar.gz)"
     )
     args = parser.parse_args(argv)
-    version = app_version()
+    version = __version__
     build_seconds = run_pyinstaller(args.clean)
     stripped, saved = strip_debug_info(BUNDLE)
     if stripped:

@@ -16,6 +16,8 @@ import io
 import sys
 from pathlib import Path
 
+from PIL import Image
+
 ROOT = Path(__file__).resolve().parents[1]
 SOURCE = ROOT / "coachadmin" / "resources" / "icons" / "app"
 OUT = ROOT / "build" / "icons"
@@ -29,8 +31,6 @@ def _png(size: int) -> Path:
 
 def render() -> dict[str, bytes]:
     """The .ico and .icns bytes, each size from its own hand-checked PNG."""
-    from PIL import Image
-
     images = {size: Image.open(_png(size)).convert("RGBA") for size in ICNS_SIZES + ICO_SIZES}
     out: dict[str, bytes] = {}
     ico = io.BytesIO()

@@ -40,7 +40,7 @@ SIGN_TOOL_NAME = "coachadmin"
 
 def numeric_version(version: str) -> str:
     """``0.2.0rc1`` -> ``0.2.0.0``: the release numbers, padded or cut to four."""
-    from packaging.version import Version  # only here: publish_release.py runs without it
+    from packaging.version import Version  # noqa: PLC0415 - publish_release.py runs without it
 
     release = Version(version).release
     parts = [*release, 0, 0, 0, 0][:4]
@@ -51,7 +51,7 @@ def numeric_version(version: str) -> str:
 
 def is_prerelease(version: str) -> bool:
     """True for ``0.2.0rc1``, ``0.2.0b2``, ``0.2.0.dev3``: published as a pre-release."""
-    from packaging.version import Version
+    from packaging.version import Version  # noqa: PLC0415 - as above
 
     return Version(version).is_prerelease
 

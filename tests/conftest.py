@@ -6,7 +6,11 @@ import os
 from collections.abc import Iterator
 from pathlib import Path
 
+import keyring
 import pytest
+from keyring.backend import KeyringBackend
+from keyring.errors import PasswordDeleteError
+from moto.server import ThreadedMotoServer
 
 # Qt never opens a real window in tests.
 os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
@@ -31,8 +35,6 @@ def app_home(tmp_path_factory: pytest.TempPathFactory, monkeypatch: pytest.Monke
 @pytest.fixture(scope="session")
 def s3_server() -> Iterator[str]:
     """moto's S3 server on a free loopback port, over real HTTP; yields its endpoint URL."""
-    from moto.server import ThreadedMotoServer
-
     server = ThreadedMotoServer(ip_address="127.0.0.1", port=0, verbose=False)
     server.start()
     host, port = server.get_host_and_port()
@@ -43,10 +45,6 @@ def s3_server() -> Iterator[str]:
 @pytest.fixture
 def memory_keyring() -> Iterator[dict[tuple[str, str], str]]:
     """An in-memory keychain (a keyring backend) for one test; yields its contents."""
-    import keyring
-    from keyring.backend import KeyringBackend
-    from keyring.errors import PasswordDeleteError
-
     # Before the class below exists: keyring's first lookup would pick it as the default.
     previous = keyring.get_keyring()
     store: dict[tuple[str, str], str] = {}

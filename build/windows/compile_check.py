@@ -44,6 +44,8 @@ sys.path.insert(0, str(ROOT))
 
 import release  # noqa: E402
 
+from coachadmin import __version__  # noqa: E402
+
 INNO_TARBALL = "https://registry.npmjs.org/innosetup/-/innosetup-6.4.1.tgz"
 INNO_SHA512 = (
     "Bh/dNlyyFsFKBGoTf19n1msPnm4Njfb0CWVirw2CV1MSJXYy0ajRI+xjo/Yr9DtZFLLafhnwm1ZsxTu309F8lQ=="
@@ -202,8 +204,6 @@ def check_signing_is_wired(compiler: Compiler, version: str) -> str:
 
 
 def main() -> int:
-    from coachadmin import __version__
-
     started = time.monotonic()
     try:
         wine, iscc = ensure_wine(), ensure_iscc()

@@ -1,20 +1,31 @@
-"""The command line: parses arguments, then opens the GUI or runs a subcommand.
+"""The command line's entry point: parses arguments, then opens the GUI or runs a subcommand.
 
-Each subcommand group lives in its own module with a ``register(subparsers)``
-function that adds its parsers and sets ``handler`` on them. Qt is imported only
-when the GUI opens, so scripts never pay for it.
+The parser is built from :mod:`coachadmin.cli.arguments`, which only declares
+arguments; each subcommand names its handler, and the handler's module (which
+imports boto3, the engine or Qt at its top) is imported here when that subcommand
+runs, the only lazy import of the command line. So ``--help``, ``--version`` and
+the GUI's start never load boto3, and scripts never load Qt.
 """
 
 from __future__ import annotations
 
 import argparse
+import importlib
 import logging
 import sys
 from collections.abc import Callable, Sequence
 from types import ModuleType
 
 from coachadmin import __version__, paths
-from coachadmin.cli import auth, connections, demo_server, gui, lessons, presign, transfers
+from coachadmin.cli.arguments import (
+    Handler,
+    auth,
+    connections,
+    demo_server,
+    lessons,
+    presign,
+    transfers,
+)
 from coachadmin.display import printable
 from coachadmin.errors import UserFacingError
 from coachadmin.log import setup_logging
@@ -22,8 +33,6 @@ from coachadmin.redact import redact
 from coachadmin.settings import load_settings
 
 log = logging.getLogger("coachadmin.cli")
-
-Handler = Callable[[argparse.Namespace], int]
 
 #: Modules that contribute subcommands, in the order `--help` lists them.
 COMMAND_MODULES: tuple[ModuleType, ...] = (
@@ -34,6 +43,9 @@ COMMAND_MODULES: tuple[ModuleType, ...] = (
     connections,
     demo_server,
 )
+
+OPEN_WINDOW = Handler("coachadmin.cli.gui", "run")
+SELF_TEST = Handler("coachadmin.cli.gui", "run_self_test_command")
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -56,11 +68,19 @@ def build_parser() -> argparse.ArgumentParser:
         help="check that this installation works (demo, window, upload, preview, sign-in); exit",
     )
     parser.add_argument("-v", "--verbose", action="store_true", help="log more detail")
-    parser.set_defaults(handler=gui.run)
+    parser.set_defaults(handler=OPEN_WINDOW)
     subparsers = parser.add_subparsers(title="commands", metavar="COMMAND")
     for module in COMMAND_MODULES:
         module.register(subparsers)
     return parser
+
+
+def load_handler(handler: Handler) -> Callable[[argparse.Namespace], int]:
+    """Import the handler's module (and so what it needs: boto3, the engine, Qt)."""
+    run: Callable[[argparse.Namespace], int] = getattr(
+        importlib.import_module(handler.module), handler.function
+    )
+    return run
 
 
 def _report_settings_damage() -> None:
@@ -77,21 +97,15 @@ def _report_settings_damage() -> None:
         print(f"coachadmin: {printable(notice)}", file=sys.stderr)
 
 
-def _self_test(_args: argparse.Namespace) -> int:
-    from coachadmin.ui.selftest import run_self_test  # Qt: imported only for the self-test
-
-    return run_self_test()
-
-
 def main(argv: Sequence[str] | None = None) -> int:
     parser = build_parser()
     args = parser.parse_args(argv)
     setup_logging(verbose=args.verbose)
-    handler: Handler = _self_test if args.self_test else args.handler
+    handler: Handler = SELF_TEST if args.self_test else args.handler
     try:
-        if handler is not gui.run:  # the window says so in its own banner
+        if handler != OPEN_WINDOW:  # the window says so in its own banner
             _report_settings_damage()
-        return handler(args)
+        return load_handler(handler)(args)
     except UserFacingError as error:
         message = printable(redact(str(error)))
         log.warning("%s failed: %s", getattr(args, "command", "coachadmin"), message)

@@ -1,55 +1,283 @@
-"""Options and output shared by the subcommands."""
+"""What the subcommands' handlers share: where S3 is, the transfer engine for one
+command, the signed-in backend, and JSON output.
+
+Where S3 is, one rule for every subcommand: the flags (``--endpoint-url``,
+``--region``, ``--profile``) first; then credentials from the environment
+(``AWS_ACCESS_KEY_ID``, ``AWS_PROFILE``) and ``AWS_ENDPOINT_URL``; then the saved
+active connection when it is for the same bucket (its keychain keys, AWS profile
+or environment). A transfer journals the saved connection whose credentials it
+uses, so that a resume after a crash uses them again (see
+:mod:`coachadmin.services.transfer_connections`).
+"""
 
 from __future__ import annotations
 
 import argparse
 import json
+import os
+import signal
 import sys
-from typing import TYPE_CHECKING, Any, TextIO
+from collections.abc import Callable
+from dataclasses import dataclass, replace
+from typing import TYPE_CHECKING, Any, TextIO, TypeVar
 
-from coachadmin.transfers.config import MiB, TransferConfig
+from coachadmin import profiles
+from coachadmin.backend.client import BackendClient
+from coachadmin.backend.errors import NotSignedIn, SessionExpired
+from coachadmin.errors import UsageError, UserFacingError
+from coachadmin.s3.client import S3Settings
+from coachadmin.services.pending_links import Applied, Outcome
+from coachadmin.services.sign_in import (
+    API_TOKEN_ENV,
+    SignInRequired,
+    client_for,
+    last_email,
+    login_command,
+    refused_token_message,
+    resolve_api_url,
+)
+from coachadmin.services.transfer_connections import TransferConnections
+from coachadmin.services.upload_link import finish_pending_links
+from coachadmin.transfers.clients import TransferClients
+from coachadmin.transfers.config import MAX_PART_SIZE, MIN_PART_SIZE, TransferConfig, parse_size
+from coachadmin.transfers.errors import TransferPaused, TransientError, classify
+from coachadmin.transfers.journal import Journal
+from coachadmin.transfers.queue import TransferQueue
 
-if TYPE_CHECKING:
-    Subparsers = argparse._SubParsersAction[argparse.ArgumentParser]
-else:
-    Subparsers = Any
+if TYPE_CHECKING:  # transfer_output.py writes with emit_json
+    from coachadmin.cli.transfer_output import TransferOutput
 
+T = TypeVar("T")
 
-def add_json_option(parser: argparse.ArgumentParser) -> None:
-    parser.add_argument(
-        "--json",
-        action="store_true",
-        help="print one JSON object per line instead of text (for scripts)",
-    )
-
-
-def add_tuning_options(parser: argparse.ArgumentParser, *, part_size: bool = True) -> None:
-    """``--part-size`` and ``--concurrency``, their help showing the engine's defaults."""
-    group = parser.add_argument_group("tuning")
-    if part_size:
-        default = f"{TransferConfig.part_size // MiB}MiB"
-        group.add_argument(
-            "--part-size",
-            metavar="SIZE",
-            help=f"part size, e.g. 16MiB (default {default}, min 5MiB)",
-        )
-    group.add_argument(
-        "--concurrency",
-        type=int,
-        metavar="N",
-        help=f"parts in flight per file (default {TransferConfig.concurrency})",
-    )
-
-
-def add_s3_options(parser: argparse.ArgumentParser) -> None:
-    """Where S3 is: flags first, then the environment (boto3's chain), then the saved connection."""
-    group = parser.add_argument_group("S3 connection")
-    group.add_argument("--endpoint-url", metavar="URL", help="an S3-compatible endpoint")
-    group.add_argument("--region", metavar="R", help="the bucket's region, e.g. eu-north-1")
-    group.add_argument("--profile", metavar="P", help="an AWS profile from your AWS config")
+MAX_CONCURRENCY = 64
 
 
 def emit_json(obj: dict[str, Any], stream: TextIO | None = None) -> None:
     out = stream or sys.stdout
     out.write(json.dumps(obj, separators=(",", ":"), default=str) + "\n")
     out.flush()
+
+
+# -- where S3 is -------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Target:
+    """A command's bucket and how to reach it."""
+
+    bucket: str
+    settings: S3Settings
+    #: The saved connection whose credentials ``settings`` carries (None: flags or the
+    #: environment decide).
+    connection: str | None = None
+
+
+def flag_settings(args: argparse.Namespace | None) -> S3Settings | None:
+    """What the S3 flags say (None when none was given, or there are no arguments)."""
+    flags = S3Settings(
+        endpoint_url=getattr(args, "endpoint_url", None),
+        region=getattr(args, "region", None),
+        profile=getattr(args, "profile", None),
+    )
+    return None if flags == S3Settings() else flags
+
+
+def s3_target(args: argparse.Namespace, bucket: str | None) -> Target:
+    """The bucket (``bucket``, else the active connection's) and how to reach it."""
+    saved = profiles.active_profile()
+    bucket = bucket or (saved.bucket if saved else None)
+    if not bucket:
+        raise UsageError("Which bucket? Pass --bucket (or s3://BUCKET/KEY), or add a connection.")
+    base, connection, own_keys = S3Settings(), None, False
+    if saved is not None and saved.bucket == bucket:
+        base, connection = profiles.s3_settings_for(saved), saved.name
+        own_keys = saved.credentials is not profiles.CredentialSource.ENVIRONMENT
+    env_endpoint = os.environ.get("AWS_ENDPOINT_URL", "").strip() or None
+    if env_endpoint and env_endpoint != base.endpoint_url:
+        base, connection = replace(base, endpoint_url=env_endpoint), None
+    flags = flag_settings(args) or S3Settings()
+    from_env = bool(os.environ.get("AWS_ACCESS_KEY_ID") or os.environ.get("AWS_PROFILE"))
+    if (from_env and own_keys) or flags.profile:
+        base = replace(base, access_key=None, secret_key=None, session_token=None, profile=None)
+        connection = None
+    if flags.endpoint_url not in (None, base.endpoint_url):
+        connection = None
+    return Target(bucket, flags.merged_over(base), connection)
+
+
+def guard(call: Callable[[], T]) -> T:
+    """Run an S3 call outside the engine, turning botocore errors into plain messages."""
+    try:
+        return call()
+    except Exception as error:
+        mapped = classify(error)
+        if isinstance(mapped, TransientError):
+            raise UserFacingError(
+                f"cannot reach S3 ({mapped.detail}); check the endpoint and the network"
+            ) from error
+        if mapped is error:
+            raise
+        raise mapped from error
+
+
+# -- the transfer engine for one command -------------------------------------------------
+
+
+def transfer_config(args: argparse.Namespace) -> TransferConfig:
+    """The engine's settings with ``--part-size`` and ``--concurrency`` applied."""
+    part_size = None
+    if getattr(args, "part_size", None):
+        part_size = parse_size(args.part_size)
+        if not MIN_PART_SIZE <= part_size <= MAX_PART_SIZE:
+            raise UsageError("--part-size must be between 5MiB and 5GiB (S3's limits)")
+    concurrency = getattr(args, "concurrency", None)
+    if concurrency is not None and not 1 <= concurrency <= MAX_CONCURRENCY:
+        raise UsageError(f"--concurrency must be between 1 and {MAX_CONCURRENCY}")
+    return TransferConfig().with_overrides(part_size=part_size, concurrency=concurrency)
+
+
+def open_journal() -> Journal:
+    """The transfer journal; a damaged one was moved aside, and the user is told so."""
+    journal = Journal()
+    if journal.set_aside is not None:
+        print(
+            f"coachadmin: the transfer journal was damaged; it was moved to "
+            f"{journal.set_aside} and a new one started. Unfinished uploads are still on the "
+            "server: `coachadmin orphans s3://BUCKET` lists them, and --abort removes them.",
+            file=sys.stderr,
+        )
+    return journal
+
+
+def transfer_queue(config: TransferConfig) -> TransferQueue:
+    """The engine for one command: the journal, and transfers resumed with their connection."""
+    return TransferQueue(
+        open_journal(), TransferClients(config), config, settings_for=TransferConnections()
+    )
+
+
+def drive(queue: TransferQueue, ids: list[str], output: TransferOutput) -> int:
+    """Wait for the queued transfers, pausing them all on Ctrl-C; report; return the exit code."""
+    interrupted = False
+
+    def on_interrupt(_signum: int, _frame: Any) -> None:
+        nonlocal interrupted
+        if interrupted:
+            raise KeyboardInterrupt
+        interrupted = True
+        print(
+            "\ncoachadmin: pausing (the parts in flight finish); Ctrl-C again to stop at once",
+            file=sys.stderr,
+        )
+        queue.pause_all()
+
+    previous = signal.signal(signal.SIGINT, on_interrupt)
+    try:
+        while not queue.wait_idle(timeout=0.2):
+            pass
+    finally:
+        signal.signal(signal.SIGINT, previous)
+        queue.shutdown()
+        queue.journal.close()
+    return _report(queue, ids, output)
+
+
+def _report(queue: TransferQueue, ids: list[str], output: TransferOutput) -> int:
+    failures: list[tuple[str, BaseException]] = []
+    paused: list[str] = []
+    for transfer_id in ids:
+        future = queue.future(transfer_id)
+        if not future.done():
+            paused.append(transfer_id)
+            continue
+        error = future.exception()
+        if error is None:
+            output.result(future.result())
+        else:
+            failures.append((transfer_id, error))
+    if len(failures) == 1 and not paused:
+        raise failures[0][1]  # main() prints it on one line and exits with its code
+    for transfer_id, error in failures:
+        print(f"coachadmin: {transfer_id}: {error}", file=sys.stderr)
+    if paused:
+        raise TransferPaused(" ".join(paused))
+    if failures:
+        first = failures[0][1]
+        return first.exit_code if isinstance(first, UserFacingError) else 1
+    return 0
+
+
+def apply_pending_links(
+    args: argparse.Namespace | None,
+    fallback: S3Settings | None = None,
+    *,
+    json_mode: bool = False,
+) -> list[Applied]:
+    """Make the lesson links whose uploads are now verified; print what happened. Never
+    raises a UserFacingError: an upload that finished is a success even if the link must
+    wait."""
+    try:
+        applied = finish_pending_links(
+            TransferClients(),
+            fallback=fallback,
+            override=flag_settings(args),
+            settings_for=TransferConnections(),
+        )
+    except UserFacingError as error:
+        print(f"coachadmin: pending lesson links not applied: {error}", file=sys.stderr)
+        return []
+    for result in applied:
+        link = result.link
+        if result.outcome is Outcome.UPLOADING:
+            continue
+        record = {
+            "event": "pending-link",
+            "outcome": result.outcome.value,
+            "bucket": link.bucket,
+            "key": link.key,
+            "lessonId": link.lesson_id,
+            "message": result.message,
+        }
+        if json_mode:
+            emit_json(record)
+        elif result.outcome is Outcome.LINKED:
+            title = result.lesson.title if result.lesson else link.lesson_id
+            print(f"Linked {link.key} to “{title}”.")
+        else:
+            print(f"coachadmin: lesson {link.lesson_id}: {result.message}", file=sys.stderr)
+    return applied
+
+
+# -- the signed-in backend ---------------------------------------------------------------
+
+
+def api_url_from(args: argparse.Namespace) -> str:
+    url = resolve_api_url(getattr(args, "api_url", None))
+    if url is None:
+        raise UsageError(
+            "No backend URL: pass --api-url, set COACHADMIN_API_URL, or sign in first with: "
+            + login_command(None)
+        )
+    return url
+
+
+def signed_in_client(args: argparse.Namespace) -> tuple[str, BackendClient]:
+    """The backend URL and a client with a token; SignInRequired when there is no token."""
+    url = api_url_from(args)
+    client = client_for(url)
+    if not client.token:
+        raise SignInRequired(
+            f"Not signed in to {url}. Sign in with: {login_command(url, last_email())} "
+            f"(or set {API_TOKEN_ENV} for scripts)."
+        )
+    return url, client
+
+
+def call_backend(url: str, call: Callable[[], T]) -> T:
+    """Run a backend call; a 401 becomes exit status 3 and a message that names where the
+    refused token came from (COACHADMIN_API_TOKEN or the keychain) and what to do."""
+    try:
+        return call()
+    except NotSignedIn as error:
+        expired = isinstance(error, SessionExpired)
+        raise SignInRequired(refused_token_message(url, expired=expired)) from error

@@ -10,88 +10,19 @@ from __future__ import annotations
 import argparse
 import getpass
 import sys
-from typing import TYPE_CHECKING
 
-from coachadmin.cli.common import Subparsers, add_json_option, emit_json
+from coachadmin import profiles, secrets
+from coachadmin.cli.common import emit_json
 from coachadmin.errors import UsageError
+from coachadmin.profiles import CredentialSource, Profile
+from coachadmin.s3.client import S3Settings
+from coachadmin.s3.probe import ProbeReport, ProbeStep, StepCallback, probe_connection
+from coachadmin.settings import load_settings
 
-if TYPE_CHECKING:
-    from coachadmin.s3.probe import ProbeReport, ProbeStep, StepCallback
-
-# boto3 and keyring are imported by the handlers, so `coachadmin --help` stays fast.
 _MARKS = {"passed": "ok  ", "warning": "warn", "failed": "FAIL", "skipped": "skip"}
 
 
-def register(subparsers: Subparsers) -> None:
-    parser = subparsers.add_parser(
-        "connection",
-        help="manage saved connections (profiles): list, add, remove, use, test",
-        description="Saved connections: a bucket, its region, the backend, and credentials.",
-    )
-    parser.set_defaults(handler=_list, command="connection list", json=False)
-    sub = parser.add_subparsers(title="connection commands", metavar="ACTION")
-
-    listing = sub.add_parser("list", help="show the saved connections (* marks the active one)")
-    add_json_option(listing)
-    listing.set_defaults(handler=_list, command="connection list")
-
-    add = sub.add_parser(
-        "add",
-        help="save a connection (checked first unless --no-test)",
-        description=(
-            "Save a connection profile. Credentials come from an AWS profile (--aws-profile, "
-            "SSO and roles included), from the keychain (--keychain: you are asked for the "
-            "secret), or from the environment (--environment, the default)."
-        ),
-    )
-    add.add_argument("name", help="a name for the connection, e.g. staging or production")
-    add.add_argument("--bucket", required=True, help="the bucket's name")
-    add.add_argument("--region", help="the bucket's region (detected and corrected if wrong)")
-    add.add_argument("--endpoint-url", metavar="URL", help="an S3-compatible endpoint")
-    add.add_argument("--api-url", metavar="URL", help="the platform backend's base URL")
-    add.add_argument("--production", action="store_true", help="mark it as production")
-    source = add.add_mutually_exclusive_group()
-    source.add_argument("--aws-profile", metavar="P", help="use this profile of your AWS config")
-    source.add_argument(
-        "--keychain",
-        metavar="ACCESS_KEY_ID",
-        help="keep this access key and its secret (asked for) in the OS keychain",
-    )
-    source.add_argument(
-        "--environment", action="store_true", help="use AWS_ACCESS_KEY_ID etc. (the default)"
-    )
-    add.add_argument(
-        "--secret-stdin", action="store_true", help="read the secret access key from stdin"
-    )
-    add.add_argument("--no-test", action="store_true", help="save without checking")
-    add.add_argument("--use", action="store_true", help="make it the active connection")
-    add_json_option(add)
-    add.set_defaults(handler=_add, command="connection add")
-
-    remove = sub.add_parser("remove", help="forget a connection and its keychain entries")
-    remove.add_argument("name")
-    remove.set_defaults(handler=_remove, command="connection remove", json=False)
-
-    use = sub.add_parser("use", help="make a connection the active one")
-    use.add_argument("name")
-    use.set_defaults(handler=_use, command="connection use", json=False)
-
-    test = sub.add_parser(
-        "test",
-        help="check a connection: bucket, region, credentials, permissions",
-        description=(
-            "Check step by step, with a small test object that is deleted again. "
-            "Exits 0 when everything works, 1 otherwise."
-        ),
-    )
-    test.add_argument("name", nargs="?", help="the connection to check (default: the active one)")
-    add_json_option(test)
-    test.set_defaults(handler=_test, command="connection test")
-
-
-def _list(args: argparse.Namespace) -> int:
-    from coachadmin import profiles
-    from coachadmin.settings import load_settings
+def run_list(args: argparse.Namespace) -> int:
 
     settings = load_settings()
     active = profiles.active_profile(settings)
@@ -122,11 +53,7 @@ def _read_secret(args: argparse.Namespace) -> str:
     return value
 
 
-def _add(args: argparse.Namespace) -> int:
-    from coachadmin import profiles, secrets
-    from coachadmin.profiles import CredentialSource, Profile
-    from coachadmin.s3.client import S3Settings
-    from coachadmin.s3.probe import probe_connection
+def run_add(args: argparse.Namespace) -> int:
 
     keys = None
     if args.aws_profile:
@@ -172,25 +99,19 @@ def _add(args: argparse.Namespace) -> int:
     return 0
 
 
-def _remove(args: argparse.Namespace) -> int:
-    from coachadmin import profiles
-
+def run_remove(args: argparse.Namespace) -> int:
     profiles.remove_profile(args.name)
     print(f"Removed connection '{args.name}'.")
     return 0
 
 
-def _use(args: argparse.Namespace) -> int:
-    from coachadmin import profiles
-
+def run_use(args: argparse.Namespace) -> int:
     profile = profiles.set_active_profile(args.name)
     print(f"Active connection: {profile.name} (s3://{profile.bucket})")
     return 0
 
 
-def _test(args: argparse.Namespace) -> int:
-    from coachadmin import profiles
-    from coachadmin.s3.probe import probe_connection
+def run_test(args: argparse.Namespace) -> int:
 
     if args.name:
         profile = profiles.get_profile(args.name)

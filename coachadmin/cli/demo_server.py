@@ -11,44 +11,13 @@ import sys
 import threading
 from typing import Any
 
-from coachadmin.cli.common import Subparsers
+from coachadmin.demo.environment import DemoEnvironment
+from coachadmin.demo.home import demo_dir
+from coachadmin.demo.watch import parent_is_alive
 from coachadmin.errors import UsageError
 
 #: Seconds a demo session token lives (default one hour); process tests set it short.
 TOKEN_TTL_ENV = "COACHADMIN_DEMO_TOKEN_TTL"  # noqa: S105 - a variable name, no secret
-
-
-def register(subparsers: Subparsers) -> None:
-    parser = subparsers.add_parser(
-        "demo-server",
-        help="run the demo S3 server and demo backend until Ctrl-C",
-        description=(
-            "Start the embedded demo environment (a local S3 server with a seeded bucket "
-            "and a demo backend with sample courses) on free loopback ports. Prints one "
-            "JSON line with the endpoints and credentials, then runs until Ctrl-C or SIGTERM. "
-            "What you put in the demo is kept in the app's data folder for the next start "
-            "(the app's demo is this same demo); --reset starts it fresh."
-        ),
-    )
-    keep = parser.add_mutually_exclusive_group()
-    keep.add_argument(
-        "--reset",
-        action="store_true",
-        help="delete what the demo kept and start from the sample data",
-    )
-    keep.add_argument(
-        "--ephemeral",
-        action="store_true",
-        help="a throwaway demo: sample data, nothing read or kept (self-test, scripts)",
-    )
-    parser.add_argument(
-        "--watch-parent",
-        type=int,
-        default=None,
-        metavar="PID",
-        help=argparse.SUPPRESS,  # used by the GUI: exit when that process is gone
-    )
-    parser.set_defaults(handler=run, command="demo-server")
 
 
 def token_ttl_from_env() -> float:
@@ -65,10 +34,6 @@ def token_ttl_from_env() -> float:
 
 
 def run(args: argparse.Namespace) -> int:
-    from coachadmin.demo.environment import DemoEnvironment
-    from coachadmin.demo.home import demo_dir
-    from coachadmin.demo.watch import parent_is_alive
-
     stop = threading.Event()
 
     def _on_signal(_signum: int, _frame: Any) -> None:

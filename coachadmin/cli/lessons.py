@@ -12,120 +12,41 @@ from __future__ import annotations
 import argparse
 import sys
 from pathlib import Path
-from typing import TYPE_CHECKING
 
-from coachadmin.cli.auth import EXIT_CODES, add_api_option, call_backend, signed_in_client
 from coachadmin.cli.common import (
-    Subparsers,
-    add_json_option,
-    add_s3_options,
-    add_tuning_options,
+    apply_pending_links,
+    call_backend,
+    drive,
     emit_json,
-)
-from coachadmin.cli.s3_access import (
-    flag_settings,
     guard,
     s3_target,
+    signed_in_client,
     transfer_config,
-    transfer_output,
     transfer_queue,
 )
+from coachadmin.cli.transfer_output import TransferOutput
 from coachadmin.display import format_size
 from coachadmin.errors import UsageError, UserFacingError
-
-if TYPE_CHECKING:
-    from coachadmin.s3.client import S3Settings
-    from coachadmin.services.link_check import LessonLink, LinkReport
-    from coachadmin.services.pending_links import Applied
-
-
-def register(subparsers: Subparsers) -> None:
-    courses = subparsers.add_parser(
-        "courses", help="list the platform's courses", epilog=EXIT_CODES
-    )
-    _common(courses, s3=False)
-    courses.set_defaults(handler=run_courses, command="courses")
-
-    lessons = subparsers.add_parser(
-        "lessons", help="list a course's lessons and their videos", epilog=EXIT_CODES
-    )
-    lessons.add_argument("course_id", metavar="COURSE_ID")
-    _common(lessons, s3=False)
-    lessons.set_defaults(handler=run_lessons, command="lessons")
-
-    link = subparsers.add_parser(
-        "link",
-        help="link an S3 object to a lesson (admins)",
-        description=(
-            "Make s3://BUCKET/KEY the lesson's video. The object must exist (checked with "
-            "HeadObject unless --no-check); a lesson that already has another video keeps it "
-            "unless --replace is given (the old object is never deleted)."
-        ),
-        epilog=EXIT_CODES,
-    )
-    link.add_argument("lesson_id", metavar="LESSON_ID")
-    link.add_argument("uri", metavar="s3://BUCKET/KEY")
-    link.add_argument("--replace", action="store_true", help="replace the lesson's current video")
-    link.add_argument("--no-check", action="store_true", help="do not check that the object exists")
-    _common(link)
-    link.set_defaults(handler=run_link, command="link")
-
-    unlink = subparsers.add_parser(
-        "unlink",
-        help="remove a lesson's video link (the object stays in the bucket)",
-        epilog=EXIT_CODES,
-    )
-    unlink.add_argument("lesson_id", metavar="LESSON_ID")
-    _common(unlink, s3=False)
-    unlink.set_defaults(handler=run_unlink, command="unlink")
-
-    check = subparsers.add_parser(
-        "check-links",
-        help="check every lesson's video against the bucket",
-        description=(
-            "Check every lesson of every course: linked (the object exists), no video, legacy "
-            "(a Cloudflare Stream id: needs a new upload) or broken (the key is missing). Also "
-            "lists the videos under videos/ that no lesson uses. Exit status 1 when any link is "
-            "broken or legacy."
-        ),
-        epilog=EXIT_CODES,
-    )
-    check.add_argument("--bucket", metavar="BUCKET", help="default: the active connection's")
-    _common(check)
-    check.set_defaults(handler=run_check_links, command="check-links")
-
-    upload = subparsers.add_parser(
-        "upload-link",
-        help="upload a video into videos/ and link it to a lesson once verified (admins)",
-        description=(
-            "Upload FILE to videos/BASENAME-TIMESTAMP-RANDOM.EXT (the platform's naming) and "
-            "link it to the lesson once the upload is verified. If the command is interrupted, "
-            "`coachadmin resume` finishes the upload and then makes the link."
-        ),
-        epilog=EXIT_CODES,
-    )
-    upload.add_argument("lesson_id", metavar="LESSON_ID")
-    upload.add_argument("path", metavar="FILE")
-    upload.add_argument("--bucket", metavar="BUCKET", help="default: the active connection's")
-    upload.add_argument("--replace", action="store_true", help="replace the lesson's current video")
-    add_tuning_options(upload)
-    _common(upload)
-    upload.set_defaults(handler=run_upload_link, command="upload-link")
-
-
-def _common(parser: argparse.ArgumentParser, *, s3: bool = True) -> None:
-    add_api_option(parser)
-    if s3:
-        add_s3_options(parser)
-    add_json_option(parser)
+from coachadmin.s3.client import S3Settings, make_client
+from coachadmin.s3.objects import head_object
+from coachadmin.s3.uri import parse_s3_uri
+from coachadmin.services.lesson_usage import find_lesson
+from coachadmin.services.link_check import (
+    LessonLink,
+    LinkReport,
+    LinkState,
+    check_links,
+    is_legacy_id,
+    report_json,
+)
+from coachadmin.services.pending_links import PendingLinks
+from coachadmin.services.upload_link import start_upload_and_link
+from coachadmin.transfers.source import check_source
 
 
 def _bucket_and_settings(args: argparse.Namespace, bucket: str | None) -> tuple[str, S3Settings]:
     target = s3_target(args, bucket)
     return target.bucket, target.settings
-
-
-# -- handlers ----------------------------------------------------------------------------
 
 
 def run_courses(args: argparse.Namespace) -> int:
@@ -142,8 +63,6 @@ def run_courses(args: argparse.Namespace) -> int:
 
 
 def run_lessons(args: argparse.Namespace) -> int:
-    from coachadmin.services.link_check import is_legacy_id
-
     url, client = signed_in_client(args)
     lessons = call_backend(url, lambda: client.lessons(args.course_id))
     for lesson in lessons:
@@ -169,11 +88,6 @@ def run_lessons(args: argparse.Namespace) -> int:
 
 
 def run_link(args: argparse.Namespace) -> int:
-    from coachadmin.s3.client import make_client
-    from coachadmin.s3.objects import head_object
-    from coachadmin.s3.uri import parse_s3_uri
-    from coachadmin.services.lesson_usage import find_lesson
-
     target = parse_s3_uri(args.uri)
     if target.is_prefix:
         raise UsageError(f"{args.uri} names no object: write s3://BUCKET/KEY")
@@ -216,7 +130,6 @@ def run_link(args: argparse.Namespace) -> int:
 
 def run_unlink(args: argparse.Namespace) -> int:
     url, client = signed_in_client(args)
-    from coachadmin.services.lesson_usage import find_lesson
 
     ref = call_backend(url, lambda: find_lesson(client, args.lesson_id))
     previous = ref.lesson.video_id if ref else None
@@ -238,9 +151,6 @@ def run_unlink(args: argparse.Namespace) -> int:
 
 
 def run_check_links(args: argparse.Namespace) -> int:
-    from coachadmin.s3.client import make_client
-    from coachadmin.services.link_check import check_links, report_json
-
     url, client = signed_in_client(args)
     bucket, settings = _bucket_and_settings(args, args.bucket)
     s3 = make_client(settings)
@@ -260,8 +170,6 @@ def run_check_links(args: argparse.Namespace) -> int:
 
 
 def _print_report(report: LinkReport, bucket: str) -> None:
-    from coachadmin.services.link_check import LinkState
-
     courses = len({link.course.id for link in report.links})
     print(
         f"Checked {len(report.links)} lessons in {courses} courses against s3://{bucket}: "
@@ -285,12 +193,6 @@ def _where(link: LessonLink) -> str:
 
 
 def run_upload_link(args: argparse.Namespace) -> int:
-    from coachadmin.cli.transfers import drive
-    from coachadmin.services.lesson_usage import find_lesson
-    from coachadmin.services.pending_links import PendingLinks
-    from coachadmin.services.upload_link import start_upload_and_link
-    from coachadmin.transfers.source import check_source
-
     path = Path(args.path)
     check_source(path)
     url, client = signed_in_client(args)
@@ -314,7 +216,7 @@ def run_upload_link(args: argparse.Namespace) -> int:
     bucket, settings = target.bucket, target.settings
     config = transfer_config(args)
     queue = transfer_queue(config)
-    output = transfer_output(args)
+    output = TransferOutput(json_mode=bool(args.json))
     queue.subscribe(output.event)
     try:
         with PendingLinks() as store:
@@ -343,56 +245,10 @@ def run_upload_link(args: argparse.Namespace) -> int:
         },
     )
     code = drive(queue, [str(link.transfer_id)], output)
-    applied = apply_pending_links_cli(args, settings, json_mode=bool(args.json))
+    applied = apply_pending_links(args, settings, json_mode=bool(args.json))
     mine = [a for a in applied if a.link.key == link.key]
     if mine and mine[0].outcome.value != "linked":
         raise UserFacingError(
             f"The upload finished but the lesson was not linked: {mine[0].message}"
         )
     return code
-
-
-def apply_pending_links_cli(
-    args: argparse.Namespace | None,
-    fallback: S3Settings | None = None,
-    *,
-    json_mode: bool = False,
-) -> list[Applied]:
-    """Make the links whose uploads are now verified; print what happened. Never raises a
-    UserFacingError: an upload that finished is a success even if the link must wait."""
-    from coachadmin.services.pending_links import Outcome
-    from coachadmin.services.transfer_connections import TransferConnections
-    from coachadmin.services.upload_link import finish_pending_links
-    from coachadmin.transfers.clients import TransferClients
-
-    override = flag_settings(args) if args is not None else None
-    try:
-        applied = finish_pending_links(
-            TransferClients(),
-            fallback=fallback,
-            override=override,
-            settings_for=TransferConnections(),
-        )
-    except UserFacingError as error:
-        print(f"coachadmin: pending lesson links not applied: {error}", file=sys.stderr)
-        return []
-    for result in applied:
-        link = result.link
-        if result.outcome is Outcome.UPLOADING:
-            continue
-        record = {
-            "event": "pending-link",
-            "outcome": result.outcome.value,
-            "bucket": link.bucket,
-            "key": link.key,
-            "lessonId": link.lesson_id,
-            "message": result.message,
-        }
-        if json_mode:
-            emit_json(record)
-        elif result.outcome is Outcome.LINKED:
-            title = result.lesson.title if result.lesson else link.lesson_id
-            print(f"Linked {link.key} to “{title}”.")
-        else:
-            print(f"coachadmin: lesson {link.lesson_id}: {result.message}", file=sys.stderr)
-    return applied

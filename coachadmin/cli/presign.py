@@ -13,40 +13,16 @@ import argparse
 import sys
 from dataclasses import replace
 
-from coachadmin.cli.common import Subparsers, add_json_option, add_s3_options, emit_json
+from botocore.exceptions import ProfileNotFound
+
+from coachadmin.cli.common import emit_json, guard, s3_target
 from coachadmin.errors import UsageError
-
-
-def register(subparsers: Subparsers) -> None:
-    parser = subparsers.add_parser(
-        "presign",
-        help="print a presigned GET URL for an object (SigV4, at most 7 days)",
-        description=(
-            "Print a presigned GET URL for s3://BUCKET/KEY on stdout. The URL is signed "
-            "locally with Signature Version 4 for the bucket's region; S3 accepts such a link "
-            "for at most 7 days, and never longer than the credentials that signed it."
-        ),
-    )
-    parser.add_argument("uri", metavar="s3://BUCKET/KEY", help="the object to link to")
-    parser.add_argument(
-        "--expires",
-        metavar="DURATION",
-        default="1h",
-        help="how long the link works: 15m, 1h, 1d, 7d... (default 1h, at most 7d)",
-    )
-    add_json_option(parser)
-    add_s3_options(parser)
-    parser.set_defaults(handler=run, command="presign")
+from coachadmin.s3.client import make_client, make_session
+from coachadmin.s3.presign import check_expiry, credentials_expiry, parse_duration, presign_get
+from coachadmin.s3.uri import parse_s3_uri
 
 
 def run(args: argparse.Namespace) -> int:
-    from botocore.exceptions import ProfileNotFound
-
-    from coachadmin.cli.s3_access import guard, s3_target
-    from coachadmin.s3.client import make_client, make_session
-    from coachadmin.s3.presign import check_expiry, credentials_expiry, parse_duration, presign_get
-    from coachadmin.s3.uri import parse_s3_uri
-
     uri = parse_s3_uri(args.uri)
     if uri.is_prefix:
         raise UsageError(f"'{args.uri}' is a folder, not an object: write s3://BUCKET/KEY")

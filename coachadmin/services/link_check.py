@@ -93,7 +93,7 @@ def classify(lesson: Lesson, sizes: dict[str, int]) -> tuple[LinkState, int | No
 
 
 def _head_size(client: S3Client, bucket: str, key: str) -> int | None:
-    from botocore.exceptions import ClientError  # botocore loads only when checking
+    from botocore.exceptions import ClientError  # noqa: PLC0415 - the GUI starts without botocore
 
     try:
         return int(client.head_object(Bucket=bucket, Key=key)["ContentLength"])

@@ -87,7 +87,7 @@ def resolve_api_url(
     settings = settings or load_settings()
     if settings.backend_url:
         return normalize_api_url(settings.backend_url)
-    from coachadmin.profiles import active_profile
+    from coachadmin.profiles import active_profile  # noqa: PLC0415 - the GUI starts without boto3
 
     profile = active_profile(settings)
     if profile is not None and profile.api_url:

@@ -15,26 +15,27 @@ import tempfile
 import time
 from pathlib import Path
 
+from PySide6.QtCore import QEventLoop, QItemSelectionModel, QTimer
+from PySide6.QtWidgets import QApplication, QWidget
+
+from coachadmin.demo.environment import DemoEnvironment
+from coachadmin.s3.client import S3Settings
+from coachadmin.s3.properties import object_properties
+from coachadmin.transfers.events import TransferState
+from coachadmin.ui.app import create_application
+from coachadmin.ui.bridge import Bridge
+from coachadmin.ui.browser.dialogs import ConflictDialog, DeleteDialog
+from coachadmin.ui.browser.properties_dialog import PropertiesDialog
+from coachadmin.ui.browser.questions import Conflict, DeletePlan
+from coachadmin.ui.main_window import MainWindow
+from coachadmin.ui.messages import MessageBus
+
 HERE = Path(__file__).resolve().parent
 MiB = 1024 * 1024
 
 
 def main() -> int:  # noqa: PLR0915 - a script: one screen after the other
     os.environ.setdefault("COACHADMIN_HOME", tempfile.mkdtemp(prefix="coachadmin-shots-"))
-    from PySide6.QtCore import QEventLoop, QItemSelectionModel, QTimer
-    from PySide6.QtWidgets import QApplication, QWidget
-
-    from coachadmin.demo.environment import DemoEnvironment
-    from coachadmin.s3.client import S3Settings
-    from coachadmin.s3.properties import object_properties
-    from coachadmin.transfers.events import TransferState
-    from coachadmin.ui.app import create_application
-    from coachadmin.ui.bridge import Bridge
-    from coachadmin.ui.browser.dialogs import ConflictDialog, DeleteDialog
-    from coachadmin.ui.browser.properties_dialog import PropertiesDialog
-    from coachadmin.ui.browser.questions import Conflict, DeletePlan
-    from coachadmin.ui.main_window import MainWindow
-    from coachadmin.ui.messages import MessageBus
 
     app = create_application([sys.argv[0]])
     bus = MessageBus()

@@ -12,20 +12,21 @@ import tempfile
 from collections.abc import Callable
 from pathlib import Path
 
+from PySide6.QtCore import QEventLoop, QTimer
+from PySide6.QtWidgets import QApplication, QWidget
+
+from coachadmin.demo.environment import DemoEnvironment
+from coachadmin.ui.app import create_application
+from coachadmin.ui.bridge import Bridge
+from coachadmin.ui.lessons.dialogs import ReplaceLinkDialog
+from coachadmin.ui.main_window import MainWindow
+from coachadmin.ui.messages import MessageBus
+
 HERE = Path(__file__).resolve().parent
 
 
 def main() -> int:  # noqa: PLR0915 - one scripted walk through the panel
     os.environ.setdefault("COACHADMIN_HOME", tempfile.mkdtemp(prefix="coachadmin-shots-"))
-    from PySide6.QtCore import QEventLoop, QTimer
-    from PySide6.QtWidgets import QApplication, QWidget
-
-    from coachadmin.demo.environment import DemoEnvironment
-    from coachadmin.ui.app import create_application
-    from coachadmin.ui.bridge import Bridge
-    from coachadmin.ui.lessons.dialogs import ReplaceLinkDialog
-    from coachadmin.ui.main_window import MainWindow
-    from coachadmin.ui.messages import MessageBus
 
     app = create_application([sys.argv[0]])
     bus = MessageBus()

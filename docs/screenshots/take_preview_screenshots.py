@@ -19,24 +19,25 @@ import time
 from collections.abc import Callable
 from pathlib import Path
 
+from PySide6.QtCore import QBuffer, QIODevice, QPoint, QRect, Qt
+from PySide6.QtGui import QColor, QFont, QImage, QLinearGradient, QPainter
+from PySide6.QtWidgets import QApplication
+
+from coachadmin.demo.environment import DemoEnvironment
+from coachadmin.s3.client import make_client
+from coachadmin.s3.listing import iter_objects
+from coachadmin.ui.app import create_application
+from coachadmin.ui.bridge import Bridge
+from coachadmin.ui.main_window import MainWindow
+from coachadmin.ui.messages import MessageBus
+from coachadmin.ui.pyside_compat import GuiThreadCollector
+from coachadmin.ui.thumbnails import ThumbnailGrid
+
 HERE = Path(__file__).resolve().parent
 
 
 def main() -> int:  # noqa: PLR0915 - one script, one screen after another
     os.environ.setdefault("COACHADMIN_HOME", tempfile.mkdtemp(prefix="coachadmin-shots-"))
-    from PySide6.QtCore import QBuffer, QIODevice, QPoint, QRect, Qt
-    from PySide6.QtGui import QColor, QFont, QImage, QLinearGradient, QPainter
-    from PySide6.QtWidgets import QApplication
-
-    from coachadmin.demo.environment import DemoEnvironment
-    from coachadmin.s3.client import make_client
-    from coachadmin.s3.listing import iter_objects
-    from coachadmin.ui.app import create_application
-    from coachadmin.ui.bridge import Bridge
-    from coachadmin.ui.main_window import MainWindow
-    from coachadmin.ui.messages import MessageBus
-    from coachadmin.ui.pyside_compat import GuiThreadCollector
-    from coachadmin.ui.thumbnails import ThumbnailGrid
 
     app = create_application([sys.argv[0]])
     GuiThreadCollector(app)

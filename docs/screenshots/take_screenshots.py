@@ -14,20 +14,21 @@ import sys
 import tempfile
 from pathlib import Path
 
+from PySide6.QtCore import QEventLoop, QTimer
+from PySide6.QtWidgets import QApplication
+
+from coachadmin.connection import Connection
+from coachadmin.s3.client import S3Settings
+from coachadmin.ui.app import create_application
+from coachadmin.ui.bridge import Bridge
+from coachadmin.ui.main_window import MainWindow
+from coachadmin.ui.messages import MessageBus
+
 HERE = Path(__file__).resolve().parent
 
 
 def main() -> int:
     os.environ.setdefault("COACHADMIN_HOME", tempfile.mkdtemp(prefix="coachadmin-shots-"))
-    from PySide6.QtCore import QEventLoop, QTimer
-    from PySide6.QtWidgets import QApplication
-
-    from coachadmin.connection import Connection
-    from coachadmin.s3.client import S3Settings
-    from coachadmin.ui.app import create_application
-    from coachadmin.ui.bridge import Bridge
-    from coachadmin.ui.main_window import MainWindow
-    from coachadmin.ui.messages import MessageBus
 
     app = create_application([sys.argv[0]])
     bus = MessageBus()

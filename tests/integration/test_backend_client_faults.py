@@ -19,6 +19,7 @@ from coachadmin.backend.errors import (
     ServerError,
     SessionExpired,
 )
+from coachadmin.redact import redact
 
 
 class Script:
@@ -146,6 +147,5 @@ def test_the_token_never_shows_in_an_error(fake_backend: tuple[str, Script]) -> 
     script.answers["GET /api/auth/me"] = [(401, envelope(success=False, message=secret), JSON)]
     with pytest.raises(NotSignedIn) as raised:
         BackendClient(url, secret).me()
-    from coachadmin.redact import redact
 
     assert secret not in redact(str(raised.value))

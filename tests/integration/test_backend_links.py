@@ -11,6 +11,7 @@ from coachadmin.backend.client import BackendClient
 from coachadmin.demo import backend_seed
 from coachadmin.demo.environment import DemoEnvironment
 from coachadmin.errors import UsageError
+from coachadmin.profiles import Profile, save_profile
 from coachadmin.s3.client import make_client
 from coachadmin.services import sign_in as auth
 from coachadmin.services.lesson_usage import (
@@ -171,8 +172,6 @@ def test_a_pending_link_is_dropped_when_the_object_is_not_the_upload(demo, admin
 
 
 def test_the_api_url_comes_from_flag_env_connection_settings_then_profile(monkeypatch):
-    from coachadmin.profiles import Profile, save_profile
-
     monkeypatch.delenv(auth.API_URL_ENV, raising=False)
     assert auth.resolve_api_url() is None
     save_profile(Profile(name="p", bucket="bucket-one", api_url="https://profile.example.com/"))

@@ -10,11 +10,15 @@ import subprocess
 import sys
 from collections.abc import Iterator
 
+import keyring
 import pytest
+from keyring.backends import fail
 
+from coachadmin.backend.client import BackendClient
 from coachadmin.cli import main
 from coachadmin.demo import backend_seed
 from coachadmin.demo.environment import DemoEnvironment, DemoInfo
+from coachadmin.profiles import Profile, save_profile
 from coachadmin.s3.client import make_client
 from coachadmin.services.sign_in import API_TOKEN_ENV, API_URL_ENV, token_username
 from tests.support.transfers import json_lines
@@ -214,8 +218,6 @@ def test_check_links_is_clean_once_the_problems_are_fixed(admin, demo, info, s3_
 
 
 def test_check_links_takes_the_bucket_from_the_active_connection(admin, info, capsys):
-    from coachadmin.profiles import Profile, save_profile
-
     save_profile(
         Profile(name="demo", bucket=info.bucket, endpoint_url=info.s3_endpoint, region=info.region),
         make_active=True,
@@ -233,9 +235,6 @@ def test_logout_forgets_the_token(admin, info, capsys):
 
 
 def test_without_a_keychain_login_explains_the_environment_variables(capsys, monkeypatch, info):
-    import keyring
-    from keyring.backends import fail
-
     previous = keyring.get_keyring()
     keyring.set_keyring(fail.Keyring())
     try:
@@ -260,8 +259,6 @@ def test_without_a_keychain_login_explains_the_environment_variables(capsys, mon
 
 def test_the_environment_drives_a_real_process(demo, info, capsys, monkeypatch):
     """A script: no keychain, no saved settings, only COACHADMIN_API_* and AWS_*."""
-    from coachadmin.backend.client import BackendClient
-
     token = BackendClient(info.api_url).login(info.admin_email, info.admin_password).token
     env = {
         API_URL_ENV: info.api_url,

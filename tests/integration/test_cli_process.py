@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import argparse
 import subprocess
 import sys
 from pathlib import Path
@@ -9,7 +10,7 @@ from pathlib import Path
 import pytest
 
 from coachadmin import __version__
-from coachadmin.cli import build_parser
+from coachadmin.cli import build_parser, load_handler
 
 
 def run_cli(*args: str) -> subprocess.CompletedProcess[str]:
@@ -57,3 +58,39 @@ def test_unknown_subcommand_is_refused_with_a_message() -> None:
     result = run_cli("frobnicate")
     assert result.returncode == 2
     assert "invalid choice" in result.stderr
+
+
+@pytest.mark.parametrize("argv", [["--help"], ["--version"], ["upload", "--help"]])
+def test_help_and_version_load_neither_boto3_nor_qt(argv: list[str]) -> None:
+    """The parser the GUI's start builds too: the handlers' modules load only when they run."""
+    code = (
+        "import sys\n"
+        "from coachadmin.cli import main\n"
+        "try:\n"
+        f"    main({argv!r})\n"
+        "except SystemExit:\n"
+        "    pass\n"
+        "loaded = ('boto3', 'botocore', 'PySide6', 'coachadmin.cli.common')\n"
+        "print(sorted(m for m in loaded if m in sys.modules), file=sys.stderr)\n"
+    )
+    result = subprocess.run(
+        [sys.executable, "-c", code], capture_output=True, text=True, timeout=60, check=True
+    )
+    assert result.stderr.strip() == "[]"
+
+
+def test_every_subcommand_names_a_handler_that_exists() -> None:
+    """(The window's two, OPEN_WINDOW and SELF_TEST, run in tests/ui/test_app.py and
+    tests/integration/test_selftest.py.)"""
+    parser = build_parser()
+    handlers = set()
+    pending = [parser]
+    while pending:
+        current = pending.pop()
+        if current is not parser:
+            handlers.add(current.get_default("handler"))
+        for action in current._actions:
+            if isinstance(action, argparse._SubParsersAction):
+                pending.extend(action.choices.values())
+    assert all(callable(load_handler(handler)) for handler in handlers)
+    assert len(handlers) > 20

@@ -14,7 +14,7 @@ import pytest
 from coachadmin import paths
 from coachadmin.s3.client import S3Settings, make_client
 from coachadmin.transfers.config import MiB
-from tests.support.faultproxy import FaultProxy
+from tests.support.faultproxy import Fault, FaultProxy
 from tests.support.transfers import (
     get_bytes,
     json_lines,
@@ -269,8 +269,6 @@ def test_uploads_lists_unfinished_ones_and_abort_removes_them_from_the_server(
     bucket = make_bucket(s3_server)
     write_random(tmp_path / "big.bin", 11 * MiB)
     with FaultProxy(s3_server) as proxy:
-        from tests.support.faultproxy import Fault
-
         proxy.add_fault(
             lambda r: r.part_number == 2,
             Fault("status", code=403, body=b"<Error><Code>AccessDenied</Code></Error>"),

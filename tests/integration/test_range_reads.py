@@ -20,7 +20,7 @@ from support.mediaproxy import MediaProxy
 from support.preview import MEDIA_NOISE, make_video, put_object
 
 from coachadmin.connection import Connection
-from coachadmin.s3.client import S3Settings
+from coachadmin.s3.client import S3Settings, make_client
 from coachadmin.ui.bridge import Bridge
 from coachadmin.ui.messages import MessageBus
 from coachadmin.ui.preview import PreviewPane
@@ -60,7 +60,6 @@ def test_a_video_plays_by_ranges_without_reading_the_whole_object(
     assert size > 5_000_000
     bucket = f"ranges-{uuid.uuid4().hex[:10]}"
     direct = Connection("moto", bucket, S3Settings(endpoint_url=s3_server, region=REGION))
-    from coachadmin.s3.client import make_client
 
     make_client(direct.s3).create_bucket(
         Bucket=bucket, CreateBucketConfiguration={"LocationConstraint": REGION}

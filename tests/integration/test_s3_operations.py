@@ -7,6 +7,8 @@ import uuid
 from typing import Any
 
 import pytest
+from moto.backends import get_backend
+from moto.core import DEFAULT_ACCOUNT_ID
 from support.faultproxy import Fault, FaultProxy
 
 from coachadmin.bounded import Flag
@@ -165,9 +167,6 @@ def test_move_a_folder(s3, bucket):
 
 
 def test_delete_in_batches_of_1000(s3, bucket, s3_server):
-    from moto.backends import get_backend
-    from moto.core import DEFAULT_ACCOUNT_ID
-
     backend = get_backend("s3")[DEFAULT_ACCOUNT_ID]["global"]
     for number in range(2500):
         backend.put_object(bucket, f"many/{number:05d}", b"x")

@@ -15,7 +15,7 @@ from coachadmin.transfers.clients import TransferClients
 from coachadmin.transfers.config import MiB, TransferConfig
 from coachadmin.transfers.download import DownloadRequest
 from coachadmin.transfers.errors import NoSuchBucket, TransferCancelled
-from coachadmin.transfers.events import TransferEvent, TransferState
+from coachadmin.transfers.events import TransferEvent, TransferKind, TransferState
 from coachadmin.transfers.journal import Journal
 from coachadmin.transfers.queue import TransferQueue
 from coachadmin.transfers.upload import UploadRequest
@@ -118,8 +118,6 @@ def test_pause_resume_cancel_and_retry_per_transfer(
 
 
 def _zero() -> TransferEvent:
-    from coachadmin.transfers.events import TransferKind
-
     return TransferEvent("", TransferKind.UPLOAD, TransferState.QUEUED, 0, 0)
 
 

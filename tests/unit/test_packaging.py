@@ -5,6 +5,8 @@ from __future__ import annotations
 import tomllib
 from pathlib import Path
 
+from coachadmin.resource_path import resource
+
 ROOT = Path(__file__).resolve().parents[2]
 
 
@@ -19,6 +21,4 @@ def test_every_package_in_the_tree_is_listed_in_pyproject() -> None:
 
 
 def test_resources_are_reachable_through_the_package() -> None:
-    from coachadmin.resource_path import resource
-
     assert resource("__init__.py").is_file()

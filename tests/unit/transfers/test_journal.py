@@ -14,6 +14,7 @@ import pytest
 
 from coachadmin import paths
 from coachadmin.transfers.journal import (
+    _SCHEMA_V1,
     SCHEMA_VERSION,
     Journal,
     PartRecord,
@@ -66,8 +67,6 @@ def test_two_threads_opening_a_new_journal_at_once_both_succeed() -> None:
 
 def _write_version_1_journal(path: Path) -> None:
     """A journal as version 1 left it: an upload in flight with one MD5 part."""
-    from coachadmin.transfers.journal import _SCHEMA_V1
-
     path.parent.mkdir(parents=True, exist_ok=True)
     db = sqlite3.connect(path)
     db.executescript(_SCHEMA_V1 + "PRAGMA user_version=1;")
