@@ -44,6 +44,9 @@ COMMAND_MODULES: tuple[ModuleType, ...] = (
     demo_server,
 )
 
+#: The exit status of a failure that is a bug, not the user's (sysexits' EX_SOFTWARE).
+INTERNAL_ERROR = 70
+
 OPEN_WINDOW = Handler("coachadmin.cli.gui", "run")
 SELF_TEST = Handler("coachadmin.cli.gui", "run_self_test_command")
 
@@ -100,7 +103,7 @@ def _report_settings_damage() -> None:
 def main(argv: Sequence[str] | None = None) -> int:
     parser = build_parser()
     args = parser.parse_args(argv)
-    setup_logging(verbose=args.verbose)
+    log_file = setup_logging(verbose=args.verbose)
     handler: Handler = SELF_TEST if args.self_test else args.handler
     try:
         if handler != OPEN_WINDOW:  # the window says so in its own banner
@@ -114,3 +117,13 @@ def main(argv: Sequence[str] | None = None) -> int:
     except KeyboardInterrupt:
         print("coachadmin: interrupted", file=sys.stderr)
         return 130
+    except Exception as error:  # a bug: one line for the person, the traceback in the log
+        log.exception("%s failed unexpectedly", getattr(args, "command", "coachadmin"))
+        where = f"the log {log_file} has the details" if log_file else "run again with -v"
+        detail = printable(redact(f"{type(error).__name__}: {error}"))[:300]
+        print(
+            f"coachadmin: unexpected error ({detail}); this is a bug: {where}, "
+            "please send them to whoever supports coachadmin",
+            file=sys.stderr,
+        )
+        return INTERNAL_ERROR

@@ -16,14 +16,17 @@ import argparse
 import json
 import os
 import signal
+import socket
 import sys
 from collections.abc import Callable
 from dataclasses import dataclass, replace
 from typing import TYPE_CHECKING, Any, TextIO, TypeVar
+from urllib.parse import urlsplit
 
 from coachadmin import profiles
 from coachadmin.backend.client import BackendClient
 from coachadmin.backend.errors import NotSignedIn, SessionExpired
+from coachadmin.demo.home import running_demo
 from coachadmin.errors import UsageError, UserFacingError
 from coachadmin.s3.client import S3Settings
 from coachadmin.services.pending_links import Applied, Outcome
@@ -31,6 +34,7 @@ from coachadmin.services.sign_in import (
     API_TOKEN_ENV,
     SignInRequired,
     client_for,
+    env_api_url,
     last_email,
     login_command,
     refused_token_message,
@@ -102,7 +106,37 @@ def s3_target(args: argparse.Namespace, bucket: str | None) -> Target:
         connection = None
     if flags.endpoint_url not in (None, base.endpoint_url):
         connection = None
-    return Target(bucket, flags.merged_over(base), connection)
+    target = Target(bucket, flags.merged_over(base), connection)
+    says_where = getattr(args, "command", None) in _SAYS_WHERE
+    if says_where and connection is None and target.settings.endpoint_url is None:
+        # AWS itself, chosen by nothing explicit: say which credentials go where.
+        print(f"coachadmin: {where_note(target, saved)}", file=sys.stderr)
+    return target
+
+
+#: Commands that move objects: when no saved connection decides where, they say where.
+_SAYS_WHERE = frozenset({"upload", "upload-link", "download"})
+
+
+def where_note(target: Target, saved: profiles.Profile | None) -> str:
+    """Which S3 and which credentials a transfer is about to use when no connection chose."""
+    key_id = os.environ.get("AWS_ACCESS_KEY_ID", "").strip()
+    profile = target.settings.profile or os.environ.get("AWS_PROFILE") or "default"
+    who = (
+        f"the access key …{key_id[-4:]} from the environment"
+        if key_id
+        else f"the AWS profile '{profile}'"
+    )
+    why = (
+        f"the active connection '{saved.name}' is for the bucket {saved.bucket}"
+        if saved is not None
+        else "no connection is active"
+    )
+    note = f"{why}: using AWS S3 for s3://{target.bucket} with {who}"
+    demo = running_demo()
+    if demo is not None:
+        note += f"; the demo is running: pass --endpoint-url {demo.get('s3_endpoint')} to use it"
+    return note
 
 
 def guard(call: Callable[[], T]) -> T:
@@ -266,11 +300,45 @@ def signed_in_client(args: argparse.Namespace) -> tuple[str, BackendClient]:
     url = api_url_from(args)
     client = client_for(url)
     if not client.token:
-        raise SignInRequired(
-            f"Not signed in to {url}. Sign in with: {login_command(url, last_email())} "
-            f"(or set {API_TOKEN_ENV} for scripts)."
-        )
+        chosen = bool(getattr(args, "api_url", None) or env_api_url())
+        raise SignInRequired(not_signed_in(url) if chosen or answers(url) else stale_backend(url))
     return url, client
+
+
+def not_signed_in(url: str) -> str:
+    return (
+        f"Not signed in to {url}. Sign in with: {login_command(url, last_email())} "
+        f"(or set {API_TOKEN_ENV} for scripts)."
+    )
+
+
+def stale_backend(url: str) -> str:
+    """The backend last signed in to is gone (a demo that stopped): never send the user
+    to sign in there; name the running demo, or ask for the platform's URL."""
+    demo = running_demo()
+    if demo is not None and demo.get("api_url"):
+        where = demo["api_url"]
+        return (
+            f"Not signed in: {url}, the backend last signed in to, does not answer. The "
+            f"demo runs at {where}: coachadmin login --api-url {where} --email "
+            f"{demo.get('admin_email', 'EMAIL')}"
+        )
+    return (
+        f"Not signed in: {url}, the backend last signed in to, does not answer (a demo "
+        "that has stopped, or a server that moved). Pass --api-url with the platform's "
+        "backend URL, or set COACHADMIN_API_URL."
+    )
+
+
+def answers(url: str) -> bool:
+    """Whether something listens at the URL's host and port (one TCP connect, 2 s at most)."""
+    parts = urlsplit(url)
+    port = parts.port or (443 if parts.scheme == "https" else 80)
+    try:
+        with socket.create_connection((parts.hostname or "", port), timeout=2):
+            return True
+    except OSError:
+        return False
 
 
 def call_backend(url: str, call: Callable[[], T]) -> T:

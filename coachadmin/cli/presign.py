@@ -13,11 +13,13 @@ import argparse
 import sys
 from dataclasses import replace
 
-from botocore.exceptions import ProfileNotFound
+from botocore.exceptions import BotoCoreError, ClientError, ProfileNotFound
 
 from coachadmin.cli.common import emit_json, guard, s3_target
-from coachadmin.errors import UsageError
-from coachadmin.s3.client import make_client, make_session
+from coachadmin.errors import UsageError, UserFacingError
+from coachadmin.s3.client import S3Settings, make_client, make_session
+from coachadmin.s3.explain import explain_error
+from coachadmin.s3.objects import head_object
 from coachadmin.s3.presign import check_expiry, credentials_expiry, parse_duration, presign_get
 from coachadmin.s3.uri import parse_s3_uri
 
@@ -48,6 +50,8 @@ def run(args: argparse.Namespace) -> int:
             credentials_expire_at=credentials_expiry(session),
         )
     )
+    if not args.no_check:
+        _check_exists(settings, uri.bucket, uri.key)
     warning = link.warning()
     if args.json:
         emit_json(
@@ -63,3 +67,24 @@ def run(args: argparse.Namespace) -> int:
     if warning:
         print(f"coachadmin: warning: {warning}", file=sys.stderr)
     return 0
+
+
+def _check_exists(settings: S3Settings, bucket: str, key: str) -> None:
+    """Refuse a link to a missing object; warn, and go on, when the check itself fails."""
+    client = make_client(settings, max_attempts=2, connect_timeout=5, read_timeout=15)
+    try:
+        found = head_object(client, bucket, key)
+    except (BotoCoreError, ClientError, UserFacingError) as error:
+        reason = str(error) if isinstance(error, UserFacingError) else explain_error(error)
+        print(
+            f"coachadmin: warning: could not check that s3://{bucket}/{key} exists "
+            f"({reason}); the link may not work (--no-check skips the check)",
+            file=sys.stderr,
+        )
+        return
+    if found is None:
+        raise UserFacingError(
+            f"s3://{bucket}/{key} does not exist, so a link to it would only answer 404. "
+            "Check the key, or pass "
+            "--no-check to make the link anyway."
+        )

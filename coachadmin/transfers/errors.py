@@ -22,6 +22,7 @@ from botocore.exceptions import (
     ResponseStreamingError,
     TokenRetrievalError,
 )
+from botocore.exceptions import ConnectionError as BotoConnectionError
 from urllib3.exceptions import HTTPError as Urllib3Error
 
 from coachadmin.display import format_size
@@ -246,6 +247,7 @@ _EXPIRED_CODES = frozenset(
     }
 )
 _NETWORK_ERRORS = (
+    BotoConnectionError,  # a proxy that does not answer, among others
     ConnectionClosedError,
     EndpointConnectionError,
     ReadTimeoutError,

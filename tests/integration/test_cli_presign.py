@@ -213,3 +213,28 @@ def test_a_session_token_without_its_expiry_is_said_to_last_36_hours_at_most(
     assert datetime.fromisoformat(record["expires_at"]) - before >= timedelta(days=7)
     assert "at the latest" in record["warning"] and "36 hours" in record["warning"]
     assert err.count("\n") == 1 and "warning: This link stops working by" in err
+
+
+def test_a_missing_object_gets_no_link_unless_no_check(capsys, s3_server, bucket):
+    """A typo in the key would hand out a link that answers 404: say so instead."""
+    missing = f"s3://{bucket}/videos/intro-1.mp4"
+    code, out, err = presign(capsys, missing, "--endpoint-url", s3_server, "--region", REGION)
+    assert code == 1 and out == ""
+    assert err.count("\n") == 1 and "does not exist" in err and "--no-check" in err
+    code, out, err = presign(
+        capsys, missing, "--no-check", "--endpoint-url", s3_server, "--region", REGION
+    )
+    assert code == 0 and "X-Amz-Signature=" in out and "intro-1.mp4" in out
+
+
+def test_a_check_that_cannot_be_made_warns_and_still_prints_the_link(capsys, bucket):
+    code, out, err = presign(
+        capsys,
+        f"s3://{bucket}/videos/intro 1.mp4",
+        "--endpoint-url",
+        "http://127.0.0.1:9",
+        "--region",
+        REGION,
+    )
+    assert code == 0 and "X-Amz-Signature=" in out
+    assert err.count("\n") == 1 and "could not check" in err
