@@ -22,6 +22,7 @@ from coachadmin.cli.common import (
     add_tuning_options,
     emit_json,
 )
+from coachadmin.cli.media import add_media_options
 from coachadmin.cli.s3_access import (
     flag_settings,
     guard,
@@ -108,6 +109,7 @@ def register(subparsers: Subparsers) -> None:
     upload.add_argument("path", metavar="FILE")
     upload.add_argument("--bucket", metavar="BUCKET", help="default: the active connection's")
     upload.add_argument("--replace", action="store_true", help="replace the lesson's current video")
+    add_media_options(upload)
     add_tuning_options(upload)
     _common(upload)
     upload.set_defaults(handler=run_upload_link, command="upload-link")
@@ -285,6 +287,7 @@ def _where(link: LessonLink) -> str:
 
 
 def run_upload_link(args: argparse.Namespace) -> int:
+    from coachadmin.cli.media import ready_to_send, remove_copies
     from coachadmin.cli.transfers import drive
     from coachadmin.services.lesson_usage import find_lesson
     from coachadmin.services.pending_links import PendingLinks
@@ -313,6 +316,7 @@ def run_upload_link(args: argparse.Namespace) -> int:
     target = s3_target(args, args.bucket)
     bucket, settings = target.bucket, target.settings
     config = transfer_config(args)
+    ready = ready_to_send(path, fix=args.faststart)
     queue = transfer_queue(config)
     output = transfer_output(args)
     queue.subscribe(output.event)
@@ -327,10 +331,12 @@ def run_upload_link(args: argparse.Namespace) -> int:
                 lesson_id=ref.lesson.id,
                 api_url=url,
                 connection=target.connection,
+                media=ready,
             )
     except BaseException:
         queue.shutdown()
         queue.journal.close()
+        remove_copies([ready], finished=True)
         raise
     output.line(
         f"uploading {path} to s3://{bucket}/{link.key} for “{ref.lesson.title}”",
@@ -342,7 +348,11 @@ def run_upload_link(args: argparse.Namespace) -> int:
             "lessonId": ref.lesson.id,
         },
     )
-    code = drive(queue, [str(link.transfer_id)], output)
+    code = 1
+    try:
+        code = drive(queue, [str(link.transfer_id)], output)
+    finally:
+        remove_copies([ready], finished=code == 0)
     applied = apply_pending_links_cli(args, settings, json_mode=bool(args.json))
     mine = [a for a in applied if a.link.key == link.key]
     if mine and mine[0].outcome.value != "linked":

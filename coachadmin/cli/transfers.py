@@ -16,6 +16,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from coachadmin.cli.common import Subparsers, add_json_option, add_s3_options, add_tuning_options
+from coachadmin.cli.media import add_media_options
 from coachadmin.cli.s3_access import (
     flag_settings,
     guard,
@@ -54,6 +55,7 @@ def register(subparsers: Subparsers) -> None:
         default=[],
         help="user metadata (x-amz-meta-*), may be repeated",
     )
+    add_media_options(upload)
     add_tuning_options(upload)
     _add_common(upload)
     upload.set_defaults(handler=run_upload, command="upload")
@@ -192,6 +194,7 @@ def _report(queue: TransferQueue, ids: list[str], output: TransferOutput) -> int
 
 
 def run_upload(args: argparse.Namespace) -> int:
+    from coachadmin.cli.media import ready_to_send, remove_copies, with_media
     from coachadmin.s3.keys import key_for_upload
     from coachadmin.s3.uri import parse_s3_uri
     from coachadmin.transfers.errors import KeyExists
@@ -208,6 +211,7 @@ def run_upload(args: argparse.Namespace) -> int:
     metadata = _parse_metadata(args.metadata)
     config = transfer_config(args)
     target = s3_target(args, destination.bucket)
+    prepared = [ready_to_send(path, fix=args.faststart) for path in paths]
     settings = target.settings
     queue = transfer_queue(config)
     output = transfer_output(args)
@@ -224,7 +228,7 @@ def run_upload(args: argparse.Namespace) -> int:
             for key in keys:
                 if guard(partial(object_exists, client, destination.bucket, key)):
                     raise KeyExists(destination.bucket, key)
-        for path, key in zip(paths, keys, strict=True):
+        for path, key, ready in zip(paths, keys, prepared, strict=True):
             request = UploadRequest(
                 path=path,
                 bucket=destination.bucket,
@@ -234,12 +238,18 @@ def run_upload(args: argparse.Namespace) -> int:
                 metadata=metadata,
                 connection=target.connection,
             )
-            ids.append(queue.add_upload(request, settings, key_check=key_check))
+            ids.append(queue.add_upload(with_media(request, ready), settings, key_check=key_check))
     except BaseException:
         queue.shutdown()
         queue.journal.close()
+        remove_copies(prepared, finished=not ids)
         raise
-    return drive(queue, ids, output)
+    code = 1
+    try:
+        code = drive(queue, ids, output)
+    finally:
+        remove_copies(prepared, finished=code == 0)
+    return code
 
 
 def _parse_metadata(items: list[str]) -> dict[str, str]:
