@@ -22,7 +22,7 @@ from coachadmin.cli.common import (
     add_tuning_options,
     emit_json,
 )
-from coachadmin.cli.media import add_media_options
+from coachadmin.cli.media import add_media_check_options, add_media_options, print_media_problems
 from coachadmin.cli.s3_access import (
     flag_settings,
     guard,
@@ -86,12 +86,14 @@ def register(subparsers: Subparsers) -> None:
         description=(
             "Check every lesson of every course: linked (the object exists), no video, legacy "
             "(a Cloudflare Stream id: needs a new upload) or broken (the key is missing). Also "
-            "lists the videos under videos/ that no lesson uses. Exit status 1 when any link is "
-            "broken or legacy."
+            "lists the videos under videos/ that no lesson uses, and the linked videos that may "
+            "not play for students (read from their first and last bytes). Exit status 1 when "
+            "any link is broken or legacy (with --strict, also when a video may not play)."
         ),
         epilog=EXIT_CODES,
     )
     check.add_argument("--bucket", metavar="BUCKET", help="default: the active connection's")
+    add_media_check_options(check)
     _common(check)
     check.set_defaults(handler=run_check_links, command="check-links")
 
@@ -251,14 +253,16 @@ def run_check_links(args: argparse.Namespace) -> int:
         if not args.json and sys.stderr.isatty():
             print(text, file=sys.stderr)
 
-    report = call_backend(
-        url, lambda: guard(lambda: check_links(client, s3, bucket, progress=progress))
-    )
+    def check() -> LinkReport:
+        return check_links(client, s3, bucket, progress=progress, media=not args.no_media)
+
+    report = call_backend(url, lambda: guard(check))
     if args.json:
         emit_json(report_json(report, bucket))
     else:
         _print_report(report, bucket)
-    return 1 if report.problems else 0
+        print_media_problems(report)
+    return 1 if report.problems or (args.strict and report.media_problems) else 0
 
 
 def _print_report(report: LinkReport, bucket: str) -> None:

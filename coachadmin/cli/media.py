@@ -16,6 +16,7 @@ from typing import TYPE_CHECKING
 from coachadmin.display import printable
 
 if TYPE_CHECKING:
+    from coachadmin.services.link_check import LinkReport
     from coachadmin.services.media_readiness import Readiness
     from coachadmin.transfers.upload import UploadRequest
 
@@ -27,6 +28,33 @@ def add_media_options(parser: argparse.ArgumentParser) -> None:
         help="when a video's index (moov) is at the end, move it to the front losslessly "
         "(a copy beside the file is uploaded; the file itself is not changed)",
     )
+
+
+def add_media_check_options(parser: argparse.ArgumentParser) -> None:
+    """`check-links`: the media health of linked videos, on unless --no-media."""
+    parser.add_argument(
+        "--no-media",
+        action="store_true",
+        help="do not read the linked videos' first and last bytes for their media health",
+    )
+    parser.add_argument(
+        "--strict",
+        action="store_true",
+        help="exit 1 also when a linked video may not play for students",
+    )
+
+
+def print_media_problems(report: LinkReport) -> None:
+    """The text report's part on media health (after the link report)."""
+    problems = report.media_problems
+    if not problems:
+        return
+    print(f"\nVideos that may not play for students ({len(problems)}):")
+    for link in problems:
+        assert link.media is not None
+        lesson = link.lesson
+        print(f"  {link.course.title} / {lesson.order}. {lesson.title}  [{lesson.id}]")
+        print(f"          {printable(lesson.video_id or '')}: {link.media.describe()}")
 
 
 def ready_to_send(path: Path, *, fix: bool) -> Readiness | None:

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import hashlib
 import shutil
+import struct
 import subprocess
 from pathlib import Path
 
@@ -63,3 +64,18 @@ def _framemd5(path: Path, *codec: str) -> list[str]:
 
 def sha256(path: Path) -> str:
     return hashlib.sha256(path.read_bytes()).hexdigest()
+
+
+def padded(sample: Path, media_bytes: int, *, index_first: bool) -> bytes:
+    """``sample``'s ftyp and moov around an mdat of ``media_bytes`` zeros: a large object
+    whose index sits where asked (its chunk offsets are not fixed: for probing only)."""
+    data = sample.read_bytes()
+    found: dict[bytes, bytes] = {}
+    offset = 0
+    while offset < len(data):
+        size, kind = struct.unpack_from(">I4s", data, offset)
+        found[kind] = data[offset : offset + size]
+        offset += size
+    mdat = struct.pack(">I4s", media_bytes + 8, b"mdat") + bytes(media_bytes)
+    middle = [found[b"moov"], mdat] if index_first else [mdat, found[b"moov"]]
+    return b"".join([found[b"ftyp"], *middle])
