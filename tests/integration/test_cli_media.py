@@ -144,3 +144,44 @@ def test_upload_link_with_faststart_links_the_fixed_video(media, tmp_path, monke
     assert probe_file(stored).index is IndexPosition.FRONT
     assert answer["Metadata"] == {"duration": "2.000", "resolution": "160x90"}
     assert sorted(p.name for p in tmp_path.iterdir()) == ["Week 1 Intro.mp4", "stored.mp4"]
+
+
+def test_check_links_names_the_seeded_videos_that_may_not_play(tmp_path, monkeypatch):
+    from coachadmin.backend.client import BackendClient
+    from coachadmin.demo.environment import DemoEnvironment
+    from coachadmin.services.sign_in import API_TOKEN_ENV, API_URL_ENV
+    from tests.support.transfers import json_lines
+
+    with DemoEnvironment(plain_objects=0) as demo:
+        info = demo.info
+        token = BackendClient(info.api_url).login(info.admin_email, info.admin_password).token
+        monkeypatch.setenv(API_URL_ENV, info.api_url)
+        monkeypatch.setenv(API_TOKEN_ENV, token)
+        where = ("--bucket", info.bucket, "--endpoint-url", info.s3_endpoint)
+
+        result = run_cli("check-links", *where, "--json")
+        assert result.returncode == 1, "the seeded broken and legacy links"
+        report = json_lines(result.stdout)[0]
+        found = {p["title"]: p["media"] for p in report["mediaProblems"]}
+        assert set(found) == {"Discovery calls that convert", "Designing packages and programmes"}
+        assert found["Discovery calls that convert"]["issues"] == ["not-streamable"]
+        assert found["Discovery calls that convert"]["streamable"] is False
+        assert found["Designing packages and programmes"]["issues"] == ["unusual-codec"]
+        assert found["Designing packages and programmes"]["videoCodec"] == "hevc"
+        assert all(0 < m["bytesRead"] <= 256 * 1024 for m in found.values())
+
+        good = report["unusedVideos"][0]["key"]  # the orphan: the sample that plays everywhere
+        for problem in report["problems"]:  # mend the broken and legacy links
+            linked = run_cli(
+                "link", problem["lessonId"], f"s3://{info.bucket}/{good}", "--replace", *where[2:]
+            )
+            assert linked.returncode == 0, linked.stderr
+        clean = run_cli("check-links", *where)
+        assert clean.returncode == 0, "media problems alone do not fail the check"
+        assert "Videos that may not play for students (2):" in clean.stdout
+        assert "not streamable: moov at the end" in clean.stdout
+        assert "HEVC: does not play on every phone" in clean.stdout
+        assert run_cli("check-links", *where, "--strict").returncode == 1
+        skipped = run_cli("check-links", *where, "--no-media", "--strict", "--json")
+        assert skipped.returncode == 0
+        assert json_lines(skipped.stdout)[0]["mediaProblems"] == []
