@@ -10,6 +10,10 @@ seeds them into its bucket at every start and the frozen app ships them.
 - sample-video.mp4: 5 s of a moving test pattern with a 440 Hz tone, H.264 + AAC,
   320x180, ``+faststart`` (the index sits before the data, so a player can start
   streaming from a presigned URL before the whole file arrived).
+- sample-video-moov-at-end.mp4: the same recipe without ``+faststart``: the index after
+  the media, which the media check names "not streamable" (a lesson of the demo links it).
+- sample-video-hevc.mp4: the same picture as HEVC (``hvc1``), which the media check names
+  an unusual codec (a lesson of the demo links it).
 - sample-cover.png, sample-portrait.jpg: a course cover and a coach portrait.
 - sample-captions.vtt: WebVTT subtitles for the video.
 """
@@ -35,7 +39,12 @@ In this lesson we practise active listening.
 """
 
 
-def make_video(target: Path) -> None:
+_H264 = ["-c:v", "libx264", "-preset", "veryslow", "-crf", "34", "-profile:v", "baseline"]
+_HEVC = ["-c:v", "libx265", "-preset", "veryslow", "-crf", "34", "-tag:v", "hvc1",
+         "-x265-params", "log-level=none"]  # fmt: skip
+
+
+def make_video(target: Path, *, codec: list[str] = _H264, faststart: bool = True) -> None:
     ffmpeg = shutil.which("ffmpeg")
     if ffmpeg is None:
         sys.exit("ffmpeg is not on PATH: install it (apt-get install ffmpeg) and run again")
@@ -43,9 +52,8 @@ def make_video(target: Path) -> None:
         ffmpeg, "-y", "-hide_banner", "-loglevel", "error",
         "-f", "lavfi", "-i", "testsrc2=size=320x180:rate=15:duration=5",
         "-f", "lavfi", "-i", "sine=frequency=440:sample_rate=44100:duration=5",
-        "-c:v", "libx264", "-preset", "veryslow", "-crf", "34", "-pix_fmt", "yuv420p",
-        "-profile:v", "baseline", "-c:a", "aac", "-b:a", "48k", "-ac", "1",
-        "-shortest", "-movflags", "+faststart", "-map_metadata", "-1",
+        *codec, "-pix_fmt", "yuv420p", "-c:a", "aac", "-b:a", "48k", "-ac", "1",
+        "-shortest", *(["-movflags", "+faststart"] if faststart else []), "-map_metadata", "-1",
         "-fflags", "+bitexact", "-flags:v", "+bitexact", "-flags:a", "+bitexact",
         str(target),
     ]  # fmt: skip
@@ -79,6 +87,8 @@ def make_portrait(target: Path) -> None:
 
 def main() -> None:
     make_video(HERE / "sample-video.mp4")
+    make_video(HERE / "sample-video-moov-at-end.mp4", faststart=False)
+    make_video(HERE / "sample-video-hevc.mp4", codec=_HEVC)
     make_cover(HERE / "sample-cover.png")
     make_portrait(HERE / "sample-portrait.jpg")
     (HERE / "sample-captions.vtt").write_text(CAPTIONS, encoding="utf-8", newline="\n")

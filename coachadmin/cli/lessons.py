@@ -24,6 +24,7 @@ from coachadmin.cli.common import (
     transfer_config,
     transfer_queue,
 )
+from coachadmin.cli.media import print_media_problems, ready_to_send, remove_copies
 from coachadmin.cli.transfer_output import TransferOutput
 from coachadmin.display import format_size
 from coachadmin.errors import UsageError, UserFacingError
@@ -159,14 +160,16 @@ def run_check_links(args: argparse.Namespace) -> int:
         if not args.json and sys.stderr.isatty():
             print(text, file=sys.stderr)
 
-    report = call_backend(
-        url, lambda: guard(lambda: check_links(client, s3, bucket, progress=progress))
-    )
+    def check() -> LinkReport:
+        return check_links(client, s3, bucket, progress=progress, media=not args.no_media)
+
+    report = call_backend(url, lambda: guard(check))
     if args.json:
         emit_json(report_json(report, bucket))
     else:
         _print_report(report, bucket)
-    return 1 if report.problems else 0
+        print_media_problems(report)
+    return 1 if report.problems or (args.strict and report.media_problems) else 0
 
 
 def _print_report(report: LinkReport, bucket: str) -> None:
@@ -215,6 +218,7 @@ def run_upload_link(args: argparse.Namespace) -> int:
     target = s3_target(args, args.bucket)
     bucket, settings = target.bucket, target.settings
     config = transfer_config(args)
+    ready = ready_to_send(path, fix=args.faststart)
     queue = transfer_queue(config)
     output = TransferOutput(json_mode=bool(args.json))
     queue.subscribe(output.event)
@@ -229,10 +233,12 @@ def run_upload_link(args: argparse.Namespace) -> int:
                 lesson_id=ref.lesson.id,
                 api_url=url,
                 connection=target.connection,
+                media=ready,
             )
     except BaseException:
         queue.shutdown()
         queue.journal.close()
+        remove_copies([ready], finished=True)
         raise
     output.line(
         f"uploading {path} to s3://{bucket}/{link.key} for “{ref.lesson.title}”",
@@ -244,7 +250,11 @@ def run_upload_link(args: argparse.Namespace) -> int:
             "lessonId": ref.lesson.id,
         },
     )
-    code = drive(queue, [str(link.transfer_id)], output)
+    code = 1
+    try:
+        code = drive(queue, [str(link.transfer_id)], output)
+    finally:
+        remove_copies([ready], finished=code == 0)
     applied = apply_pending_links(args, settings, json_mode=bool(args.json))
     mine = [a for a in applied if a.link.key == link.key]
     if mine and mine[0].outcome.value != "linked":

@@ -23,6 +23,7 @@ from coachadmin.cli.common import (
     transfer_config,
     transfer_queue,
 )
+from coachadmin.cli.media import ready_to_send, remove_copies, with_media
 from coachadmin.cli.transfer_output import TransferOutput
 from coachadmin.connection import DEMO_CONNECTION
 from coachadmin.display import format_size, printable
@@ -52,6 +53,7 @@ def run_upload(args: argparse.Namespace) -> int:
     metadata = _parse_metadata(args.metadata)
     config = transfer_config(args)
     target = s3_target(args, destination.bucket)
+    prepared = [ready_to_send(path, fix=args.faststart) for path in paths]
     settings = target.settings
     queue = transfer_queue(config)
     output = TransferOutput(json_mode=bool(args.json))
@@ -66,7 +68,7 @@ def run_upload(args: argparse.Namespace) -> int:
             for key in keys:
                 if guard(partial(object_exists, client, destination.bucket, key)):
                     raise KeyExists(destination.bucket, key)
-        for path, key in zip(paths, keys, strict=True):
+        for path, key, ready in zip(paths, keys, prepared, strict=True):
             request = UploadRequest(
                 path=path,
                 bucket=destination.bucket,
@@ -76,12 +78,18 @@ def run_upload(args: argparse.Namespace) -> int:
                 metadata=metadata,
                 connection=target.connection,
             )
-            ids.append(queue.add_upload(request, settings, key_check=key_check))
+            ids.append(queue.add_upload(with_media(request, ready), settings, key_check=key_check))
     except BaseException:
         queue.shutdown()
         queue.journal.close()
+        remove_copies(prepared, finished=not ids)
         raise
-    return drive(queue, ids, output)
+    code = 1
+    try:
+        code = drive(queue, ids, output)
+    finally:
+        remove_copies(prepared, finished=code == 0)
+    return code
 
 
 def _parse_metadata(items: list[str]) -> dict[str, str]:

@@ -52,8 +52,8 @@ _COURSES: tuple[tuple[str, tuple[tuple[str, str | None], ...]], ...] = (
         (
             ("Defining your niche", None),
             ("Pricing your offer", "missing"),
-            ("Discovery calls that convert", None),
-            ("Designing packages and programmes", None),
+            ("Discovery calls that convert", "video:5"),  # its index at the end
+            ("Designing packages and programmes", "video:6"),  # HEVC
             ("Contracts, ethics and boundaries", None),
             ("Getting referrals without feeling salesy", None),
             ("Avoiding burnout as a coach", None),

@@ -2,7 +2,8 @@
 
 The sample media (a short video, two images, subtitles) go in under the
 platform's naming, several videos linked by lessons, one left orphaned for the
-link checker; a few hundred small plain objects spread over dated subfolders
+link checker, two that the media check names (the index at the end, HEVC); a
+few hundred small plain objects spread over dated subfolders
 give the browser something to page through. Everything is drawn from a fixed
 seed, so every start produces the same keys: a second environment in the same
 process (moto's state is process-global) recreates exactly what the first one
@@ -45,6 +46,11 @@ LINKED_VIDEOS = (
     "powerful-questions.mp4",
     "grow-model.mp4",
     "feedback-that-lands.mp4",
+)
+#: Lesson videos the media check names: (original file name, the sample it holds).
+MEDIA_CHECK_VIDEOS = (
+    ("discovery-calls.mp4", "sample-video-moov-at-end.mp4"),  # not streamable
+    ("designing-packages.mp4", "sample-video-hevc.mp4"),  # HEVC
 )
 ORPHAN_VIDEO = "bonus-interview.mp4"
 MISSING_VIDEO = "pricing-your-offer.mp4"
@@ -112,7 +118,11 @@ def _media_objects(rng: random.Random, stamps: list[int]) -> tuple[dict[str, byt
         put("images", "session-banner.png", sample_bytes("sample-cover.png")),
     )
     put("uploads/captions", "welcome.vtt", sample_bytes("sample-captions.vtt"))
-    media = SeededMedia(linked, orphan, missing, images, 0)
+    # After the others, so that adding them left every earlier key as it was.
+    checked = tuple(
+        put("videos", name, sample_bytes(sample)) for name, sample in MEDIA_CHECK_VIDEOS
+    )
+    media = SeededMedia((*linked, *checked), orphan, missing, images, 0)
     return objects, media
 
 

@@ -12,11 +12,12 @@ import enum
 import logging
 import re
 from collections.abc import Callable, Iterable
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from typing import TYPE_CHECKING
 
 from coachadmin.backend.client import BackendClient
 from coachadmin.backend.models import Course, Lesson
+from coachadmin.media.health import MediaHealth
 from coachadmin.s3.listing import ObjectInfo, iter_objects
 
 if TYPE_CHECKING:
@@ -65,6 +66,11 @@ class LessonLink:
     lesson: Lesson
     state: LinkState
     size: int | None = None  # the linked object's size, when it exists
+    media: MediaHealth | None = None  # when the media were checked (linked videos only)
+
+    @property
+    def media_problem(self) -> bool:
+        return self.media is not None and not self.media.healthy
 
 
 @dataclass(frozen=True)
@@ -75,6 +81,11 @@ class LinkReport:
     @property
     def problems(self) -> list[LessonLink]:
         return [link for link in self.links if link.state.needs_attention]
+
+    @property
+    def media_problems(self) -> list[LessonLink]:
+        """Linked lessons whose video may not play for students (empty without a media check)."""
+        return [link for link in self.links if link.media_problem]
 
     def count(self, state: LinkState) -> int:
         return sum(1 for link in self.links if link.state is state)
@@ -110,8 +121,12 @@ def check_links(
     *,
     courses: Iterable[Course] | None = None,
     progress: Callable[[str], None] | None = None,
+    media: bool = False,
 ) -> LinkReport:
-    """Check every lesson of every course (or of ``courses``) against ``bucket``."""
+    """Check every lesson of every course (or of ``courses``) against ``bucket``.
+
+    ``media``: also read each linked video's health, from its first and last bytes
+    (:mod:`coachadmin.services.media_health`)."""
     say = progress or (lambda _text: None)
     say("Listing videos in the bucket…")
     videos = list(iter_objects(s3, bucket, VIDEOS_PREFIX))
@@ -132,6 +147,8 @@ def check_links(
                     sizes[video] = size
             state, size = classify(lesson, sizes)
             links.append(LessonLink(course=course, lesson=lesson, state=state, size=size))
+    if media:
+        links = _with_media(s3, bucket, links, say)
     used = {link.lesson.video_id for link in links}
     unused = [obj for obj in videos if obj.key not in used and not obj.key.endswith("/")]
     log.info(
@@ -142,6 +159,25 @@ def check_links(
         len(unused),
     )
     return LinkReport(links=links, unused_videos=unused)
+
+
+def _with_media(
+    s3: S3Client, bucket: str, links: list[LessonLink], say: Callable[[str], None]
+) -> list[LessonLink]:
+    from coachadmin.services.media_health import health_of  # noqa: PLC0415 - the GUI starts without botocore
+
+    linked: dict[str, int] = {}
+    for link in links:
+        if link.state is LinkState.LINKED and link.lesson.video_id and link.size is not None:
+            linked[link.lesson.video_id] = link.size
+    say(f"Reading the first and last bytes of {len(linked)} videos…")
+    health = health_of(s3, bucket, linked.items())
+    return [
+        replace(link, media=health.get(link.lesson.video_id or ""))
+        if link.state is LinkState.LINKED
+        else link
+        for link in links
+    ]
 
 
 def link_json(link: LessonLink) -> dict[str, object]:
@@ -155,6 +191,7 @@ def link_json(link: LessonLink) -> dict[str, object]:
         "videoId": link.lesson.video_id,
         "state": link.state.value,
         "size": link.size,
+        "media": link.media.as_json() if link.media is not None else None,
     }
 
 
@@ -169,5 +206,6 @@ def report_json(report: LinkReport, bucket: str) -> dict[str, object]:
         "legacy": report.count(LinkState.LEGACY),
         "broken": report.count(LinkState.BROKEN),
         "problems": [link_json(link) for link in report.problems],
+        "mediaProblems": [link_json(link) for link in report.media_problems],
         "unusedVideos": [{"key": obj.key, "size": obj.size} for obj in report.unused_videos],
     }

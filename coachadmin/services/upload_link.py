@@ -16,6 +16,7 @@ from typing import TYPE_CHECKING
 from coachadmin.paths import AppFolderUnavailable
 from coachadmin.s3.client import S3Settings
 from coachadmin.s3.naming import platform_key
+from coachadmin.services.media_readiness import Readiness
 from coachadmin.services.pending_links import (
     Applied,
     BackendFor,
@@ -56,12 +57,17 @@ def start_upload_and_link(
     api_url: str,
     key: str | None = None,
     connection: str | None = None,
+    media: Readiness | None = None,
 ) -> PendingLink:
     """Record the pending link, then queue the upload; returns the link with its transfer id.
 
-    ``connection``: the connection the upload belongs to (journaled for its resume)."""
+    ``connection``: the connection the upload belongs to (journaled for its resume).
+    ``media``: the file's probe (:func:`~coachadmin.services.media_readiness.readiness`):
+    its type and metadata go on the object, and its faststart copy, if made, is sent."""
+    if media is not None:
+        path = media.path
     fingerprint = check_source(path.expanduser().absolute())
-    target = key or video_key_for(path.name)
+    target = key or video_key_for(media.original.name if media is not None else path.name)
     link = store.add(
         PendingLink(
             bucket=bucket,
@@ -73,6 +79,8 @@ def start_upload_and_link(
     )
     try:
         request = UploadRequest(path=path, bucket=bucket, key=target, connection=connection)
+        if media is not None:
+            request = media.apply(request)
         transfer_id = queue.add_upload(request, settings)
     except BaseException:
         store.remove(bucket, target)

@@ -107,16 +107,16 @@ def test_a_large_file_to_an_existing_key_is_refused_and_leaves_nothing(
     the new multipart upload aborted, nothing left in `uploads` to resume."""
     bucket = make_bucket(s3_server)
     make_client(S3Settings(endpoint_url=s3_server)).put_object(
-        Bucket=bucket, Key="video.mp4", Body=b"old"
+        Bucket=bucket, Key="video.bin", Body=b"old"
     )
-    write_random(tmp_path / "video.mp4", 6 * MiB)
+    write_random(tmp_path / "video.bin", 6 * MiB)
     refused = run_cli(
-        "upload", str(tmp_path / "video.mp4"), f"s3://{bucket}/", "--endpoint-url", s3_server,
+        "upload", str(tmp_path / "video.bin"), f"s3://{bucket}/", "--endpoint-url", s3_server,
         "--part-size", "5MiB",
     )  # fmt: skip
     assert refused.returncode != 0
     assert "already exists" in one_line_error(refused) and "--overwrite" in refused.stderr
-    assert get_bytes(s3_server, bucket, "video.mp4") == b"old"
+    assert get_bytes(s3_server, bucket, "video.bin") == b"old"
     assert multipart_uploads(s3_server, bucket) == []
     assert run_cli("uploads", "--json").stdout.strip() == ""
 

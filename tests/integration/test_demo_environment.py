@@ -128,7 +128,10 @@ def test_paging_through_uploads_by_folder(env: DemoEnvironment, s3: Any) -> None
 def test_lesson_videos_hold_the_sample_videos_bytes(
     env: DemoEnvironment, s3: Any, lessons: list[dict[str, Any]], keys: list[str]
 ) -> None:
-    sample = resource("sample-media", "sample-video.mp4").read_bytes()
+    samples = {
+        name: resource("sample-media", name).read_bytes()
+        for name in ("sample-video.mp4", "sample-video-moov-at-end.mp4", "sample-video-hevc.mp4")
+    }
     linked = [
         lesson["videoId"] for lesson in lessons if (lesson["videoId"] or "").startswith("videos/")
     ]
@@ -136,10 +139,15 @@ def test_lesson_videos_hold_the_sample_videos_bytes(
     missing = [key for key in linked if key not in keys]
     assert len(existing) >= 4
     assert len(missing) == 1  # exactly one lesson points at an object that is not there
+    held = []
     for key in existing:
         stored = s3.get_object(Bucket=env.info.bucket, Key=key)
-        assert stored["Body"].read() == sample
+        body = stored["Body"].read()
+        held += [name for name, sample in samples.items() if body == sample]
         assert stored["ContentType"] == "video/mp4"
+    # every lesson video holds a sample; one has its index at the end, one is HEVC
+    assert len(held) == len(existing)
+    assert held.count("sample-video-moov-at-end.mp4") == held.count("sample-video-hevc.mp4") == 1
     with pytest.raises(ClientError):
         s3.head_object(Bucket=env.info.bucket, Key=missing[0])
     orphans = [key for key in keys if key.startswith("videos/") and key not in linked]

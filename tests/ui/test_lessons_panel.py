@@ -166,6 +166,20 @@ def test_check_links_reports_broken_legacy_and_unused_videos(qtbot, admin, demo,
     assert sum((panel.course_model.problems or {}).values()) == 2
 
 
+def test_check_links_names_the_videos_that_may_not_play_with_why(qtbot, admin, demo):
+    panel = admin
+    panel.check_action.trigger()
+    qtbot.waitUntil(lambda: panel.report is not None and panel.report_box.isVisible(), timeout=WAIT)
+    media = panel.report_view.topLevelItem(2)
+    assert media.text(0) == "Videos that may not play (2)"
+    rows = {media.child(i).text(1): media.child(i) for i in range(media.childCount())}
+    discovery = next(row for title, row in rows.items() if "Discovery calls" in title)
+    packages = next(row for title, row in rows.items() if "Designing packages" in title)
+    assert discovery.toolTip(0).startswith("not streamable: moov at the end")
+    assert packages.toolTip(0) == "HEVC: does not play on every phone"
+    assert discovery.text(0) == "May not play"
+
+
 # -- linking -----------------------------------------------------------------------------
 
 

@@ -7,7 +7,14 @@ import struct
 
 from coachadmin.resource_path import resource
 
-NAMES = ("sample-video.mp4", "sample-cover.png", "sample-portrait.jpg", "sample-captions.vtt")
+NAMES = (
+    "sample-video.mp4",
+    "sample-video-moov-at-end.mp4",
+    "sample-video-hevc.mp4",
+    "sample-cover.png",
+    "sample-portrait.jpg",
+    "sample-captions.vtt",
+)
 
 
 def _top_level_boxes(data: bytes) -> list[str]:
@@ -47,3 +54,10 @@ def test_images_have_their_formats_signatures() -> None:
     assert resource("sample-media", "sample-cover.png").read_bytes().startswith(b"\x89PNG\r\n")
     assert resource("sample-media", "sample-portrait.jpg").read_bytes().startswith(b"\xff\xd8\xff")
     assert resource("sample-media", "sample-captions.vtt").read_text("utf-8").startswith("WEBVTT")
+
+
+def test_the_media_check_samples_are_what_their_names_say() -> None:
+    end = _top_level_boxes(resource("sample-media", "sample-video-moov-at-end.mp4").read_bytes())
+    assert end.index("mdat") < end.index("moov")
+    hevc = resource("sample-media", "sample-video-hevc.mp4").read_bytes()
+    assert b"hvc1" in hevc and b"hvcC" in hevc and b"avc1" not in hevc

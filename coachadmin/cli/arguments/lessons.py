@@ -9,6 +9,8 @@ from coachadmin.cli.arguments.options import (
     EXIT_CODES,
     add_api_option,
     add_json_option,
+    add_media_check_options,
+    add_media_options,
     add_s3_options,
     add_tuning_options,
 )
@@ -64,12 +66,14 @@ def register(subparsers: Subparsers) -> None:
         description=(
             "Check every lesson of every course: linked (the object exists), no video, legacy "
             "(a Cloudflare Stream id: needs a new upload) or broken (the key is missing). Also "
-            "lists the videos under videos/ that no lesson uses. Exit status 1 when any link is "
-            "broken or legacy."
+            "lists the videos under videos/ that no lesson uses, and the linked videos that may "
+            "not play for students (read from their first and last bytes). Exit status 1 when "
+            "any link is broken or legacy (with --strict, also when a video may not play)."
         ),
         epilog=EXIT_CODES,
     )
     check.add_argument("--bucket", metavar="BUCKET", help="default: the active connection's")
+    add_media_check_options(check)
     _common(check)
     check.set_defaults(
         handler=Handler("coachadmin.cli.lessons", "run_check_links"), command="check-links"
@@ -89,6 +93,7 @@ def register(subparsers: Subparsers) -> None:
     upload.add_argument("path", metavar="FILE")
     upload.add_argument("--bucket", metavar="BUCKET", help="default: the active connection's")
     upload.add_argument("--replace", action="store_true", help="replace the lesson's current video")
+    add_media_options(upload)
     add_tuning_options(upload)
     _common(upload)
     upload.set_defaults(

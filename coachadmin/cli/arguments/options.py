@@ -53,3 +53,27 @@ def add_api_option(parser: argparse.ArgumentParser) -> None:
         help="the platform backend (default: $COACHADMIN_API_URL, then the last one signed in to,"
         " then the active connection's)",
     )
+
+
+def add_media_options(parser: argparse.ArgumentParser) -> None:
+    """`upload`, `upload-link`: videos are probed first; --faststart fixes the index."""
+    parser.add_argument(
+        "--faststart",
+        action="store_true",
+        help="when a video's index (moov) is at the end, move it to the front losslessly "
+        "(a copy beside the file is uploaded; the file itself is not changed)",
+    )
+
+
+def add_media_check_options(parser: argparse.ArgumentParser) -> None:
+    """`check-links`: the media health of linked videos, on unless --no-media."""
+    parser.add_argument(
+        "--no-media",
+        action="store_true",
+        help="do not read the linked videos' first and last bytes for their media health",
+    )
+    parser.add_argument(
+        "--strict",
+        action="store_true",
+        help="exit 1 also when a linked video may not play for students",
+    )

@@ -5,7 +5,12 @@ from __future__ import annotations
 import argparse
 
 from coachadmin.cli.arguments import Handler, Subparsers
-from coachadmin.cli.arguments.options import add_json_option, add_s3_options, add_tuning_options
+from coachadmin.cli.arguments.options import (
+    add_json_option,
+    add_media_options,
+    add_s3_options,
+    add_tuning_options,
+)
 
 
 def register(subparsers: Subparsers) -> None:
@@ -29,6 +34,7 @@ def register(subparsers: Subparsers) -> None:
         default=[],
         help="user metadata (x-amz-meta-*), may be repeated",
     )
+    add_media_options(upload)
     add_tuning_options(upload)
     _add_common(upload)
     upload.set_defaults(handler=Handler("coachadmin.cli.transfers", "run_upload"), command="upload")

@@ -469,7 +469,7 @@ class LessonsPanel(QWidget):
             item = QTreeWidgetItem([f"Unused · {format_size(obj.size)}", "No lesson", obj.key])
             item.setData(0, REF_ROLE, ("", obj.key))
             orphans.addChild(item)
-        self.report_view.addTopLevelItems([problems, orphans])
+        self.report_view.addTopLevelItems([problems, orphans, self._media_items(report)])
         self.report_view.expandAll()
         if not self.report_box.isVisible():
             self.report_box.show()
@@ -484,6 +484,29 @@ class LessonsPanel(QWidget):
                 f"Links checked: {broken} broken, {legacy} legacy, {unused} unused "
                 f"video{'s' if unused != 1 else ''}."
             )
+
+    @staticmethod
+    def _media_items(report: LinkReport) -> QTreeWidgetItem:
+        """The linked videos that may not play for students; the tooltip says why."""
+        group = QTreeWidgetItem(
+            [f"Videos that may not play ({len(report.media_problems)})", "", ""]
+        )
+        for link in report.media_problems:
+            assert link.media is not None
+            why = link.media.describe()
+            item = QTreeWidgetItem(
+                [
+                    "May not play",
+                    f"{link.course.title} / {link.lesson.order}. {link.lesson.title}",
+                    link.lesson.video_id or "",
+                ]
+            )
+            item.setIcon(0, dot_icon(STATE_COLOURS[LinkState.LEGACY]))
+            for column in range(3):
+                item.setToolTip(column, why)
+            item.setData(0, REF_ROLE, (link.course.id, link.lesson.id))
+            group.addChild(item)
+        return group
 
     def _show_report_counts(self, report: LinkReport) -> None:
         counts: dict[str, int] = {}

@@ -97,8 +97,9 @@ def pending_by_lesson() -> dict[str, str]:
 
 
 def full_report(backend: BackendClient, settings: S3Settings, bucket: str) -> LinkReport:
+    """Every lesson's link, and each linked video's media health (its first and last bytes)."""
     s3 = s3_client(settings)
-    return guarded(bucket, settings, lambda: check_links(backend, s3, bucket))
+    return guarded(bucket, settings, lambda: check_links(backend, s3, bucket, media=True))
 
 
 @dataclass(frozen=True)

@@ -1,0 +1,74 @@
+"""Media readiness before an upload: probe a video, say what is wrong, fix its index if asked.
+
+The one hook the command line and the window share. :func:`readiness` probes a file
+whose name is a video's; :meth:`Readiness.apply` puts the Content-Type and metadata of
+what the file really is on an :class:`UploadRequest`; :func:`fix_index` makes the
+faststart copy that is uploaded in the original's place (the caller removes it once the
+upload is done). Nothing is changed unless the caller asks.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass, replace
+from pathlib import Path
+
+from coachadmin.media.probe import MediaInfo, probe_file
+from coachadmin.media.remux import Progress, faststart
+from coachadmin.media.verdict import (
+    VIDEO_SUFFIXES,
+    Note,
+    content_type,
+    notes,
+    upload_metadata,
+)
+from coachadmin.transfers.upload import UploadRequest
+
+
+@dataclass(frozen=True)
+class Readiness:
+    path: Path  # the file to send: the original, or its faststart copy
+    original: Path  # the file the user chose (its name names the object)
+    info: MediaInfo
+    notes: tuple[Note, ...]
+
+    @property
+    def fixable(self) -> bool:
+        """Its index is at the end, which :func:`fix_index` fixes losslessly."""
+        return any(note.fixable for note in self.notes)
+
+    @property
+    def temporary(self) -> bool:
+        """The file to send is a copy made here, to remove once uploaded."""
+        return self.path != self.original
+
+    def apply(self, request: UploadRequest) -> UploadRequest:
+        """``request`` sending :attr:`path`, typed and described as what the file is.
+
+        Metadata the user gave wins over the probe's."""
+        return replace(
+            request,
+            path=self.path,
+            content_type=request.content_type or content_type(self.info),
+            metadata={**upload_metadata(self.info), **request.metadata},
+        )
+
+
+def readiness(path: Path) -> Readiness | None:
+    """The probe and notes of a file named like a video (None for others); OSError if unreadable."""
+    if path.suffix.lower() not in VIDEO_SUFFIXES:
+        return None
+    info = probe_file(path)
+    return Readiness(path, path, info, tuple(notes(info, path.name)))
+
+
+def fix_index(
+    ready: Readiness,
+    *,
+    progress: Progress | None = None,
+    cancelled: Callable[[], bool] | None = None,
+) -> Readiness:
+    """The faststart copy of ``ready``'s file, beside it, ready to upload in its place."""
+    copy = faststart(ready.original, progress=progress, cancelled=cancelled)
+    info = probe_file(copy)
+    return Readiness(copy, ready.original, info, tuple(notes(info, ready.original.name)))
