@@ -269,3 +269,37 @@ def test_rows_show_the_destination_key_so_two_files_of_one_name_stay_apart(
     qtbot.waitUntil(lambda: panel.model.rowCount() == 2, timeout=20000)
     names = sorted(panel.model.index(row, 0).data() for row in range(2))
     assert names == ["images/cover.png", "videos/cover.png"]
+
+
+def test_a_row_completing_on_the_server_says_so_with_a_busy_bar_and_no_stale_speed(
+    qtbot, bridge, connection, tmp_path
+):
+    from coachadmin.ui.transfers.model import BUSY_ROLE, COMPLETING, ETA, PROGRESS, SPEED
+
+    service = TransferService(bridge, config=dataclasses.replace(SMALL, read_timeout=4))
+    panel = TransferQueuePanel(service)
+    qtbot.addWidget(panel)
+    panel.show()
+    panel.model.slow_after = 1.5
+    path = big_file(tmp_path, 12 * MiB)
+    with FaultProxy(connection.s3.endpoint_url) as proxy:
+        # The first CompleteMultipartUpload hangs for 3 s, then its connection closes.
+        proxy.add_fault(
+            lambda r: r.method == "POST" and "uploadId=" in r.target, Fault("stall", seconds=3)
+        )
+        settings = S3Settings(endpoint_url=proxy.url, region="us-east-1")
+        service.upload(path, "videos/slow.mp4", dataclasses.replace(connection, s3=settings))
+        qtbot.waitUntil(lambda: states(panel) == [TransferState.VERIFYING], timeout=20000)
+        row = panel.model.index(0, STATE)
+        assert row.data() == COMPLETING
+        assert panel.model.index(0, SPEED).data() == ""
+        assert panel.model.index(0, ETA).data() == ""
+        assert panel.model.index(0, PROGRESS).data(BUSY_ROLE) is True
+        assert panel._busy_timer.isActive()  # the busy bar moves
+        qtbot.waitUntil(lambda: "slow" in panel.model.index(0, STATE).data(), timeout=5000)
+        assert states(panel) == [TransferState.VERIFYING]
+        qtbot.waitUntil(lambda: states(panel) == [TransferState.DONE], timeout=30000)
+    assert panel.model.index(0, STATE).data() == "Done"
+    assert panel.model.index(0, PROGRESS).data(BUSY_ROLE) is False
+    assert not panel._busy_timer.isActive()
+    service.shutdown()
