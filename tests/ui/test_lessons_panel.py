@@ -363,6 +363,24 @@ def test_watch_as_a_student_plays_the_stream_url_and_shows_when_it_expires(qtbot
         timeout=30_000,
     )
     assert not player.status.text(), player.status.text()
+    assert player.play_button.text() == "Play"  # at its end, a click plays it again
+    player.close()
+
+
+@pytest.mark.qt_log_ignore(r"Could not open media")
+def test_the_student_player_offers_play_again_after_an_error(qtbot, s3_server: str):
+    from coachadmin.backend.models import Lesson, StreamUrl
+    from coachadmin.ui.lessons.player import StudentPlayer
+
+    lesson = Lesson(id="l1", course_id="c1", title="Gone", order=1, video_id="v1")
+    stream = StreamUrl(f"{s3_server}/no-such-bucket/gone.mp4", "l1", "c1", None)
+    player = StudentPlayer(lesson, stream, None)
+    qtbot.addWidget(player)
+    player.audio.setMuted(True)
+    player.show()
+    assert player.play_button.text() == "Pause"
+    qtbot.waitUntil(lambda: player.status.text().startswith("Cannot play"), timeout=WAIT)
+    assert player.play_button.text() == "Play"
     player.close()
 
 
