@@ -1,4 +1,4 @@
-"""The main window: message banner on top, then one page at a time.
+"""The main window: one page at a time, messages floating over it or in the status bar.
 
 Pages: the welcome page (first run), a busy page (starting the demo, opening the
 saved connection) and the workspace (browser, lessons, transfers). The window
@@ -72,7 +72,7 @@ class MainWindow(QMainWindow):
         self.addToolBar(self.toolbar)
         self._build_menus()
 
-        self.banner = MessageBanner(self.bus)
+        self.banner = MessageBanner(self.bus, status=self.statusBar().showMessage)
         self.welcome = WelcomePage()
         self.busy = BusyPage()
         self.workspace = Workspace()
@@ -84,9 +84,9 @@ class MainWindow(QMainWindow):
         layout = QVBoxLayout(central)
         layout.setContentsMargins(0, 0, 0, 0)
         layout.setSpacing(0)
-        layout.addWidget(self.banner)
         layout.addWidget(self.pages, 1)
         self.setCentralWidget(central)
+        self.banner.float_over(central)
 
         #: Every question the browser asks goes through this object (tests replace it).
         self.questions = Questions(self)

@@ -303,3 +303,41 @@ def test_a_row_completing_on_the_server_says_so_with_a_busy_bar_and_no_stale_spe
     assert panel.model.index(0, PROGRESS).data(BUSY_ROLE) is False
     assert not panel._busy_timer.isActive()
     service.shutdown()
+
+
+def test_notices_never_move_what_the_user_is_about_to_click(
+    qtbot, window: MainWindow, connection, tmp_path
+):
+    from PySide6.QtWidgets import QWidget
+
+    window.questions = ScriptedQuestions()
+    window.resize(1024, 700)
+    controller = window.browser.controller
+    with qtbot.waitSignal(controller.listed, timeout=10000):
+        window.set_connection(connection)
+    tabs = window.workspace.tabs.tabBar()
+    tree = window.workspace.files.folder_tree
+
+    def where(widget: QWidget) -> tuple[QPoint, QPoint]:
+        return widget.mapTo(window, QPoint(0, 0)), widget.mapTo(window, widget.rect().bottomRight())
+
+    before = [where(tabs), where(tree)]
+    (tmp_path / "hello.txt").write_bytes(b"hello")
+    drop_files(window.workspace.files.object_list, [tmp_path / "hello.txt"])
+    # "Uploading 1 file": in the status bar, as a file manager says what it does.
+    qtbot.waitUntil(lambda: window.statusBar().currentMessage().startswith("Uploading 1 file"))
+    assert [where(tabs), where(tree)] == before
+    assert window.banner.items() == []
+
+    # A warning stays until dismissed: a card floating over the bottom right corner.
+    window.bus.warning("The demo's disk is nearly full.")
+    qtbot.waitUntil(window.banner.isVisible)
+    qtbot.wait(50)
+    assert [where(tabs), where(tree)] == before
+    card = window.banner.geometry()
+    central = window.centralWidget().rect()
+    assert central.contains(card) and card.right() > central.width() * 0.6
+    assert card.bottom() > central.height() * 0.8
+    window.banner.items()[0].dismiss()
+    qtbot.waitUntil(lambda: not window.banner.isVisible())
+    assert [where(tabs), where(tree)] == before
