@@ -341,3 +341,89 @@ def test_notices_never_move_what_the_user_is_about_to_click(
     window.banner.items()[0].dismiss()
     qtbot.waitUntil(lambda: not window.banner.isVisible())
     assert [where(tabs), where(tree)] == before
+
+
+def test_the_upload_dialog_names_the_destination_folder(
+    qtbot, window: MainWindow, connection, tmp_path
+):
+    from coachadmin.ui.browser.questions import upload_dialog
+
+    questions = window.questions = ScriptedQuestions()
+    put(connection, "videos/intro.mp4")
+    controller = window.browser.controller
+    with qtbot.waitSignal(controller.listed, timeout=10000):
+        window.set_connection(connection)
+    with qtbot.waitSignal(controller.listed, timeout=10000):
+        controller.navigate("videos/")
+    path = tmp_path / "lecture.mp4"
+    path.write_bytes(b"a video")
+    questions.files = [path]
+    window.main_actions.upload.trigger()
+    destination = f"s3://{connection.bucket}/videos/"
+    assert questions.asked == [("upload", destination)]
+    qtbot.waitUntil(lambda: "videos/lecture.mp4" in keys(connection), timeout=20000)
+    dialog = upload_dialog(window, destination)  # what Questions.upload_files shows
+    qtbot.addWidget(dialog)
+    assert dialog.windowTitle() == f"Upload to {destination}"
+
+
+def test_a_drag_over_the_browser_highlights_the_folder_it_would_land_in(
+    qtbot, window: MainWindow, connection, tmp_path
+):
+    from PySide6.QtCore import QMimeData, QPointF, Qt, QUrl
+    from PySide6.QtGui import QDragEnterEvent, QDragLeaveEvent, QDragMoveEvent
+    from PySide6.QtWidgets import QApplication, QWidget
+
+    put(connection, "images/cover.png")
+    put(connection, "videos/intro.mp4")
+    put(connection, "readme.txt")
+    controller = window.browser.controller
+    with qtbot.waitSignal(controller.listed, timeout=10000):
+        window.set_connection(connection)
+    (tmp_path / "clip.mp4").write_bytes(b"clip")
+    mime = QMimeData()
+    mime.setUrls([QUrl.fromLocalFile(str(tmp_path / "clip.mp4"))])
+
+    def drag_to(view: QWidget, point: QPoint) -> None:
+        """The drag enters ``view`` (Qt delivers moves only after that) and moves to ``point``."""
+        args = (
+            QPointF(point), Qt.DropAction.CopyAction, mime, Qt.MouseButton.LeftButton,
+            Qt.KeyboardModifier.NoModifier,
+        )  # fmt: skip
+        QApplication.sendEvent(view.viewport(), QDragEnterEvent(*args))
+        QApplication.sendEvent(view.viewport(), QDragMoveEvent(*args))
+        view.viewport().repaint()
+
+    def highlighted(view: QWidget, point: QPoint) -> bool:
+        """The outline's colour (the palette's highlight) is painted at ``point``."""
+        colour = view.viewport().grab().toImage().pixelColor(point)
+        wanted = view.palette().color(view.palette().ColorRole.Highlight)
+        return max(abs(colour.red() - wanted.red()), abs(colour.blue() - wanted.blue())) < 40
+
+    view = window.workspace.files.object_list
+    folder = view.visualRect(controller.model.index(controller.model.row_of("videos/"), 0))
+    file_row = view.visualRect(controller.model.index(controller.model.row_of("readme.txt"), 0))
+    edge = QPoint(1, folder.center().y())  # the outline's left edge, on the folder's row
+    assert not highlighted(view, edge)
+    drag_to(view, folder.center())
+    assert view.drop_highlight.rect is not None
+    assert view.drop_highlight.rect.contains(folder.center())
+    assert not view.drop_highlight.rect.contains(file_row.center())
+    assert highlighted(view, edge)
+    # Over a file: the drop goes into the folder shown, and the whole list is outlined.
+    drag_to(view, file_row.center())
+    assert view.drop_highlight.rect == view.viewport().rect()
+    QApplication.sendEvent(view.viewport(), QDragLeaveEvent())
+    view.viewport().repaint()
+    assert view.drop_highlight.rect is None
+    assert not highlighted(view, edge)
+
+    tree = window.workspace.files.folder_tree
+    target = tree.visualRect(controller.tree.index_for("images/"))
+    drag_to(tree, target.center())
+    assert tree.drop_highlight.rect is not None
+    assert tree.drop_highlight.rect.contains(target.center())
+    assert highlighted(tree, QPoint(1, target.center().y()))
+    drop_files(tree, [tmp_path / "clip.mp4"], point=target.center())
+    assert tree.drop_highlight.rect is None
+    qtbot.waitUntil(lambda: "images/clip.mp4" in keys(connection), timeout=20000)

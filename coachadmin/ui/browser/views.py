@@ -2,19 +2,28 @@
 
 Both accept files and folders dragged from the OS file manager: onto the list
 (the current folder, or the folder row under the pointer) or onto a folder in
-the tree. They only say what was dropped where (:attr:`files_dropped`); the
-browser controller plans and queues the uploads.
+the tree, which is highlighted while the drag is over it. They only say what was
+dropped where (:attr:`files_dropped`); the browser controller plans and queues
+the uploads.
 """
 
 from __future__ import annotations
 
 from pathlib import Path
 
-from PySide6.QtCore import QModelIndex, Qt, Signal
-from PySide6.QtGui import QDragEnterEvent, QDragMoveEvent, QDropEvent, QKeyEvent
+from PySide6.QtCore import QModelIndex, QRect, Qt, Signal
+from PySide6.QtGui import (
+    QDragEnterEvent,
+    QDragLeaveEvent,
+    QDragMoveEvent,
+    QDropEvent,
+    QKeyEvent,
+    QPaintEvent,
+)
 from PySide6.QtWidgets import QAbstractItemView, QHeaderView, QWidget
 
 from coachadmin.ui.browser.dnd import local_paths
+from coachadmin.ui.browser.drop_target import DropHighlight
 from coachadmin.ui.browser.object_model import IS_FOLDER_ROLE, KEY_ROLE
 from coachadmin.ui.browser.tree_model import PREFIX_ROLE
 from coachadmin.ui.widgets import PlaceholderTableView, PlaceholderTreeView
@@ -60,7 +69,6 @@ class ObjectListView(PlaceholderTableView):
         self.setDragEnabled(True)
         self.setDragDropMode(QAbstractItemView.DragDropMode.DragDrop)
         self.setDefaultDropAction(Qt.DropAction.CopyAction)
-        self.setDropIndicatorShown(True)
         self.setContextMenuPolicy(Qt.ContextMenuPolicy.CustomContextMenu)
         self.setVerticalScrollMode(QAbstractItemView.ScrollMode.ScrollPerPixel)
         vertical = self.verticalHeader()
@@ -73,6 +81,7 @@ class ObjectListView(PlaceholderTableView):
         header.setSortIndicatorShown(True)
         header.setHighlightSections(False)
         header.setDefaultAlignment(Qt.AlignmentFlag.AlignLeft | Qt.AlignmentFlag.AlignVCenter)
+        self.drop_highlight = DropHighlight(self)
 
     def apply_default_widths(self) -> None:
         """Name takes the room left; the other columns keep their (remembered) widths."""
@@ -101,17 +110,33 @@ class ObjectListView(PlaceholderTableView):
             return key if isinstance(key, str) else None
         return None
 
+    def _drop_area(self, event: QDragMoveEvent) -> QRect:
+        """The folder row under the pointer, else the whole list (the folder it shows)."""
+        if self._folder_at(event) is None:
+            return self.viewport().rect()
+        row = self.indexAt(event.position().toPoint()).row()
+        return QRect(0, self.rowViewportPosition(row), self.viewport().width(), self.rowHeight(row))
+
     def dragEnterEvent(self, event: QDragEnterEvent) -> None:
         _answer(event, _accepts(event))
 
     def dragMoveEvent(self, event: QDragMoveEvent) -> None:
-        if _answer(event, _accepts(event)) and self._folder_at(event):
-            self.setCurrentIndex(self.indexAt(event.position().toPoint()))
+        welcome = _answer(event, _accepts(event))
+        self.drop_highlight.show(self._drop_area(event) if welcome else None)
+
+    def dragLeaveEvent(self, event: QDragLeaveEvent) -> None:
+        self.drop_highlight.clear()
+        super().dragLeaveEvent(event)
 
     def dropEvent(self, event: QDropEvent) -> None:
+        self.drop_highlight.clear()
         paths = local_paths(event.mimeData())
         if _answer(event, bool(paths)):
             self.files_dropped.emit(paths, self._folder_at(event))
+
+    def paintEvent(self, event: QPaintEvent) -> None:
+        super().paintEvent(event)
+        self.drop_highlight.paint()
 
 
 class FolderTreeView(PlaceholderTreeView):
@@ -126,8 +151,8 @@ class FolderTreeView(PlaceholderTreeView):
         self.setEditTriggers(QAbstractItemView.EditTrigger.NoEditTriggers)
         self.setAcceptDrops(True)
         self.setDragDropMode(QAbstractItemView.DragDropMode.DropOnly)
-        self.setDropIndicatorShown(True)
         self.setContextMenuPolicy(Qt.ContextMenuPolicy.CustomContextMenu)
+        self.drop_highlight = DropHighlight(self)
 
     def _prefix_at(self, event: QDragMoveEvent | QDropEvent) -> str | None:
         index = self.indexAt(event.position().toPoint())
@@ -138,13 +163,27 @@ class FolderTreeView(PlaceholderTreeView):
         _answer(event, _accepts(event))
 
     def dragMoveEvent(self, event: QDragMoveEvent) -> None:
-        _answer(event, _accepts(event) and self._prefix_at(event) is not None)
+        index = self.indexAt(event.position().toPoint())
+        welcome = _answer(event, _accepts(event) and self._prefix_at(event) is not None)
+        row = self.visualRect(index)
+        self.drop_highlight.show(
+            QRect(0, row.top(), self.viewport().width(), row.height()) if welcome else None
+        )
+
+    def dragLeaveEvent(self, event: QDragLeaveEvent) -> None:
+        self.drop_highlight.clear()
+        super().dragLeaveEvent(event)
 
     def dropEvent(self, event: QDropEvent) -> None:
+        self.drop_highlight.clear()
         paths = local_paths(event.mimeData())
         prefix = self._prefix_at(event)
         if _answer(event, bool(paths) and prefix is not None):
             self.files_dropped.emit(paths, prefix)
+
+    def paintEvent(self, event: QPaintEvent) -> None:
+        super().paintEvent(event)
+        self.drop_highlight.paint()
 
 
 def paths_of(values: list[object]) -> list[Path]:
