@@ -26,7 +26,7 @@ from coachadmin.ui.browser.questions import Questions
 from coachadmin.ui.crash import open_log_folder
 from coachadmin.ui.demo_launcher import DemoLauncher
 from coachadmin.ui.icons import app_icon
-from coachadmin.ui.status import ConnectionStatus, UserStatus
+from coachadmin.ui.status import ConnectionStatus, FolderCount, UserStatus
 from coachadmin.ui.toolbar import build_toolbar, create_actions
 from coachadmin.ui.transfers.service import TransferService
 from coachadmin.ui.welcome import BusyPage, WelcomePage
@@ -105,6 +105,9 @@ class MainWindow(QMainWindow):
         preview.use(bridge, self.bus)
         self.connection_changed.connect(preview.set_connection)
 
+        self.folder_count = FolderCount()
+        self.statusBar().addWidget(self.folder_count)
+        self._count_items()
         self.connection_status = ConnectionStatus()
         self.statusBar().addPermanentWidget(self.connection_status)
         self._attach_lessons()
@@ -135,6 +138,22 @@ class MainWindow(QMainWindow):
         transfers.notice.connect(self._warn)
         self.workspace.transfers.set_service(transfers)
         return transfers
+
+    def _count_items(self) -> None:
+        """The status bar follows the folder's list: its rows, and those the filter shows."""
+        model = self.browser.controller.model
+
+        def update(*_args: object) -> None:
+            self.folder_count.set_counts(model.rowCount(), model.total())
+
+        for signal in (
+            model.rowsInserted,
+            model.rowsRemoved,
+            model.modelReset,
+            model.layoutChanged,
+        ):
+            signal.connect(update)
+        update()
 
     def _warn(self, text: str) -> None:
         self.bus.warning(text)

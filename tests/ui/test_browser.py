@@ -272,3 +272,17 @@ def test_a_100000_object_folder_pages_in_without_blocking(qtbot, window, browse,
     assert first_rows < total  # rows were shown while the rest were still being listed
     # bench/bench_ui_listing.py measures the stalls with the server in its own process.
     assert meter.never_stuck_for(0.25)
+
+
+def test_the_status_bar_counts_the_folder_and_what_the_filter_shows(qtbot, window, browse, demo):
+    connection = unique_bucket_connection(demo.info.connection())
+    for key in ("videos/", "intro.mp4", "outro.mp4", "notes.txt", "cover.png"):
+        put(connection, key)
+    open_and_wait(qtbot, window, connection)
+    count = window.folder_count
+    assert count.text() == "5 items"
+    assert count.isVisible()
+    window.workspace.files.filter_box.setText(".mp4")
+    qtbot.waitUntil(lambda: count.text() == "2 of 5 shown")
+    window.workspace.files.filter_box.clear()
+    qtbot.waitUntil(lambda: count.text() == "5 items")
