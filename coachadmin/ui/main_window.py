@@ -26,6 +26,7 @@ from coachadmin.ui.browser.questions import Questions
 from coachadmin.ui.crash import open_log_folder
 from coachadmin.ui.demo_launcher import DemoLauncher
 from coachadmin.ui.icons import app_icon
+from coachadmin.ui.shortcuts import ShortcutsDialog
 from coachadmin.ui.status import ConnectionStatus, FolderCount, UserStatus
 from coachadmin.ui.toolbar import build_toolbar, create_actions
 from coachadmin.ui.transfers.service import TransferService
@@ -128,6 +129,7 @@ class MainWindow(QMainWindow):
         actions.connect.triggered.connect(self.show_connect_dialog)
         actions.quit.triggered.connect(self.close)
         actions.about.triggered.connect(self.show_about)
+        actions.shortcuts.triggered.connect(self.show_shortcuts)
         actions.show_logs.triggered.connect(open_log_folder)
         self.demo.started.connect(self.set_connection)
         self.demo.finished.connect(self._after_demo_attempt)
@@ -200,6 +202,7 @@ class MainWindow(QMainWindow):
         go_menu.addSeparator()
         go_menu.addAction(self.main_actions.refresh)
         help_menu = bar.addMenu("&Help")
+        help_menu.addAction(self.main_actions.shortcuts)
         help_menu.addAction(self.main_actions.about)
         help_menu.addAction(self.main_actions.show_logs)
 
@@ -324,6 +327,11 @@ class MainWindow(QMainWindow):
     def show_about(self) -> AboutDialog:
         dialog = AboutDialog(self)
         dialog.setModal(True)
+        dialog.show()
+        return dialog
+
+    def show_shortcuts(self) -> ShortcutsDialog:
+        dialog = ShortcutsDialog(self)
         dialog.show()
         return dialog
 
