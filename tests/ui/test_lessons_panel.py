@@ -444,3 +444,17 @@ def test_an_upload_finished_elsewhere_is_linked_when_the_panel_loads(qtbot, wind
         store.add(PendingLink(info.bucket, key, lesson.id, info.api_url, len(body), transfer))
     sign_in(qtbot, panel, info.admin_email, info.admin_password)
     qtbot.waitUntil(lambda: stored_video(demo, lesson.id) == key, timeout=WAIT)
+
+
+def test_on_the_demo_the_sign_in_comes_filled_in_with_the_demo_account(qtbot, panel, demo):
+    assert panel.connection.demo
+    qtbot.waitUntil(panel.sign_in_button.isVisible, timeout=WAIT)
+    qtbot.mouseClick(panel.sign_in_button, Qt.MouseButton.LeftButton)
+    dialog = panel.session.dialog
+    assert isinstance(dialog, SignInDialog) and dialog.isVisible()
+    assert dialog.email.text() == demo.info.admin_email
+    assert dialog.password.text() == demo.info.admin_password
+    assert "demo" in dialog.intro.text()
+    qtbot.mouseClick(dialog.sign_in_button, Qt.MouseButton.LeftButton)  # one click
+    qtbot.waitUntil(lambda: panel.session.signed_in, timeout=WAIT)
+    assert panel.session.user.email == demo.info.admin_email
