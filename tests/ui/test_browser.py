@@ -22,6 +22,7 @@ from coachadmin.demo.environment import DemoEnvironment
 from coachadmin.ui.browser.controller import BrowserController
 from coachadmin.ui.browser.object_model import SIZE
 from coachadmin.ui.browser.selection import SelectedObject
+from coachadmin.ui.browser.views import COLUMN_WIDTHS, NAME_MIN_WIDTH
 from coachadmin.ui.main_window import MainWindow
 from coachadmin.ui.messages import Level
 
@@ -327,6 +328,11 @@ def test_names_are_whole_when_the_column_has_room_and_cut_at_the_end_otherwise(
     needed = view.fontMetrics().horizontalAdvance(name) + view.iconSize().width() + 24
     assert view.columnWidth(0) >= needed, (view.columnWidth(0), needed)
     assert index.data() == name
+    # A narrow window: Name keeps a readable width, the list scrolls sideways instead.
+    window.resize(1024, 700)
+    qtbot.waitUntil(lambda: view.viewport().width() < NAME_MIN_WIDTH + sum(COLUMN_WIDTHS[1:]))
+    assert view.columnWidth(0) >= NAME_MIN_WIDTH
+    assert view.horizontalScrollBar().maximum() > 0
 
 
 def test_help_lists_the_keyboard_shortcuts_of_the_window_s_actions(qtbot, window, browse, demo):

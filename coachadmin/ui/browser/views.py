@@ -19,6 +19,7 @@ from PySide6.QtGui import (
     QDropEvent,
     QKeyEvent,
     QPaintEvent,
+    QResizeEvent,
 )
 from PySide6.QtWidgets import QAbstractItemView, QHeaderView, QWidget
 
@@ -30,6 +31,9 @@ from coachadmin.ui.widgets import PlaceholderTableView, PlaceholderTreeView
 
 #: Default widths of Name, Size, Last modified, Type, Storage class.
 COLUMN_WIDTHS = (320, 80, 128, 110, 104)
+#: Name takes the room the other columns leave, never less than this: in a narrow
+#: window the list scrolls sideways (as Explorer's details view does) instead.
+NAME_MIN_WIDTH = 220
 
 
 def _accepts(event: QDragEnterEvent | QDragMoveEvent | QDropEvent) -> bool:
@@ -89,8 +93,27 @@ class ObjectListView(PlaceholderTableView):
         header.setStretchLastSection(False)
         for column, width in enumerate(COLUMN_WIDTHS):
             self.setColumnWidth(column, width)
-        header.setSectionResizeMode(0, QHeaderView.ResizeMode.Stretch)
         header.setMinimumSectionSize(60)
+        header.sectionResized.connect(self._section_resized)
+        self.fit_name_column()
+
+    def fit_name_column(self) -> None:
+        """Name gets the room the other columns leave, at least :data:`NAME_MIN_WIDTH`."""
+        header = self.horizontalHeader()
+        header.setSectionResizeMode(0, QHeaderView.ResizeMode.Interactive)
+        others = sum(
+            header.sectionSize(c) for c in range(1, header.count()) if not header.isSectionHidden(c)
+        )
+        header.resizeSection(0, max(NAME_MIN_WIDTH, self.viewport().width() - others))
+
+    def _section_resized(self, column: int, _old: int, _new: int) -> None:
+        if column != 0:  # another column took or gave room: Name follows
+            self.fit_name_column()
+
+    def resizeEvent(self, event: QResizeEvent) -> None:  # the viewport's size
+        super().resizeEvent(event)
+        if self.model() is not None:
+            self.fit_name_column()
 
     def keyPressEvent(self, event: QKeyEvent) -> None:
         key = event.key()
