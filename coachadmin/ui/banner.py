@@ -1,12 +1,18 @@
-"""The message area at the top of the main window (qutebrowser's ``messageview``).
+"""Where the main window's messages appear, without moving anything the user may click.
 
-Messages from the :class:`~coachadmin.ui.messages.MessageBus` stack up here,
-newest at the bottom, each dismissable and with an optional action button.
-Info messages fade out by themselves; warnings and errors stay until dismissed.
-The same text posted again bumps a counter instead of adding a row.
+Messages from the :class:`~coachadmin.ui.messages.MessageBus`: a plain notice
+("Uploading 3 files", "Signed in as …") goes to the status bar for a few seconds,
+as Explorer, Finder and Cyberduck report what they are doing. A warning, an error
+or a notice with a button becomes a card floating over the window's bottom right
+corner, newest at the bottom, each dismissable; warnings and errors stay until
+dismissed. The cards float: they take no room in the layout, so nothing moves
+when one comes or goes. The same text posted again bumps a counter instead of
+adding a card.
 """
 
 from __future__ import annotations
+
+from collections.abc import Callable
 
 from PySide6.QtCore import QEvent, QObject, Qt, QTimer
 from PySide6.QtGui import QColor, QPainter, QPaintEvent, QPalette
@@ -25,6 +31,12 @@ from coachadmin.ui.messages import Level, Message, MessageBus
 from coachadmin.ui.widgets import mix
 
 MAX_VISIBLE = 4
+#: The cards' widest, and their distance from the host's edges.
+MAX_WIDTH = 460
+EDGE = 12
+
+#: Shows a plain notice for a time: (text, milliseconds), as ``QStatusBar.showMessage``.
+StatusSink = Callable[[str, int], None]
 
 _HUES = {
     Level.INFO: QColor("#2f80ed"),
@@ -121,23 +133,69 @@ class MessageItem(QWidget):
 
 
 class MessageBanner(QWidget):
-    """Hidden when there is nothing to say; a column of :class:`MessageItem` otherwise."""
+    """Hidden when there is nothing to say; a column of :class:`MessageItem` otherwise.
 
-    def __init__(self, bus: MessageBus, parent: QWidget | None = None) -> None:
+    With a ``host`` it floats over the host's bottom right corner (and follows its
+    size); plain notices go to ``status`` when one is given.
+    """
+
+    def __init__(
+        self,
+        bus: MessageBus,
+        parent: QWidget | None = None,
+        *,
+        status: StatusSink | None = None,
+    ) -> None:
         super().__init__(parent)
         self.setObjectName("messageBanner")
         self.setAccessibleName("Messages")
         self._layout = QVBoxLayout(self)
-        self._layout.setContentsMargins(8, 6, 8, 2)
-        self._layout.setSpacing(4)
+        self._layout.setContentsMargins(0, 0, 0, 0)
+        self._layout.setSpacing(6)
         self._items: list[MessageItem] = []
+        self._status = status
+        self._host: QWidget | None = None
         bus.posted.connect(self.show_message)
         self.hide()
+
+    def float_over(self, host: QWidget) -> None:
+        """Float over ``host``'s bottom right corner, outside any layout."""
+        self._host = host
+        self.setParent(host)
+        host.installEventFilter(self)
+        self._place()
+
+    def eventFilter(self, watched: QObject, event: QEvent) -> bool:
+        if watched is self._host and event.type() == QEvent.Type.Resize:
+            self._place()
+        return False
+
+    def event(self, event: QEvent) -> bool:
+        if event.type() == QEvent.Type.LayoutRequest:  # a card came, went or changed height
+            self._place()
+        return super().event(event)
+
+    def _place(self) -> None:
+        host = self._host
+        if host is None:
+            return
+        width = max(160, min(MAX_WIDTH, host.width() - 2 * EDGE))
+        layout = self._layout
+        height = (
+            layout.totalHeightForWidth(width)
+            if layout.hasHeightForWidth()
+            else layout.totalSizeHint().height()
+        )
+        self.setGeometry(host.width() - width - EDGE, host.height() - height - EDGE, width, height)
+        self.raise_()
 
     def items(self) -> list[MessageItem]:
         return list(self._items)
 
     def show_message(self, message: Message) -> None:
+        if self._status is not None and message.level is Level.INFO and message.action is None:
+            self._status(message.text, message.effective_timeout_ms or 0)
+            return
         for item in self._items:
             if item.message.text == message.text and item.message.level is message.level:
                 item.repeat()
@@ -148,6 +206,7 @@ class MessageBanner(QWidget):
         while len(self._items) > MAX_VISIBLE:
             self._items[0].dismiss()
         self.show()
+        self._place()
 
     def item_dismissed(self, item: MessageItem) -> None:
         if item in self._items:

@@ -1,4 +1,4 @@
-"""The main window: message banner on top, then one page at a time.
+"""The main window: one page at a time, messages floating over it or in the status bar.
 
 Pages: the welcome page (first run), a busy page (starting the demo, opening the
 saved connection) and the workspace (browser, lessons, transfers). The window
@@ -26,7 +26,8 @@ from coachadmin.ui.browser.questions import Questions
 from coachadmin.ui.crash import open_log_folder
 from coachadmin.ui.demo_launcher import DemoLauncher
 from coachadmin.ui.icons import app_icon
-from coachadmin.ui.status import ConnectionStatus, UserStatus
+from coachadmin.ui.shortcuts import ShortcutsDialog
+from coachadmin.ui.status import ConnectionStatus, FolderCount, UserStatus
 from coachadmin.ui.toolbar import build_toolbar, create_actions
 from coachadmin.ui.transfers.service import TransferService
 from coachadmin.ui.welcome import BusyPage, WelcomePage
@@ -72,7 +73,7 @@ class MainWindow(QMainWindow):
         self.addToolBar(self.toolbar)
         self._build_menus()
 
-        self.banner = MessageBanner(self.bus)
+        self.banner = MessageBanner(self.bus, status=self.statusBar().showMessage)
         self.welcome = WelcomePage()
         self.busy = BusyPage()
         self.workspace = Workspace()
@@ -84,9 +85,9 @@ class MainWindow(QMainWindow):
         layout = QVBoxLayout(central)
         layout.setContentsMargins(0, 0, 0, 0)
         layout.setSpacing(0)
-        layout.addWidget(self.banner)
         layout.addWidget(self.pages, 1)
         self.setCentralWidget(central)
+        self.banner.float_over(central)
 
         #: Every question the browser asks goes through this object (tests replace it).
         self.questions = Questions(self)
@@ -105,6 +106,9 @@ class MainWindow(QMainWindow):
         preview.use(bridge, self.bus)
         self.connection_changed.connect(preview.set_connection)
 
+        self.folder_count = FolderCount()
+        self.statusBar().addWidget(self.folder_count)
+        self._count_items()
         self.connection_status = ConnectionStatus()
         self.statusBar().addPermanentWidget(self.connection_status)
         self._attach_lessons()
@@ -125,6 +129,7 @@ class MainWindow(QMainWindow):
         actions.connect.triggered.connect(self.show_connect_dialog)
         actions.quit.triggered.connect(self.close)
         actions.about.triggered.connect(self.show_about)
+        actions.shortcuts.triggered.connect(self.show_shortcuts)
         actions.show_logs.triggered.connect(open_log_folder)
         self.demo.started.connect(self.set_connection)
         self.demo.finished.connect(self._after_demo_attempt)
@@ -135,6 +140,22 @@ class MainWindow(QMainWindow):
         transfers.notice.connect(self._warn)
         self.workspace.transfers.set_service(transfers)
         return transfers
+
+    def _count_items(self) -> None:
+        """The status bar follows the folder's list: its rows, and those the filter shows."""
+        model = self.browser.controller.model
+
+        def update(*_args: object) -> None:
+            self.folder_count.set_counts(model.rowCount(), model.total())
+
+        for signal in (
+            model.rowsInserted,
+            model.rowsRemoved,
+            model.modelReset,
+            model.layoutChanged,
+        ):
+            signal.connect(update)
+        update()
 
     def _warn(self, text: str) -> None:
         self.bus.warning(text)
@@ -181,6 +202,7 @@ class MainWindow(QMainWindow):
         go_menu.addSeparator()
         go_menu.addAction(self.main_actions.refresh)
         help_menu = bar.addMenu("&Help")
+        help_menu.addAction(self.main_actions.shortcuts)
         help_menu.addAction(self.main_actions.about)
         help_menu.addAction(self.main_actions.show_logs)
 
@@ -305,6 +327,11 @@ class MainWindow(QMainWindow):
     def show_about(self) -> AboutDialog:
         dialog = AboutDialog(self)
         dialog.setModal(True)
+        dialog.show()
+        return dialog
+
+    def show_shortcuts(self) -> ShortcutsDialog:
+        dialog = ShortcutsDialog(self)
         dialog.show()
         return dialog
 

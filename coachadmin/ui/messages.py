@@ -1,8 +1,9 @@
 """Non-blocking messages for the user: the GUI's side of :class:`UserFacingError`.
 
 Code anywhere in the UI (and the bridge, for failed background work) posts a
-:class:`Message` on the app's :class:`MessageBus`; the main window's banner
-(:mod:`coachadmin.ui.banner`) shows it at the top of the window. Nothing here
+:class:`Message` on the app's :class:`MessageBus`; the main window shows it in
+its status bar or as a card over its bottom right corner
+(:mod:`coachadmin.ui.banner`). Nothing here
 blocks or opens a dialog, in the manner of qutebrowser's ``utils/message.py``.
 Posting is safe from any thread: the bus's signal is queued into the GUI thread.
 """

@@ -1,4 +1,5 @@
-"""The status bar's connection indicator: always visible, production impossible to miss."""
+"""The status bar: the folder's item count, the connection (production impossible to
+miss) and who is signed in to the backend."""
 
 from __future__ import annotations
 
@@ -65,3 +66,16 @@ class UserStatus(QLabel):
         self.setText(f"{user.name} · {user.role}")
         self.setToolTip(f"Signed in to the backend as {user.email} ({user.role})")
         self.setAccessibleName(f"Signed in as {user.name}, {user.role}")
+
+
+class FolderCount(QLabel):
+    """How many items the folder has: "12 items", or "3 of 12 shown" while filtered."""
+
+    def __init__(self, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self.setObjectName("folderCount")
+
+    def set_counts(self, shown: int, total: int) -> None:
+        noun = "item" if total == 1 else "items"
+        self.setText(f"{shown:,} of {total:,} shown" if shown != total else f"{total:,} {noun}")
+        self.setAccessibleName(self.text())

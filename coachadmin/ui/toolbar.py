@@ -30,6 +30,7 @@ class MainActions:
     quit: QAction
     about: QAction
     show_logs: QAction
+    shortcuts: QAction
 
     def browsing(self) -> tuple[QAction, ...]:
         """The actions that need an open connection."""
@@ -122,6 +123,13 @@ def create_actions(parent: QObject) -> MainActions:
         about=_action(parent, "actionAbout", "About coachadmin"),
         show_logs=_action(
             parent, "actionShowLogs", "Show Logs", tip="Open the folder with coachadmin's log files"
+        ),
+        shortcuts=_action(
+            parent,
+            "actionShortcuts",
+            "Keyboard Shortcuts",
+            shortcut="Ctrl+/",
+            tip="Every key the window answers to",
         ),
     )
     actions.quit.setMenuRole(QAction.MenuRole.QuitRole)

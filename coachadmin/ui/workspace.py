@@ -10,6 +10,7 @@ from __future__ import annotations
 from typing import Any
 
 from PySide6.QtCore import Qt, Signal
+from PySide6.QtGui import QAction
 from PySide6.QtWidgets import (
     QHBoxLayout,
     QHeaderView,
@@ -33,13 +34,16 @@ from coachadmin.ui.transfers.panel import TransferQueuePanel
 
 
 def _grid_button() -> QToolButton:
+    """List or thumbnails: a checkable action (Ctrl+G), so Keyboard Shortcuts lists it."""
     button = QToolButton()
+    action = QAction(icon("grid"), "Thumbnails", button)
+    action.setObjectName("actionGrid")
+    action.setCheckable(True)
+    action.setShortcut("Ctrl+G")
+    action.setToolTip("Show the folder as thumbnails (Ctrl+G)")
+    button.setDefaultAction(action)
     name_widget(button, "gridButton", "Show the folder as thumbnails")
-    button.setIcon(icon("grid"))
-    button.setCheckable(True)
     button.setAutoRaise(True)
-    button.setToolTip("Show the folder as thumbnails (Ctrl+G)")
-    button.setShortcut("Ctrl+G")
     return button
 
 

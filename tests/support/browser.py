@@ -63,8 +63,8 @@ class ScriptedQuestions(Questions):
         self.asked.append(("quit", running))
         return self.quit_answer
 
-    def upload_files(self) -> list[Path]:
-        self.asked.append(("upload", None))
+    def upload_files(self, destination: str) -> list[Path]:
+        self.asked.append(("upload", destination))
         return list(self.files)
 
     def download_folder(self) -> Path | None:

@@ -7,7 +7,7 @@ from collections.abc import Iterator
 
 import pytest
 from PySide6.QtCore import Qt
-from PySide6.QtWidgets import QApplication
+from PySide6.QtWidgets import QApplication, QWidget
 from support.browser import (
     ScriptedQuestions,
     StallMeter,
@@ -22,6 +22,7 @@ from coachadmin.demo.environment import DemoEnvironment
 from coachadmin.ui.browser.controller import BrowserController
 from coachadmin.ui.browser.object_model import SIZE
 from coachadmin.ui.browser.selection import SelectedObject
+from coachadmin.ui.browser.views import COLUMN_WIDTHS, NAME_MIN_WIDTH
 from coachadmin.ui.main_window import MainWindow
 from coachadmin.ui.messages import Level
 
@@ -272,3 +273,85 @@ def test_a_100000_object_folder_pages_in_without_blocking(qtbot, window, browse,
     assert first_rows < total  # rows were shown while the rest were still being listed
     # bench/bench_ui_listing.py measures the stalls with the server in its own process.
     assert meter.never_stuck_for(0.25)
+
+
+def test_the_status_bar_counts_the_folder_and_what_the_filter_shows(qtbot, window, browse, demo):
+    connection = unique_bucket_connection(demo.info.connection())
+    for key in ("videos/", "intro.mp4", "outro.mp4", "notes.txt", "cover.png"):
+        put(connection, key)
+    open_and_wait(qtbot, window, connection)
+    count = window.folder_count
+    assert count.text() == "5 items"
+    assert count.isVisible()
+    window.workspace.files.filter_box.setText(".mp4")
+    qtbot.waitUntil(lambda: count.text() == "2 of 5 shown")
+    window.workspace.files.filter_box.clear()
+    qtbot.waitUntil(lambda: count.text() == "5 items")
+
+
+def test_f5_keeps_the_folder_tree_open_where_it_was(qtbot, window, browse, demo):
+    connection = unique_bucket_connection(demo.info.connection())
+    for key in ("courses/a/b/lesson.mp4", "courses/c/intro.mp4", "images/cover.png"):
+        put(connection, key)
+    controller = open_and_wait(qtbot, window, connection)
+    tree = window.workspace.files.folder_tree
+    model = controller.tree
+
+    def open_folder(prefix: str) -> None:
+        tree.expand(model.index_for(prefix))
+        qtbot.waitUntil(lambda: model.is_listed(prefix), timeout=10000)
+
+    open_folder("courses/")
+    open_folder("courses/a/")
+    go(qtbot, controller, lambda: controller.navigate("courses/c/"))
+    put(connection, "courses/a/new/clip.mp4")
+    go(qtbot, controller, lambda: qtbot.keyClick(window, Qt.Key.Key_F5))
+    qtbot.waitUntil(lambda: model.is_listed("courses/a/"), timeout=10000)
+    assert tree.isExpanded(model.index_for("courses/"))
+    assert tree.isExpanded(model.index_for("courses/a/"))
+    assert not tree.isExpanded(model.index_for("images/"))
+    assert model.children_of("courses/a/") == ["courses/a/b/", "courses/a/new/"]  # listed again
+    assert model.prefix_of(tree.currentIndex()) == "courses/c/"
+
+
+def test_names_are_whole_when_the_column_has_room_and_cut_at_the_end_otherwise(
+    qtbot, window, browse, demo
+):
+    connection = unique_bucket_connection(demo.info.connection())
+    name = "week-03-interview-practice-final-cut.mp4"
+    put(connection, name)
+    window.resize(1280, 800)
+    controller = open_and_wait(qtbot, window, connection)
+    view = window.workspace.files.object_list
+    assert view.textElideMode() == Qt.TextElideMode.ElideRight
+    index = controller.model.index(0, 0)
+    needed = view.fontMetrics().horizontalAdvance(name) + view.iconSize().width() + 24
+    assert view.columnWidth(0) >= needed, (view.columnWidth(0), needed)
+    assert index.data() == name
+    # A narrow window: Name keeps a readable width, the list scrolls sideways instead.
+    window.resize(1024, 700)
+    qtbot.waitUntil(lambda: view.viewport().width() < NAME_MIN_WIDTH + sum(COLUMN_WIDTHS[1:]))
+    assert view.columnWidth(0) >= NAME_MIN_WIDTH
+    assert view.horizontalScrollBar().maximum() > 0
+
+
+def test_help_lists_the_keyboard_shortcuts_of_the_window_s_actions(qtbot, window, browse, demo):
+    from PySide6.QtGui import QAction, QKeySequence
+
+    open_and_wait(qtbot, window, unique_bucket_connection(demo.info.connection()))
+    help_menu = next(a.menu() for a in window.menuBar().actions() if a.text() == "&Help")
+    item = next(a for a in help_menu.actions() if a.text() == "Keyboard Shortcuts")
+    item.trigger()
+    dialog = window.findChild(QWidget, "shortcutsDialog")
+    assert dialog is not None and dialog.isVisible()
+    rows = dict(dialog.rows())
+    native = QKeySequence.SequenceFormat.NativeText
+    assert rows["Refresh"] == QKeySequence(QKeySequence.StandardKey.Refresh).toString(native)
+    assert rows["Upload"] == QKeySequence("Ctrl+U").toString(native)
+    assert rows["Clear the filter"] == QKeySequence("Esc").toString(native)
+    assert rows["Thumbnails"] == QKeySequence("Ctrl+G").toString(native)
+    # Generated from the actions: every action with a key is there.
+    for action in window.findChildren(QAction):
+        if not action.shortcut().isEmpty():
+            assert action.text().replace("&", "").rstrip("…").strip() in rows
+    dialog.close()

@@ -405,6 +405,24 @@ def test_watch_as_a_student_plays_the_stream_url_and_shows_when_it_expires(qtbot
         timeout=30_000,
     )
     assert not player.status.text(), player.status.text()
+    assert player.play_button.text() == "Play"  # at its end, a click plays it again
+    player.close()
+
+
+@pytest.mark.qt_log_ignore(r"Could not open media")
+def test_the_student_player_offers_play_again_after_an_error(qtbot, s3_server: str):
+    from coachadmin.backend.models import Lesson, StreamUrl
+    from coachadmin.ui.lessons.player import StudentPlayer
+
+    lesson = Lesson(id="l1", course_id="c1", title="Gone", order=1, video_id="v1")
+    stream = StreamUrl(f"{s3_server}/no-such-bucket/gone.mp4", "l1", "c1", None)
+    player = StudentPlayer(lesson, stream, None)
+    qtbot.addWidget(player)
+    player.audio.setMuted(True)
+    player.show()
+    assert player.play_button.text() == "Pause"
+    qtbot.waitUntil(lambda: player.status.text().startswith("Cannot play"), timeout=WAIT)
+    assert player.play_button.text() == "Play"
     player.close()
 
 
@@ -468,3 +486,17 @@ def test_an_upload_finished_elsewhere_is_linked_when_the_panel_loads(qtbot, wind
         store.add(PendingLink(info.bucket, key, lesson.id, info.api_url, len(body), transfer))
     sign_in(qtbot, panel, info.admin_email, info.admin_password)
     qtbot.waitUntil(lambda: stored_video(demo, lesson.id) == key, timeout=WAIT)
+
+
+def test_on_the_demo_the_sign_in_comes_filled_in_with_the_demo_account(qtbot, panel, demo):
+    assert panel.connection.demo
+    qtbot.waitUntil(panel.sign_in_button.isVisible, timeout=WAIT)
+    qtbot.mouseClick(panel.sign_in_button, Qt.MouseButton.LeftButton)
+    dialog = panel.session.dialog
+    assert isinstance(dialog, SignInDialog) and dialog.isVisible()
+    assert dialog.email.text() == demo.info.admin_email
+    assert dialog.password.text() == demo.info.admin_password
+    assert "demo" in dialog.intro.text()
+    qtbot.mouseClick(dialog.sign_in_button, Qt.MouseButton.LeftButton)  # one click
+    qtbot.waitUntil(lambda: panel.session.signed_in, timeout=WAIT)
+    assert panel.session.user.email == demo.info.admin_email

@@ -269,3 +269,161 @@ def test_rows_show_the_destination_key_so_two_files_of_one_name_stay_apart(
     qtbot.waitUntil(lambda: panel.model.rowCount() == 2, timeout=20000)
     names = sorted(panel.model.index(row, 0).data() for row in range(2))
     assert names == ["images/cover.png", "videos/cover.png"]
+
+
+def test_a_row_completing_on_the_server_says_so_with_a_busy_bar_and_no_stale_speed(
+    qtbot, bridge, connection, tmp_path
+):
+    from coachadmin.ui.transfers.model import BUSY_ROLE, COMPLETING, ETA, PROGRESS, SPEED
+
+    service = TransferService(bridge, config=dataclasses.replace(SMALL, read_timeout=4))
+    panel = TransferQueuePanel(service)
+    qtbot.addWidget(panel)
+    panel.show()
+    panel.model.slow_after = 1.5
+    path = big_file(tmp_path, 12 * MiB)
+    with FaultProxy(connection.s3.endpoint_url) as proxy:
+        # The first CompleteMultipartUpload hangs for 3 s, then its connection closes.
+        proxy.add_fault(
+            lambda r: r.method == "POST" and "uploadId=" in r.target, Fault("stall", seconds=3)
+        )
+        settings = S3Settings(endpoint_url=proxy.url, region="us-east-1")
+        service.upload(path, "videos/slow.mp4", dataclasses.replace(connection, s3=settings))
+        qtbot.waitUntil(lambda: states(panel) == [TransferState.VERIFYING], timeout=20000)
+        row = panel.model.index(0, STATE)
+        assert row.data() == COMPLETING
+        assert panel.model.index(0, SPEED).data() == ""
+        assert panel.model.index(0, ETA).data() == ""
+        assert panel.model.index(0, PROGRESS).data(BUSY_ROLE) is True
+        assert panel._busy_timer.isActive()  # the busy bar moves
+        qtbot.waitUntil(lambda: "slow" in panel.model.index(0, STATE).data(), timeout=5000)
+        assert states(panel) == [TransferState.VERIFYING]
+        qtbot.waitUntil(lambda: states(panel) == [TransferState.DONE], timeout=30000)
+    assert panel.model.index(0, STATE).data() == "Done"
+    assert panel.model.index(0, PROGRESS).data(BUSY_ROLE) is False
+    assert not panel._busy_timer.isActive()
+    service.shutdown()
+
+
+def test_notices_never_move_what_the_user_is_about_to_click(
+    qtbot, window: MainWindow, connection, tmp_path
+):
+    from PySide6.QtWidgets import QWidget
+
+    window.questions = ScriptedQuestions()
+    window.resize(1024, 700)
+    controller = window.browser.controller
+    with qtbot.waitSignal(controller.listed, timeout=10000):
+        window.set_connection(connection)
+    tabs = window.workspace.tabs.tabBar()
+    tree = window.workspace.files.folder_tree
+
+    def where(widget: QWidget) -> tuple[QPoint, QPoint]:
+        return widget.mapTo(window, QPoint(0, 0)), widget.mapTo(window, widget.rect().bottomRight())
+
+    before = [where(tabs), where(tree)]
+    (tmp_path / "hello.txt").write_bytes(b"hello")
+    drop_files(window.workspace.files.object_list, [tmp_path / "hello.txt"])
+    # "Uploading 1 file": in the status bar, as a file manager says what it does.
+    qtbot.waitUntil(lambda: window.statusBar().currentMessage().startswith("Uploading 1 file"))
+    assert [where(tabs), where(tree)] == before
+    assert window.banner.items() == []
+
+    # A warning stays until dismissed: a card floating over the bottom right corner.
+    window.bus.warning("The demo's disk is nearly full.")
+    qtbot.waitUntil(window.banner.isVisible)
+    qtbot.wait(50)
+    assert [where(tabs), where(tree)] == before
+    card = window.banner.geometry()
+    central = window.centralWidget().rect()
+    assert central.contains(card) and card.right() > central.width() * 0.6
+    assert card.bottom() > central.height() * 0.8
+    window.banner.items()[0].dismiss()
+    qtbot.waitUntil(lambda: not window.banner.isVisible())
+    assert [where(tabs), where(tree)] == before
+
+
+def test_the_upload_dialog_names_the_destination_folder(
+    qtbot, window: MainWindow, connection, tmp_path
+):
+    from coachadmin.ui.browser.questions import upload_dialog
+
+    questions = window.questions = ScriptedQuestions()
+    put(connection, "videos/intro.mp4")
+    controller = window.browser.controller
+    with qtbot.waitSignal(controller.listed, timeout=10000):
+        window.set_connection(connection)
+    with qtbot.waitSignal(controller.listed, timeout=10000):
+        controller.navigate("videos/")
+    path = tmp_path / "lecture.mp4"
+    path.write_bytes(b"a video")
+    questions.files = [path]
+    window.main_actions.upload.trigger()
+    destination = f"s3://{connection.bucket}/videos/"
+    assert questions.asked == [("upload", destination)]
+    qtbot.waitUntil(lambda: "videos/lecture.mp4" in keys(connection), timeout=20000)
+    dialog = upload_dialog(window, destination)  # what Questions.upload_files shows
+    qtbot.addWidget(dialog)
+    assert dialog.windowTitle() == f"Upload to {destination}"
+
+
+def test_a_drag_over_the_browser_highlights_the_folder_it_would_land_in(
+    qtbot, window: MainWindow, connection, tmp_path
+):
+    from PySide6.QtCore import QMimeData, QPointF, Qt, QUrl
+    from PySide6.QtGui import QDragEnterEvent, QDragLeaveEvent, QDragMoveEvent
+    from PySide6.QtWidgets import QApplication, QWidget
+
+    put(connection, "images/cover.png")
+    put(connection, "videos/intro.mp4")
+    put(connection, "readme.txt")
+    controller = window.browser.controller
+    with qtbot.waitSignal(controller.listed, timeout=10000):
+        window.set_connection(connection)
+    (tmp_path / "clip.mp4").write_bytes(b"clip")
+    mime = QMimeData()
+    mime.setUrls([QUrl.fromLocalFile(str(tmp_path / "clip.mp4"))])
+
+    def drag_to(view: QWidget, point: QPoint) -> None:
+        """The drag enters ``view`` (Qt delivers moves only after that) and moves to ``point``."""
+        args = (
+            QPointF(point), Qt.DropAction.CopyAction, mime, Qt.MouseButton.LeftButton,
+            Qt.KeyboardModifier.NoModifier,
+        )  # fmt: skip
+        QApplication.sendEvent(view.viewport(), QDragEnterEvent(*args))
+        QApplication.sendEvent(view.viewport(), QDragMoveEvent(*args))
+        view.viewport().repaint()
+
+    def highlighted(view: QWidget, point: QPoint) -> bool:
+        """The outline's colour (the palette's highlight) is painted at ``point``."""
+        colour = view.viewport().grab().toImage().pixelColor(point)
+        wanted = view.palette().color(view.palette().ColorRole.Highlight)
+        return max(abs(colour.red() - wanted.red()), abs(colour.blue() - wanted.blue())) < 40
+
+    view = window.workspace.files.object_list
+    folder = view.visualRect(controller.model.index(controller.model.row_of("videos/"), 0))
+    file_row = view.visualRect(controller.model.index(controller.model.row_of("readme.txt"), 0))
+    edge = QPoint(1, folder.center().y())  # the outline's left edge, on the folder's row
+    assert not highlighted(view, edge)
+    drag_to(view, folder.center())
+    assert view.drop_highlight.rect is not None
+    assert view.drop_highlight.rect.contains(folder.center())
+    assert not view.drop_highlight.rect.contains(file_row.center())
+    assert highlighted(view, edge)
+    # Over a file: the drop goes into the folder shown, and the whole list is outlined.
+    drag_to(view, file_row.center())
+    assert view.drop_highlight.rect == view.viewport().rect()
+    QApplication.sendEvent(view.viewport(), QDragLeaveEvent())
+    view.viewport().repaint()
+    assert view.drop_highlight.rect is None
+    assert not highlighted(view, edge)
+
+    tree = window.workspace.files.folder_tree
+    target = tree.visualRect(controller.tree.index_for("images/"))
+    drag_to(tree, target.center())
+    assert tree.drop_highlight.rect is not None
+    assert tree.drop_highlight.rect.contains(target.center())
+    assert highlighted(tree, QPoint(1, target.center().y()))
+    drop_files(tree, [tmp_path / "clip.mp4"], point=target.center())
+    assert tree.drop_highlight.rect is None
+    qtbot.waitUntil(lambda: "images/clip.mp4" in keys(connection), timeout=20000)

@@ -72,12 +72,15 @@ class BrowserController(QObject):
         self._filter_timer.setSingleShot(True)
         self._filter_timer.setInterval(FILTER_DELAY_MS)
         self._last_selected: SelectedObject | None = None
+        #: Folders open in the tree before a refresh, opened again as they come back.
+        self._reopen: set[str] = set()
 
         view = page.object_list
         view.setModel(self.model)
         view.apply_default_widths()
         view.horizontalHeader().setSortIndicator(0, Qt.SortOrder.AscendingOrder)
         page.folder_tree.setModel(self.tree)
+        self.tree.rowsInserted.connect(self._reopen_folders)
         self.listing.page.connect(self._on_page)
         self.listing.finished.connect(self._on_listed)
         self.listing.failed.connect(self._on_list_failed)
@@ -175,15 +178,28 @@ class BrowserController(QObject):
             self.navigate(parent_prefix(self.prefix))
 
     def refresh(self) -> None:
-        """List the current folder again (F5), and forget what the tree knew below it."""
+        """List the current folder again (F5), and the tree's folders: those that were
+        open open again as they are listed, the current one stays selected."""
         if self.access is None:
             return
         if self.search_prefix is not None:
             self.search(self.search_prefix)
             return
+        tree_view = self.page.folder_tree
+        self._reopen = {
+            p for p in self.tree.prefixes() if tree_view.isExpanded(self.tree.index_for(p))
+        }
         self.tree.reset(self.access)
-        self.page.folder_tree.expand(self.tree.index_for(""))
+        tree_view.expand(self.tree.index_for(""))
         self.navigate(self.prefix, record=False)
+
+    def _reopen_folders(self, parent: QModelIndex, first: int, last: int) -> None:
+        for row in range(first, last + 1):
+            index = self.tree.index(row, 0, parent)
+            prefix = self.tree.prefix_of(index)
+            if prefix is not None and prefix in self._reopen:
+                self._reopen.discard(prefix)
+                self.page.folder_tree.expand(index)
 
     def _navigation_changed(self) -> None:
         searching = self.search_prefix is not None

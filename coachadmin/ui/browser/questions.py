@@ -135,10 +135,21 @@ class Questions:
         box.exec()
         return box.clickedButton() is reset_button
 
-    def upload_files(self) -> list[Path]:
-        names, _ = QFileDialog.getOpenFileNames(self.parent, "Upload files")
-        return [Path(n) for n in names]
+    def upload_files(self, destination: str) -> list[Path]:
+        """Files to upload to ``destination`` (``s3://bucket/videos/``), named in the title."""
+        dialog = upload_dialog(self.parent, destination)
+        if not dialog.exec():
+            return []
+        return [Path(n) for n in dialog.selectedFiles()]
 
     def download_folder(self) -> Path | None:
         folder = QFileDialog.getExistingDirectory(self.parent, "Download to folder")
         return Path(folder) if folder else None
+
+
+def upload_dialog(parent: QWidget | None, destination: str) -> QFileDialog:
+    """The file dialog of Upload: its title and its button say where the files go."""
+    dialog = QFileDialog(parent, f"Upload to {destination}")
+    dialog.setFileMode(QFileDialog.FileMode.ExistingFiles)
+    dialog.setLabelText(QFileDialog.DialogLabel.Accept, "Upload")
+    return dialog

@@ -69,6 +69,10 @@ class FolderTreeModel(QStandardItemModel):
         value = index.data(PREFIX_ROLE) if index.isValid() else None
         return value if isinstance(value, str) else None
 
+    def prefixes(self) -> list[str]:
+        """Every folder the tree knows, the bucket's root ("") first."""
+        return list(self._items)
+
     def is_listed(self, prefix: str) -> bool:
         return prefix in self._listed
 

@@ -46,8 +46,12 @@ class UploadFlow(QObject):
         self.bus = controller.bus
 
     def choose_and_upload(self) -> None:
-        """The Upload button: a file dialog, then the same path as a drop."""
-        paths = self.questions().upload_files()
+        """The Upload button: a file dialog naming the folder, then the same path as a drop."""
+        if self.controller.access is None:
+            return
+        paths = self.questions().upload_files(
+            f"s3://{self.controller.bucket}/{self.controller.prefix}"
+        )
         if paths:
             self.upload(paths, None)
 

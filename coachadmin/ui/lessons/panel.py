@@ -242,6 +242,7 @@ class LessonsPanel(QWidget):
         self.report_box.hide()
         self._clear()
         if self.session is not None:
+            self.session.demo = connection.demo
             self.session.set_api_url(connection.api_url)
         self._update_state()
 

@@ -2,7 +2,9 @@
 
 What plays here is exactly what the app's students get from
 ``GET /api/videos/{lessonId}/stream-url``: a presigned URL that expires (one
-hour on the platform). The dialog says when, and counts down.
+hour on the platform). The dialog says when, and counts down. Its button says
+what a click does: Pause while the video plays, Play once it is paused, has
+ended or could not play.
 """
 
 from __future__ import annotations
@@ -54,7 +56,9 @@ class StudentPlayer(QDialog):
         self.player = QMediaPlayer(self)
         self.player.setAudioOutput(self.audio)
         self.player.setVideoOutput(self.video)
-        self.play_button = QPushButton("Pause" if autoplay else "Play")
+        #: The video plays or is about to (a play asked for while it loads).
+        self.playing = autoplay
+        self.play_button = QPushButton()
         self.play_button.setObjectName("playButton")
         self.play_button.clicked.connect(self.toggle)
         self.expiry = QLabel()
@@ -62,9 +66,9 @@ class StudentPlayer(QDialog):
         self.expiry.setWordWrap(True)
         self.status = QLabel()
         self.status.setObjectName("playerStatus")
-        self.player.errorOccurred.connect(
-            lambda _error, text: self.status.setText(f"Cannot play: {text}")
-        )
+        self.player.errorOccurred.connect(self._failed)
+        self.player.playbackStateChanged.connect(self._state_changed)
+        self.player.mediaStatusChanged.connect(self._status_changed)
         controls = QHBoxLayout()
         controls.addWidget(self.play_button)
         controls.addWidget(self.expiry, 1)
@@ -81,6 +85,7 @@ class StudentPlayer(QDialog):
         self._timer.start()
         self._update_expiry()
         self.finished.connect(lambda _code: self.player.stop())
+        self._set_playing(autoplay)
         self.player.setSource(QUrl(stream.url))
         if autoplay:
             self.player.play()
@@ -88,10 +93,24 @@ class StudentPlayer(QDialog):
     def _update_expiry(self) -> None:
         self.expiry.setText(expiry_text(self.stream.expires_at))
 
+    def _set_playing(self, playing: bool) -> None:
+        self.playing = playing
+        self.play_button.setText("Pause" if playing else "Play")
+
+    def _state_changed(self, state: QMediaPlayer.PlaybackState) -> None:
+        self._set_playing(state == QMediaPlayer.PlaybackState.PlayingState)
+
+    def _status_changed(self, status: QMediaPlayer.MediaStatus) -> None:
+        if status in (QMediaPlayer.MediaStatus.EndOfMedia, QMediaPlayer.MediaStatus.InvalidMedia):
+            self._set_playing(False)
+
+    def _failed(self, _error: QMediaPlayer.Error, text: str) -> None:
+        self.status.setText(f"Cannot play: {text}")
+        self._set_playing(False)
+
     def toggle(self) -> None:
-        if self.player.playbackState() == QMediaPlayer.PlaybackState.PlayingState:
+        if self.playing:
             self.player.pause()
-            self.play_button.setText("Play")
         else:
             self.player.play()
-            self.play_button.setText("Pause")
+        self._set_playing(not self.playing)

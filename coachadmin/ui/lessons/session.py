@@ -63,6 +63,8 @@ class BackendSession(QObject):
         self._restoring = Latest()
         #: The email last typed in the sign-in dialog (a failed try keeps it for the next).
         self.typed_email = ""
+        #: The backend is the embedded demo's: the sign-in dialog fills in its admin account.
+        self.demo = False
 
     # -- the backend -------------------------------------------------------------------
 

@@ -2,7 +2,9 @@
 
 It signs in on a worker and stays open with the backend's message when that
 fails, so a mistyped password costs one retype. Without a working keychain,
-"Remember me" is unchecked and disabled, with the reason as its tooltip.
+"Remember me" is unchecked and disabled, with the reason as its tooltip. On the
+embedded demo's backend it comes filled in with the demo's admin account (its
+published, fake credentials), so trying the app takes one click.
 """
 
 from __future__ import annotations
@@ -57,19 +59,7 @@ class SignInDialog(QDialog):
         self.password = QLineEdit()
         name_widget(self.password, "signInPassword", "Your password")
         self.password.setEchoMode(QLineEdit.EchoMode.Password)
-        self.remember = QCheckBox("Remember me on this computer")
-        self.remember.setObjectName("signInRemember")
-        status = secrets.keychain_status()
-        if status.available:
-            self.remember.setChecked(True)
-            self.remember.setToolTip("Keeps the sign-in in the system keychain.")
-        else:
-            self.remember.setChecked(False)
-            self.remember.setEnabled(False)
-            self.remember.setToolTip(status.message)
-            self.remember.setText(
-                "Remember me (no keychain here: you stay signed in until coachadmin quits)"
-            )
+        self.remember = _remember_box()
         self.message = QLabel(reason)
         self.message.setObjectName("signInMessage")
         self.message.setWordWrap(True)
@@ -93,7 +83,24 @@ class SignInDialog(QDialog):
         layout.addWidget(self.message)
         layout.addLayout(form)
         layout.addWidget(self.buttons)
+        if session.demo and not session.typed_email:
+            self._fill_in_demo_account()
         (self.password if self.email.text() else self.email).setFocus()
+
+    def _fill_in_demo_account(self) -> None:
+        from coachadmin.demo.backend_seed import (
+            ADMIN_EMAIL,
+            ADMIN_PASSWORD,
+            AUTHOR_EMAIL,
+            AUTHOR_PASSWORD,
+        )
+
+        self.email.setText(ADMIN_EMAIL)
+        self.password.setText(ADMIN_PASSWORD)
+        self.intro.setText(
+            "This is the demo backend: its admin account is filled in, press Sign in. "
+            f"The author account is {AUTHOR_EMAIL}, password {AUTHOR_PASSWORD}."
+        )
 
     def set_message(self, text: str, *, error: bool = False) -> None:
         self.message.setText(text)
@@ -137,3 +144,21 @@ class SignInDialog(QDialog):
         self.busy = busy
         for widget in (self.email, self.password, self.sign_in_button):
             widget.setEnabled(not busy)
+
+
+def _remember_box() -> QCheckBox:
+    """ "Remember me": checked where a keychain works, else off and saying why."""
+    remember = QCheckBox("Remember me on this computer")
+    remember.setObjectName("signInRemember")
+    status = secrets.keychain_status()
+    if status.available:
+        remember.setChecked(True)
+        remember.setToolTip("Keeps the sign-in in the system keychain.")
+    else:
+        remember.setChecked(False)
+        remember.setEnabled(False)
+        remember.setToolTip(status.message)
+        remember.setText(
+            "Remember me (no keychain here: you stay signed in until coachadmin quits)"
+        )
+    return remember

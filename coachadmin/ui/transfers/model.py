@@ -1,8 +1,16 @@
-"""Every transfer of this session as a table row, updated from the engine's newest events."""
+"""Every transfer of this session as a table row, updated from the engine's newest events.
+
+While the server assembles an upload (CompleteMultipartUpload, then the check of
+what it stored) no bytes move: the row says "Completing on the server…" with a
+busy bar and no speed or time left, and after :data:`SLOW_COMPLETION_S` it says
+that the server is slow, so that a long wait never looks like a hang.
+"""
 
 from __future__ import annotations
 
 import re
+import time
+from collections.abc import Callable
 from typing import Any
 
 from PySide6.QtCore import QAbstractTableModel, QModelIndex, QObject, QPersistentModelIndex, Qt
@@ -18,6 +26,13 @@ HEADERS = ("Name", "Progress", "Transferred", "Speed", "Time left", "Status")
 EVENT_ROLE = Qt.ItemDataRole.UserRole + 1  # the row's newest TransferEvent
 ID_ROLE = Qt.ItemDataRole.UserRole + 2
 FRACTION_ROLE = Qt.ItemDataRole.UserRole + 3  # 0.0..1.0 for the progress delegate
+BUSY_ROLE = Qt.ItemDataRole.UserRole + 4  # True while no bytes move (a busy bar)
+
+#: After this many seconds of completing, the row says the server is slow.
+SLOW_COMPLETION_S = 10.0
+COMPLETING = "Completing on the server…"
+SLOW_COMPLETING = "Completing on the server… The server is slow to answer; the upload is safe."
+CHECKING = "Checking the download…"
 
 AnyIndex = QModelIndex | QPersistentModelIndex
 
@@ -26,7 +41,6 @@ _STATE_WORDS = {
     TransferState.UPLOADING: "Uploading",
     TransferState.DOWNLOADING: "Downloading",
     TransferState.PAUSED: "Paused",
-    TransferState.VERIFYING: "Verifying",
     TransferState.DONE: "Done",
     TransferState.FAILED: "Failed",
     TransferState.CANCELLED: "Cancelled",
@@ -67,7 +81,12 @@ def eta_text(seconds: float | None) -> str:
     return f"{whole // 3600} h {(whole % 3600) // 60:02d} min"
 
 
-def state_text(event: TransferEvent) -> str:
+def state_text(event: TransferEvent, *, slow: bool = False) -> str:
+    """The Status column; ``slow``: the server has been completing the upload for long."""
+    if event.state is TransferState.VERIFYING:
+        if event.kind is TransferKind.DOWNLOAD:
+            return CHECKING
+        return SLOW_COMPLETING if slow else COMPLETING
     words = _STATE_WORDS.get(event.state, str(event.state).title())
     if event.state is TransferState.FAILED and event.message:
         return f"{words}: {plain_words(event.message)}"
@@ -75,10 +94,16 @@ def state_text(event: TransferEvent) -> str:
 
 
 class TransferModel(QAbstractTableModel):
-    def __init__(self, parent: QObject | None = None) -> None:
+    def __init__(
+        self, parent: QObject | None = None, *, clock: Callable[[], float] = time.monotonic
+    ) -> None:
         super().__init__(parent)
         self._rows: list[TransferEvent] = []
         self._index: dict[str, int] = {}
+        self._clock = clock
+        #: Transfer id -> when its row started completing (state VERIFYING).
+        self._busy_since: dict[str, float] = {}
+        self.slow_after = SLOW_COMPLETION_S
         #: Transfers removed from the list: their late events must not bring them back.
         self._removed: set[str] = set()
         self._icons = {TransferKind.UPLOAD: icon("upload"), TransferKind.DOWNLOAD: icon("download")}
@@ -89,6 +114,10 @@ class TransferModel(QAbstractTableModel):
         events = [e for e in events if e.transfer_id not in self._removed]
         fresh = [e for e in events if e.transfer_id not in self._index]
         for event in events:
+            if event.state is not TransferState.VERIFYING:
+                self._busy_since.pop(event.transfer_id, None)
+            else:
+                self._busy_since.setdefault(event.transfer_id, self._clock())
             row = self._index.get(event.transfer_id)
             if row is not None:
                 self._rows[row] = event
@@ -103,6 +132,21 @@ class TransferModel(QAbstractTableModel):
                 self._index[event.transfer_id] = start + offset
                 self._rows.append(event)
             self.endInsertRows()
+
+    def busy(self) -> bool:
+        """Some row is completing: its bar moves and its words change without events."""
+        return bool(self._busy_since)
+
+    def tick(self) -> None:
+        """Repaint the completing rows (busy bar, the slow-server words)."""
+        for transfer_id in self._busy_since:
+            row = self._index.get(transfer_id)
+            if row is not None:
+                self.dataChanged.emit(self.index(row, PROGRESS), self.index(row, STATE))
+
+    def is_slow(self, event: TransferEvent) -> bool:
+        since = self._busy_since.get(event.transfer_id)
+        return since is not None and self._clock() - since >= self.slow_after
 
     def clear_finished(self) -> None:
         """Forget done and cancelled rows (failed ones stay: they need a decision)."""
@@ -122,6 +166,7 @@ class TransferModel(QAbstractTableModel):
         self.beginResetModel()
         self._rows = keep
         self._index = {e.transfer_id: row for row, e in enumerate(keep)}
+        self._busy_since = {i: t for i, t in self._busy_since.items() if i in self._index}
         self.endResetModel()
 
     def transfer(self, row: int) -> TransferEvent | None:
@@ -159,9 +204,12 @@ class TransferModel(QAbstractTableModel):
             return self._tooltip(event)
         if role == Qt.ItemDataRole.TextAlignmentRole and column in (BYTES, SPEED, ETA):
             return int(Qt.AlignmentFlag.AlignRight | Qt.AlignmentFlag.AlignVCenter)
-        return {EVENT_ROLE: event, ID_ROLE: event.transfer_id, FRACTION_ROLE: event.fraction}.get(
-            role
-        )
+        return {
+            EVENT_ROLE: event,
+            ID_ROLE: event.transfer_id,
+            FRACTION_ROLE: event.fraction,
+            BUSY_ROLE: event.state is TransferState.VERIFYING,
+        }.get(role)
 
     def _text(self, event: TransferEvent, column: int) -> str:
         if column == NAME:  # the key: two files of one name in two folders stay apart
@@ -170,11 +218,12 @@ class TransferModel(QAbstractTableModel):
             return f"{event.fraction:.0%}"
         if column == BYTES:
             return f"{format_size(event.bytes_done)} of {format_size(event.total)}"
+        moving = event.state in (TransferState.UPLOADING, TransferState.DOWNLOADING)
         if column == SPEED:
-            return speed_text(event.speed) if event.state.is_active else ""
+            return speed_text(event.speed) if moving else ""
         if column == ETA:
-            return eta_text(event.eta_seconds) if event.state.is_active else ""
-        return state_text(event)
+            return eta_text(event.eta_seconds) if moving else ""
+        return state_text(event, slow=self.is_slow(event))
 
     def _tooltip(self, event: TransferEvent) -> str:
         arrow = "→"
@@ -182,7 +231,7 @@ class TransferModel(QAbstractTableModel):
             where = f"{event.path} {arrow} s3://{event.bucket}/{event.key}"
         else:
             where = f"s3://{event.bucket}/{event.key} {arrow} {event.path}"
-        return f"{where}\n{state_text(event)}"
+        return f"{where}\n{state_text(event, slow=self.is_slow(event))}"
 
     def icon_for(self, kind: TransferKind) -> QIcon:
         return self._icons[kind]

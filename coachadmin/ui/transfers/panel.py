@@ -14,7 +14,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 
-from PySide6.QtCore import QPoint, Qt
+from PySide6.QtCore import QPoint, Qt, QTimer
 from PySide6.QtGui import QAction
 from PySide6.QtWidgets import (
     QAbstractItemView,
@@ -41,6 +41,8 @@ PLACEHOLDER = (
     "uploads and downloads appear here with their progress."
 )
 _WIDTHS = (260, 170, 150, 90, 90)
+#: How often a completing row's busy bar moves.
+BUSY_FRAME_MS = 40
 #: Rows that may be removed from the list or given another connection: not running.
 _IDLE = {TransferState.PAUSED, TransferState.FAILED, TransferState.DONE, TransferState.CANCELLED}
 
@@ -85,6 +87,10 @@ class TransferQueuePanel(QWidget):
         self.summary = QLabel()
         self.summary.setObjectName("transferSummary")
         self._build_layout()
+        #: Moves the busy bars while some row is completing, stopped otherwise.
+        self._busy_timer = QTimer(self)
+        self._busy_timer.setInterval(BUSY_FRAME_MS)
+        self._busy_timer.timeout.connect(self.model.tick)
         self._connect()
         if service is not None:
             self.set_service(service)
@@ -293,6 +299,11 @@ class TransferQueuePanel(QWidget):
             bool(selected) and selected <= {TransferState.PAUSED, TransferState.FAILED}
         )
         self.summary.setText(_summary(states))
+        if self.model.busy() != self._busy_timer.isActive():
+            if self.model.busy():
+                self._busy_timer.start()
+            else:
+                self._busy_timer.stop()
 
     def _context_menu(self, point: QPoint) -> None:
         if not self.queue.indexAt(point).isValid():
