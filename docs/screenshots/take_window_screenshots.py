@@ -18,6 +18,16 @@ import sys
 import tempfile
 from pathlib import Path
 
+from PySide6.QtCore import QEventLoop, QItemSelectionModel, QTimer
+from PySide6.QtGui import QColor, QPalette
+from PySide6.QtWidgets import QApplication
+
+from coachadmin.demo.environment import DemoEnvironment
+from coachadmin.ui.app import create_application
+from coachadmin.ui.bridge import Bridge
+from coachadmin.ui.main_window import MainWindow
+from coachadmin.ui.messages import MessageBus
+
 HERE = Path(__file__).resolve().parent
 SIZES = {"": (1280, 800), "-1024": (1024, 700)}
 #: (role, colour) of a dark desktop's palette, as Fusion gets it in dark mode.
@@ -31,9 +41,7 @@ DARK = (
 )  # fmt: skip
 
 
-def dark_palette() -> object:
-    from PySide6.QtGui import QColor, QPalette
-
+def dark_palette() -> QPalette:
     palette = QPalette()
     for role, colour in DARK:
         palette.setColor(getattr(QPalette.ColorRole, role), QColor(colour))
@@ -46,14 +54,6 @@ def dark_palette() -> object:
 
 def main() -> int:
     os.environ.setdefault("COACHADMIN_HOME", tempfile.mkdtemp(prefix="coachadmin-shots-"))
-    from PySide6.QtCore import QEventLoop, QItemSelectionModel, QTimer
-    from PySide6.QtWidgets import QApplication
-
-    from coachadmin.demo.environment import DemoEnvironment
-    from coachadmin.ui.app import create_application
-    from coachadmin.ui.bridge import Bridge
-    from coachadmin.ui.main_window import MainWindow
-    from coachadmin.ui.messages import MessageBus
 
     app = create_application([sys.argv[0]])
     bus = MessageBus()
