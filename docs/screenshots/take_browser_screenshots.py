@@ -3,8 +3,10 @@
     xvfb-run -a -s "-screen 0 1400x900x24" env QT_QPA_PLATFORM=xcb \\
         python docs/screenshots/take_browser_screenshots.py
 
-Writes main-window.png (the browser on the demo bucket, uploads in the
-transfer panel), conflict-dialog.png, delete-folder.png and properties.png.
+Writes conflict-dialog.png, delete-folder.png, properties.png, properties-versions.png
+(an object's versions in a bucket that keeps them) and update-available.png (the
+status bar when a newer release is out). The main window's pictures are
+take_window_screenshots.py's.
 """
 
 from __future__ import annotations
@@ -19,9 +21,9 @@ from PySide6.QtCore import QEventLoop, QItemSelectionModel, QTimer
 from PySide6.QtWidgets import QApplication, QWidget
 
 from coachadmin.demo.environment import DemoEnvironment
-from coachadmin.s3.client import S3Settings
 from coachadmin.s3.properties import object_properties
-from coachadmin.transfers.events import TransferState
+from coachadmin.services.updates import Update
+from coachadmin.settings import Settings
 from coachadmin.ui.app import create_application
 from coachadmin.ui.bridge import Bridge
 from coachadmin.ui.browser.dialogs import ConflictDialog, DeleteDialog
@@ -29,6 +31,7 @@ from coachadmin.ui.browser.properties_dialog import PropertiesDialog
 from coachadmin.ui.browser.questions import Conflict, DeletePlan
 from coachadmin.ui.main_window import MainWindow
 from coachadmin.ui.messages import MessageBus
+from coachadmin.ui.update_notice import UpdateNotice
 
 HERE = Path(__file__).resolve().parent
 MiB = 1024 * 1024
@@ -37,7 +40,7 @@ MiB = 1024 * 1024
 def main() -> int:  # noqa: PLR0915 - a script: one screen after the other
     os.environ.setdefault("COACHADMIN_HOME", tempfile.mkdtemp(prefix="coachadmin-shots-"))
 
-    app = create_application([sys.argv[0]])
+    create_application([sys.argv[0]])
     bus = MessageBus()
     bridge = Bridge(bus=bus)
     work = Path(tempfile.mkdtemp(prefix="coachadmin-files-"))
@@ -69,41 +72,9 @@ def main() -> int:  # noqa: PLR0915 - a script: one screen after the other
             QItemSelectionModel.SelectionFlag.ClearAndSelect
             | QItemSelectionModel.SelectionFlag.Rows,
         )
-        # A finished upload, a failed one and one under way, as a content manager sees them.
-        done = work / "session-plan.pdf"
-        done.write_bytes(os.urandom(2 * MiB))
         big = work / "module-3-coaching-session.mp4"
         with big.open("wb") as handle:
             handle.truncate(400 * MiB)
-        settings = connection.s3
-        window.transfers.upload(
-            done, connection.bucket, "uploads/2025/07/session-plan.pdf", settings
-        )
-        missing = S3Settings(
-            endpoint_url=settings.endpoint_url,
-            region=settings.region,
-            access_key=settings.access_key,
-            secret_key=settings.secret_key,
-        )
-        window.transfers.upload(done, "no-such-bucket-demo", "videos/intro.mp4", missing)
-        window.transfers.upload(big, connection.bucket, "videos/module-3.mp4", settings)
-        panel = window.workspace.transfers
-        deadline = time.monotonic() + 60
-        while time.monotonic() < deadline:
-            app.processEvents()
-            events = {e.key: e for e in panel.model.events()}
-            running = events.get("videos/module-3.mp4")
-            if (
-                running is not None
-                and running.state is TransferState.UPLOADING
-                and 0.35 < running.fraction < 0.8
-                and len(events) == 3
-            ):
-                break
-            time.sleep(0.01)
-        window.grab().save(str(HERE / "main-window.png"), "PNG")
-        sys.stdout.write(f"{HERE / 'main-window.png'}\n")
-        window.transfers.pause(window.transfers.ids())
 
         conflict = ConflictDialog(
             Conflict("videos/module-3.mp4", big, big.stat().st_size, remaining=4), window
@@ -132,6 +103,37 @@ def main() -> int:  # noqa: PLR0915 - a script: one screen after the other
         dialog.show()
         shot(dialog, "properties")
         dialog.close()
+
+        # A video replaced twice in a bucket that keeps versions: Properties lists them.
+        client = window.browser.controller.access.client()
+        client.put_bucket_versioning(
+            Bucket=connection.bucket, VersioningConfiguration={"Status": "Enabled"}
+        )
+        for size in (38 * MiB // 10, 41 * MiB // 10, 40 * MiB // 10):
+            client.put_object(
+                Bucket=connection.bucket,
+                Key="videos/welcome-to-the-course.mp4",
+                Body=os.urandom(size),
+                ContentType="video/mp4",
+            )
+            time.sleep(1.1)  # versions a second apart, as the list shows them
+        props = object_properties(client, connection.bucket, "videos/welcome-to-the-course.mp4")
+        dialog = PropertiesDialog(props, window, restore=lambda _version: None)
+        dialog.show()
+        dialog.versions.selectRow(1)
+        shot(dialog, "properties-versions")
+        dialog.close()
+
+        # The status bar when a newer release is out.
+        notice = UpdateNotice(bridge, window.transfers, settings=Settings)
+        window.statusBar().addPermanentWidget(notice)
+        notice._found(
+            Update("0.3.0", "Folder uploads; media checks.", "x", "https://x", "0" * 64, None)
+        )
+        settle()
+        bar = window.statusBar()
+        bar.grab().save(str(HERE / "update-available.png"), "PNG")
+        sys.stdout.write(f"{HERE / 'update-available.png'}\n")
         window.shutdown()
     bridge.shutdown(wait=True)
     QApplication.processEvents()
