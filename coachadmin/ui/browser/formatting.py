@@ -48,11 +48,12 @@ _STORAGE = {
 }
 
 
-def local_time(moment: datetime | None) -> str:
-    """``2025-11-03 10:00`` in this computer's time zone; empty when unknown."""
+def local_time(moment: datetime | None, *, seconds: bool = False) -> str:
+    """``2025-11-03 10:00`` in this computer's time zone (``10:00:07`` with ``seconds``:
+    versions saved within a minute); empty when unknown."""
     if moment is None:
         return ""
-    return moment.astimezone().strftime("%Y-%m-%d %H:%M")
+    return moment.astimezone().strftime("%Y-%m-%d %H:%M:%S" if seconds else "%Y-%m-%d %H:%M")
 
 
 def kind_and_icon(key: str) -> tuple[str, str]:

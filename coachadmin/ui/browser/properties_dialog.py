@@ -131,7 +131,8 @@ class PropertiesDialog(QDialog):
         self.versions.setSelectionMode(QAbstractItemView.SelectionMode.SingleSelection)
         for row, version in enumerate(versions):
             size = "" if version.is_delete_marker else format_size(version.size)
-            cells = (local_time(version.last_modified) or "unknown", size, version_note(version))
+            saved = local_time(version.last_modified, seconds=True) or "unknown"
+            cells = (saved, size, version_note(version))
             for column, text in enumerate(cells):
                 item = QTableWidgetItem(text)
                 item.setToolTip(f"Version {version.version_id}")
