@@ -18,13 +18,13 @@ from PySide6.QtWidgets import (
     QSizePolicy,
     QSlider,
     QStackedWidget,
-    QStyle,
     QToolButton,
     QVBoxLayout,
     QWidget,
 )
 
 from coachadmin.ui.bridge import Bridge
+from coachadmin.ui.icons import icon
 from coachadmin.ui.preview.media_session import PlaybackSession
 from coachadmin.ui.preview.text_format import clock
 
@@ -67,7 +67,7 @@ class MediaView(QWidget):
         self._connect()
 
     def _build_controls(self) -> QWidget:
-        self.play_button = self._button("playPause", "Play", QStyle.StandardPixmap.SP_MediaPlay)
+        self.play_button = self._button("playPause", "Play", "play")
         self.seek_bar = QSlider(Qt.Orientation.Horizontal)
         self.seek_bar.setObjectName("seekBar")
         self.seek_bar.setAccessibleName("Position")
@@ -75,7 +75,7 @@ class MediaView(QWidget):
         self.seek_bar.setSizePolicy(QSizePolicy.Policy.Expanding, QSizePolicy.Policy.Fixed)
         self.time_label = QLabel(f"{clock(0)} / {clock(0)}")
         self.time_label.setObjectName("playTime")
-        self.mute_button = self._button("mute", "Mute", QStyle.StandardPixmap.SP_MediaVolume)
+        self.mute_button = self._button("mute", "Mute", "volume")
         self.mute_button.setCheckable(True)
         self.volume = QSlider(Qt.Orientation.Horizontal)
         self.volume.setObjectName("volume")
@@ -83,9 +83,7 @@ class MediaView(QWidget):
         self.volume.setRange(0, 100)
         self.volume.setValue(80)
         self.volume.setFixedWidth(70)
-        self.full_screen_button = self._button(
-            "fullScreen", "Full screen", QStyle.StandardPixmap.SP_TitleBarMaxButton
-        )
+        self.full_screen_button = self._button("fullScreen", "Full screen", "fullscreen")
 
         controls = QWidget()
         controls.setObjectName("mediaControls")
@@ -116,13 +114,14 @@ class MediaView(QWidget):
         self._set_volume(self.volume.value())
         self._update_audio_controls()
 
-    def _button(self, name: str, tip: str, pixmap: QStyle.StandardPixmap) -> QToolButton:
+    def _button(self, name: str, tip: str, icon_name: str) -> QToolButton:
+        """A player button; its icon follows the palette (light and dark alike)."""
         button = QToolButton()
         button.setObjectName(name)
         button.setAccessibleName(tip)
         button.setToolTip(tip)
         button.setAutoRaise(True)
-        button.setIcon(self.style().standardIcon(pixmap))
+        button.setIcon(icon(icon_name))
         return button
 
     # -- content ---------------------------------------------------------------------------
@@ -159,13 +158,7 @@ class MediaView(QWidget):
 
     def _set_muted(self, muted: bool) -> None:
         self.session.set_muted(muted)
-        self.mute_button.setIcon(
-            self.style().standardIcon(
-                QStyle.StandardPixmap.SP_MediaVolumeMuted
-                if muted
-                else QStyle.StandardPixmap.SP_MediaVolume
-            )
-        )
+        self.mute_button.setIcon(icon("volume-muted" if muted else "volume"))
         self.mute_button.setToolTip("Unmute" if muted else "Mute")
 
     def _set_volume(self, percent: int) -> None:
@@ -188,13 +181,7 @@ class MediaView(QWidget):
 
     def _on_state(self, state: QMediaPlayer.PlaybackState) -> None:
         playing = state == QMediaPlayer.PlaybackState.PlayingState
-        self.play_button.setIcon(
-            self.style().standardIcon(
-                QStyle.StandardPixmap.SP_MediaPause
-                if playing
-                else QStyle.StandardPixmap.SP_MediaPlay
-            )
-        )
+        self.play_button.setIcon(icon("pause-filled" if playing else "play"))
         self.play_button.setToolTip("Pause" if playing else "Play")
         self.play_button.setAccessibleName("Pause" if playing else "Play")
 
