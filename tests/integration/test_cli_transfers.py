@@ -355,23 +355,29 @@ def test_download_is_byte_exact_and_refuses_to_overwrite(s3_server: str, tmp_pat
     assert missing.returncode != 0 and "does not exist" in one_line_error(missing)
 
 
+def _upload_then_ctrl_c(path: Path, bucket: str, proxy: FaultProxy) -> tuple[str, str]:
+    """Start `coachadmin upload` through the throttled proxy, Ctrl-C it once bytes move;
+    the paused transfer's id and the command's stderr."""
+    process = start_cli(
+        "upload", str(path), f"s3://{bucket}/", "--endpoint-url", proxy.url,
+        "--part-size", "5MiB", "--concurrency", "1", "--json",
+    )  # fmt: skip
+    assert process.stdout is not None
+    for line in process.stdout:
+        event = json.loads(line)
+        if int(str(event.get("bytesDone", 0))) > 0:
+            break
+    process.send_signal(signal.SIGINT)
+    _out, err = process.communicate(timeout=30)
+    assert process.returncode == 130
+    return str(event["id"]), err
+
+
 def test_ctrl_c_pauses_and_resume_finishes(s3_server: str, tmp_path: Path) -> None:
     bucket = make_bucket(s3_server)
     data = write_random(tmp_path / "talk.mp4", 15 * MiB)
     with FaultProxy(s3_server, rate=8 * MiB, window=256 * 1024) as proxy:
-        process = start_cli(
-            "upload", str(tmp_path / "talk.mp4"), f"s3://{bucket}/", "--endpoint-url", proxy.url,
-            "--part-size", "5MiB", "--concurrency", "1", "--json",
-        )  # fmt: skip
-        assert process.stdout is not None
-        for line in process.stdout:
-            event = json.loads(line)
-            if int(str(event.get("bytesDone", 0))) > 0:
-                break
-        process.send_signal(signal.SIGINT)
-        _out, err = process.communicate(timeout=30)
-        assert process.returncode == 130
-        transfer_id = str(event["id"])
+        transfer_id, err = _upload_then_ctrl_c(tmp_path / "talk.mp4", bucket, proxy)
         assert f"coachadmin resume {transfer_id}" in err
         listed = json_lines(run_cli("uploads", "--json").stdout)
         assert [(u["id"], u["state"]) for u in listed] == [(transfer_id, "paused")]
@@ -386,21 +392,10 @@ def test_a_resume_that_starts_over_says_so_once(s3_server: str, tmp_path: Path) 
     bucket = make_bucket(s3_server)
     write_random(tmp_path / "talk.mp4", 20 * MiB)
     with FaultProxy(s3_server, rate=8 * MiB, window=256 * 1024) as proxy:
-        process = start_cli(
-            "upload", str(tmp_path / "talk.mp4"), f"s3://{bucket}/", "--endpoint-url", proxy.url,
-            "--part-size", "5MiB", "--concurrency", "1", "--json",
-        )  # fmt: skip
-        assert process.stdout is not None
-        for line in process.stdout:
-            event = json.loads(line)
-            if int(str(event.get("bytesDone", 0))) > 0:
-                break
-        process.send_signal(signal.SIGINT)
-        process.communicate(timeout=30)
-        assert process.returncode == 130
+        transfer_id, _err = _upload_then_ctrl_c(tmp_path / "talk.mp4", bucket, proxy)
         data = write_random(tmp_path / "talk.mp4", 20 * MiB)  # a new version, same size
         proxy.up_limit = None
-        resumed = run_cli("resume", str(event["id"]))
+        resumed = run_cli("resume", transfer_id)
     assert resumed.returncode == 0, resumed.stderr
     assert resumed.stderr.count("starting over") == 1, resumed.stderr
     assert get_bytes(s3_server, bucket, "talk.mp4") == data
