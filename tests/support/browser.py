@@ -20,6 +20,8 @@ from coachadmin.ui.browser.questions import (
     Conflict,
     ConflictAnswer,
     DeletePlan,
+    MediaChoice,
+    MediaNotes,
     Questions,
 )
 
@@ -36,6 +38,7 @@ class ScriptedQuestions(Questions):
         self.expiry: timedelta | None = timedelta(hours=1)
         self.quit_answer = True
         self.restore_answer = True
+        self.media_answer: MediaChoice | None = MediaChoice.AS_IS
         self.files: list[Path] = []
         self.folder: Path | None = None
 
@@ -46,6 +49,10 @@ class ScriptedQuestions(Questions):
     def confirm_delete(self, plan: DeletePlan) -> bool:
         self.asked.append(("delete", plan))
         return self.delete_answer
+
+    def media_notes(self, notes: MediaNotes) -> MediaChoice | None:
+        self.asked.append(("media", notes))
+        return self.media_answer
 
     def confirm_restore(self, key: str, when: str) -> bool:
         self.asked.append(("restore", key))

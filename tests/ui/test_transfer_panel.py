@@ -4,20 +4,24 @@ from __future__ import annotations
 
 import dataclasses
 import os
+import shutil
 import uuid
 from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
 from PySide6.QtCore import QItemSelectionModel, QPoint
-from support.browser import ScriptedQuestions, StallMeter, drop_files, keys, put
+from support.browser import ScriptedQuestions, StallMeter, client, drop_files, keys, put
 from support.faultproxy import Fault, FaultProxy
 from support.transfers import SMALL
 
+import coachadmin
 from coachadmin.connection import Connection
+from coachadmin.media.probe import IndexPosition, probe_file
 from coachadmin.s3.client import S3Settings, make_client
 from coachadmin.transfers.config import MiB
 from coachadmin.transfers.events import TransferState
+from coachadmin.ui.browser.questions import MediaChoice
 from coachadmin.ui.main_window import MainWindow
 from coachadmin.ui.transfers.model import STATE
 from coachadmin.ui.transfers.panel import TransferQueuePanel
@@ -427,3 +431,48 @@ def test_a_drag_over_the_browser_highlights_the_folder_it_would_land_in(
     drop_files(tree, [tmp_path / "clip.mp4"], point=target.center())
     assert tree.drop_highlight.rect is None
     qtbot.waitUntil(lambda: "images/clip.mp4" in keys(connection), timeout=20000)
+
+
+SAMPLES = Path(coachadmin.__file__).parent / "resources" / "sample-media"
+
+
+@pytest.mark.parametrize("answer", [MediaChoice.FIX, MediaChoice.AS_IS, None])
+def test_a_dropped_video_that_streams_late_is_fixed_only_when_the_user_says_so(
+    qtbot, window: MainWindow, connection, tmp_path, answer
+):
+    """moov at the end: the window names it before anything is sent, and fixes it losslessly
+    (a copy, removed once uploaded) only on "Fix and Upload"."""
+    questions = window.questions = ScriptedQuestions()
+    questions.media_answer = answer
+    controller = window.browser.controller
+    with qtbot.waitSignal(controller.listed, timeout=10000):
+        window.set_connection(connection)
+    video = tmp_path / "week-1-intro.mp4"
+    shutil.copy(SAMPLES / "sample-video-moov-at-end.mp4", video)
+    original = video.read_bytes()
+    drop_files(window.workspace.files.object_list, [video])
+    qtbot.waitUntil(lambda: questions.kinds() == ["media"], timeout=10000)
+    notes = questions.asked[0][1]
+    assert notes.fixable == 1 and notes.files[0][0] == "week-1-intro.mp4"
+    assert "moov" in " ".join(notes.files[0][1])
+    if answer is None:
+        qtbot.wait(500)
+        assert keys(connection) == [] and window.transfers.ids() == []
+        return
+    qtbot.waitUntil(lambda: keys(connection) == ["week-1-intro.mp4"], timeout=20000)
+    panel = window.workspace.transfers
+    qtbot.waitUntil(lambda: states(panel) == [TransferState.DONE], timeout=10000)
+    stored = client(connection).get_object(Bucket=connection.bucket, Key="week-1-intro.mp4")
+    assert stored["ContentType"] == "video/mp4"
+    assert stored["Metadata"].get("duration")
+    body = stored["Body"].read()
+    (tmp_path / "stored.mp4").write_bytes(body)
+    index = probe_file(tmp_path / "stored.mp4").index
+    if answer is MediaChoice.FIX:
+        assert index is IndexPosition.FRONT and len(body) == len(original)
+    else:
+        assert index is IndexPosition.END and body == original
+    assert video.read_bytes() == original  # the user's file is never changed
+    qtbot.waitUntil(lambda: sorted(p.name for p in tmp_path.iterdir()) == [
+        "stored.mp4", "week-1-intro.mp4"
+    ], timeout=5000)  # fmt: skip

@@ -22,6 +22,23 @@ class ConflictChoice(enum.Enum):
     SKIP = "skip"
 
 
+class MediaChoice(enum.Enum):
+    """What to do with videos that may not play well for students."""
+
+    FIX = "fix"  # move the index to the front (lossless copies), then upload those
+    AS_IS = "as is"
+
+
+@dataclass(frozen=True)
+class MediaNotes:
+    """Videos about to be uploaded, and what may keep them from playing well."""
+
+    #: (file name, the notes about it), in upload order.
+    files: tuple[tuple[str, tuple[str, ...]], ...]
+    #: How many of them a lossless fix would help (index at the end).
+    fixable: int = 0
+
+
 @dataclass(frozen=True)
 class ConflictAnswer:
     choice: ConflictChoice
@@ -76,6 +93,34 @@ class Questions:
         from coachadmin.ui.browser.dialogs import DeleteDialog
 
         return DeleteDialog(plan, self.parent).exec() == QDialog.DialogCode.Accepted
+
+    def media_notes(self, notes: MediaNotes) -> MediaChoice | None:
+        """Upload videos that may not play well? Fix them first, as they are, or not at all."""
+        box = QMessageBox(self.parent)
+        box.setIcon(QMessageBox.Icon.Warning)
+        box.setWindowTitle("Before Uploading")
+        some = len(notes.files)
+        box.setText(f"{some} {'video' if some == 1 else 'videos'} may not play well for students.")
+        lines = [f"{name}: {' '.join(texts)}" for name, texts in notes.files[:6]]
+        if some > 6:
+            lines.append(f"… and {some - 6} more")
+        if notes.fixable:
+            lines.append(
+                "\nFix moves the index to the front without re-encoding (the same frames); "
+                "the files on this computer are not changed."
+            )
+        box.setInformativeText("\n".join(lines))
+        fix = None
+        if notes.fixable:
+            fix = box.addButton("Fix and Upload", QMessageBox.ButtonRole.AcceptRole)
+            box.setDefaultButton(fix)
+        as_is = box.addButton("Upload As They Are", QMessageBox.ButtonRole.DestructiveRole)
+        box.addButton(QMessageBox.StandardButton.Cancel)
+        box.exec()
+        clicked = box.clickedButton()
+        if fix is not None and clicked is fix:
+            return MediaChoice.FIX
+        return MediaChoice.AS_IS if clicked is as_is else None
 
     def confirm_restore(self, key: str, when: str) -> bool:
         """Make the version saved ``when`` the current one? Nothing is deleted."""

@@ -1,10 +1,14 @@
 """From dropped or chosen files to queued uploads, asking about keys that exist.
 
 1. walk the dropped folders (worker thread): every file with the key it gets;
-2. ask S3 which of those keys exist (HeadObject, a few at a time, worker);
-3. for each existing key ask: replace, keep both, or skip, with "apply to all";
-4. for "keep both" find free numbered names (worker), then queue every upload
+2. probe the videos among them (worker, a few KiB each: coachadmin.media); when
+   one may not play well for students, ask: fix it (a lossless faststart copy is
+   uploaded in its place), upload as it is, or cancel; nothing changes unasked;
+3. ask S3 which of the keys exist (HeadObject, a few at a time, worker);
+4. for each existing key ask: replace, keep both, or skip, with "apply to all";
+5. for "keep both" find free numbered names (worker), then queue every upload
    in the transfer engine, which refuses an existing key unless told to replace.
+   Each video goes with the Content-Type and metadata its probe found.
 """
 
 from __future__ import annotations
@@ -12,7 +16,7 @@ from __future__ import annotations
 import logging
 from collections.abc import Callable
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from PySide6.QtCore import QObject, Signal
 
@@ -20,13 +24,26 @@ from coachadmin.display import format_size
 from coachadmin.ui.browser.controller import BrowserController
 from coachadmin.ui.browser.dnd import PlannedUpload, UploadPlan, plan_uploads
 from coachadmin.ui.browser.formatting import count
-from coachadmin.ui.browser.questions import Conflict, ConflictChoice, Questions
+from coachadmin.ui.browser.progress import OperationProgress
+from coachadmin.ui.browser.questions import (
+    Conflict,
+    ConflictChoice,
+    MediaChoice,
+    MediaNotes,
+    Questions,
+)
 from coachadmin.ui.transfers.service import TransferService
+
+if TYPE_CHECKING:  # the probe loads on a worker
+    from coachadmin.bounded import Flag
+    from coachadmin.services.media_readiness import Readiness
 
 log = logging.getLogger("coachadmin.ui.browser")
 
 #: (file, key, replace an existing object)
 Decision = tuple[PlannedUpload, str, bool]
+#: The probe of each video in an upload, by its path.
+Probed = dict[Path, "Readiness"]
 
 
 class UploadFlow(QObject):
@@ -61,27 +78,71 @@ class UploadFlow(QObject):
         if access is None or not paths:
             return
         target = self.controller.prefix if prefix is None else prefix
-        self.controller.bridge.run(
-            plan_uploads, paths, target, on_result=self._check_existing, owner=self
-        )
+        self.controller.bridge.run(plan_uploads, paths, target, on_result=self._probe, owner=self)
 
-    def _check_existing(self, plan: UploadPlan) -> None:
+    def _probe(self, plan: UploadPlan) -> None:
         if plan.problems:
             shown = "; ".join(plan.problems[:3])
             more = f" and {len(plan.problems) - 3} more" if len(plan.problems) > 3 else ""
             self.bus.warning(f"Some files cannot be read and are left out: {shown}{more}")
+        if not plan.uploads:
+            return
+        self.controller.bridge.run(
+            _probe_videos,
+            [u.path for u in plan.uploads],
+            on_result=lambda probed: self._ask_about_media(plan, probed),
+            owner=self,
+        )
+
+    def _ask_about_media(self, plan: UploadPlan, probed: Probed) -> None:
+        """Videos that may not play well: fix them first, send them as they are, or stop."""
+        found = [probed.get(u.path) for u in plan.uploads]
+        noted = [(ready.original, ready) for ready in found if ready is not None and ready.notes]
+        if not noted:
+            self._check_existing(plan, probed)
+            return
+        notes = MediaNotes(
+            files=tuple((p.name, tuple(n.text for n in r.notes)) for p, r in noted),
+            fixable=sum(1 for _p, r in noted if r.fixable),
+        )
+        choice = self.questions().media_notes(notes)
+        if choice is None:
+            self.bus.info("Upload cancelled: nothing was sent")
+            return
+        if choice is MediaChoice.AS_IS or not notes.fixable:
+            self._check_existing(plan, probed)
+            return
+        fixable = [r for _p, r in noted if r.fixable]
+        progress = OperationProgress(
+            self.controller.page.window(), f"Preparing {count(len(fixable), 'video')}"
+        )
+
+        def fixed(copies: list[Readiness]) -> None:
+            self._check_existing(plan, probed | {r.original: r for r in copies})
+
+        self.controller.bridge.run(
+            _fix_indexes,
+            fixable,
+            progress.report,
+            progress.cancel,
+            on_result=fixed,
+            on_finished=progress.close,
+            owner=self,
+        )
+
+    def _check_existing(self, plan: UploadPlan, probed: Probed) -> None:
         access = self.controller.access
-        if not plan.uploads or access is None:
+        if access is None:
             return
         keys = [u.key for u in plan.uploads]
         access.run(
             _existing_keys,
             keys,
-            on_result=lambda existing: self._resolve(plan, existing),
+            on_result=lambda existing: self._resolve(plan, existing, probed),
             owner=self,
         )
 
-    def _resolve(self, plan: UploadPlan, existing: set[str]) -> None:
+    def _resolve(self, plan: UploadPlan, existing: set[str], probed: Probed) -> None:
         """Ask about each existing key (GUI thread), then find names for "keep both"."""
         decisions: list[Decision] = []
         keep_both: list[PlannedUpload] = []
@@ -113,7 +174,7 @@ class UploadFlow(QObject):
         if skipped:
             self.bus.info(f"Skipped {count(skipped, 'file')} that already exist")
         if not keep_both:
-            self._queue(decisions)
+            self._queue(decisions, probed)
             return
         access = self.controller.access
         if access is None:
@@ -124,17 +185,23 @@ class UploadFlow(QObject):
             [u.key for u in keep_both],
             taken,
             on_result=lambda names: self._queue(
-                decisions + [(u, names[i], False) for i, u in enumerate(keep_both)]
+                decisions + [(u, names[i], False) for i, u in enumerate(keep_both)], probed
             ),
             owner=self,
         )
 
-    def _queue(self, decisions: list[Decision]) -> None:
+    def _queue(self, decisions: list[Decision], probed: Probed) -> None:
         access = self.controller.access
         if access is None or not decisions:
             return
         for upload, key, replace in decisions:
-            self.transfers.upload(upload.path, key, access.connection, overwrite=replace)
+            self.transfers.upload(
+                upload.path,
+                key,
+                access.connection,
+                overwrite=replace,
+                media=probed.get(upload.path),
+            )
         total = sum(u.size for u, _k, _r in decisions)
         self.bus.info(f"Uploading {count(len(decisions), 'file')} ({format_size(total)})")
         self.queued.emit(len(decisions))
@@ -151,3 +218,43 @@ def _free_keys(client: Any, bucket: str, keys: list[str], taken: set[str]) -> li
 
     reserved = set(taken)
     return [free_key(client, bucket, key, reserved) for key in keys]
+
+
+def _probe_videos(paths: list[Path]) -> Probed:
+    """The probe of each file named like a video; one that cannot be read goes unprobed
+    (the upload says why, if it cannot read it either)."""
+    from coachadmin.services.media_readiness import readiness
+
+    probed: Probed = {}
+    for path in paths:
+        try:
+            found = readiness(path)
+        except (OSError, ValueError) as error:
+            log.info("not probed: %s (%s)", path, error)
+            continue
+        if found is not None:
+            probed[path] = found
+    return probed
+
+
+def _fix_indexes(
+    videos: list[Readiness], progress: Callable[[int, int], None], cancel: Flag
+) -> list[Readiness]:
+    """A faststart copy of each video, beside it; progress over all their bytes."""
+    from coachadmin.services.media_readiness import fix_index
+
+    total = sum(r.info.size for r in videos)
+    done = 0
+    copies: list[Readiness] = []
+    def overall(part: int, _size: int) -> None:
+        progress(done + part, total)
+
+    try:
+        for ready in videos:
+            copies.append(fix_index(ready, progress=overall, cancelled=cancel.is_set))
+            done += ready.info.size
+    except BaseException:
+        for copy in copies:  # none is left behind by a cancel or a failure
+            copy.path.unlink(missing_ok=True)
+        raise
+    return copies

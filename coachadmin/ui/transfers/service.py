@@ -25,6 +25,7 @@ from coachadmin.ui.bridge import Bridge, EventRelay
 if TYPE_CHECKING:
     from coachadmin.connection import Connection
     from coachadmin.s3.client import S3Settings
+    from coachadmin.services.media_readiness import Readiness
     from coachadmin.transfers.config import TransferConfig
     from coachadmin.transfers.manage import Forgotten
     from coachadmin.transfers.queue import TransferQueue
@@ -78,6 +79,8 @@ class TransferService(QObject):
         self._queue: TransferQueue | None = None
         self._lock = threading.Lock()
         self._states: dict[str, TransferState] = {}
+        #: Faststart copies being uploaded in their original's place, by transfer id.
+        self._copies: dict[str, Path] = {}
         self._closed = False
         self.relay = EventRelay(self, interval_ms=RELAY_INTERVAL_MS, key=lambda e: e.transfer_id)
         self.relay.batch.connect(self._on_batch)
@@ -134,8 +137,13 @@ class TransferService(QObject):
         *,
         overwrite: bool = False,
         on_error: Callable[[UserFacingError], None] | None = None,
+        media: Readiness | None = None,
     ) -> Future[Any]:
-        """Queue an upload to ``connection``'s bucket (checked and journaled on a worker)."""
+        """Queue an upload to ``connection``'s bucket (checked and journaled on a worker).
+
+        ``media``: the probe of a video (its Content-Type and metadata go with it); when
+        it names a faststart copy, the copy is sent and removed once the upload ends.
+        """
 
         def add() -> str:
             from coachadmin.transfers.upload import UploadRequest
@@ -147,7 +155,12 @@ class TransferService(QObject):
                 overwrite=overwrite,
                 connection=connection.transfer_owner,
             )
-            return self.queue().add_upload(request, connection.s3)
+            if media is not None:
+                request = media.apply(request)
+            transfer_id = self.queue().add_upload(request, connection.s3)
+            if media is not None and media.temporary:
+                self._copies[transfer_id] = media.path
+            return transfer_id
 
         return self._run(add, on_error)
 
@@ -254,6 +267,10 @@ class TransferService(QObject):
         for event in batch:
             before = self._states.get(event.transfer_id)
             self._states[event.transfer_id] = event.state
+            if event.state in (TransferState.DONE, TransferState.CANCELLED):
+                copy = self._copies.pop(event.transfer_id, None)
+                if copy is not None:  # the faststart copy sent in the original's place
+                    copy.unlink(missing_ok=True)
             if (
                 event.kind is TransferKind.UPLOAD
                 and event.state is TransferState.DONE
