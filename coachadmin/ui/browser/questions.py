@@ -101,15 +101,15 @@ class Questions:
         box.setWindowTitle("Before Uploading")
         some = len(notes.files)
         box.setText(f"{some} {'video' if some == 1 else 'videos'} may not play well for students.")
-        lines = [f"{name}: {' '.join(texts)}" for name, texts in notes.files[:6]]
+        lines = [f"•  {name} — {' '.join(texts)}" for name, texts in notes.files[:6]]
         if some > 6:
-            lines.append(f"… and {some - 6} more")
+            lines.append(f"•  … and {some - 6} more")
         if notes.fixable:
             lines.append(
-                "\nFix moves the index to the front without re-encoding (the same frames); "
-                "the files on this computer are not changed."
+                "Fix and Upload moves the index to the front without re-encoding (the same "
+                "frames); the files on this computer are not changed."
             )
-        box.setInformativeText("\n".join(lines))
+        box.setInformativeText("\n\n".join(lines))
         fix = None
         if notes.fixable:
             fix = box.addButton("Fix and Upload", QMessageBox.ButtonRole.AcceptRole)
