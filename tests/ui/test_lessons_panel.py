@@ -180,6 +180,30 @@ def test_check_links_names_the_videos_that_may_not_play_with_why(qtbot, admin, d
     assert discovery.text(0) == "May not play"
 
 
+def _states_once_media_read(qtbot, panel: LessonsPanel, title: str) -> dict[str, tuple]:
+    show_course(qtbot, panel, title)
+    model = panel.lesson_model
+    qtbot.waitUntil(lambda: any(r.media is not None for r in model.rows), timeout=WAIT)
+    tip = Qt.ItemDataRole.ToolTipRole
+    return {
+        r.lesson.title: (model.index(i, STATE).data(), model.index(i, STATE).data(tip))
+        for i, r in enumerate(model.rows)
+    }
+
+
+def test_a_course_s_lessons_say_which_videos_may_not_play(qtbot, admin, demo):
+    """Read after the rows show, from each video's first and last bytes."""
+    states = _states_once_media_read(qtbot, admin, "Building Your Coaching Practice")
+    text, tip = states["Discovery calls that convert"]
+    assert text == "Linked · may not play"
+    assert "For students: not streamable: moov at the end" in tip
+    text, tip = states["Designing packages and programmes"]
+    assert text == "Linked · may not play" and "HEVC" in tip
+    states = _states_once_media_read(qtbot, admin, "Running Powerful Sessions")
+    text, tip = states["Giving feedback that lands"]
+    assert text == "Linked" and "For students: Plays everywhere" in tip
+
+
 # -- linking -----------------------------------------------------------------------------
 
 

@@ -246,6 +246,7 @@ def _fix_indexes(
     total = sum(r.info.size for r in videos)
     done = 0
     copies: list[Readiness] = []
+
     def overall(part: int, _size: int) -> None:
         progress(done + part, total)
 

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, replace
 from functools import cache
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from PySide6.QtCore import (
     QAbstractListModel,
@@ -27,6 +27,9 @@ from coachadmin.backend.models import Course, Lesson
 from coachadmin.display import format_size
 from coachadmin.services.link_check import LessonLink, LinkState
 from coachadmin.ui.lessons.mime import S3_KEYS_MIME, from_mime_data
+
+if TYPE_CHECKING:
+    from coachadmin.media.health import MediaHealth
 
 Index = QModelIndex | QPersistentModelIndex
 
@@ -74,6 +77,8 @@ class LessonRow:
     state: LinkState | None = None  # None: not checked against the bucket yet
     size: int | None = None
     pending_key: str | None = None  # an upload that links this lesson once verified
+    #: The linked video's media health, once read (first and last bytes).
+    media: MediaHealth | None = None
 
     @classmethod
     def from_link(cls, link: LessonLink) -> LessonRow:
@@ -144,6 +149,14 @@ class LessonTableModel(QAbstractTableModel):
                 self.rows[number] = replace(row, lesson=lesson, state=state, size=size)
                 self._changed(number)
 
+    def set_media(self, media: dict[str, MediaHealth]) -> None:
+        """lesson id → its video's media health (read after the lessons show)."""
+        for number, row in enumerate(self.rows):
+            health = media.get(row.lesson.id)
+            if health is not None and health is not row.media:
+                self.rows[number] = replace(row, media=health)
+                self._changed(number)
+
     def set_pending(self, pending: dict[str, str]) -> None:
         """lesson id → key of an upload that will link it."""
         for number, row in enumerate(self.rows):
@@ -205,6 +218,8 @@ class LessonTableModel(QAbstractTableModel):
         if column == STATE:
             if row.pending_key:
                 return "Uploading: links when verified"
+            if row.media is not None and not row.media.healthy:
+                return f"{STATE_TEXT[row.state] if row.state else 'Linked'} · may not play"
             return STATE_TEXT[row.state] if row.state else "Not checked"
         if column == SIZE:
             return format_size(row.size) if row.size is not None else ""
@@ -217,6 +232,8 @@ class LessonTableModel(QAbstractTableModel):
             lines.append(row.lesson.video_id)
         if row.pending_key:
             lines.append(f"Uploading {row.pending_key}: linked once the upload is verified")
+        if row.media is not None:
+            lines.append(f"For students: {row.media.describe()}")
         return "\n".join(lines)
 
     # -- drops ---------------------------------------------------------------------------

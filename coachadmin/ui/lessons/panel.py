@@ -32,7 +32,7 @@ from PySide6.QtWidgets import (
 
 from coachadmin.backend.models import Course, User
 from coachadmin.display import format_size
-from coachadmin.services.link_check import LinkReport, LinkState
+from coachadmin.services.link_check import LessonLink, LinkReport, LinkState
 from coachadmin.ui.bridge import Bridge, Latest
 from coachadmin.ui.icons import icon
 from coachadmin.ui.lessons import work
@@ -383,6 +383,7 @@ class LessonsPanel(QWidget):
     def _course_loaded(self, loaded: work.CourseLinks) -> None:
         if loaded.links is not None:
             rows = [LessonRow.from_link(link) for link in loaded.links]
+            self._read_media(loaded.links)
         else:
             rows = [LessonRow(loaded.course, lesson) for lesson in loaded.lessons]
             if loaded.s3_error and self.session is not None:
@@ -395,6 +396,23 @@ class LessonsPanel(QWidget):
         if self.linker is not None:
             self.linker.refresh_pending()
         self._update_state()
+
+    def _read_media(self, links: list[LessonLink]) -> None:
+        """Each linked video's media health, after the rows show (a few KiB per video)."""
+        connection = self.connection
+        if connection is None or self.session is None:
+            return
+        settings, bucket = connection.s3, connection.bucket
+        ticket = self._loading.begin()  # another course shown meanwhile: these are stale
+        self.session.bridge.run(
+            work.course_media,
+            settings,
+            bucket,
+            links,
+            on_result=ticket.only(self.lesson_model.set_media),
+            on_error=lambda error: log.info("media health not read: %s", error),
+            owner=self,
+        )
 
     def select_lesson(self, course_id: str, lesson_id: str) -> None:
         """Show a lesson (from the report): its course, then the lesson's row."""

@@ -17,11 +17,12 @@ from coachadmin.backend.models import Course, Lesson
 from coachadmin.errors import UserFacingError
 from coachadmin.s3.listing import ObjectInfo, iter_objects
 from coachadmin.services.lesson_usage import LessonRef, all_lessons, lesson_refs_linking
-from coachadmin.services.link_check import LessonLink, LinkReport, check_links
+from coachadmin.services.link_check import LessonLink, LinkReport, LinkState, check_links
 
 if TYPE_CHECKING:
     from mypy_boto3_s3 import S3Client
 
+    from coachadmin.media.health import MediaHealth
     from coachadmin.s3.client import S3Settings
 
 T = TypeVar("T")
@@ -84,6 +85,26 @@ def load_course(
     except S3Unavailable as error:
         return CourseLinks(course, backend.lessons(course.id), None, str(error))
     return CourseLinks(course, [link.lesson for link in report.links], report.links)
+
+
+def course_media(
+    settings: S3Settings, bucket: str, links: list[LessonLink]
+) -> dict[str, MediaHealth]:
+    """lesson id → the media health of its linked video (first and last bytes only)."""
+    from coachadmin.services.media_health import health_of  # botocore: on a worker
+
+    videos = {
+        link.lesson.video_id: link.size
+        for link in links
+        if link.state is LinkState.LINKED and link.lesson.video_id and link.size is not None
+    }
+    s3 = s3_client(settings)
+    found = guarded(bucket, settings, lambda: health_of(s3, bucket, videos.items()))
+    return {
+        link.lesson.id: found[link.lesson.video_id]
+        for link in links
+        if link.lesson.video_id in found
+    }
 
 
 def pending_by_lesson() -> dict[str, str]:
