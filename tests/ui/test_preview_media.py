@@ -9,11 +9,13 @@ from __future__ import annotations
 
 import io
 import math
+import shutil
 import struct
 import wave
 from collections.abc import Iterator
 from dataclasses import replace
 from datetime import UTC, datetime, timedelta
+from pathlib import Path
 from urllib.parse import parse_qs, urlsplit
 
 import pytest
@@ -22,14 +24,18 @@ from PySide6.QtMultimedia import QMediaPlayer
 from support.mediaproxy import MediaProxy, signature
 from support.preview import MEDIA_NOISE, demo_objects, pick, put_object, selected, unique_prefix
 
+import coachadmin
 from coachadmin.connection import Connection
 from coachadmin.demo.environment import DemoEnvironment
+from coachadmin.media.probe import IndexPosition, probe_file
+from coachadmin.media.remux import faststart
 from coachadmin.ui.preview import PreviewPane
 from coachadmin.ui.preview.access import S3Access
 from coachadmin.ui.preview.media_session import PlaybackSession
 
 pytestmark = pytest.mark.qt_log_ignore(*MEDIA_NOISE)
 
+SAMPLES = Path(coachadmin.__file__).parent / "resources" / "sample-media"
 PLAYING = QMediaPlayer.PlaybackState.PlayingState
 PAUSED = QMediaPlayer.PlaybackState.PausedState
 
@@ -242,3 +248,19 @@ def test_a_refused_link_is_renewed_once_and_plays(qtbot, bridge, demo):
             proxy.refused
         )
         session.close()
+
+
+def test_a_video_fixed_by_faststart_plays_in_the_preview(qtbot, make_pane, demo, tmp_path):
+    """The lossless fix's copy (index moved to the front) is a video the player plays."""
+    late = tmp_path / "late.mp4"
+    shutil.copy(SAMPLES / "sample-video-moov-at-end.mp4", late)
+    fixed = faststart(late)
+    assert probe_file(fixed).index is IndexPosition.FRONT
+    pane = make_pane(demo.info.connection())
+    chosen = put_object(
+        demo.info.connection(), f"{unique_prefix('faststart')}fixed.mp4", fixed.read_bytes()
+    )
+    pane.show_object(chosen)
+    player = press_play(qtbot, pane)
+    wait_playing(qtbot, player)
+    assert player.duration() > 4000  # the sample's five seconds, read from the moved index
