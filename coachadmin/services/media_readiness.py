@@ -9,6 +9,7 @@ upload is done). Nothing is changed unless the caller asks.
 
 from __future__ import annotations
 
+import logging
 from collections.abc import Callable
 from dataclasses import dataclass, replace
 from pathlib import Path
@@ -23,6 +24,8 @@ from coachadmin.media.verdict import (
     upload_metadata,
 )
 from coachadmin.transfers.upload import UploadRequest
+
+log = logging.getLogger("coachadmin.media")
 
 
 @dataclass(frozen=True)
@@ -72,3 +75,46 @@ def fix_index(
     copy = faststart(ready.original, progress=progress, cancelled=cancelled)
     info = probe_file(copy)
     return Readiness(copy, ready.original, info, tuple(notes(info, ready.original.name)))
+
+
+def probe_videos(paths: list[Path]) -> dict[Path, Readiness]:
+    """The probe of each file named like a video, by path; one that cannot be read goes
+    unprobed (the upload says why, if it cannot read it either)."""
+    probed: dict[Path, Readiness] = {}
+    for path in paths:
+        try:
+            found = readiness(path)
+        except (OSError, ValueError) as error:
+            log.info("not probed: %s (%s)", path, error)
+            continue
+        if found is not None:
+            probed[path] = found
+    return probed
+
+
+def fix_indexes(
+    videos: list[Readiness],
+    *,
+    progress: Progress | None = None,
+    cancelled: Callable[[], bool] | None = None,
+) -> list[Readiness]:
+    """A faststart copy of each video, beside it; ``progress`` over all their bytes.
+
+    A cancel or a failure removes the copies already made."""
+    total = sum(ready.info.size for ready in videos)
+    done = 0
+
+    def overall(part: int, _size: int) -> None:
+        if progress is not None:
+            progress(done + part, total)
+
+    copies: list[Readiness] = []
+    try:
+        for ready in videos:
+            copies.append(fix_index(ready, progress=overall, cancelled=cancelled))
+            done += ready.info.size
+    except BaseException:
+        for copy in copies:
+            copy.path.unlink(missing_ok=True)
+        raise
+    return copies

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import re
+import shutil
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -10,11 +11,14 @@ import pytest
 from PySide6.QtCore import Qt
 from PySide6.QtWidgets import QMessageBox, QPushButton
 
+import coachadmin
 from coachadmin.backend.client import BackendClient
 from coachadmin.demo import backend_seed
 from coachadmin.demo.environment import DemoEnvironment
+from coachadmin.media.probe import IndexPosition, probe_file
 from coachadmin.s3.client import make_client
 from coachadmin.services.link_check import LinkState
+from coachadmin.ui.browser.questions import MediaChoice, MediaNotes
 from coachadmin.ui.lessons.dialogs import ChooseLessonDialog, ChooseVideoDialog, ReplaceLinkDialog
 from coachadmin.ui.lessons.mime import ObjectRef, to_mime_data
 from coachadmin.ui.lessons.models import STATE, LessonRow
@@ -24,6 +28,8 @@ from coachadmin.ui.main_window import MainWindow
 from coachadmin.ui.messages import Message, MessageBus
 
 WAIT = 20_000
+
+SAMPLES = Path(coachadmin.__file__).parent / "resources" / "sample-media"
 
 
 @pytest.fixture
@@ -456,6 +462,8 @@ def test_upload_and_link_links_once_the_upload_is_verified(qtbot, admin, demo, t
     video = tmp_path / "My New Lesson.mp4"
     video.write_bytes(b"\x00\x01" * 150_000)
     panel.linker.choose_file = lambda: video
+    asked: list[MediaNotes] = []
+    panel.linker.ask_media = lambda notes: asked.append(notes) or MediaChoice.AS_IS
     panel.linker.upload_action.trigger()
     qtbot.waitUntil(lambda: stored_video(demo, row.lesson.id) is not None, timeout=30_000)
     key = stored_video(demo, row.lesson.id)
@@ -463,6 +471,34 @@ def test_upload_and_link_links_once_the_upload_is_verified(qtbot, admin, demo, t
     client = make_client(demo.info.s3_settings())
     assert client.get_object(Bucket=demo.info.bucket, Key=key)["Body"].read() == video.read_bytes()
     qtbot.waitUntil(lambda: panel.selected_row().state is LinkState.LINKED, timeout=WAIT)
+    assert asked and "not a video" in asked[0].files[0][1][0]  # said before it went up
+
+
+def test_upload_and_link_fixes_a_late_index_when_asked(qtbot, window, admin, demo, tmp_path):
+    panel = admin
+    row = select_lesson(qtbot, panel, "The coaching mindset")
+    video = tmp_path / "Week 2.mp4"
+    shutil.copy(SAMPLES / "sample-video-moov-at-end.mp4", video)
+    original = video.read_bytes()
+    panel.linker.choose_file = lambda: video
+    panel.linker.ask_media = lambda notes: MediaChoice.FIX if notes.fixable else None
+    panel.linker.upload_action.trigger()
+    if row.lesson.video_id:  # the lesson has a video: the replace question comes next
+        qtbot.waitUntil(lambda: isinstance(panel.linker.dialog, ReplaceLinkDialog), timeout=WAIT)
+        panel.linker.dialog.accept()
+    qtbot.waitUntil(
+        lambda: stored_video(demo, row.lesson.id) != row.lesson.video_id, timeout=30_000
+    )
+    key = stored_video(demo, row.lesson.id)
+    stored = make_client(demo.info.s3_settings()).get_object(Bucket=demo.info.bucket, Key=key)
+    assert stored["ContentType"] == "video/mp4"
+    (tmp_path / "stored.mp4").write_bytes(stored["Body"].read())
+    assert probe_file(tmp_path / "stored.mp4").index is IndexPosition.FRONT
+    assert video.read_bytes() == original
+    qtbot.waitUntil(
+        lambda: sorted(p.name for p in tmp_path.iterdir()) == ["Week 2.mp4", "stored.mp4"],
+        timeout=WAIT,
+    )  # the faststart copy is gone once uploaded
 
 
 def test_deleting_a_linked_object_is_refused_naming_the_lessons(qtbot, admin, demo, messages):

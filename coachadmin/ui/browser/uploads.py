@@ -221,41 +221,14 @@ def _free_keys(client: Any, bucket: str, keys: list[str], taken: set[str]) -> li
 
 
 def _probe_videos(paths: list[Path]) -> Probed:
-    """The probe of each file named like a video; one that cannot be read goes unprobed
-    (the upload says why, if it cannot read it either)."""
-    from coachadmin.services.media_readiness import readiness
+    from coachadmin.services.media_readiness import probe_videos  # the probe: on a worker
 
-    probed: Probed = {}
-    for path in paths:
-        try:
-            found = readiness(path)
-        except (OSError, ValueError) as error:
-            log.info("not probed: %s (%s)", path, error)
-            continue
-        if found is not None:
-            probed[path] = found
-    return probed
+    return probe_videos(paths)
 
 
 def _fix_indexes(
     videos: list[Readiness], progress: Callable[[int, int], None], cancel: Flag
 ) -> list[Readiness]:
-    """A faststart copy of each video, beside it; progress over all their bytes."""
-    from coachadmin.services.media_readiness import fix_index
+    from coachadmin.services.media_readiness import fix_indexes
 
-    total = sum(r.info.size for r in videos)
-    done = 0
-    copies: list[Readiness] = []
-
-    def overall(part: int, _size: int) -> None:
-        progress(done + part, total)
-
-    try:
-        for ready in videos:
-            copies.append(fix_index(ready, progress=overall, cancelled=cancel.is_set))
-            done += ready.info.size
-    except BaseException:
-        for copy in copies:  # none is left behind by a cancel or a failure
-            copy.path.unlink(missing_ok=True)
-        raise
-    return copies
+    return fix_indexes(videos, progress=progress, cancelled=cancel.is_set)

@@ -28,6 +28,8 @@ from coachadmin.services.link_check import LinkState, is_legacy_id, is_s3_key
 from coachadmin.services.pending_links import Applied, Outcome, PendingLink, PendingLinks
 from coachadmin.transfers.events import TransferEvent, TransferState
 from coachadmin.ui.bridge import EventRelay
+from coachadmin.ui.browser.progress import OperationProgress
+from coachadmin.ui.browser.questions import MediaChoice, MediaNotes, Questions
 from coachadmin.ui.icons import icon
 from coachadmin.ui.lessons import work
 from coachadmin.ui.lessons.dialogs import (
@@ -42,6 +44,7 @@ from coachadmin.ui.lessons.models import LessonRow
 from coachadmin.ui.lessons.session import ADMIN_ONLY, BackendSession
 
 if TYPE_CHECKING:
+    from coachadmin.services.media_readiness import Readiness
     from coachadmin.transfers.queue import TransferQueue
     from coachadmin.ui.lessons.panel import LessonsPanel
     from coachadmin.ui.lessons.player import StudentPlayer
@@ -68,6 +71,10 @@ class Linker(QObject):
         self.player: StudentPlayer | None = None
         #: Asks for the file to upload; tests replace it.
         self.choose_file: Callable[[], Path | None] = lambda: _choose_file(panel.window())
+        #: Asks what to do with a video that may not play well; tests replace it.
+        self.ask_media: Callable[[MediaNotes], MediaChoice | None] = lambda notes: Questions(
+            panel.window()
+        ).media_notes(notes)
         #: The app's transfer service: uploads show in the transfers panel. Without one
         #: (tests of the panel alone) the linker runs a queue of its own.
         self.transfers = transfers
@@ -371,8 +378,45 @@ class Linker(QObject):
         path = self.choose_file()
         if path is None:
             return
+        self.panel.bridge.run(
+            work.probe_video,
+            path,
+            on_result=lambda ready: self._ask_about_media(row, path, ready),
+            owner=self,
+        )
+
+    def _ask_about_media(self, row: LessonRow, path: Path, ready: Readiness | None) -> None:
+        """A video that may not play well: fix it first, send it as it is, or stop."""
+        if ready is None or not ready.notes:
+            self._confirm_if_replacing(row, path, ready)
+            return
+        notes = MediaNotes(
+            files=((path.name, tuple(note.text for note in ready.notes)),),
+            fixable=int(ready.fixable),
+        )
+        choice = self.ask_media(notes)
+        if choice is None:
+            return
+        if choice is MediaChoice.AS_IS or not ready.fixable:
+            self._confirm_if_replacing(row, path, ready)
+            return
+        progress = OperationProgress(self.panel.window(), f"Preparing {path.name}")
+        self.panel.bridge.run(
+            work.fix_video,
+            ready,
+            progress.report,
+            progress.cancel,
+            on_result=lambda fixed: self._confirm_if_replacing(row, path, fixed),
+            on_finished=progress.close,
+            owner=self,
+        )
+
+    def _confirm_if_replacing(self, row: LessonRow, path: Path, ready: Readiness | None) -> None:
+        connection = self.panel.connection
+        if connection is None:
+            return
         if not row.lesson.video_id:
-            self._start_upload(row, path)
+            self._start_upload(row, path, ready)
             return
         old = row.lesson.video_id
         self.panel.bridge.run(
@@ -381,11 +425,18 @@ class Linker(QObject):
             connection.bucket,
             old,
             old,
-            on_result=lambda info: self._confirm_upload(row, path, old, info),
+            on_result=lambda info: self._confirm_upload(row, path, old, info, ready),
             owner=self,
         )
 
-    def _confirm_upload(self, row: LessonRow, path: Path, old: str, info: work.ReplaceInfo) -> None:
+    def _confirm_upload(
+        self,
+        row: LessonRow,
+        path: Path,
+        old: str,
+        info: work.ReplaceInfo,
+        ready: Readiness | None,
+    ) -> None:
         try:
             size = format_size(path.stat().st_size)
         except OSError:
@@ -397,7 +448,8 @@ class Linker(QObject):
             parent=self.panel.window(),
         )
         self.dialog = dialog
-        dialog.accepted.connect(lambda: self._start_upload(row, path))
+        dialog.accepted.connect(lambda: self._start_upload(row, path, ready))
+        dialog.rejected.connect(lambda: work.remove_copy(ready))
         dialog.open()
 
     def _transfer_queue(self) -> TransferQueue:
@@ -415,9 +467,10 @@ class Linker(QObject):
                 self._queue.subscribe(self._relay.post)
             return self._queue
 
-    def _start_upload(self, row: LessonRow, path: Path) -> None:
+    def _start_upload(self, row: LessonRow, path: Path, ready: Readiness | None = None) -> None:
         session, connection = self.session, self.panel.connection
         if connection is None or session.api_url is None:
+            work.remove_copy(ready)
             return
         api_url, bucket, settings = session.api_url, connection.bucket, connection.s3
         if self.transfers is None and self._relay is None:
@@ -429,10 +482,13 @@ class Linker(QObject):
 
             queue = self._transfer_queue()
             with PendingLinks() as store:
-                return start_upload_and_link(
+                link = start_upload_and_link(
                     queue, settings, store, path=path, bucket=bucket, lesson_id=row.lesson.id,
-                    api_url=api_url, connection=connection.transfer_owner,
+                    api_url=api_url, connection=connection.transfer_owner, media=ready,
                 )  # fmt: skip
+            if ready is not None and ready.temporary and self.transfers is not None:
+                self.transfers.remove_when_done(str(link.transfer_id), ready.path)
+            return link
 
         def started(link: PendingLink) -> None:
             self.refresh_pending()

@@ -10,6 +10,7 @@ import functools
 import threading
 from collections.abc import Callable
 from dataclasses import dataclass
+from pathlib import Path
 from typing import TYPE_CHECKING, TypeVar
 
 from coachadmin.backend.client import BackendClient
@@ -22,8 +23,10 @@ from coachadmin.services.link_check import LessonLink, LinkReport, LinkState, ch
 if TYPE_CHECKING:
     from mypy_boto3_s3 import S3Client
 
+    from coachadmin.bounded import Flag
     from coachadmin.media.health import MediaHealth
     from coachadmin.s3.client import S3Settings
+    from coachadmin.services.media_readiness import Readiness
 
 T = TypeVar("T")
 
@@ -105,6 +108,26 @@ def course_media(
         for link in links
         if link.lesson.video_id in found
     }
+
+
+def probe_video(path: Path) -> Readiness | None:
+    """The probe of a file named like a video (None for others, or one that cannot be read)."""
+    from coachadmin.services.media_readiness import probe_videos  # the engine: on a worker
+
+    return probe_videos([path]).get(path)
+
+
+def fix_video(ready: Readiness, progress: Callable[[int, int], None], cancel: Flag) -> Readiness:
+    """The faststart copy of the video, beside it (the caller removes it once uploaded)."""
+    from coachadmin.services.media_readiness import fix_indexes
+
+    return fix_indexes([ready], progress=progress, cancelled=cancel.is_set)[0]
+
+
+def remove_copy(ready: Readiness | None) -> None:
+    """Remove a faststart copy that will not be uploaded after all."""
+    if ready is not None and ready.temporary:
+        ready.path.unlink(missing_ok=True)
 
 
 def pending_by_lesson() -> dict[str, str]:

@@ -159,10 +159,19 @@ class TransferService(QObject):
                 request = media.apply(request)
             transfer_id = self.queue().add_upload(request, connection.s3)
             if media is not None and media.temporary:
-                self._copies[transfer_id] = media.path
+                self.remove_when_done(transfer_id, media.path)
             return transfer_id
 
         return self._run(add, on_error)
+
+    def remove_when_done(self, transfer_id: str, copy: Path) -> None:
+        """Remove ``copy`` (a faststart copy sent in its original's place) once the upload
+        ``transfer_id`` is done or cancelled (at once if it already is)."""
+        self._copies[transfer_id] = copy
+        state = self._states.get(transfer_id)
+        if state in (TransferState.DONE, TransferState.CANCELLED):
+            self._copies.pop(transfer_id, None)
+            copy.unlink(missing_ok=True)
 
     def download(self, key: str, dest: Path, connection: Connection) -> Future[Any]:
         def add() -> str:
