@@ -24,7 +24,7 @@ from typing import Any
 from coachadmin import secrets
 from coachadmin.connection import Connection
 from coachadmin.errors import UsageError, UserFacingError
-from coachadmin.s3.client import S3Settings
+from coachadmin.s3.settings import S3Settings
 from coachadmin.s3.uri import validate_bucket_name
 from coachadmin.settings import Settings, load_settings, save_settings, update_settings
 

@@ -26,7 +26,7 @@ from coachadmin.connection import DEMO_CONNECTION
 from coachadmin.demo.environment import DemoInfo
 from coachadmin.demo.home import running_demo
 from coachadmin.errors import UserFacingError
-from coachadmin.s3.client import S3Settings
+from coachadmin.s3.settings import S3Settings
 from coachadmin.transfers.clients import journaled
 from coachadmin.transfers.journal import DownloadRecord, Journal, UploadRecord
 

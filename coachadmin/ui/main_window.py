@@ -35,7 +35,7 @@ from coachadmin.ui.workspace import Workspace
 
 if TYPE_CHECKING:
     from coachadmin.connection import Connection
-    from coachadmin.s3.client import S3Settings
+    from coachadmin.s3.settings import S3Settings
 
 log = logging.getLogger("coachadmin.ui")
 

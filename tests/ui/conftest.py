@@ -9,7 +9,7 @@ from pathlib import Path
 import pytest
 
 from coachadmin.connection import Connection
-from coachadmin.s3.client import S3Settings
+from coachadmin.s3.settings import S3Settings
 from coachadmin.ui.bridge import Bridge
 from coachadmin.ui.crash import CrashHandler
 from coachadmin.ui.demo_launcher import DemoLauncher

@@ -15,7 +15,8 @@ from support.faultproxy import Fault, FaultProxy
 from support.transfers import SMALL
 
 from coachadmin.connection import Connection
-from coachadmin.s3.client import S3Settings, make_client
+from coachadmin.s3.client import make_client
+from coachadmin.s3.settings import S3Settings
 from coachadmin.transfers.config import MiB
 from coachadmin.transfers.events import TransferState
 from coachadmin.ui.main_window import MainWindow

@@ -22,7 +22,7 @@ from coachadmin.services.link_check import LessonLink, LinkReport, check_links
 if TYPE_CHECKING:
     from mypy_boto3_s3 import S3Client
 
-    from coachadmin.s3.client import S3Settings
+    from coachadmin.s3.settings import S3Settings
 
 T = TypeVar("T")
 

@@ -24,7 +24,7 @@ from coachadmin.ui.bridge import Bridge, EventRelay
 
 if TYPE_CHECKING:
     from coachadmin.connection import Connection
-    from coachadmin.s3.client import S3Settings
+    from coachadmin.s3.settings import S3Settings
     from coachadmin.transfers.config import TransferConfig
     from coachadmin.transfers.manage import Forgotten
     from coachadmin.transfers.queue import TransferQueue
