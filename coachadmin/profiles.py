@@ -121,6 +121,11 @@ def list_profiles(settings: Settings | None = None) -> list[Profile]:
     return result
 
 
+def connections_for(bucket: str) -> list[str]:
+    """The saved connections that reach ``bucket`` (what a transfer to it may be given)."""
+    return [p.name for p in list_profiles() if p.bucket == bucket]
+
+
 def get_profile(name: str, settings: Settings | None = None) -> Profile:
     settings = settings or load_settings()
     data = settings.profiles.get(name)

@@ -139,8 +139,3 @@ def reassign(journal: Journal, transfer_id: str, connection: str) -> None:
             )
         changes["endpoint_url"] = profile.endpoint_url
     journal.update_record(transfer_id, **changes)
-
-
-def connections_for(bucket: str) -> list[str]:
-    """The saved connections a transfer to ``bucket`` may be given."""
-    return [p.name for p in profiles.list_profiles() if p.bucket == bucket]

@@ -17,12 +17,8 @@ from PySide6.QtWidgets import QApplication, QWidget
 from coachadmin.connection import Connection
 from coachadmin.s3.client import make_client
 from coachadmin.s3.settings import S3Settings
-from coachadmin.ui.browser.questions import (
-    Conflict,
-    ConflictAnswer,
-    DeletePlan,
-    Questions,
-)
+from coachadmin.ui.browser.question_types import Conflict, ConflictAnswer, DeletePlan
+from coachadmin.ui.browser.questions import Questions
 
 
 class ScriptedQuestions(Questions):

@@ -12,7 +12,7 @@ from __future__ import annotations
 import logging
 from collections.abc import Callable
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING
 
 from PySide6.QtCore import QObject, Signal
 
@@ -20,8 +20,17 @@ from coachadmin.display import format_size
 from coachadmin.ui.browser.controller import BrowserController
 from coachadmin.ui.browser.dnd import PlannedUpload, UploadPlan, plan_uploads
 from coachadmin.ui.browser.formatting import count
-from coachadmin.ui.browser.questions import Conflict, ConflictChoice, Questions
+from coachadmin.ui.browser.question_types import Conflict, ConflictChoice
+from coachadmin.ui.browser.questions import Questions
 from coachadmin.ui.transfers.service import TransferService
+from coachadmin.ui.worker_imports import WorkerModule
+
+if TYPE_CHECKING:
+    from coachadmin.s3 import operations
+    from coachadmin.ui.browser import work
+else:
+    operations = WorkerModule("coachadmin.s3.operations")
+    work = WorkerModule("coachadmin.ui.browser.work")
 
 log = logging.getLogger("coachadmin.ui.browser")
 
@@ -75,7 +84,7 @@ class UploadFlow(QObject):
             return
         keys = [u.key for u in plan.uploads]
         access.run(
-            _existing_keys,
+            operations.existing_keys,
             keys,
             on_result=lambda existing: self._resolve(plan, existing),
             owner=self,
@@ -120,7 +129,7 @@ class UploadFlow(QObject):
             return
         taken = {key for _upload, key, _replace in decisions}
         access.run(
-            _free_keys,
+            work.free_keys,
             [u.key for u in keep_both],
             taken,
             on_result=lambda names: self._queue(
@@ -138,16 +147,3 @@ class UploadFlow(QObject):
         total = sum(u.size for u, _k, _r in decisions)
         self.bus.info(f"Uploading {count(len(decisions), 'file')} ({format_size(total)})")
         self.queued.emit(len(decisions))
-
-
-def _existing_keys(client: Any, bucket: str, keys: list[str]) -> set[str]:
-    from coachadmin.s3.operations import existing_keys
-
-    return existing_keys(client, bucket, keys)
-
-
-def _free_keys(client: Any, bucket: str, keys: list[str], taken: set[str]) -> list[str]:
-    from coachadmin.s3.operations import free_key
-
-    reserved = set(taken)
-    return [free_key(client, bucket, key, reserved) for key in keys]

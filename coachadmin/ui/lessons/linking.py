@@ -27,9 +27,9 @@ from coachadmin.services.lesson_usage import LessonRef, LinkedObjectDelete
 from coachadmin.services.link_check import LinkState, is_legacy_id, is_s3_key
 from coachadmin.services.pending_links import Applied, Outcome, PendingLink, PendingLinks
 from coachadmin.transfers.events import TransferEvent, TransferState
+from coachadmin.transfers.journal import Journal
 from coachadmin.ui.bridge import EventRelay
 from coachadmin.ui.icons import icon
-from coachadmin.ui.lessons import work
 from coachadmin.ui.lessons.dialogs import (
     ChooseLessonDialog,
     ChooseVideoDialog,
@@ -40,12 +40,23 @@ from coachadmin.ui.lessons.dialogs import (
 from coachadmin.ui.lessons.mime import ObjectRef
 from coachadmin.ui.lessons.models import LessonRow
 from coachadmin.ui.lessons.session import ADMIN_ONLY, BackendSession
+from coachadmin.ui.worker_imports import WorkerModule
 
 if TYPE_CHECKING:
+    from coachadmin.services import transfer_connections, upload_link
+    from coachadmin.transfers import clients
+    from coachadmin.transfers import queue as queue_module
     from coachadmin.transfers.queue import TransferQueue
+    from coachadmin.ui.lessons import work
     from coachadmin.ui.lessons.panel import LessonsPanel
     from coachadmin.ui.lessons.player import StudentPlayer
     from coachadmin.ui.transfers.service import TransferService
+else:
+    clients = WorkerModule("coachadmin.transfers.clients")
+    queue_module = WorkerModule("coachadmin.transfers.queue")
+    transfer_connections = WorkerModule("coachadmin.services.transfer_connections")
+    upload_link = WorkerModule("coachadmin.services.upload_link")
+    work = WorkerModule("coachadmin.ui.lessons.work")
 
 log = logging.getLogger("coachadmin.ui.lessons")
 
@@ -351,8 +362,7 @@ class Linker(QObject):
             return
 
         def play(stream: StreamUrl) -> None:
-            # QtMultimedia loads only when a video plays: start-up stays light.
-            from coachadmin.ui.lessons.player import StudentPlayer
+            from coachadmin.ui.lessons.player import StudentPlayer  # noqa: PLC0415 - QtMultimedia on first play
 
             self.player = StudentPlayer(row.lesson, stream, self.panel.window())
             self.player.open()
@@ -406,11 +416,7 @@ class Linker(QObject):
             return self.transfers.queue()
         with self._lock:
             if self._queue is None:
-                from coachadmin.transfers.clients import TransferClients
-                from coachadmin.transfers.journal import Journal
-                from coachadmin.transfers.queue import TransferQueue
-
-                self._queue = TransferQueue(Journal(), TransferClients())
+                self._queue = queue_module.TransferQueue(Journal(), clients.TransferClients())
                 assert self._relay is not None
                 self._queue.subscribe(self._relay.post)
             return self._queue
@@ -425,11 +431,9 @@ class Linker(QObject):
             self._relay.batch.connect(self._transfer_events)
 
         def start() -> PendingLink:
-            from coachadmin.services.upload_link import start_upload_and_link
-
             queue = self._transfer_queue()
             with PendingLinks() as store:
-                return start_upload_and_link(
+                return upload_link.start_upload_and_link(
                     queue, settings, store, path=path, bucket=bucket, lesson_id=row.lesson.id,
                     api_url=api_url, connection=connection.transfer_owner,
                 )  # fmt: skip
@@ -459,17 +463,13 @@ class Linker(QObject):
         demo = connection.s3 if connection.demo else None
 
         def apply() -> list[Applied]:
-            from coachadmin.services.transfer_connections import TransferConnections
-            from coachadmin.services.upload_link import finish_pending_links
-            from coachadmin.transfers.clients import TransferClients
-
             settings_for = (
                 transfers.queue().settings_for
                 if transfers is not None
-                else TransferConnections(demo=lambda: demo)
+                else transfer_connections.TransferConnections(demo=lambda: demo)
             )
-            return finish_pending_links(
-                TransferClients(),
+            return upload_link.finish_pending_links(
+                clients.TransferClients(),
                 fallback=fallback,
                 backend_for=session.backend_for,
                 settings_for=settings_for,

@@ -1,7 +1,9 @@
 """The lessons panel's background work: plain functions the bridge runs on worker threads.
 
-No Qt here. S3 failures become a UserFacingError in plain words, so they reach
-the message banner rather than the crash dialog.
+No Qt here, and botocore at the top: the panel names these through
+:class:`~coachadmin.ui.worker_imports.WorkerModule`, so this module loads on the
+first worker that runs one. S3 failures become a UserFacingError in plain words,
+so they reach the message banner rather than the crash dialog.
 """
 
 from __future__ import annotations
@@ -12,12 +14,18 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, TypeVar
 
+from botocore.exceptions import BotoCoreError, ClientError
+
 from coachadmin.backend.client import BackendClient
 from coachadmin.backend.models import Course, Lesson
 from coachadmin.errors import UserFacingError
+from coachadmin.s3.client import make_client
+from coachadmin.s3.explain import explain_error
 from coachadmin.s3.listing import ObjectInfo, iter_objects
+from coachadmin.s3.objects import head_object
 from coachadmin.services.lesson_usage import LessonRef, all_lessons, lesson_refs_linking
 from coachadmin.services.link_check import LessonLink, LinkReport, check_links
+from coachadmin.services.pending_links import PendingLinks, pending_links_path
 
 if TYPE_CHECKING:
     from mypy_boto3_s3 import S3Client
@@ -37,8 +45,6 @@ class S3Unavailable(UserFacingError):
 
 @functools.cache
 def _client(settings: S3Settings) -> S3Client:
-    from coachadmin.s3.client import make_client  # boto3 loads on a worker, not at start-up
-
     return make_client(settings, max_pool_connections=8)
 
 
@@ -49,13 +55,9 @@ def s3_client(settings: S3Settings) -> S3Client:
 
 def guarded(bucket: str, settings: S3Settings, call: Callable[[], T]) -> T:
     """Run an S3 call; botocore's failures become :class:`S3Unavailable`."""
-    from botocore.exceptions import BotoCoreError, ClientError
-
     try:
         return call()
     except (ClientError, BotoCoreError) as error:
-        from coachadmin.s3.explain import explain_error
-
         reason = explain_error(error, endpoint=settings.endpoint_url, profile=settings.profile)
         raise S3Unavailable(f"Could not read s3://{bucket}: {reason}") from error
 
@@ -88,8 +90,6 @@ def load_course(
 
 def pending_by_lesson() -> dict[str, str]:
     """lesson id → key of the upload that will link it (the durable pending links)."""
-    from coachadmin.services.pending_links import PendingLinks, pending_links_path
-
     if not pending_links_path().exists():
         return {}
     with PendingLinks() as store:
@@ -110,8 +110,6 @@ class VideoInfo:
 
 def object_info(settings: S3Settings, bucket: str, key: str) -> VideoInfo | None:
     """Key and size of one object, or None when it does not exist."""
-    from coachadmin.s3.objects import head_object
-
     info = guarded(bucket, settings, lambda: head_object(s3_client(settings), bucket, key))
     return None if info is None else VideoInfo(key, info.size)
 
