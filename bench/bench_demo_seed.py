@@ -19,7 +19,8 @@ import uuid
 
 from coachadmin.demo.s3_seed import seed_bucket
 from coachadmin.demo.s3_server import DemoS3Server
-from coachadmin.s3.client import S3Settings, make_client
+from coachadmin.s3.client import make_client
+from coachadmin.s3.settings import S3Settings
 
 TARGET_S = 2.0
 REGION = "eu-north-1"

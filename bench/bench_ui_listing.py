@@ -26,7 +26,8 @@ from PySide6.QtWidgets import QApplication
 
 from coachadmin.connection import Connection
 from coachadmin.demo.s3_server import DemoS3Server
-from coachadmin.s3.client import S3Settings, make_client
+from coachadmin.s3.client import make_client
+from coachadmin.s3.settings import S3Settings
 from coachadmin.ui.app import create_application
 from coachadmin.ui.bridge import Bridge
 from coachadmin.ui.main_window import MainWindow

@@ -30,7 +30,7 @@ from urllib.parse import parse_qs, urlsplit
 from PySide6.QtCore import QTimer
 from PySide6.QtWidgets import QApplication
 
-from coachadmin.s3.client import S3Settings
+from coachadmin.s3.settings import S3Settings
 from coachadmin.transfers.events import TransferState
 from coachadmin.ui.app import create_application
 from coachadmin.ui.bridge import Bridge

@@ -37,7 +37,8 @@ from typing import Any
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
-from coachadmin.s3.client import S3Settings, make_client  # noqa: E402
+from coachadmin.s3.client import make_client  # noqa: E402
+from coachadmin.s3.settings import S3Settings  # noqa: E402
 from coachadmin.transfers.config import GiB, MiB, parse_size  # noqa: E402
 from tests.support.faultproxy import FaultProxy  # noqa: E402
 

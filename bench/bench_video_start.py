@@ -40,9 +40,10 @@ from PySide6.QtWidgets import QApplication  # noqa: E402
 from support.mediaproxy import MediaProxy  # noqa: E402
 
 from coachadmin.connection import Connection  # noqa: E402
-from coachadmin.s3.client import S3Settings, make_client  # noqa: E402
+from coachadmin.s3.client import make_client  # noqa: E402
 from coachadmin.s3.listing import ObjectInfo  # noqa: E402
 from coachadmin.s3.presign import presign_get  # noqa: E402
+from coachadmin.s3.settings import S3Settings  # noqa: E402
 from coachadmin.ui.bridge import Bridge  # noqa: E402
 from coachadmin.ui.browser.selection import SelectedObject  # noqa: E402
 from coachadmin.ui.messages import MessageBus  # noqa: E402

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 
-from coachadmin.s3.client import S3Settings
+from coachadmin.s3.settings import S3Settings
 
 #: How a transfer made on the embedded demo names its connection (a saved connection's
 #: name cannot start with a colon).

@@ -24,7 +24,7 @@ from typing import Any
 from coachadmin import secrets
 from coachadmin.connection import Connection
 from coachadmin.errors import UsageError, UserFacingError
-from coachadmin.s3.client import S3Settings
+from coachadmin.s3.settings import S3Settings
 from coachadmin.s3.uri import validate_bucket_name
 from coachadmin.settings import Settings, load_settings, save_settings, update_settings
 
@@ -119,6 +119,11 @@ def list_profiles(settings: Settings | None = None) -> list[Profile]:
         except UserFacingError as error:
             log.warning("profile %r skipped: %s", name, error)
     return result
+
+
+def connections_for(bucket: str) -> list[str]:
+    """The saved connections that reach ``bucket`` (what a transfer to it may be given)."""
+    return [p.name for p in list_profiles() if p.bucket == bucket]
 
 
 def get_profile(name: str, settings: Settings | None = None) -> Profile:

@@ -48,7 +48,7 @@ COMMAND_MODULES: tuple[ModuleType, ...] = (
 INTERNAL_ERROR = 70
 
 OPEN_WINDOW = Handler("coachadmin.cli.gui", "run")
-SELF_TEST = Handler("coachadmin.cli.gui", "run_self_test_command")
+SELF_TEST = Handler("coachadmin.cli.selftest", "run")
 
 
 def build_parser() -> argparse.ArgumentParser:

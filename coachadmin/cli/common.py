@@ -28,7 +28,7 @@ from coachadmin.backend.client import BackendClient
 from coachadmin.backend.errors import NotSignedIn, SessionExpired
 from coachadmin.demo.home import running_demo
 from coachadmin.errors import UsageError, UserFacingError
-from coachadmin.s3.client import S3Settings
+from coachadmin.s3.settings import S3Settings
 from coachadmin.services.pending_links import Applied, Outcome
 from coachadmin.services.sign_in import (
     API_TOKEN_ENV,

@@ -15,8 +15,8 @@ from coachadmin import profiles, secrets
 from coachadmin.cli.common import emit_json
 from coachadmin.errors import UsageError
 from coachadmin.profiles import CredentialSource, Profile
-from coachadmin.s3.client import S3Settings
 from coachadmin.s3.probe import ProbeReport, ProbeStep, StepCallback, probe_connection
+from coachadmin.s3.settings import S3Settings
 from coachadmin.settings import load_settings
 
 _MARKS = {"passed": "ok  ", "warning": "warn", "failed": "FAIL", "skipped": "skip"}

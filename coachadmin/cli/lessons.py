@@ -28,8 +28,9 @@ from coachadmin.cli.media import print_media_problems, ready_to_send, remove_cop
 from coachadmin.cli.transfer_output import TransferOutput
 from coachadmin.display import format_size
 from coachadmin.errors import UsageError, UserFacingError
-from coachadmin.s3.client import S3Settings, make_client
+from coachadmin.s3.client import make_client
 from coachadmin.s3.objects import head_object
+from coachadmin.s3.settings import S3Settings
 from coachadmin.s3.uri import parse_s3_uri
 from coachadmin.services.lesson_usage import find_lesson
 from coachadmin.services.link_check import (

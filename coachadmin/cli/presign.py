@@ -17,10 +17,11 @@ from botocore.exceptions import BotoCoreError, ClientError, ProfileNotFound
 
 from coachadmin.cli.common import emit_json, guard, s3_target
 from coachadmin.errors import UsageError, UserFacingError
-from coachadmin.s3.client import S3Settings, make_client, make_session
+from coachadmin.s3.client import make_client, make_session
 from coachadmin.s3.explain import explain_error
 from coachadmin.s3.objects import head_object
 from coachadmin.s3.presign import check_expiry, credentials_expiry, parse_duration, presign_get
+from coachadmin.s3.settings import S3Settings
 from coachadmin.s3.uri import parse_s3_uri
 
 

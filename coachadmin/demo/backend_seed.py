@@ -11,9 +11,12 @@ purpose (``coachadmin demo-server`` shows them).
 from __future__ import annotations
 
 import hashlib
+from typing import TYPE_CHECKING
 
 from coachadmin.demo.backend_store import DemoStore, Lesson, User
-from coachadmin.demo.s3_seed import SeededMedia
+
+if TYPE_CHECKING:
+    from coachadmin.demo.s3_seed import SeededMedia
 
 ADMIN_EMAIL = "admin@demo.test"
 ADMIN_PASSWORD = "demo-admin"  # noqa: S105 - the demo's published, fake credentials

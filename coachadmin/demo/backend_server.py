@@ -22,7 +22,8 @@ from coachadmin.demo.backend_seed import seed_store
 from coachadmin.demo.backend_store import DemoStore
 from coachadmin.demo.s3_seed import SeededMedia
 from coachadmin.demo.serving import LOOPBACK, POLL_INTERVAL
-from coachadmin.s3.client import S3Settings, make_client
+from coachadmin.s3.client import make_client
+from coachadmin.s3.settings import S3Settings
 
 log = logging.getLogger("coachadmin.demo")
 

@@ -30,7 +30,8 @@ from coachadmin.demo.home import DemoHome
 from coachadmin.demo.persistence import S3Snapshots, SnapshotUnreadable
 from coachadmin.demo.s3_seed import SeededMedia, planned_objects, seed_bucket
 from coachadmin.demo.s3_server import DemoS3Server
-from coachadmin.s3.client import S3Settings, make_client
+from coachadmin.s3.client import make_client
+from coachadmin.s3.settings import S3Settings
 
 log = logging.getLogger("coachadmin.demo")
 

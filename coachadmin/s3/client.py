@@ -9,13 +9,13 @@ signed is in :mod:`coachadmin.s3.signing`.
 
 from __future__ import annotations
 
-from dataclasses import dataclass, replace
 from typing import TYPE_CHECKING
 
 import boto3
 from botocore.config import Config
 
 from coachadmin.redact import register_secret
+from coachadmin.s3.settings import S3Settings
 from coachadmin.s3.signing import install_signing_hooks
 
 if TYPE_CHECKING:
@@ -23,31 +23,6 @@ if TYPE_CHECKING:
     from mypy_boto3_s3 import S3Client
 
 DEFAULT_POOL = 32
-
-
-@dataclass(frozen=True)
-class S3Settings:
-    """Where S3 is and who we are there. ``None`` means: boto3's standard chain decides."""
-
-    endpoint_url: str | None = None
-    region: str | None = None
-    profile: str | None = None
-    access_key: str | None = None
-    secret_key: str | None = None
-    session_token: str | None = None
-
-    def merged_over(self, base: S3Settings) -> S3Settings:
-        """These settings where given, ``base`` where not (flags over a saved connection)."""
-        return replace(
-            base,
-            **{name: value for name, value in self.__dict__.items() if value is not None},
-        )
-
-    def __repr__(self) -> str:  # never show the secret in a repr, a log or a traceback
-        return (
-            f"S3Settings(endpoint_url={self.endpoint_url!r}, region={self.region!r}, "
-            f"profile={self.profile!r}, access_key={'set' if self.access_key else None})"
-        )
 
 
 def make_session(settings: S3Settings) -> boto3.session.Session:

@@ -27,8 +27,9 @@ from typing import TYPE_CHECKING, Any
 from botocore.exceptions import BotoCoreError, ClientError
 
 from coachadmin.redact import redact
-from coachadmin.s3.client import S3Settings, make_client, make_session
+from coachadmin.s3.client import make_client, make_session
 from coachadmin.s3.explain import DENIED_CODES, explain_error, region_from_error
+from coachadmin.s3.settings import S3Settings
 
 if TYPE_CHECKING:
     from mypy_boto3_s3 import S3Client

@@ -19,6 +19,7 @@ from urllib.parse import urlsplit
 from coachadmin import secrets
 from coachadmin.backend.client import DEFAULT_DEADLINE, DEFAULT_MAX_BODY, BackendClient
 from coachadmin.errors import UsageError, UserFacingError
+from coachadmin.profiles import active_profile
 from coachadmin.redact import register_secret
 from coachadmin.settings import Settings, load_settings, update_settings
 
@@ -87,8 +88,6 @@ def resolve_api_url(
     settings = settings or load_settings()
     if settings.backend_url:
         return normalize_api_url(settings.backend_url)
-    from coachadmin.profiles import active_profile  # noqa: PLC0415 - the GUI starts without boto3
-
     profile = active_profile(settings)
     if profile is not None and profile.api_url:
         return normalize_api_url(profile.api_url)

@@ -26,7 +26,7 @@ from coachadmin.connection import DEMO_CONNECTION
 from coachadmin.demo.environment import DemoInfo
 from coachadmin.demo.home import running_demo
 from coachadmin.errors import UserFacingError
-from coachadmin.s3.client import S3Settings
+from coachadmin.s3.settings import S3Settings
 from coachadmin.transfers.clients import journaled
 from coachadmin.transfers.journal import DownloadRecord, Journal, UploadRecord
 
@@ -139,8 +139,3 @@ def reassign(journal: Journal, transfer_id: str, connection: str) -> None:
             )
         changes["endpoint_url"] = profile.endpoint_url
     journal.update_record(transfer_id, **changes)
-
-
-def connections_for(bucket: str) -> list[str]:
-    """The saved connections a transfer to ``bucket`` may be given."""
-    return [p.name for p in profiles.list_profiles() if p.bucket == bucket]

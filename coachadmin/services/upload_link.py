@@ -14,8 +14,8 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 from coachadmin.paths import AppFolderUnavailable
-from coachadmin.s3.client import S3Settings
 from coachadmin.s3.naming import platform_key
+from coachadmin.s3.settings import S3Settings
 from coachadmin.services.media_readiness import Readiness
 from coachadmin.services.pending_links import (
     Applied,

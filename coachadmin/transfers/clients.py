@@ -18,7 +18,8 @@ from collections.abc import Callable
 from typing import TYPE_CHECKING
 from urllib.parse import urlsplit
 
-from coachadmin.s3.client import DEFAULT_POOL, S3Settings, make_client
+from coachadmin.s3.client import DEFAULT_POOL, make_client
+from coachadmin.s3.settings import S3Settings
 from coachadmin.transfers.config import DEFAULT_MAX_FILES, TransferConfig, parts_in_flight
 from coachadmin.transfers.journal import DownloadRecord, UploadRecord
 from coachadmin.transfers.source import install_body_hooks

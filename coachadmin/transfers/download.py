@@ -25,8 +25,8 @@ from typing import TYPE_CHECKING, Any
 from botocore.exceptions import ClientError
 
 from coachadmin.display import printable
-from coachadmin.s3.client import S3Settings
 from coachadmin.s3.objects import ObjectInfo
+from coachadmin.s3.settings import S3Settings
 from coachadmin.transfers import integrity
 from coachadmin.transfers.clients import journaled_endpoint
 from coachadmin.transfers.config import TransferConfig, part_count, part_span

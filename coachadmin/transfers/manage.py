@@ -14,7 +14,7 @@ from typing import TYPE_CHECKING, Any
 
 from coachadmin.bounded import Slots
 from coachadmin.errors import UserFacingError
-from coachadmin.s3.client import S3Settings
+from coachadmin.s3.settings import S3Settings
 from coachadmin.transfers.clients import ClientFactory, SettingsFor, journaled
 from coachadmin.transfers.config import TransferConfig
 from coachadmin.transfers.control import TransferControl

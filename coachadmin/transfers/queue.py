@@ -19,7 +19,7 @@ from dataclasses import dataclass, field
 
 from coachadmin.bounded import Slots
 from coachadmin.errors import UserFacingError
-from coachadmin.s3.client import S3Settings
+from coachadmin.s3.settings import S3Settings
 from coachadmin.transfers.clients import ClientFactory, SettingsFor, journaled
 from coachadmin.transfers.config import DEFAULT_MAX_FILES, TransferConfig
 from coachadmin.transfers.control import TransferControl

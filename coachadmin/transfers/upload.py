@@ -18,8 +18,8 @@ from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from coachadmin.s3.client import S3Settings
 from coachadmin.s3.keys import content_type_for
+from coachadmin.s3.settings import S3Settings
 from coachadmin.transfers import integrity
 from coachadmin.transfers.clients import journaled_endpoint
 from coachadmin.transfers.completion import ALREADY_THERE, Finisher

@@ -12,13 +12,13 @@ from __future__ import annotations
 import logging
 import os
 import sys
-from typing import TYPE_CHECKING
 
 from PySide6.QtCore import QCoreApplication, Qt
 from PySide6.QtGui import QGuiApplication
 from PySide6.QtWidgets import QApplication
 
 from coachadmin import APP_NAME, __version__
+from coachadmin.profiles import load_active_connection
 from coachadmin.settings import load_settings
 from coachadmin.ui import bridge as bridge_module
 from coachadmin.ui import messages
@@ -28,21 +28,11 @@ from coachadmin.ui.main_window import MainWindow
 from coachadmin.ui.pyside_compat import GuiThreadCollector
 from coachadmin.ui.update_notice import UpdateNotice
 
-if TYPE_CHECKING:
-    from coachadmin.connection import Connection
-
 log = logging.getLogger("coachadmin.ui")
 
 ORGANIZATION = "coachadmin"
 SMOKE_TEST_ENV = "COACHADMIN_SMOKE_TEST"
 SHOWN_MARKER = "coachadmin: window shown"
-
-
-def load_active_connection() -> Connection | None:
-    """The saved active connection, or None on first run (runs on a worker thread)."""
-    from coachadmin.profiles import load_active_connection as load
-
-    return load()
 
 
 def create_application(argv: list[str] | None = None) -> QApplication:

@@ -37,9 +37,9 @@ from coachadmin import profiles, secrets
 from coachadmin.connection import Connection
 from coachadmin.errors import UserFacingError
 from coachadmin.profiles import CredentialSource, Profile
-from coachadmin.s3.client import S3Settings
 from coachadmin.s3.probe import STEP_TITLES, ProbeReport, ProbeStep, StepId, StepStatus
 from coachadmin.s3.probe import probe_connection as _probe_connection
+from coachadmin.s3.settings import S3Settings
 from coachadmin.ui import bridge as bridge_module
 from coachadmin.ui.bridge import Bridge, EventRelay, Latest, Ticket
 

@@ -17,6 +17,7 @@ from PySide6.QtWidgets import QMainWindow, QStackedWidget, QVBoxLayout, QWidget
 
 from coachadmin import APP_NAME
 from coachadmin.errors import UserFacingError
+from coachadmin.profiles import resolve, set_active_profile
 from coachadmin.ui import messages, ui_state
 from coachadmin.ui.about import AboutDialog
 from coachadmin.ui.banner import MessageBanner
@@ -35,7 +36,7 @@ from coachadmin.ui.workspace import Workspace
 
 if TYPE_CHECKING:
     from coachadmin.connection import Connection
-    from coachadmin.s3.client import S3Settings
+    from coachadmin.s3.settings import S3Settings
 
 log = logging.getLogger("coachadmin.ui")
 
@@ -306,7 +307,7 @@ class MainWindow(QMainWindow):
 
     def show_connect_dialog(self) -> Connection | None:
         """Open the connection wizard; on success, work on the new connection."""
-        from coachadmin.ui.connect_wizard import run_connect_wizard
+        from coachadmin.ui.connect_wizard import run_connect_wizard  # noqa: PLC0415 - imports boto3
 
         connection = run_connect_wizard(self)
         if connection is not None:
@@ -317,8 +318,6 @@ class MainWindow(QMainWindow):
         """Make the saved profile ``name`` active and work on it (keychain read on a worker)."""
 
         def activate() -> Connection:
-            from coachadmin.profiles import resolve, set_active_profile
-
             return resolve(set_active_profile(name))
 
         self.bridge.run(activate, on_result=self.set_connection, owner=self)

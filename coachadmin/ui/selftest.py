@@ -25,13 +25,25 @@ from contextlib import ExitStack
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, cast
 
+import requests
 from PySide6 import __version__ as pyside_version
 from PySide6.QtCore import QBuffer, QByteArray, QEventLoop, QIODevice, QTimer
 from PySide6.QtGui import QGuiApplication, QImageReader
 from PySide6.QtMultimedia import QMediaFormat
 
 from coachadmin import __version__
+from coachadmin.backend.client import BackendClient
+from coachadmin.demo.process import DemoProcess
 from coachadmin.redact import redact
+from coachadmin.s3.client import make_client
+from coachadmin.s3.listing import iter_objects, list_page
+from coachadmin.s3.presign import presign_get
+from coachadmin.secrets import keychain_status
+from coachadmin.transfers.clients import TransferClients
+from coachadmin.transfers.config import TransferConfig
+from coachadmin.transfers.journal import Journal
+from coachadmin.transfers.queue import TransferQueue
+from coachadmin.transfers.upload import UploadRequest
 from coachadmin.ui import messages
 from coachadmin.ui.app import create_application
 from coachadmin.ui.bridge import Bridge
@@ -41,7 +53,6 @@ from coachadmin.ui.main_window import MainWindow
 
 if TYPE_CHECKING:
     from coachadmin.connection import Connection
-    from coachadmin.demo.process import DemoProcess
 
 IMAGE_FORMATS = ("gif", "ico", "jpeg", "png", "svg", "webp")
 IMAGE_SUFFIXES = (".png", ".jpg", ".jpeg", ".gif", ".webp")
@@ -104,8 +115,6 @@ class SelfTest:
         return f"platform {platform}; images {', '.join(IMAGE_FORMATS)}; {len(media)} media formats"
 
     def keychain(self) -> str:
-        from coachadmin.secrets import keychain_status
-
         found = {ep.name: ep for ep in importlib.metadata.entry_points(group="keyring.backends")}
         native = NATIVE_KEYCHAINS.get(sys.platform)
         if native is not None and native not in found:
@@ -121,8 +130,6 @@ class SelfTest:
         return f"none usable here ({native}: {reason})"
 
     def main_window(self) -> str:
-        from coachadmin.demo.process import DemoProcess
-
         def factory() -> DemoProcessLike:
             process = self.demo_process = DemoProcess(ephemeral=True)
             # DemoProcess.stop() also returns the exit code, which the launcher ignores.
@@ -151,8 +158,6 @@ class SelfTest:
         return f"S3 {info.s3_endpoint}, API {info.api_url}, child pid {self._demo().pid}"
 
     def list_bucket(self) -> str:
-        from coachadmin.s3.listing import iter_objects, list_page
-
         connection = self._connection()
         client = self._client()
         folders = list_page(client, connection.bucket, "").folders
@@ -179,12 +184,6 @@ class SelfTest:
         return f"the window's object list shows {model.rowCount()} rows"
 
     def upload(self) -> str:
-        from coachadmin.transfers.clients import TransferClients
-        from coachadmin.transfers.config import TransferConfig
-        from coachadmin.transfers.journal import Journal
-        from coachadmin.transfers.queue import TransferQueue
-        from coachadmin.transfers.upload import UploadRequest
-
         connection = self._connection()
         data = os.urandom(UPLOAD_SIZE)
         path = self.workdir / "self-test.bin"
@@ -202,10 +201,6 @@ class SelfTest:
         return f"{len(data) // 1024} KiB to {key}, read back identical"
 
     def preview_image(self) -> str:
-        import requests
-
-        from coachadmin.s3.presign import presign_get
-
         link = presign_get(self._client(), self._connection().bucket, self.image_key)
         response = requests.get(link.url, timeout=STEP_TIMEOUT)
         if response.status_code != 200:
@@ -221,8 +216,6 @@ class SelfTest:
         return f"{self.image_key}: {image.width()}x{image.height()} {kind}"
 
     def sign_in(self) -> str:
-        from coachadmin.backend.client import BackendClient
-
         info = self._demo().info
         client = BackendClient(info.api_url)
         self.stack.callback(client.close)
@@ -252,8 +245,6 @@ class SelfTest:
         return connection
 
     def _client(self) -> Any:
-        from coachadmin.s3.client import make_client
-
         return make_client(self._connection().s3)
 
 

@@ -13,6 +13,8 @@ from PySide6.QtCore import QObject, QSize, Qt, Signal
 from PySide6.QtGui import QAction, QKeySequence
 from PySide6.QtWidgets import QMenu, QSizePolicy, QToolBar, QToolButton, QWidget
 
+from coachadmin.errors import UserFacingError
+from coachadmin.profiles import list_profiles
 from coachadmin.ui.icons import icon
 
 
@@ -171,9 +173,6 @@ class ConnectionSwitcher(QToolButton):
         self.setToolTip(f"Connection: {name}" if name else "Connect to a bucket")
 
     def rebuild_menu(self) -> None:
-        from coachadmin.errors import UserFacingError
-        from coachadmin.profiles import list_profiles
-
         self.menu_.clear()
         try:
             profiles = list_profiles()

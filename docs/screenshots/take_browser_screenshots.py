@@ -28,7 +28,7 @@ from coachadmin.ui.app import create_application
 from coachadmin.ui.bridge import Bridge
 from coachadmin.ui.browser.dialogs import ConflictDialog, DeleteDialog
 from coachadmin.ui.browser.properties_dialog import PropertiesDialog
-from coachadmin.ui.browser.questions import Conflict, DeletePlan
+from coachadmin.ui.browser.question_types import Conflict, DeletePlan
 from coachadmin.ui.main_window import MainWindow
 from coachadmin.ui.messages import MessageBus
 from coachadmin.ui.update_notice import UpdateNotice

@@ -18,7 +18,7 @@ from PySide6.QtCore import QEventLoop, QTimer
 from PySide6.QtWidgets import QApplication
 
 from coachadmin.connection import Connection
-from coachadmin.s3.client import S3Settings
+from coachadmin.s3.settings import S3Settings
 from coachadmin.ui.app import create_application
 from coachadmin.ui.bridge import Bridge
 from coachadmin.ui.main_window import MainWindow

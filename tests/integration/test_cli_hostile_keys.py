@@ -5,7 +5,8 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from coachadmin.s3.client import S3Settings, make_client
+from coachadmin.s3.client import make_client
+from coachadmin.s3.settings import S3Settings
 from tests.support.transfers import make_bucket, run_cli
 
 

@@ -12,7 +12,8 @@ from support.media import make, packet_hashes, sha256
 from coachadmin.backend.client import BackendClient
 from coachadmin.demo.environment import DemoEnvironment
 from coachadmin.media.probe import IndexPosition, probe_file
-from coachadmin.s3.client import S3Settings, make_client
+from coachadmin.s3.client import make_client
+from coachadmin.s3.settings import S3Settings
 from coachadmin.services.sign_in import API_TOKEN_ENV, API_URL_ENV
 from tests.support.transfers import json_lines, make_bucket, run_cli
 

@@ -14,7 +14,8 @@ import pytest
 import requests
 
 from coachadmin.cli import main
-from coachadmin.s3.client import S3Settings, make_client
+from coachadmin.s3.client import make_client
+from coachadmin.s3.settings import S3Settings
 
 REGION = "eu-north-1"
 BODY = b"\x00\x01lesson video bytes\xff"

@@ -12,7 +12,8 @@ from pathlib import Path
 import pytest
 
 from coachadmin import paths
-from coachadmin.s3.client import S3Settings, make_client
+from coachadmin.s3.client import make_client
+from coachadmin.s3.settings import S3Settings
 from coachadmin.transfers.config import MiB
 from tests.support.faultproxy import Fault, FaultProxy
 from tests.support.transfers import (

@@ -21,7 +21,8 @@ from coachadmin.demo.environment import DemoEnvironment
 from coachadmin.demo.s3_seed import seed_bucket
 from coachadmin.demo.s3_server import DemoS3Server
 from coachadmin.demo.serving import port_is_closed
-from coachadmin.s3.client import S3Settings, make_client
+from coachadmin.s3.client import make_client
+from coachadmin.s3.settings import S3Settings
 
 
 def _port(url: str) -> int:

@@ -11,7 +11,8 @@ from pathlib import Path
 
 import pytest
 
-from coachadmin.s3.client import S3Settings, make_client
+from coachadmin.s3.client import make_client
+from coachadmin.s3.settings import S3Settings
 from coachadmin.transfers import object_checksums
 from coachadmin.transfers.errors import IntegrityError
 from coachadmin.transfers.events import TransferEvent

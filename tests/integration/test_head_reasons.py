@@ -15,7 +15,8 @@ import boto3
 import pytest
 from moto.core.authorization import enable_iam_authentication
 
-from coachadmin.s3.client import S3Settings, make_client
+from coachadmin.s3.client import make_client
+from coachadmin.s3.settings import S3Settings
 from coachadmin.transfers.config import TransferConfig
 from coachadmin.transfers.download import DownloadRequest, prepare_download
 from coachadmin.transfers.errors import ClockSkew, CredentialsExpired

@@ -11,7 +11,8 @@ from support.media import make, padded
 from support.mediaproxy import MediaProxy
 
 from coachadmin.media.health import READ_BUDGET, Issue
-from coachadmin.s3.client import S3Settings, make_client
+from coachadmin.s3.client import make_client
+from coachadmin.s3.settings import S3Settings
 from coachadmin.services.media_health import health_of, object_health
 from tests.support.transfers import make_bucket
 

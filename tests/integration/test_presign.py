@@ -11,8 +11,9 @@ import requests
 from botocore.credentials import RefreshableCredentials
 
 from coachadmin.errors import UsageError
-from coachadmin.s3.client import S3Settings, make_client, make_session
+from coachadmin.s3.client import make_client, make_session
 from coachadmin.s3.presign import credentials_expiry, presign_get
+from coachadmin.s3.settings import S3Settings
 
 REGION = "eu-north-1"
 

@@ -11,7 +11,7 @@ import uuid
 import boto3
 from moto.core.authorization import enable_iam_authentication
 
-from coachadmin.s3.client import S3Settings, make_client
+from coachadmin.s3.client import make_client
 from coachadmin.s3.probe import (
     PROBE_PREFIX,
     REQUIRED_ACTIONS,
@@ -21,6 +21,7 @@ from coachadmin.s3.probe import (
     StepStatus,
     probe_connection,
 )
+from coachadmin.s3.settings import S3Settings
 from tests.support.motoiam import with_moto_names
 
 # moto authorises HeadBucket as its own action; on AWS, s3:ListBucket covers it.

@@ -12,7 +12,8 @@ from keyring.backends import fail
 
 from coachadmin import paths, profiles
 from coachadmin.cli import main
-from coachadmin.s3.client import S3Settings, make_client
+from coachadmin.s3.client import make_client
+from coachadmin.s3.settings import S3Settings
 
 Store = dict[tuple[str, str], str]
 SECRET = "FAKEsecretDO-NOT-LOG-cli-9d8e"

@@ -17,9 +17,9 @@ from pathlib import Path
 import pytest
 from botocore.exceptions import ClientError
 
-from coachadmin.s3.client import S3Settings
 from coachadmin.s3.explain import region_from_error
 from coachadmin.s3.probe import StepId, StepStatus, probe_connection
+from coachadmin.s3.settings import S3Settings
 
 SKEW = timedelta(minutes=47)
 

@@ -20,7 +20,8 @@ from support.mediaproxy import MediaProxy
 from support.preview import MEDIA_NOISE, make_video, put_object
 
 from coachadmin.connection import Connection
-from coachadmin.s3.client import S3Settings, make_client
+from coachadmin.s3.client import make_client
+from coachadmin.s3.settings import S3Settings
 from coachadmin.ui.bridge import Bridge
 from coachadmin.ui.messages import MessageBus
 from coachadmin.ui.preview import PreviewPane

@@ -14,7 +14,7 @@ from support.faultproxy import Fault, FaultProxy
 from coachadmin.bounded import Flag
 from coachadmin.errors import UsageError
 from coachadmin.s3 import operations
-from coachadmin.s3.client import S3Settings, make_client
+from coachadmin.s3.client import make_client
 from coachadmin.s3.copying import COPY_WORKERS, copy_part_size
 from coachadmin.s3.failures import (
     BrowseError,
@@ -23,6 +23,7 @@ from coachadmin.s3.failures import (
     OperationCancelled,
 )
 from coachadmin.s3.properties import object_properties
+from coachadmin.s3.settings import S3Settings
 
 MiB = 1024 * 1024
 DENIED = (

@@ -19,8 +19,9 @@ from coachadmin.cli import main
 from coachadmin.errors import UserFacingError
 from coachadmin.log import setup_logging
 from coachadmin.redact import MASK, register_secret
-from coachadmin.s3.client import S3Settings, make_client
+from coachadmin.s3.client import make_client
 from coachadmin.s3.explain import explain_error
+from coachadmin.s3.settings import S3Settings
 
 FAKE_SECRET = "FAKEsecretDO-NOT-LOG-7f3a9c"
 FAKE_SESSION = "FAKEsessionDO-NOT-LOG-2b7e41"

@@ -10,7 +10,8 @@ from pathlib import Path
 
 import pytest
 
-from coachadmin.s3.client import S3Settings, make_client
+from coachadmin.s3.client import make_client
+from coachadmin.s3.settings import S3Settings
 from coachadmin.transfers.clients import TransferClients
 from coachadmin.transfers.config import MiB, TransferConfig
 from coachadmin.transfers.download import DownloadRequest

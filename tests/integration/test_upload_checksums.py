@@ -16,7 +16,8 @@ from pathlib import Path
 import pytest
 
 from coachadmin import paths
-from coachadmin.s3.client import S3Settings, make_client
+from coachadmin.s3.client import make_client
+from coachadmin.s3.settings import S3Settings
 from coachadmin.transfers.control import TransferControl
 from coachadmin.transfers.errors import AccessDenied, IntegrityError, TransferPaused
 from coachadmin.transfers.events import TransferEvent, TransferState

@@ -9,7 +9,8 @@ from pathlib import Path
 
 import pytest
 
-from coachadmin.s3.client import S3Settings, make_client
+from coachadmin.s3.client import make_client
+from coachadmin.s3.settings import S3Settings
 from coachadmin.transfers import integrity
 from coachadmin.transfers.config import MiB
 from coachadmin.transfers.control import TransferControl

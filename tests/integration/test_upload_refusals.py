@@ -13,7 +13,8 @@ from pathlib import Path
 
 import pytest
 
-from coachadmin.s3.client import S3Settings, make_client
+from coachadmin.s3.client import make_client
+from coachadmin.s3.settings import S3Settings
 from coachadmin.transfers.control import TransferControl
 from coachadmin.transfers.errors import CredentialsExpired, KeyExists, TransferPaused
 from coachadmin.transfers.events import TransferEvent, TransferState

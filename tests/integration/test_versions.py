@@ -7,9 +7,10 @@ import uuid
 
 import pytest
 
-from coachadmin.s3.client import S3Settings, make_client
+from coachadmin.s3.client import make_client
 from coachadmin.s3.copying import MiB, copy_object
 from coachadmin.s3.properties import object_properties
+from coachadmin.s3.settings import S3Settings
 from coachadmin.s3.versions import list_versions, restore_version, versioning_status
 
 

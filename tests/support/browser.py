@@ -15,15 +15,16 @@ from PySide6.QtGui import QDragEnterEvent, QDropEvent
 from PySide6.QtWidgets import QApplication, QWidget
 
 from coachadmin.connection import Connection
-from coachadmin.s3.client import S3Settings, make_client
-from coachadmin.ui.browser.questions import (
+from coachadmin.s3.client import make_client
+from coachadmin.s3.settings import S3Settings
+from coachadmin.ui.browser.question_types import (
     Conflict,
     ConflictAnswer,
     DeletePlan,
     MediaChoice,
     MediaNotes,
-    Questions,
 )
+from coachadmin.ui.browser.questions import Questions
 
 
 class ScriptedQuestions(Questions):

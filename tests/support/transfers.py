@@ -11,7 +11,8 @@ from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import Any
 
-from coachadmin.s3.client import S3Settings, make_client
+from coachadmin.s3.client import make_client
+from coachadmin.s3.settings import S3Settings
 from coachadmin.transfers.clients import TransferClients
 from coachadmin.transfers.config import MiB, TransferConfig
 from coachadmin.transfers.download import DownloadRequest, DownloadRunner, prepare_download

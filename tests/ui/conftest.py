@@ -7,9 +7,10 @@ from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
+from support.browser import ScriptedQuestions
 
 from coachadmin.connection import Connection
-from coachadmin.s3.client import S3Settings
+from coachadmin.s3.settings import S3Settings
 from coachadmin.ui.bridge import Bridge
 from coachadmin.ui.crash import CrashHandler
 from coachadmin.ui.demo_launcher import DemoLauncher
@@ -77,6 +78,9 @@ def crash_handler() -> Iterator[CrashHandler]:
 @pytest.fixture
 def window(qtbot, bridge: Bridge, bus: MessageBus) -> Iterator[MainWindow]:
     win = MainWindow(bridge=bridge, bus=bus, demo=DemoLauncher(bridge))
+    # A real question would wait for a click that never comes (and a modal loop keeps
+    # pytest's timeout from firing): every test answers from a script unless it says otherwise.
+    win.questions = ScriptedQuestions()
     qtbot.addWidget(win)
     win.show()
     qtbot.waitExposed(win)

@@ -5,6 +5,7 @@ from __future__ import annotations
 import threading
 
 import pytest
+import shiboken6
 from PySide6.QtCore import QObject
 
 from coachadmin.errors import UserFacingError
@@ -109,8 +110,6 @@ def test_no_callback_after_the_owner_is_gone(qtbot, bridge: Bridge):
 
 
 def _alive(obj: QObject) -> bool:
-    import shiboken6
-
     return shiboken6.isValid(obj)
 
 

@@ -6,7 +6,10 @@ import gc
 from collections.abc import Iterator
 
 import pytest
+from moto.backends import get_backend
+from moto.core import DEFAULT_ACCOUNT_ID
 from PySide6.QtCore import Qt
+from PySide6.QtGui import QAction, QKeySequence
 from PySide6.QtWidgets import QApplication, QWidget
 from support.browser import (
     ScriptedQuestions,
@@ -238,9 +241,6 @@ def test_access_denied_folder_shows_the_banner(qtbot, window, browse, demo, bus)
 
 @pytest.mark.slow
 def test_a_100000_object_folder_pages_in_without_blocking(qtbot, window, browse, demo, request):
-    from moto.backends import get_backend
-    from moto.core import DEFAULT_ACCOUNT_ID
-
     connection = unique_bucket_connection(demo.info.connection(), "big")
     backend = get_backend("s3")[DEFAULT_ACCOUNT_ID]["global"]
     total = 100_000
@@ -336,8 +336,6 @@ def test_names_are_whole_when_the_column_has_room_and_cut_at_the_end_otherwise(
 
 
 def test_help_lists_the_keyboard_shortcuts_of_the_window_s_actions(qtbot, window, browse, demo):
-    from PySide6.QtGui import QAction, QKeySequence
-
     open_and_wait(qtbot, window, unique_bucket_connection(demo.info.connection()))
     help_menu = next(a.menu() for a in window.menuBar().actions() if a.text() == "&Help")
     item = next(a for a in help_menu.actions() if a.text() == "Keyboard Shortcuts")

@@ -14,7 +14,7 @@ from support.browser import ScriptedQuestions, client, keys, put, unique_bucket_
 from coachadmin.demo.environment import DemoEnvironment
 from coachadmin.ui.browser.controller import BrowserController
 from coachadmin.ui.browser.dialogs import DeleteDialog
-from coachadmin.ui.browser.questions import DeletePlan
+from coachadmin.ui.browser.question_types import DeletePlan
 from coachadmin.ui.main_window import MainWindow
 
 

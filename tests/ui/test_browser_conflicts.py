@@ -10,14 +10,11 @@ from PySide6.QtWidgets import QCheckBox, QPushButton
 from support.browser import ScriptedQuestions, drop_files, keys
 
 from coachadmin.connection import Connection
-from coachadmin.s3.client import S3Settings, make_client
+from coachadmin.s3.client import make_client
+from coachadmin.s3.settings import S3Settings
 from coachadmin.transfers.events import TransferState
 from coachadmin.ui.browser.dialogs import ConflictDialog
-from coachadmin.ui.browser.questions import (
-    Conflict,
-    ConflictAnswer,
-    ConflictChoice,
-)
+from coachadmin.ui.browser.question_types import Conflict, ConflictAnswer, ConflictChoice
 from coachadmin.ui.main_window import MainWindow
 
 REPLACE, KEEP_BOTH, SKIP = ConflictChoice.REPLACE, ConflictChoice.KEEP_BOTH, ConflictChoice.SKIP

@@ -18,8 +18,9 @@ from PySide6.QtWidgets import QApplication, QWizard
 
 from coachadmin import paths, profiles
 from coachadmin.profiles import CredentialSource
-from coachadmin.s3.client import S3Settings, make_client
+from coachadmin.s3.client import make_client
 from coachadmin.s3.probe import REQUIRED_ACTIONS, StepId, StepStatus
+from coachadmin.s3.settings import S3Settings
 from coachadmin.ui.bridge import Bridge
 from coachadmin.ui.connect_wizard import ConnectWizard, run_connect_wizard
 from tests.support.motoiam import with_moto_names

@@ -8,7 +8,7 @@ from collections.abc import Iterator
 import boto3
 import pytest
 
-from coachadmin.s3.client import S3Settings
+from coachadmin.s3.settings import S3Settings
 from coachadmin.services.sign_in import API_TOKEN_ENV
 from coachadmin.ui.main_window import MainWindow
 from coachadmin.ui.messages import Message, MessageBus

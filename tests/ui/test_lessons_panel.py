@@ -9,20 +9,25 @@ from pathlib import Path
 
 import pytest
 from PySide6.QtCore import Qt
+from PySide6.QtMultimedia import QMediaPlayer
 from PySide6.QtWidgets import QMessageBox, QPushButton
 
 import coachadmin
 from coachadmin.backend.client import BackendClient
+from coachadmin.backend.models import Lesson, StreamUrl
 from coachadmin.demo import backend_seed
 from coachadmin.demo.environment import DemoEnvironment
 from coachadmin.media.probe import IndexPosition, probe_file
 from coachadmin.s3.client import make_client
 from coachadmin.services.link_check import LinkState
-from coachadmin.ui.browser.questions import MediaChoice, MediaNotes
+from coachadmin.services.pending_links import PendingLink, PendingLinks
+from coachadmin.transfers.journal import Journal, UploadRecord
+from coachadmin.ui.browser.question_types import MediaChoice, MediaNotes
 from coachadmin.ui.lessons.dialogs import ChooseLessonDialog, ChooseVideoDialog, ReplaceLinkDialog
 from coachadmin.ui.lessons.mime import ObjectRef, to_mime_data
 from coachadmin.ui.lessons.models import STATE, LessonRow
 from coachadmin.ui.lessons.panel import LessonsPanel
+from coachadmin.ui.lessons.player import StudentPlayer
 from coachadmin.ui.lessons.sign_in import SignInDialog
 from coachadmin.ui.main_window import MainWindow
 from coachadmin.ui.messages import Message, MessageBus
@@ -417,8 +422,6 @@ def test_the_backend_down_is_a_message_not_a_crash(qtbot, admin, demo, messages,
 # QtMultimedia on a machine without sound says so; the offscreen platform's own noise too.
 @pytest.mark.qt_log_ignore(r".*(pipewire|HW decoder|audio device|PulseAudio|propagateSizeHints).*")
 def test_watch_as_a_student_plays_the_stream_url_and_shows_when_it_expires(qtbot, admin, demo):
-    from PySide6.QtMultimedia import QMediaPlayer
-
     panel = admin
     select_lesson(qtbot, panel, "Welcome and how this course works")
     panel.linker.watch_action.trigger()
@@ -441,9 +444,6 @@ def test_watch_as_a_student_plays_the_stream_url_and_shows_when_it_expires(qtbot
 
 @pytest.mark.qt_log_ignore(r"Could not open media")
 def test_the_student_player_offers_play_again_after_an_error(qtbot, s3_server: str):
-    from coachadmin.backend.models import Lesson, StreamUrl
-    from coachadmin.ui.lessons.player import StudentPlayer
-
     lesson = Lesson(id="l1", course_id="c1", title="Gone", order=1, video_id="v1")
     stream = StreamUrl(f"{s3_server}/no-such-bucket/gone.mp4", "l1", "c1", None)
     player = StudentPlayer(lesson, stream, None)
@@ -520,9 +520,6 @@ def test_deleting_a_linked_object_is_refused_naming_the_lessons(qtbot, admin, de
 
 def test_an_upload_finished_elsewhere_is_linked_when_the_panel_loads(qtbot, window, panel, demo):
     """`coachadmin resume` finished an upload-and-link days later: signing in links it."""
-    from coachadmin.services.pending_links import PendingLink, PendingLinks
-    from coachadmin.transfers.journal import Journal, UploadRecord
-
     # The window opens the journal on a worker when it connects; two first openings at
     # once would both create its tables.
     qtbot.waitUntil(lambda: window.transfers.started, timeout=WAIT)

@@ -24,6 +24,8 @@ from support.preview import (
 )
 
 from coachadmin.demo.environment import DemoEnvironment
+from coachadmin.s3.client import make_client
+from coachadmin.ui.browser.selection import SelectedObject
 from coachadmin.ui.preview import PreviewPane
 from coachadmin.ui.preview.loaders import TEXT_LIMIT
 
@@ -136,7 +138,6 @@ def test_a_damaged_image_gives_a_message_not_a_blank_pane(qtbot, pane, demo):
 
 def test_a_deleted_object_says_so(qtbot, pane, demo):
     item = put_object(demo.info.connection(), f"{unique_prefix('gone')}cover.png", b"x")
-    from coachadmin.s3.client import make_client
 
     make_client(demo.info.s3_settings()).delete_object(Bucket=demo.info.bucket, Key=item.key)
     pane.show_object(item)
@@ -250,8 +251,6 @@ def test_copy_link_puts_a_link_of_the_chosen_lifetime_on_the_clipboard(qtbot, pa
 
 
 def test_a_folder_and_nothing_selected_explain_themselves(qtbot, pane, demo):
-    from coachadmin.ui.browser.selection import SelectedObject
-
     pane.show_object(SelectedObject(demo.info.bucket, "videos/", None))
     assert pane.current_view() == "placeholder"
     assert "is a folder" in pane.placeholder.text()

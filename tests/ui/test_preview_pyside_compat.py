@@ -14,6 +14,8 @@ import sys
 import PySide6
 import pytest
 
+from coachadmin.ui.pyside_compat import GuiThreadCollector
+
 SCRIPT = """
 import {guard}
 from PySide6.QtCore import QObject, Signal
@@ -62,8 +64,6 @@ def test_this_pyside_still_needs_the_workaround():
 
 
 def test_the_collector_collects_on_the_gui_thread_only(qtbot):
-    from coachadmin.ui.pyside_compat import GuiThreadCollector
-
     collector = GuiThreadCollector()
     try:
         assert not gc.isenabled()  # no collection in whatever thread allocates

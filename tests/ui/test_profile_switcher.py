@@ -10,7 +10,8 @@ from coachadmin.profiles import (
     active_profile,
     save_profile,
 )
-from coachadmin.s3.client import S3Settings, make_client
+from coachadmin.s3.client import make_client
+from coachadmin.s3.settings import S3Settings
 from coachadmin.ui.main_window import MainWindow
 
 REGION = "eu-north-1"

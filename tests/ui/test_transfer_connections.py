@@ -10,6 +10,7 @@ from pathlib import Path
 import keyring
 import pytest
 from keyring.backends import SecretService
+from PySide6.QtCore import QItemSelectionModel
 from support.faultproxy import FaultProxy
 from support.keychain import gnome_keyring
 from support.transfers import get_bytes, make_bucket, multipart_uploads, write_random
@@ -49,8 +50,6 @@ def _state(window: MainWindow, transfer_id: str) -> TransferState | None:
 
 
 def _select(window: MainWindow, transfer_id: str) -> None:
-    from PySide6.QtCore import QItemSelectionModel
-
     panel = window.workspace.transfers
     flags = QItemSelectionModel.SelectionFlag
     row = panel.model.row_of(transfer_id)

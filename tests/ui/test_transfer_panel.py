@@ -10,7 +10,9 @@ from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
-from PySide6.QtCore import QItemSelectionModel, QPoint
+from PySide6.QtCore import QItemSelectionModel, QMimeData, QPoint, QPointF, Qt, QUrl
+from PySide6.QtGui import QDragEnterEvent, QDragLeaveEvent, QDragMoveEvent
+from PySide6.QtWidgets import QApplication, QWidget
 from support.browser import ScriptedQuestions, StallMeter, client, drop_files, keys, put
 from support.faultproxy import Fault, FaultProxy
 from support.transfers import SMALL
@@ -18,12 +20,17 @@ from support.transfers import SMALL
 import coachadmin
 from coachadmin.connection import Connection
 from coachadmin.media.probe import IndexPosition, probe_file
-from coachadmin.s3.client import S3Settings, make_client
+from coachadmin.s3.client import make_client
+from coachadmin.s3.settings import S3Settings
+from coachadmin.settings import load_settings, save_settings
 from coachadmin.transfers.config import MiB
 from coachadmin.transfers.events import TransferState
-from coachadmin.ui.browser.questions import MediaChoice
+from coachadmin.transfers.journal import Journal
+from coachadmin.ui.browser.question_types import MediaChoice
+from coachadmin.ui.browser.questions import upload_dialog
+from coachadmin.ui.demo_launcher import DemoLauncher
 from coachadmin.ui.main_window import MainWindow
-from coachadmin.ui.transfers.model import STATE
+from coachadmin.ui.transfers.model import BUSY_ROLE, COMPLETING, ETA, PROGRESS, SPEED, STATE
 from coachadmin.ui.transfers.panel import TransferQueuePanel
 from coachadmin.ui.transfers.service import TransferService
 
@@ -209,8 +216,6 @@ def test_unfinished_uploads_come_back_at_start(qtbot, bridge, connection, tmp_pa
 
 
 def test_restore_honours_the_setting(qtbot, bridge, connection, tmp_path):
-    from coachadmin.settings import load_settings, save_settings
-
     settings = load_settings()
     settings.resume_uploads_at_start = True
     save_settings(settings)
@@ -232,8 +237,6 @@ def test_restore_honours_the_setting(qtbot, bridge, connection, tmp_path):
 
 
 def test_quitting_with_transfers_running_asks_first(qtbot, bridge, bus, connection, tmp_path):
-    from coachadmin.ui.demo_launcher import DemoLauncher
-
     window = MainWindow(
         bridge=bridge, bus=bus, demo=DemoLauncher(bridge),
         transfers=TransferService(bridge, config=SERIAL),
@@ -254,7 +257,6 @@ def test_quitting_with_transfers_running_asks_first(qtbot, bridge, bus, connecti
         window.close()
         assert not window.isVisible()
     window.shutdown()
-    from coachadmin.transfers.journal import Journal
 
     with Journal() as journal:
         uploads = journal.list_uploads()
@@ -278,8 +280,6 @@ def test_rows_show_the_destination_key_so_two_files_of_one_name_stay_apart(
 def test_a_row_completing_on_the_server_says_so_with_a_busy_bar_and_no_stale_speed(
     qtbot, bridge, connection, tmp_path
 ):
-    from coachadmin.ui.transfers.model import BUSY_ROLE, COMPLETING, ETA, PROGRESS, SPEED
-
     service = TransferService(bridge, config=dataclasses.replace(SMALL, read_timeout=4))
     panel = TransferQueuePanel(service)
     qtbot.addWidget(panel)
@@ -312,8 +312,6 @@ def test_a_row_completing_on_the_server_says_so_with_a_busy_bar_and_no_stale_spe
 def test_notices_never_move_what_the_user_is_about_to_click(
     qtbot, window: MainWindow, connection, tmp_path
 ):
-    from PySide6.QtWidgets import QWidget
-
     window.questions = ScriptedQuestions()
     window.resize(1024, 700)
     controller = window.browser.controller
@@ -350,8 +348,6 @@ def test_notices_never_move_what_the_user_is_about_to_click(
 def test_the_upload_dialog_names_the_destination_folder(
     qtbot, window: MainWindow, connection, tmp_path
 ):
-    from coachadmin.ui.browser.questions import upload_dialog
-
     questions = window.questions = ScriptedQuestions()
     put(connection, "videos/intro.mp4")
     controller = window.browser.controller
@@ -374,10 +370,6 @@ def test_the_upload_dialog_names_the_destination_folder(
 def test_a_drag_over_the_browser_highlights_the_folder_it_would_land_in(
     qtbot, window: MainWindow, connection, tmp_path
 ):
-    from PySide6.QtCore import QMimeData, QPointF, Qt, QUrl
-    from PySide6.QtGui import QDragEnterEvent, QDragLeaveEvent, QDragMoveEvent
-    from PySide6.QtWidgets import QApplication, QWidget
-
     put(connection, "images/cover.png")
     put(connection, "videos/intro.mp4")
     put(connection, "readme.txt")

@@ -15,7 +15,8 @@ from PySide6.QtCore import Qt
 
 from coachadmin import __version__
 from coachadmin.connection import Connection
-from coachadmin.s3.client import S3Settings, make_client
+from coachadmin.s3.client import make_client
+from coachadmin.s3.settings import S3Settings
 from coachadmin.services.updates import this_platform, version_key
 from coachadmin.settings import Settings
 from coachadmin.transfers.config import MiB

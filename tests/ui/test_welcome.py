@@ -7,9 +7,8 @@ import types
 from PySide6.QtCore import Qt
 
 from coachadmin.errors import UserFacingError
-from coachadmin.profiles import CredentialSource, Profile
+from coachadmin.profiles import CredentialSource, Profile, load_active_connection
 from coachadmin.settings import update_settings
-from coachadmin.ui.app import load_active_connection
 from coachadmin.ui.bridge import Bridge
 from coachadmin.ui.demo_launcher import DemoLauncher
 from coachadmin.ui.main_window import MainWindow

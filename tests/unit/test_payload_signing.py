@@ -13,7 +13,8 @@ from typing import Any
 
 import pytest
 
-from coachadmin.s3.client import S3Settings, make_client
+from coachadmin.s3.client import make_client
+from coachadmin.s3.settings import S3Settings
 
 BODY = b"x" * 100_000
 

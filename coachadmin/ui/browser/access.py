@@ -1,14 +1,14 @@
 """The browser's way to the bucket: one S3 client per connection, used on worker threads.
 
-Widgets never call boto3: they hand a core function (``coachadmin.s3.operations``)
-to :meth:`BucketAccess.run`, which runs ``func(client, bucket, *args)`` through the
+Widgets never call boto3: they hand a core function (``coachadmin.s3.operations``,
+named through :class:`~coachadmin.ui.worker_imports.WorkerModule`) to
+:meth:`BucketAccess.run`, which runs ``func(client, bucket, *args)`` through the
 bridge and delivers the result on the GUI thread. The client is made on the
 first worker that needs it, so boto3 is imported after the window is up.
 """
 
 from __future__ import annotations
 
-import importlib
 import threading
 from collections.abc import Callable
 from concurrent.futures import Future
@@ -18,26 +18,17 @@ from PySide6.QtCore import QObject
 
 from coachadmin.errors import UserFacingError
 from coachadmin.ui.bridge import Bridge
+from coachadmin.ui.worker_imports import WorkerModule
 
 if TYPE_CHECKING:
     from mypy_boto3_s3 import S3Client
 
     from coachadmin.connection import Connection
+    from coachadmin.s3 import client as s3_client
+else:
+    s3_client = WorkerModule("coachadmin.s3.client")
 
 T = TypeVar("T")
-
-OPERATIONS = "coachadmin.s3.operations"
-
-
-def operation(name: str, module: str = OPERATIONS) -> Callable[..., Any]:
-    """A core function imported when it first runs (on a worker): botocore stays off the
-    GUI thread, whose first import of it would stall the window."""
-
-    def call(*args: Any, **kwargs: Any) -> Any:
-        return getattr(importlib.import_module(module), name)(*args, **kwargs)
-
-    call.__qualname__ = f"{module}.{name}"
-    return call
 
 
 class BucketAccess:
@@ -57,9 +48,7 @@ class BucketAccess:
         """The S3 client (worker threads only: the first call imports boto3)."""
         with self._lock:
             if self._client is None:
-                from coachadmin.s3.client import make_client
-
-                self._client = make_client(self.connection.s3)
+                self._client = s3_client.make_client(self.connection.s3)
             return self._client
 
     def call(self, func: Callable[..., T], *args: Any, **kwargs: Any) -> T:

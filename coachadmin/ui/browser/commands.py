@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import logging
 from collections.abc import Callable, Sequence
-from datetime import UTC, datetime, timedelta
+from datetime import UTC, datetime
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -18,17 +18,26 @@ from PySide6.QtCore import QObject, Qt
 from PySide6.QtGui import QGuiApplication
 from PySide6.QtWidgets import QWidget
 
-from coachadmin.errors import UserFacingError
 from coachadmin.s3.listing import ObjectInfo
-from coachadmin.ui.browser.access import BucketAccess, operation
+from coachadmin.ui.browser.access import BucketAccess
 from coachadmin.ui.browser.controller import BrowserController
 from coachadmin.ui.browser.formatting import count, local_time
 from coachadmin.ui.browser.object_model import is_folder
 from coachadmin.ui.browser.progress import OperationProgress
-from coachadmin.ui.browser.questions import DeletePlan, Questions
+from coachadmin.ui.browser.properties_dialog import PropertiesDialog
+from coachadmin.ui.browser.question_types import DeletePlan
+from coachadmin.ui.browser.questions import Questions
+from coachadmin.ui.worker_imports import WorkerModule
 
 if TYPE_CHECKING:
+    from coachadmin.s3 import operations, properties, versions
+    from coachadmin.ui.browser import work
     from coachadmin.ui.transfers.service import TransferService
+else:
+    operations = WorkerModule("coachadmin.s3.operations")
+    properties = WorkerModule("coachadmin.s3.properties")
+    versions = WorkerModule("coachadmin.s3.versions")
+    work = WorkerModule("coachadmin.ui.browser.work")
 
 log = logging.getLogger("coachadmin.ui.browser")
 
@@ -60,7 +69,7 @@ class BrowserCommands(QObject):
     def _run(self, name: str, *args: Any, **kwargs: Any) -> None:
         """Run ``coachadmin.s3.operations.<name>(client, bucket, *args)`` on a worker."""
         if self.access is not None:
-            self.access.run(operation(name), *args, owner=self, **kwargs)
+            self.access.run(getattr(operations, name), *args, owner=self, **kwargs)
 
     # -- new folder ----------------------------------------------------------------
     def new_folder(self) -> None:
@@ -150,14 +159,7 @@ class BrowserCommands(QObject):
 
         def check_then_ask() -> None:
             assert self.access is not None
-            self.access.run(
-                lambda client, bucket: (
-                    [_summarise(client, bucket, f) for f in folders],
-                    _keeps_versions(client, bucket),
-                ),
-                on_result=ask,
-                owner=self,
-            )
+            self.access.run(work.before_delete, folders, on_result=ask, owner=self)
 
         def ask(found: tuple[list[Any], bool]) -> None:
             summaries, keeps_versions = found
@@ -185,14 +187,6 @@ class BrowserCommands(QObject):
             self.link_hook(self.controller.bucket, info.key)
 
     def _delete(self, plan: DeletePlan) -> None:
-        def work(client: Any, bucket: str) -> int:
-            from coachadmin.s3 import operations
-
-            gone = operations.delete_keys(client, bucket, plan.keys)
-            for folder in plan.folders:
-                gone += operations.delete_prefix(client, bucket, folder)
-            return gone
-
         def done(gone: int) -> None:
             self.controller.model.remove([*plan.keys, *plan.folders])
             for folder in plan.folders:
@@ -200,7 +194,7 @@ class BrowserCommands(QObject):
             self.bus.info(f"Deleted {count(gone, 'object')}")
 
         assert self.access is not None
-        self.access.run(work, on_result=done, owner=self)
+        self.access.run(work.delete, plan.keys, plan.folders, on_result=done, owner=self)
 
     # -- download --------------------------------------------------------------------
     def download(self) -> None:
@@ -213,30 +207,6 @@ class BrowserCommands(QObject):
         access, transfers = self.access, self.transfers
         connection = access.connection
 
-        def plan(client: Any, bucket: str) -> tuple[list[tuple[str, Path]], list[str]]:
-            """What to download where; keys that would leave the folder are refused."""
-            from coachadmin.s3.listing import iter_objects
-            from coachadmin.transfers.local_paths import UnsafeKey, local_path_for
-
-            jobs: list[tuple[str, Path]] = []
-            refused: list[str] = []
-            for info in selected:
-                if not is_folder(info):
-                    jobs.append((info.key, folder))
-                    continue
-                base = info.key[: len(info.key.rstrip("/")) - len(info.name)]
-                for item in iter_objects(client, bucket, info.key):
-                    if item.key.endswith("/"):
-                        continue
-                    try:
-                        target = local_path_for(folder, item.key[len(base) :])
-                    except UnsafeKey as error:
-                        refused.append(str(error))
-                        continue
-                    target.parent.mkdir(parents=True, exist_ok=True)
-                    jobs.append((item.key, target))
-            return jobs, refused
-
         def queue(planned: tuple[list[tuple[str, Path]], list[str]]) -> None:
             jobs, refused = planned
             for key, dest in jobs:
@@ -248,7 +218,7 @@ class BrowserCommands(QObject):
                     f"saved outside {folder}. {refused[0]}"
                 )
 
-        access.run(plan, on_result=queue, owner=self)
+        access.run(work.plan_download, selected, folder, on_result=queue, owner=self)
 
     # -- copy key, copy link, properties ------------------------------------------------
     def copy_key(self) -> None:
@@ -268,7 +238,7 @@ class BrowserCommands(QObject):
         expiry = self.questions().link_expiry(info.key)
         if expiry is None:
             return
-        self.access.run(_presign, info.key, expiry, on_result=self._link_ready, owner=self)
+        self.access.run(work.presign, info.key, expiry, on_result=self._link_ready, owner=self)
 
     def _link_ready(self, link: Any) -> None:
         QGuiApplication.clipboard().setText(link.url)
@@ -287,15 +257,13 @@ class BrowserCommands(QObject):
             self.bus.info("Folders have no properties of their own; select an object.")
             return
         self.access.run(
-            operation("object_properties", "coachadmin.s3.properties"),
+            properties.object_properties,
             info.key,
             on_result=self._show_properties,
             owner=self,
         )
 
     def _show_properties(self, props: Any) -> None:
-        from coachadmin.ui.browser.properties_dialog import PropertiesDialog
-
         dialog = PropertiesDialog(
             props,
             self.controller.page.window(),
@@ -322,7 +290,7 @@ class BrowserCommands(QObject):
             self.properties()
 
         self.access.run(
-            operation("restore_version", "coachadmin.s3.versions"),
+            versions.restore_version,
             key,
             version,
             progress=progress.report,
@@ -342,27 +310,3 @@ class BrowserCommands(QObject):
         if selected:
             self.bus.info(hint)
         return None
-
-
-def _summarise(client: Any, bucket: str, prefix: str) -> Any:
-    from coachadmin.s3.operations import summarise
-
-    return summarise(client, bucket, prefix)
-
-
-def _keeps_versions(client: Any, bucket: str) -> bool:
-    from coachadmin.s3.versions import versioning_status
-
-    return versioning_status(client, bucket) in ("Enabled", "Suspended")
-
-
-def _presign(client: Any, bucket: str, key: str, expiry: timedelta) -> Any:
-    from coachadmin.s3.failures import translate
-    from coachadmin.s3.presign import presign_get
-
-    try:
-        return presign_get(client, bucket, key, expiry, download_name=key.rsplit("/", 1)[-1])
-    except UserFacingError:
-        raise
-    except Exception as error:  # signing is local: any failure gets a sentence
-        raise translate(error) from error

@@ -27,7 +27,12 @@ from PySide6.QtWidgets import (
 from coachadmin.display import format_size
 from coachadmin.s3.presign import EXPIRY_CHOICES
 from coachadmin.ui.browser.formatting import count
-from coachadmin.ui.browser.questions import Conflict, ConflictAnswer, ConflictChoice, DeletePlan
+from coachadmin.ui.browser.question_types import (
+    Conflict,
+    ConflictAnswer,
+    ConflictChoice,
+    DeletePlan,
+)
 
 DANGER = QColor("#c62828")
 MAX_NAMES = 8

@@ -13,12 +13,12 @@ from typing import TYPE_CHECKING
 from PySide6.QtCore import QObject, QTimer
 
 from coachadmin.ui.browser.object_model import is_folder
+from coachadmin.ui.thumbnails.grid import ThumbnailGrid
 
 if TYPE_CHECKING:
     from coachadmin.connection import Connection
     from coachadmin.ui.bridge import Bridge
     from coachadmin.ui.browser.controller import BrowserController
-    from coachadmin.ui.thumbnails.grid import ThumbnailGrid
     from coachadmin.ui.workspace import Workspace
 
 SYNC_DELAY_MS = 150
@@ -61,8 +61,6 @@ class GridMode(QObject):
             self.page.views.setCurrentWidget(self.page.object_list)
             return
         if self.grid is None:
-            from coachadmin.ui.thumbnails.grid import ThumbnailGrid
-
             self.grid = ThumbnailGrid(bridge=self.bridge)
             self.grid.set_connection(self.connection)
             self.grid.object_selected.connect(self.workspace.object_selected)

@@ -13,13 +13,20 @@ from __future__ import annotations
 import gc
 import logging
 import time
+from typing import TYPE_CHECKING
 
 from PySide6.QtCore import QObject, Signal
 
 from coachadmin.errors import UserFacingError
 from coachadmin.s3.listing import Page
 from coachadmin.ui.bridge import Latest
-from coachadmin.ui.browser.access import BucketAccess, operation
+from coachadmin.ui.browser.access import BucketAccess
+from coachadmin.ui.worker_imports import WorkerModule
+
+if TYPE_CHECKING:
+    from coachadmin.s3 import operations
+else:
+    operations = WorkerModule("coachadmin.s3.operations")
 
 log = logging.getLogger("coachadmin.ui.browser")
 
@@ -66,7 +73,7 @@ class PagedListing(QObject):
 
     def _fetch(self, token: str | None, size: int) -> None:
         assert self._access is not None
-        func = operation("search_page" if self._search else "list_folder")
+        func = operations.search_page if self._search else operations.list_folder
         self._access.run(
             func,
             self._prefix,

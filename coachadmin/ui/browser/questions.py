@@ -8,72 +8,19 @@ skip, apply to all, delete or not, quit or not) is tested without patching Qt.
 
 from __future__ import annotations
 
-import enum
-from dataclasses import dataclass, field
 from datetime import timedelta
 from pathlib import Path
 
 from PySide6.QtWidgets import QDialog, QFileDialog, QInputDialog, QLineEdit, QMessageBox, QWidget
 
-
-class ConflictChoice(enum.Enum):
-    REPLACE = "replace"
-    KEEP_BOTH = "keep both"
-    SKIP = "skip"
-
-
-class MediaChoice(enum.Enum):
-    """What to do with videos that may not play well for students."""
-
-    FIX = "fix"  # move the index to the front (lossless copies), then upload those
-    AS_IS = "as is"
-
-
-@dataclass(frozen=True)
-class MediaNotes:
-    """Videos about to be uploaded, and what may keep them from playing well."""
-
-    #: (file name, the notes about it), in upload order.
-    files: tuple[tuple[str, tuple[str, ...]], ...]
-    #: How many of them a lossless fix would help (index at the end).
-    fixable: int = 0
-
-
-@dataclass(frozen=True)
-class ConflictAnswer:
-    choice: ConflictChoice
-    #: Use the same answer for the remaining conflicts of this upload.
-    apply_to_all: bool = False
-
-
-@dataclass(frozen=True)
-class Conflict:
-    """An upload whose key already exists."""
-
-    key: str
-    local_path: Path
-    local_size: int
-    #: Conflicts after this one in the same upload (for "apply to all").
-    remaining: int = 0
-
-
-@dataclass(frozen=True)
-class DeletePlan:
-    """What a delete would remove: named objects, and folders with what they hold."""
-
-    bucket: str
-    keys: tuple[str, ...] = ()
-    folders: tuple[str, ...] = ()
-    #: Objects and bytes in total (folders' contents included).
-    objects: int = 0
-    bytes: int = 0
-    names: tuple[str, ...] = field(default=())
-    #: The bucket keeps versions: a delete leaves a delete marker, not nothing.
-    keeps_versions: bool = False
-
-    @property
-    def has_folders(self) -> bool:
-        return bool(self.folders)
+from coachadmin.ui.browser.dialogs import ConflictDialog, DeleteDialog, LinkExpiryDialog
+from coachadmin.ui.browser.question_types import (
+    Conflict,
+    ConflictAnswer,
+    DeletePlan,
+    MediaChoice,
+    MediaNotes,
+)
 
 
 class Questions:
@@ -84,14 +31,10 @@ class Questions:
 
     def conflict(self, conflict: Conflict) -> ConflictAnswer | None:
         """Replace, keep both or skip ``conflict.key``; None cancels the whole upload."""
-        from coachadmin.ui.browser.dialogs import ConflictDialog
-
         dialog = ConflictDialog(conflict, self.parent)
         return dialog.answer() if dialog.exec() == QDialog.DialogCode.Accepted else None
 
     def confirm_delete(self, plan: DeletePlan) -> bool:
-        from coachadmin.ui.browser.dialogs import DeleteDialog
-
         return DeleteDialog(plan, self.parent).exec() == QDialog.DialogCode.Accepted
 
     def media_notes(self, notes: MediaNotes) -> MediaChoice | None:
@@ -143,8 +86,6 @@ class Questions:
         return text if ok and text.strip() else None
 
     def link_expiry(self, key: str) -> timedelta | None:
-        from coachadmin.ui.browser.dialogs import LinkExpiryDialog
-
         dialog = LinkExpiryDialog(key, self.parent)
         return dialog.expiry() if dialog.exec() == QDialog.DialogCode.Accepted else None
 

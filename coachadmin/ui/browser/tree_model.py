@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import logging
 from collections.abc import Iterable
+from typing import TYPE_CHECKING
 
 from PySide6.QtCore import QModelIndex, QObject, QPersistentModelIndex, Qt, Signal
 from PySide6.QtGui import QStandardItem, QStandardItemModel
@@ -18,8 +19,14 @@ from PySide6.QtGui import QStandardItem, QStandardItemModel
 from coachadmin.errors import UserFacingError
 from coachadmin.s3.listing import Page
 from coachadmin.ui.bridge import Latest
-from coachadmin.ui.browser.access import BucketAccess, operation
+from coachadmin.ui.browser.access import BucketAccess
 from coachadmin.ui.icons import icon
+from coachadmin.ui.worker_imports import WorkerModule
+
+if TYPE_CHECKING:
+    from coachadmin.s3 import operations
+else:
+    operations = WorkerModule("coachadmin.s3.operations")
 
 log = logging.getLogger("coachadmin.ui.browser")
 
@@ -163,7 +170,7 @@ class FolderTreeModel(QStandardItemModel):
             return
         self._loading.add(prefix)
         self._access.run(
-            operation("list_folder"),
+            operations.list_folder,
             prefix,
             token,
             on_result=self._ticket.only(self._page),

@@ -16,7 +16,7 @@ from __future__ import annotations
 import logging
 from collections.abc import Callable
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING
 
 from PySide6.QtCore import QObject, Signal
 
@@ -25,18 +25,25 @@ from coachadmin.ui.browser.controller import BrowserController
 from coachadmin.ui.browser.dnd import PlannedUpload, UploadPlan, plan_uploads
 from coachadmin.ui.browser.formatting import count
 from coachadmin.ui.browser.progress import OperationProgress
-from coachadmin.ui.browser.questions import (
+from coachadmin.ui.browser.question_types import (
     Conflict,
     ConflictChoice,
     MediaChoice,
     MediaNotes,
-    Questions,
 )
+from coachadmin.ui.browser.questions import Questions
 from coachadmin.ui.transfers.service import TransferService
+from coachadmin.ui.worker_imports import WorkerModule
 
-if TYPE_CHECKING:  # the probe loads on a worker
-    from coachadmin.bounded import Flag
+if TYPE_CHECKING:
+    from coachadmin.s3 import operations
+    from coachadmin.services import media_readiness
     from coachadmin.services.media_readiness import Readiness
+    from coachadmin.ui.browser import work
+else:
+    operations = WorkerModule("coachadmin.s3.operations")
+    media_readiness = WorkerModule("coachadmin.services.media_readiness")
+    work = WorkerModule("coachadmin.ui.browser.work")
 
 log = logging.getLogger("coachadmin.ui.browser")
 
@@ -88,7 +95,7 @@ class UploadFlow(QObject):
         if not plan.uploads:
             return
         self.controller.bridge.run(
-            _probe_videos,
+            media_readiness.probe_videos,
             [u.path for u in plan.uploads],
             on_result=lambda probed: self._ask_about_media(plan, probed),
             owner=self,
@@ -121,10 +128,9 @@ class UploadFlow(QObject):
             self._check_existing(plan, probed | {r.original: r for r in copies})
 
         self.controller.bridge.run(
-            _fix_indexes,
-            fixable,
-            progress.report,
-            progress.cancel,
+            lambda: media_readiness.fix_indexes(
+                fixable, progress=progress.report, cancelled=progress.cancel.is_set
+            ),
             on_result=fixed,
             on_finished=progress.close,
             owner=self,
@@ -136,7 +142,7 @@ class UploadFlow(QObject):
             return
         keys = [u.key for u in plan.uploads]
         access.run(
-            _existing_keys,
+            operations.existing_keys,
             keys,
             on_result=lambda existing: self._resolve(plan, existing, probed),
             owner=self,
@@ -181,7 +187,7 @@ class UploadFlow(QObject):
             return
         taken = {key for _upload, key, _replace in decisions}
         access.run(
-            _free_keys,
+            work.free_keys,
             [u.key for u in keep_both],
             taken,
             on_result=lambda names: self._queue(
@@ -205,30 +211,3 @@ class UploadFlow(QObject):
         total = sum(u.size for u, _k, _r in decisions)
         self.bus.info(f"Uploading {count(len(decisions), 'file')} ({format_size(total)})")
         self.queued.emit(len(decisions))
-
-
-def _existing_keys(client: Any, bucket: str, keys: list[str]) -> set[str]:
-    from coachadmin.s3.operations import existing_keys
-
-    return existing_keys(client, bucket, keys)
-
-
-def _free_keys(client: Any, bucket: str, keys: list[str], taken: set[str]) -> list[str]:
-    from coachadmin.s3.operations import free_key
-
-    reserved = set(taken)
-    return [free_key(client, bucket, key, reserved) for key in keys]
-
-
-def _probe_videos(paths: list[Path]) -> Probed:
-    from coachadmin.services.media_readiness import probe_videos  # the probe: on a worker
-
-    return probe_videos(paths)
-
-
-def _fix_indexes(
-    videos: list[Readiness], progress: Callable[[int, int], None], cancel: Flag
-) -> list[Readiness]:
-    from coachadmin.services.media_readiness import fix_indexes
-
-    return fix_indexes(videos, progress=progress, cancelled=cancel.is_set)

@@ -7,6 +7,7 @@ so the event loop keeps running (and tests can answer them like a person would).
 from __future__ import annotations
 
 from collections.abc import Callable
+from typing import TYPE_CHECKING
 
 from PySide6.QtCore import Qt
 from PySide6.QtWidgets import (
@@ -29,7 +30,9 @@ from coachadmin.display import format_size
 from coachadmin.s3.listing import ObjectInfo
 from coachadmin.services.lesson_usage import LessonRef
 from coachadmin.services.link_check import is_legacy_id
-from coachadmin.ui.lessons.work import VideoInfo
+
+if TYPE_CHECKING:
+    from coachadmin.ui.lessons.work import VideoInfo
 
 KEY_ROLE = Qt.ItemDataRole.UserRole + 10
 REF_ROLE = Qt.ItemDataRole.UserRole + 11

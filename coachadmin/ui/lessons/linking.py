@@ -27,11 +27,12 @@ from coachadmin.services.lesson_usage import LessonRef, LinkedObjectDelete
 from coachadmin.services.link_check import LinkState, is_legacy_id, is_s3_key
 from coachadmin.services.pending_links import Applied, Outcome, PendingLink, PendingLinks
 from coachadmin.transfers.events import TransferEvent, TransferState
+from coachadmin.transfers.journal import Journal
 from coachadmin.ui.bridge import EventRelay
 from coachadmin.ui.browser.progress import OperationProgress
-from coachadmin.ui.browser.questions import MediaChoice, MediaNotes, Questions
+from coachadmin.ui.browser.question_types import MediaChoice, MediaNotes
+from coachadmin.ui.browser.questions import Questions
 from coachadmin.ui.icons import icon
-from coachadmin.ui.lessons import work
 from coachadmin.ui.lessons.dialogs import (
     ChooseLessonDialog,
     ChooseVideoDialog,
@@ -42,13 +43,24 @@ from coachadmin.ui.lessons.dialogs import (
 from coachadmin.ui.lessons.mime import ObjectRef
 from coachadmin.ui.lessons.models import LessonRow
 from coachadmin.ui.lessons.session import ADMIN_ONLY, BackendSession
+from coachadmin.ui.worker_imports import WorkerModule
 
 if TYPE_CHECKING:
+    from coachadmin.services import transfer_connections, upload_link
     from coachadmin.services.media_readiness import Readiness
+    from coachadmin.transfers import clients
+    from coachadmin.transfers import queue as queue_module
     from coachadmin.transfers.queue import TransferQueue
+    from coachadmin.ui.lessons import work
     from coachadmin.ui.lessons.panel import LessonsPanel
     from coachadmin.ui.lessons.player import StudentPlayer
     from coachadmin.ui.transfers.service import TransferService
+else:
+    clients = WorkerModule("coachadmin.transfers.clients")
+    queue_module = WorkerModule("coachadmin.transfers.queue")
+    transfer_connections = WorkerModule("coachadmin.services.transfer_connections")
+    upload_link = WorkerModule("coachadmin.services.upload_link")
+    work = WorkerModule("coachadmin.ui.lessons.work")
 
 log = logging.getLogger("coachadmin.ui.lessons")
 
@@ -62,6 +74,19 @@ def _choose_file(parent: QWidget) -> Path | None:
     return Path(name) if name else None
 
 
+def _questions(panel: QWidget) -> Questions:
+    """The main window's questions (tests script them), or the panel's own when alone."""
+    window = panel.window()
+    found = getattr(window, "questions", None)
+    return found if isinstance(found, Questions) else Questions(window)
+
+
+def _remove_copy(ready: Readiness | None) -> None:
+    """Remove a faststart copy that will not be uploaded after all."""
+    if ready is not None and ready.temporary:
+        ready.path.unlink(missing_ok=True)
+
+
 class Linker(QObject):
     def __init__(self, panel: LessonsPanel, transfers: TransferService | None) -> None:
         super().__init__(panel)
@@ -71,9 +96,9 @@ class Linker(QObject):
         self.player: StudentPlayer | None = None
         #: Asks for the file to upload; tests replace it.
         self.choose_file: Callable[[], Path | None] = lambda: _choose_file(panel.window())
-        #: Asks what to do with a video that may not play well; tests replace it.
-        self.ask_media: Callable[[MediaNotes], MediaChoice | None] = lambda notes: Questions(
-            panel.window()
+        #: Asks what to do with a video that may not play well (the window's questions).
+        self.ask_media: Callable[[MediaNotes], MediaChoice | None] = lambda notes: _questions(
+            panel
         ).media_notes(notes)
         #: The app's transfer service: uploads show in the transfers panel. Without one
         #: (tests of the panel alone) the linker runs a queue of its own.
@@ -358,8 +383,7 @@ class Linker(QObject):
             return
 
         def play(stream: StreamUrl) -> None:
-            # QtMultimedia loads only when a video plays: start-up stays light.
-            from coachadmin.ui.lessons.player import StudentPlayer
+            from coachadmin.ui.lessons.player import StudentPlayer  # noqa: PLC0415 - QtMultimedia on first play
 
             self.player = StudentPlayer(row.lesson, stream, self.panel.window())
             self.player.open()
@@ -449,7 +473,7 @@ class Linker(QObject):
         )
         self.dialog = dialog
         dialog.accepted.connect(lambda: self._start_upload(row, path, ready))
-        dialog.rejected.connect(lambda: work.remove_copy(ready))
+        dialog.rejected.connect(lambda: _remove_copy(ready))
         dialog.open()
 
     def _transfer_queue(self) -> TransferQueue:
@@ -458,11 +482,7 @@ class Linker(QObject):
             return self.transfers.queue()
         with self._lock:
             if self._queue is None:
-                from coachadmin.transfers.clients import TransferClients
-                from coachadmin.transfers.journal import Journal
-                from coachadmin.transfers.queue import TransferQueue
-
-                self._queue = TransferQueue(Journal(), TransferClients())
+                self._queue = queue_module.TransferQueue(Journal(), clients.TransferClients())
                 assert self._relay is not None
                 self._queue.subscribe(self._relay.post)
             return self._queue
@@ -470,7 +490,7 @@ class Linker(QObject):
     def _start_upload(self, row: LessonRow, path: Path, ready: Readiness | None = None) -> None:
         session, connection = self.session, self.panel.connection
         if connection is None or session.api_url is None:
-            work.remove_copy(ready)
+            _remove_copy(ready)
             return
         api_url, bucket, settings = session.api_url, connection.bucket, connection.s3
         if self.transfers is None and self._relay is None:
@@ -478,11 +498,9 @@ class Linker(QObject):
             self._relay.batch.connect(self._transfer_events)
 
         def start() -> PendingLink:
-            from coachadmin.services.upload_link import start_upload_and_link
-
             queue = self._transfer_queue()
             with PendingLinks() as store:
-                link = start_upload_and_link(
+                link = upload_link.start_upload_and_link(
                     queue, settings, store, path=path, bucket=bucket, lesson_id=row.lesson.id,
                     api_url=api_url, connection=connection.transfer_owner, media=ready,
                 )  # fmt: skip
@@ -515,17 +533,13 @@ class Linker(QObject):
         demo = connection.s3 if connection.demo else None
 
         def apply() -> list[Applied]:
-            from coachadmin.services.transfer_connections import TransferConnections
-            from coachadmin.services.upload_link import finish_pending_links
-            from coachadmin.transfers.clients import TransferClients
-
             settings_for = (
                 transfers.queue().settings_for
                 if transfers is not None
-                else TransferConnections(demo=lambda: demo)
+                else transfer_connections.TransferConnections(demo=lambda: demo)
             )
-            return finish_pending_links(
-                TransferClients(),
+            return upload_link.finish_pending_links(
+                clients.TransferClients(),
                 fallback=fallback,
                 backend_for=session.backend_for,
                 settings_for=settings_for,

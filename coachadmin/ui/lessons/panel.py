@@ -32,10 +32,10 @@ from PySide6.QtWidgets import (
 
 from coachadmin.backend.models import Course, User
 from coachadmin.display import format_size
+from coachadmin.services.lesson_usage import refuse_delete_if_linked
 from coachadmin.services.link_check import LessonLink, LinkReport, LinkState
 from coachadmin.ui.bridge import Bridge, Latest
 from coachadmin.ui.icons import icon
-from coachadmin.ui.lessons import work
 from coachadmin.ui.lessons.linking import Linker
 from coachadmin.ui.lessons.models import (
     COURSE_ROLE,
@@ -54,10 +54,14 @@ from coachadmin.ui.lessons.session import BackendSession
 from coachadmin.ui.messages import MessageBus
 from coachadmin.ui.panels import name_widget
 from coachadmin.ui.widgets import PlaceholderTableView, PlaceholderTreeView
+from coachadmin.ui.worker_imports import WorkerModule
 
 if TYPE_CHECKING:
     from coachadmin.connection import Connection
+    from coachadmin.ui.lessons import work
     from coachadmin.ui.transfers.service import TransferService
+else:
+    work = WorkerModule("coachadmin.ui.lessons.work")
 
 log = logging.getLogger("coachadmin.ui.lessons")
 
@@ -277,8 +281,6 @@ class LessonsPanel(QWidget):
         ):
             proceed()
             return
-        from coachadmin.services.lesson_usage import refuse_delete_if_linked
-
         session.call(
             lambda client: refuse_delete_if_linked(keys, client, prefixes),
             on_result=lambda _none: proceed(),

@@ -22,6 +22,7 @@ from coachadmin.backend.models import Session, User
 from coachadmin.errors import UserFacingError
 from coachadmin.services import sign_in as auth
 from coachadmin.ui.bridge import Bridge, Latest
+from coachadmin.ui.lessons.sign_in import SignInDialog
 from coachadmin.ui.messages import MessageBus
 
 log = logging.getLogger("coachadmin.ui.lessons")
@@ -135,8 +136,6 @@ class BackendSession(QObject):
 
     def sign_in(self, reason: str = "") -> None:
         """Open the sign-in dialog (once); ``reason`` says why it appeared."""
-        from coachadmin.ui.lessons.sign_in import SignInDialog
-
         if self.api_url is None:
             self.bus.warning(
                 "This connection has no backend URL, so there is nothing to sign in to."

@@ -25,6 +25,7 @@ from PySide6.QtWidgets import (
 from coachadmin import secrets
 from coachadmin.backend.client import BackendClient
 from coachadmin.backend.models import Session
+from coachadmin.demo.backend_seed import ADMIN_EMAIL, ADMIN_PASSWORD, AUTHOR_EMAIL, AUTHOR_PASSWORD
 from coachadmin.errors import UserFacingError
 from coachadmin.services import sign_in as auth
 from coachadmin.ui.panels import name_widget
@@ -88,13 +89,6 @@ class SignInDialog(QDialog):
         (self.password if self.email.text() else self.email).setFocus()
 
     def _fill_in_demo_account(self) -> None:
-        from coachadmin.demo.backend_seed import (
-            ADMIN_EMAIL,
-            ADMIN_PASSWORD,
-            AUTHOR_EMAIL,
-            AUTHOR_PASSWORD,
-        )
-
         self.email.setText(ADMIN_EMAIL)
         self.password.setText(ADMIN_PASSWORD)
         self.intro.setText(

@@ -1,7 +1,9 @@
 """The lessons panel's background work: plain functions the bridge runs on worker threads.
 
-No Qt here. S3 failures become a UserFacingError in plain words, so they reach
-the message banner rather than the crash dialog.
+No Qt here, and botocore at the top: the panel names these through
+:class:`~coachadmin.ui.worker_imports.WorkerModule`, so this module loads on the
+first worker that runs one. S3 failures become a UserFacingError in plain words,
+so they reach the message banner rather than the crash dialog.
 """
 
 from __future__ import annotations
@@ -13,20 +15,27 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, TypeVar
 
+from botocore.exceptions import BotoCoreError, ClientError
+
 from coachadmin.backend.client import BackendClient
 from coachadmin.backend.models import Course, Lesson
 from coachadmin.errors import UserFacingError
+from coachadmin.s3.client import make_client
+from coachadmin.s3.explain import explain_error
 from coachadmin.s3.listing import ObjectInfo, iter_objects
+from coachadmin.s3.objects import head_object
 from coachadmin.services.lesson_usage import LessonRef, all_lessons, lesson_refs_linking
 from coachadmin.services.link_check import LessonLink, LinkReport, LinkState, check_links
+from coachadmin.services.media_health import health_of
+from coachadmin.services.media_readiness import Readiness, fix_indexes, probe_videos
+from coachadmin.services.pending_links import PendingLinks, pending_links_path
 
 if TYPE_CHECKING:
     from mypy_boto3_s3 import S3Client
 
     from coachadmin.bounded import Flag
     from coachadmin.media.health import MediaHealth
-    from coachadmin.s3.client import S3Settings
-    from coachadmin.services.media_readiness import Readiness
+    from coachadmin.s3.settings import S3Settings
 
 T = TypeVar("T")
 
@@ -41,8 +50,6 @@ class S3Unavailable(UserFacingError):
 
 @functools.cache
 def _client(settings: S3Settings) -> S3Client:
-    from coachadmin.s3.client import make_client  # boto3 loads on a worker, not at start-up
-
     return make_client(settings, max_pool_connections=8)
 
 
@@ -53,13 +60,9 @@ def s3_client(settings: S3Settings) -> S3Client:
 
 def guarded(bucket: str, settings: S3Settings, call: Callable[[], T]) -> T:
     """Run an S3 call; botocore's failures become :class:`S3Unavailable`."""
-    from botocore.exceptions import BotoCoreError, ClientError
-
     try:
         return call()
     except (ClientError, BotoCoreError) as error:
-        from coachadmin.s3.explain import explain_error
-
         reason = explain_error(error, endpoint=settings.endpoint_url, profile=settings.profile)
         raise S3Unavailable(f"Could not read s3://{bucket}: {reason}") from error
 
@@ -94,8 +97,6 @@ def course_media(
     settings: S3Settings, bucket: str, links: list[LessonLink]
 ) -> dict[str, MediaHealth]:
     """lesson id → the media health of its linked video (first and last bytes only)."""
-    from coachadmin.services.media_health import health_of  # botocore: on a worker
-
     videos = {
         link.lesson.video_id: link.size
         for link in links
@@ -112,28 +113,16 @@ def course_media(
 
 def probe_video(path: Path) -> Readiness | None:
     """The probe of a file named like a video (None for others, or one that cannot be read)."""
-    from coachadmin.services.media_readiness import probe_videos  # the engine: on a worker
-
     return probe_videos([path]).get(path)
 
 
 def fix_video(ready: Readiness, progress: Callable[[int, int], None], cancel: Flag) -> Readiness:
     """The faststart copy of the video, beside it (the caller removes it once uploaded)."""
-    from coachadmin.services.media_readiness import fix_indexes
-
     return fix_indexes([ready], progress=progress, cancelled=cancel.is_set)[0]
-
-
-def remove_copy(ready: Readiness | None) -> None:
-    """Remove a faststart copy that will not be uploaded after all."""
-    if ready is not None and ready.temporary:
-        ready.path.unlink(missing_ok=True)
 
 
 def pending_by_lesson() -> dict[str, str]:
     """lesson id → key of the upload that will link it (the durable pending links)."""
-    from coachadmin.services.pending_links import PendingLinks, pending_links_path
-
     if not pending_links_path().exists():
         return {}
     with PendingLinks() as store:
@@ -154,8 +143,6 @@ class VideoInfo:
 
 def object_info(settings: S3Settings, bucket: str, key: str) -> VideoInfo | None:
     """Key and size of one object, or None when it does not exist."""
-    from coachadmin.s3.objects import head_object
-
     info = guarded(bucket, settings, lambda: head_object(s3_client(settings), bucket, key))
     return None if info is None else VideoInfo(key, info.size)
 

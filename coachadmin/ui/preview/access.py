@@ -1,7 +1,8 @@
 """The preview's reads from S3 and its links, for one connection; run on worker threads.
 
-No Qt here: the pane calls these through the bridge. boto3 is imported lazily so the
-window opens before it loads. One client per connection, built on first use and
+No Qt here: the pane calls these through the bridge. boto3 and botocore load on
+the first worker that needs them (:class:`~coachadmin.ui.worker_imports.WorkerModule`),
+so the window opens before they do. One client per connection, built on first use and
 shared by the worker threads (boto3 clients are thread-safe).
 
 Errors come out as :class:`PreviewError` subclasses with a sentence for the pane.
@@ -10,18 +11,33 @@ Errors come out as :class:`PreviewError` subclasses with a sentence for the pane
 from __future__ import annotations
 
 import logging
+import re
 import threading
 from dataclasses import dataclass
 from datetime import timedelta
 from typing import TYPE_CHECKING, Any
 
+import requests
+
 from coachadmin.errors import UserFacingError
-from coachadmin.s3.presign import DEFAULT_EXPIRY, CredentialsExpiry, PresignedUrl, presign_get
+from coachadmin.s3.presign import (
+    DEFAULT_EXPIRY,
+    CredentialsExpiry,
+    PresignedUrl,
+    credentials_expiry,
+    presign_get,
+)
+from coachadmin.ui.worker_imports import WorkerModule
 
 if TYPE_CHECKING:
     from mypy_boto3_s3 import S3Client
 
     from coachadmin.connection import Connection
+    from coachadmin.s3 import client as s3_client
+    from coachadmin.ui.preview import s3_errors
+else:
+    s3_client = WorkerModule("coachadmin.s3.client")
+    s3_errors = WorkerModule("coachadmin.ui.preview.s3_errors")
 
 log = logging.getLogger("coachadmin.preview")
 
@@ -81,12 +97,11 @@ class S3Access:
     def client(self) -> S3Client:
         with self._lock:
             if self._client is None:
-                from coachadmin.s3.client import make_client, make_session
-                from coachadmin.s3.presign import credentials_expiry
-
-                self._credentials_expire_at = credentials_expiry(make_session(self.connection.s3))
+                self._credentials_expire_at = credentials_expiry(
+                    s3_client.make_session(self.connection.s3)
+                )
                 # A preview is interactive: fail fast rather than retry for a minute.
-                self._client = make_client(
+                self._client = s3_client.make_client(
                     self.connection.s3, max_pool_connections=8, read_timeout=20, max_attempts=2
                 )
             return self._client
@@ -105,7 +120,7 @@ class S3Access:
             response = client.get_object(Bucket=bucket, Key=key, Range=f"bytes=0-{limit - 1}")
             data = response["Body"].read()
         except Exception as error:
-            raise translate(error) from error
+            raise s3_errors.translate(error) from error
         total = _total_size(response, len(data))
         return Chunk(data, total, str(response.get("ContentType", "")))
 
@@ -118,44 +133,6 @@ def _total_size(response: Any, received: int) -> int:
         if tail.isdigit():
             return int(tail)
     return int(response.get("ContentLength", received) or received)
-
-
-def translate(error: BaseException) -> BaseException:  # noqa: PLR0911 - a flat mapping
-    """A botocore/network error as a :class:`PreviewError`; unknown errors pass through."""
-    from botocore.exceptions import (
-        BotoCoreError,
-        ClientError,
-        NoCredentialsError,
-        PartialCredentialsError,
-    )
-
-    if isinstance(error, PreviewError):
-        return error
-    if isinstance(error, NoCredentialsError | PartialCredentialsError):
-        return PreviewError(
-            "No AWS credentials were found for this connection. Edit the connection "
-            "(or set AWS_ACCESS_KEY_ID and AWS_SECRET_ACCESS_KEY), then select the object again."
-        )
-    if isinstance(error, ClientError):
-        info: Any = error.response.get("Error", {})
-        code = str(info.get("Code", ""))
-        meta: Any = error.response.get("ResponseMetadata", {})
-        status = int(meta.get("HTTPStatusCode", 0) or 0)
-        message = str(info.get("Message", "")).strip()
-        if code in ("NoSuchKey", "404", "NotFound") or status == 404:
-            return ObjectGone(GONE_MESSAGE)
-        if code == "InvalidRange" or status == 416:
-            return PreviewError("This object is empty: there is nothing to preview.")
-        if status == 403 or code in ("AccessDenied", "ExpiredToken", "RequestTimeTooSkewed"):
-            detail = f"{status or 403} {code}" + (f": {message}" if message else "")
-            return LinkRefused(refused_message(detail))
-        return PreviewError(f"S3 could not read this object ({code or status}: {message}).")
-    if isinstance(error, BotoCoreError | OSError):
-        return S3Unreachable(
-            f"Cannot reach S3 ({type(error).__name__}). Check the network and the "
-            "connection's endpoint, then select the object again."
-        )
-    return error
 
 
 @dataclass(frozen=True)
@@ -195,10 +172,6 @@ class LinkStatus:
 
 def probe_link(url: str, *, timeout: float = 10) -> LinkStatus:
     """GET the link's first byte and report S3's answer (status, error code and message)."""
-    import re
-
-    import requests
-
     try:
         response = requests.get(url, headers={"Range": "bytes=0-0"}, timeout=timeout)
     except requests.RequestException as error:

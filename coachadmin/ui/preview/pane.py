@@ -171,7 +171,7 @@ class PreviewPane(QWidget):
     def media(self) -> MediaView:
         """The player, created on first use."""
         if self._media is None:
-            from coachadmin.ui.preview.media_view import MediaView
+            from coachadmin.ui.preview.media_view import MediaView  # noqa: PLC0415 - QtMultimedia on first play
 
             self._media = MediaView(self.bridge)
             self._media.session.failed.connect(self._media_failed)

@@ -28,6 +28,7 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
+from coachadmin.profiles import connections_for
 from coachadmin.transfers.events import TransferEvent, TransferState
 from coachadmin.ui.icons import icon
 from coachadmin.ui.panels import name_widget, section_header
@@ -264,8 +265,6 @@ class TransferQueuePanel(QWidget):
         buckets = {e.bucket for e in events}
         if self.service is None or len(buckets) != 1:
             return
-        from coachadmin.services.transfer_connections import connections_for
-
         names = connections_for(buckets.pop())
         if not names:
             self.service.notice.emit(

@@ -1,7 +1,8 @@
 """The GUI's side of the transfer engine: one TransferQueue, its events as Qt signals.
 
 The engine (journal, clients, queue) is made on the first worker that needs it,
-so boto3 never loads on the GUI thread. Progress events come from the engine's
+so boto3 never loads on the GUI thread (the engine's modules are named through
+:class:`~coachadmin.ui.worker_imports.WorkerModule`). Progress events come from the engine's
 threads into an :class:`EventRelay` keyed by transfer id: between two flushes
 only each transfer's newest event survives, so a 5 GiB upload's thousands of
 byte counts cost the window a few model updates a second.
@@ -19,16 +20,30 @@ from typing import TYPE_CHECKING, Any
 from PySide6.QtCore import QObject, Signal
 
 from coachadmin.errors import UserFacingError
+from coachadmin.settings import load_settings
+from coachadmin.transfers.config import DEFAULT_MAX_FILES, TransferConfig
 from coachadmin.transfers.events import TransferEvent, TransferKind, TransferState
+from coachadmin.transfers.journal import Journal
 from coachadmin.ui.bridge import Bridge, EventRelay
+from coachadmin.ui.worker_imports import WorkerModule
 
 if TYPE_CHECKING:
     from coachadmin.connection import Connection
-    from coachadmin.s3.client import S3Settings
+    from coachadmin.s3.settings import S3Settings
+    from coachadmin.services import transfer_connections
     from coachadmin.services.media_readiness import Readiness
-    from coachadmin.transfers.config import TransferConfig
+    from coachadmin.transfers import clients
+    from coachadmin.transfers import download as download_module
+    from coachadmin.transfers import queue as queue_module
+    from coachadmin.transfers import upload as upload_module
     from coachadmin.transfers.manage import Forgotten
     from coachadmin.transfers.queue import TransferQueue
+else:
+    transfer_connections = WorkerModule("coachadmin.services.transfer_connections")
+    clients = WorkerModule("coachadmin.transfers.clients")
+    download_module = WorkerModule("coachadmin.transfers.download")
+    upload_module = WorkerModule("coachadmin.transfers.upload")
+    queue_module = WorkerModule("coachadmin.transfers.queue")
 
 #: The running demo's S3 settings, or None (what a transfer made on the demo resumes with).
 DemoSettings = Callable[[], "S3Settings | None"]
@@ -41,10 +56,8 @@ RELAY_INTERVAL_MS = 100
 def resume_at_start() -> bool:
     """The ``resume_uploads_at_start`` setting; True when settings cannot be read."""
     try:
-        from coachadmin.settings import load_settings
-
         return bool(getattr(load_settings(), "resume_uploads_at_start", True))
-    except (ImportError, OSError, ValueError, UserFacingError):
+    except (OSError, ValueError, UserFacingError):
         return True
 
 
@@ -92,22 +105,15 @@ class TransferService(QObject):
             if self._queue is None:
                 if self._closed:
                     raise RuntimeError("the transfer service is shut down")
-                from coachadmin.services.transfer_connections import (
-                    TransferConnections,
-                    running_demo_settings,
-                )
-                from coachadmin.transfers.clients import TransferClients
-                from coachadmin.transfers.config import DEFAULT_MAX_FILES, TransferConfig
-                from coachadmin.transfers.journal import Journal
-                from coachadmin.transfers.queue import TransferQueue
-
                 config = self._config or TransferConfig()
-                self._queue = TransferQueue(
+                self._queue = queue_module.TransferQueue(
                     Journal(self._journal_path),
-                    TransferClients(config),
+                    clients.TransferClients(config),
                     config,
                     max_files=self._max_files or DEFAULT_MAX_FILES,
-                    settings_for=TransferConnections(self.demo_settings or running_demo_settings),
+                    settings_for=transfer_connections.TransferConnections(
+                        self.demo_settings or transfer_connections.running_demo_settings
+                    ),
                 )
                 self._queue.subscribe(self.relay.post)
                 aside = self._queue.journal.set_aside
@@ -146,9 +152,7 @@ class TransferService(QObject):
         """
 
         def add() -> str:
-            from coachadmin.transfers.upload import UploadRequest
-
-            request = UploadRequest(
+            request = upload_module.UploadRequest(
                 path=path,
                 bucket=connection.bucket,
                 key=key,
@@ -175,9 +179,7 @@ class TransferService(QObject):
 
     def download(self, key: str, dest: Path, connection: Connection) -> Future[Any]:
         def add() -> str:
-            from coachadmin.transfers.download import DownloadRequest
-
-            request = DownloadRequest(
+            request = download_module.DownloadRequest(
                 bucket=connection.bucket, key=key, dest=dest, connection=connection.transfer_owner
             )
             return self.queue().add_download(request, connection.s3)
@@ -247,10 +249,8 @@ class TransferService(QObject):
             return self._run(list)
 
         def reassign_all() -> list[str]:
-            from coachadmin.services.transfer_connections import reassign
-
             for transfer_id in ids:
-                reassign(queue.journal, transfer_id, name)
+                transfer_connections.reassign(queue.journal, transfer_id, name)
             return ids
 
         return self.bridge.run(

@@ -11,7 +11,8 @@ from typing import Any
 
 import pytest
 
-from coachadmin.s3.client import S3Settings, make_client
+from coachadmin.s3.client import make_client
+from coachadmin.s3.settings import S3Settings
 from coachadmin.transfers import integrity
 from coachadmin.transfers.completion import Finisher
 from coachadmin.transfers.config import TransferConfig
