@@ -393,11 +393,12 @@ class Journal(DurableStore):
     def update_download(self, transfer_id: str, **changes: Any) -> None:
         self._update("downloads", transfer_id, changes)
 
-    def record_range(self, transfer_id: str, number: int, size: int) -> None:
+    def record_ranges(self, transfer_id: str, ranges: Sequence[tuple[int, int]]) -> None:
+        """Journal durable ranges, ``(number, size)`` each, in one transaction."""
         with self._tx() as db:
-            db.execute(
+            db.executemany(
                 "INSERT OR REPLACE INTO ranges(transfer_id, number, size) VALUES (?, ?, ?)",
-                (transfer_id, number, size),
+                [(transfer_id, number, size) for number, size in ranges],
             )
 
     def ranges(self, transfer_id: str) -> dict[int, int]:
