@@ -28,13 +28,12 @@ from coachadmin.cli.transfer_output import TransferOutput
 from coachadmin.connection import DEMO_CONNECTION
 from coachadmin.display import format_size, printable
 from coachadmin.errors import UsageError
-from coachadmin.s3.keys import key_for_upload
-from coachadmin.s3.objects import object_exists
 from coachadmin.s3.uri import parse_s3_uri
 from coachadmin.services.transfer_connections import TransferConnections, reassign
 from coachadmin.transfers.clients import TransferClients
 from coachadmin.transfers.download import DownloadRequest
 from coachadmin.transfers.errors import KeyExists, NoSuchTransfer
+from coachadmin.transfers.folders import Filter, Rule, existing_keys, plan_files
 from coachadmin.transfers.journal import UNFINISHED_STATES
 from coachadmin.transfers.manage import abort_transfer, forget_transfer
 from coachadmin.transfers.orphans import abort_orphan, find_orphans
@@ -46,39 +45,45 @@ def run_upload(args: argparse.Namespace) -> int:
     destination = parse_s3_uri(args.destination)
     paths = [Path(p) for p in args.paths]
     for path in paths:
-        check_source(path)
-    keys = [key_for_upload(p, destination, several=len(paths) > 1) for p in paths]
-    if len(set(keys)) != len(keys):
-        raise UsageError("two of the files have the same name; upload them separately")
+        if not path.is_dir():
+            check_source(path)
+    filters = [Filter(Rule(rule), glob) for rule, glob in args.filters]
+    planned = plan_files(paths, destination, filters)
     metadata = _parse_metadata(args.metadata)
     config = transfer_config(args)
     target = s3_target(args, destination.bucket)
-    prepared = [ready_to_send(path, fix=args.faststart) for path in paths]
+    prepared = [ready_to_send(p.path, fix=args.faststart) for p in planned]
     settings = target.settings
     queue = transfer_queue(config)
     output = TransferOutput(json_mode=bool(args.json))
     queue.subscribe(output.event)
-    ids: list[str] = []
     # One file's key is checked in the round trip that begins its upload; a batch's keys
-    # are all checked before anything is sent: all or nothing for a script.
-    key_check = KeyCheck.WITH_CREATE if len(keys) == 1 else KeyCheck.DONE
+    # are all checked first, from one listing: all or nothing for a script.
+    key_check = KeyCheck.WITH_CREATE if len(planned) == 1 else KeyCheck.DONE
+    ids: list[str] = []
     try:
-        if not args.overwrite and len(keys) > 1:
+        if not args.overwrite and len(planned) > 1:
             client = queue.clients(settings)
-            for key in keys:
-                if guard(partial(object_exists, client, destination.bucket, key)):
-                    raise KeyExists(destination.bucket, key)
-        for path, key, ready in zip(paths, keys, prepared, strict=True):
-            request = UploadRequest(
-                path=path,
-                bucket=destination.bucket,
-                key=key,
-                overwrite=args.overwrite,
-                cache_control=args.cache_control,
-                metadata=metadata,
-                connection=target.connection,
+            keys = [p.key for p in planned]
+            taken = guard(partial(existing_keys, client, destination.bucket, keys))
+            if taken:
+                raise KeyExists(destination.bucket, taken[0], others=len(taken) - 1)
+        requests = [
+            with_media(
+                UploadRequest(
+                    path=p.path,
+                    bucket=destination.bucket,
+                    key=p.key,
+                    overwrite=args.overwrite,
+                    cache_control=args.cache_control,
+                    metadata=metadata,
+                    connection=target.connection,
+                ),
+                ready,
             )
-            ids.append(queue.add_upload(with_media(request, ready), settings, key_check=key_check))
+            for p, ready in zip(planned, prepared, strict=True)
+        ]
+        ids = queue.add_uploads(requests, settings, key_check=key_check)
     except BaseException:
         queue.shutdown()
         queue.journal.close()

@@ -1,24 +1,28 @@
-"""Downloading one object: ranged parallel GETs into a temporary file, resumable, verified.
+"""Downloading one object: one stream, ranged GETs while they pay, resumable, verified.
 
-The object is fetched in ranges into ``<dest>.coachadmin-part`` (preallocated
-to the object's size); each finished range is fsynced, then journaled. Every
-GET carries ``If-Match`` with the ETag the download began with, so a changed
-object is never stitched together from two versions. When all ranges are in,
-the file is read back and checked against the object's checksum, or its ETag
-where that is an MD5 (:mod:`coachadmin.transfers.verify_download`), and only then
-renamed to its destination.
+The object is fetched in ranges into ``<dest>.coachadmin-part`` (preallocated to the
+object's size): one GET streams the ranges in order, and ranged GETs take ranges from
+the other end while each added one makes the download faster
+(:mod:`coachadmin.transfers.streams`). Written ranges are fsynced together (every 64 MiB
+or 2 s, on a thread of their own), then journaled: the journal holds only durable
+ranges. Every GET carries ``If-Match`` with the ETag the download began with, so a
+changed object is never stitched together from two versions. When all ranges are in,
+the file is read back and checked against the object's checksum, or its ETag where that
+is an MD5 (:mod:`coachadmin.transfers.verify_download`), and only then renamed to its
+destination.
 """
 
 from __future__ import annotations
 
 import errno
 import logging
-import os
 import posixpath
 import shutil
-from collections.abc import Iterator
+import time
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
+from functools import partial
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -42,12 +46,12 @@ from coachadmin.transfers.errors import (
     http_status,
 )
 from coachadmin.transfers.events import TransferKind, TransferState
-from coachadmin.transfers.executor import run_bounded
 from coachadmin.transfers.journal import DownloadRecord, Journal
 from coachadmin.transfers.local_paths import local_path_for, open_partial
 from coachadmin.transfers.result import TransferResult
 from coachadmin.transfers.retry import head_with_retries, with_retries
 from coachadmin.transfers.runner import Restart, TransferRunner
+from coachadmin.transfers.streams import MIN_WINDOW, DurableRanges, Growth, RangePlan, Workers
 from coachadmin.transfers.verify_download import NO_CHECKSUM, verify_download
 
 if TYPE_CHECKING:
@@ -180,15 +184,7 @@ class DownloadRunner(TransferRunner[DownloadRecord]):
         self.tracker.reset(record.size, sum(done.values()))
         count = part_count(record.size, record.range_size) if record.size else 0
         missing = [n for n in range(1, count + 1) if n not in done]
-        run_bounded(
-            missing,
-            lambda number: self._fetch_range(record, number),
-            in_flight=max(1, self.config.concurrency),
-            control=self.control,
-            name=f"download-{record.id}",
-            shared_slots=self._slots,
-            first=(Restart,),
-        )
+        self._fetch(record, missing, whole=len(missing) == count)
         self.tracker.set_state(TransferState.VERIFYING)
         verified = verify_download(
             temp,
@@ -203,55 +199,161 @@ class DownloadRunner(TransferRunner[DownloadRecord]):
         temp.replace(dest)
         return self._result(record, verified)
 
-    def _fetch_range(self, record: DownloadRecord, number: int) -> None:
+    def _fetch(self, record: DownloadRecord, missing: list[int], *, whole: bool) -> None:
+        """One stream, and ranged GETs while they add throughput (:mod:`.streams`)."""
+        if not missing:
+            return
+        plan = RangePlan(missing)
+        durable = DurableRanges(self.journal, record.id, Path(record.temp_path))
+        growth = Growth(record.range_size, max(1, self.config.concurrency))
+        workers = Workers(plan, f"download-{record.id}")
+        workers.start(lambda: self._stream(record, plan, durable, growth, whole=whole))
+        try:
+            while workers.running(MIN_WINDOW / 5) and plan.left:
+                if self.control.halted.is_set():
+                    plan.drain()
+                elif growth.more(time.monotonic()):
+                    workers.start(lambda: self._ranged(record, plan, durable, growth))
+        finally:
+            workers.join()
+            durable.flush()
+        workers.raise_outcome(self.control)
         self.control.check()
-        start, length = part_span(record.size, record.range_size, number)
-        end = start + length - 1
-        received = 0
+
+    def _stream(
+        self,
+        record: DownloadRecord,
+        plan: RangePlan,
+        durable: DurableRanges,
+        growth: Growth,
+        *,
+        whole: bool,
+    ) -> None:
+        """The ranges in order, each run of missing ones with one GET (a plain GET for the
+        whole object); stops where a ranged GET has been."""
+        count = part_count(record.size, record.range_size)
+        while run := plan.first_run():
+            if plan.claim_front(run[0]):
+                plain = whole and run[0] == 1 and run[-1] == count
+                self._stream_run(record, run, plan, durable, growth, plain=plain)
+            whole = False
+
+    def _stream_run(
+        self,
+        record: DownloadRecord,
+        run: list[int],
+        plan: RangePlan,
+        durable: DurableRanges,
+        growth: Growth,
+        *,
+        plain: bool,
+    ) -> None:
+        """One GET for ``run`` (its first range claimed); a retry goes on from the range
+        it was in."""
+        last_start, last_length = part_span(record.size, record.range_size, run[-1])
+        end = last_start + last_length - 1
+        at = [run[0]]
 
         def attempt() -> None:
-            nonlocal received
-            counted = 0
+            start, _ = part_span(record.size, record.range_size, at[0])
+            whole = plain and at[0] == run[0]
+            asked = time.monotonic()
+            body = self._get(record, None if whole else f"bytes={start}-{end}")
             try:
-                response = self.client.get_object(
-                    Bucket=record.bucket,
-                    Key=record.key,
-                    Range=f"bytes={start}-{end}",
-                    IfMatch=f'"{record.etag}"',
-                )
-            except ClientError as error:
-                if http_status(error) == 412:
-                    raise Restart(OBJECT_CHANGED) from None
-                raise
-            body = response["Body"]
-            try:
-                with open_partial(Path(record.temp_path), create=False) as handle:
-                    handle.seek(start)
-                    while chunk := body.read(self.config.io_chunk_size):
+                head = body.read(1)
+                now = time.monotonic()
+                growth.stream_first_byte(max(now - asked, 1e-9), now=now)
+                while True:
+                    self._read_range(record, body, at[0], growth, head=head)
+                    head = b""
+                    durable.add(at[0], part_span(record.size, record.range_size, at[0])[1])
+                    self.control.check()
+                    following = at[0] + 1
+                    if following > run[-1] or not plan.claim_front(following):
+                        return
+                    at[0] = following
+            finally:
+                body.close()
+
+        self._retrying(attempt, record, f"GetObject from range {run[0]}")
+
+    def _ranged(
+        self, record: DownloadRecord, plan: RangePlan, durable: DurableRanges, growth: Growth
+    ) -> None:
+        """Ranges from the end, one GET each, while any are left."""
+        newest = True  # this ranged GET's first range: its first byte lets the next be added
+        while (number := plan.claim_back()) is not None:
+            self.control.check()
+            fetch = partial(self._one_range, record, number, growth, newest=newest)
+            self._retrying(fetch, record, f"GetObject range {number}")
+            durable.add(number, part_span(record.size, record.range_size, number)[1])
+            newest = False
+
+    def _one_range(
+        self, record: DownloadRecord, number: int, growth: Growth, *, newest: bool
+    ) -> None:
+        """One ranged GET; its time to first byte tells ``growth`` what ranges cost here."""
+        start, length = part_span(record.size, record.range_size, number)
+        asked = time.monotonic()
+        body = self._get(record, f"bytes={start}-{start + length - 1}")
+        try:
+            first = body.read(1)
+            now = time.monotonic()
+            growth.first_byte(now - asked, now=now, newest=newest)
+            self._read_range(record, body, number, growth, head=first)
+        finally:
+            body.close()
+
+    def _get(self, record: DownloadRecord, byte_range: str | None) -> Any:
+        args: dict[str, Any] = {
+            "Bucket": record.bucket,
+            "Key": record.key,
+            "IfMatch": f'"{record.etag}"',
+        }
+        if byte_range is not None:
+            args["Range"] = byte_range
+        try:
+            return self.client.get_object(**args)["Body"]
+        except ClientError as error:
+            if http_status(error) == 412:
+                raise Restart(OBJECT_CHANGED) from None
+            raise
+
+    def _read_range(
+        self, record: DownloadRecord, body: Any, number: int, growth: Growth, head: bytes = b""
+    ) -> None:
+        """Range ``number``'s bytes from ``body`` to their place in the partial file."""
+        start, length = part_span(record.size, record.range_size, number)
+        counted = 0
+        assert self.tracker is not None
+        try:
+            with open_partial(Path(record.temp_path), create=False) as handle:
+                handle.seek(start)
+                chunk = head
+                while True:
+                    if chunk:
                         self.control.check_cancelled()
                         with self._writing(record):
                             handle.write(chunk)
                         counted += len(chunk)
-                        received += len(chunk)
-                        assert self.tracker is not None
                         self.tracker.add(len(chunk))
-                    with self._writing(record):
-                        handle.flush()
-                        os.fsync(handle.fileno())
-                if counted != end - start + 1:
-                    raise IntegrityError(
-                        f"the server sent {counted} bytes for a range of {end - start + 1}"
-                    )
-            except BaseException:
-                assert self.tracker is not None
-                self.tracker.add(-counted)
-                raise
-            finally:
-                body.close()
+                        growth.received(len(chunk))
+                    if counted >= length:
+                        break
+                    chunk = body.read(min(self.config.io_chunk_size, length - counted))
+                    if not chunk:
+                        break
+            if counted != length:
+                raise IntegrityError(f"the server sent {counted} bytes for a range of {length}")
+        except BaseException:
+            self.tracker.add(-counted)
+            raise
+        self._count_moved(counted)
 
+    def _retrying(self, attempt: Callable[[], None], record: DownloadRecord, what: str) -> None:
         with_retries(
             attempt,
-            what=f"GetObject range {number}",
+            what=what,
             control=self.control,
             max_attempts=self.config.max_attempts,
             base=self.config.backoff_base,
@@ -259,8 +361,6 @@ class DownloadRunner(TransferRunner[DownloadRecord]):
             bucket=record.bucket,
             key=record.key,
         )
-        self._count_moved(received)
-        self.journal.record_range(record.id, number, end - start + 1)
 
     def _check_room(self, record: DownloadRecord, needed: int) -> None:
         """Refuse to begin when the destination's disk cannot hold what is left to fetch."""

@@ -48,9 +48,10 @@ class TransferError(UserFacingError):
 
 
 class KeyExists(TransferError):
-    def __init__(self, bucket: str, key: str) -> None:
+    def __init__(self, bucket: str, key: str, *, others: int = 0) -> None:
+        more = f" (and {others} more of the keys)" if others else ""
         super().__init__(
-            f"s3://{bucket}/{key} already exists; pass --overwrite to replace it "
+            f"s3://{bucket}/{key} already exists{more}; pass --overwrite to replace it "
             "or choose another key"
         )
         self.bucket = bucket

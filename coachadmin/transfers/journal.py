@@ -2,8 +2,11 @@
 
 One SQLite file at :func:`coachadmin.paths.journal_path` (``COACHADMIN_HOME``
 moves it), in WAL mode with ``synchronous=FULL``: each completed part is on
-disk before the next part's result is believed. One connection guarded by a
-lock serves every thread of a process; several processes (the GUI and a
+disk before the next part's result is believed. Changes a crash may lose without
+harm (a small file's states: a new run finds its object and its condition again)
+are written *soon* instead (:meth:`Journal.update_soon`): many rows in one
+transaction without an fsync of its own, before any other write and at close.
+One connection guarded by a lock serves every thread of a process; several processes (the GUI and a
 script) may share the file, SQLite's locking keeps them consistent. The schema
 is versioned with ``PRAGMA user_version``; see docs/transfers.md.
 """
@@ -17,7 +20,8 @@ import secrets
 import sqlite3
 import threading
 import time
-from collections.abc import Sequence
+from collections.abc import Iterator, Sequence
+from contextlib import contextmanager
 from dataclasses import dataclass, field, fields
 from pathlib import Path
 from typing import Any
@@ -29,6 +33,10 @@ log = logging.getLogger("coachadmin.transfers")
 
 _ID_ALPHABET = "abcdefghjkmnpqrstuvwxyz23456789"  # no 0/o, 1/l/i: easy to type
 _ID_LENGTH = 6
+#: Rows whose soon-written changes are committed together, at most; and how long such a
+#: change waits for company (seconds).
+SOON_BATCH = 64
+SOON_DELAY = 0.5
 
 _SCHEMA_V1 = """
 CREATE TABLE IF NOT EXISTS uploads (
@@ -221,6 +229,11 @@ class Journal(DurableStore):
         self._queued: list[tuple[str, PartRecord]] = []
         self._queued_seq = 0
         self._committed_seq = 0
+        # Changes written soon (see update_soon): (table, id) -> columns, in order.
+        self._soon_lock = threading.Lock()
+        self._soon: dict[tuple[str, str], dict[str, Any]] = {}
+        self._soon_timer: threading.Timer | None = None
+        self._closed = False
         self._db.execute("PRAGMA foreign_keys=ON")
 
     # -- ids ---------------------------------------------------------------------------
@@ -260,6 +273,22 @@ class Journal(DurableStore):
     def create_upload(self, record: UploadRecord) -> UploadRecord:
         self._create("uploads", record)
         return self.get_upload(record.id)
+
+    def create_uploads(self, records: Sequence[UploadRecord], *, claimed: bool = False) -> None:
+        """Journal many uploads in one transaction (one fsync); ``claimed``: owned by this
+        process from the start (it runs them: :meth:`claim` then writes nothing)."""
+        now = time.time()
+        owner = {"owner_pid": os.getpid()} if claimed else {}
+        rows = [_to_row(r) | owner | {"created_at": now, "updated_at": now} for r in records]
+        if not rows:
+            return
+        columns = ", ".join(rows[0])
+        marks = ", ".join("?" * len(rows[0]))
+        with self._tx() as db:
+            db.executemany(
+                f"INSERT INTO uploads ({columns}) VALUES ({marks})",  # noqa: S608 - names are ours
+                [tuple(row.values()) for row in rows],
+            )
 
     def get_upload(self, transfer_id: str) -> UploadRecord:
         return _upload_from_row(self._row("uploads", transfer_id))
@@ -364,11 +393,12 @@ class Journal(DurableStore):
     def update_download(self, transfer_id: str, **changes: Any) -> None:
         self._update("downloads", transfer_id, changes)
 
-    def record_range(self, transfer_id: str, number: int, size: int) -> None:
+    def record_ranges(self, transfer_id: str, ranges: Sequence[tuple[int, int]]) -> None:
+        """Journal durable ranges, ``(number, size)`` each, in one transaction."""
         with self._tx() as db:
-            db.execute(
+            db.executemany(
                 "INSERT OR REPLACE INTO ranges(transfer_id, number, size) VALUES (?, ?, ?)",
-                (transfer_id, number, size),
+                [(transfer_id, number, size) for number, size in ranges],
             )
 
     def ranges(self, transfer_id: str) -> dict[int, int]:
@@ -388,6 +418,13 @@ class Journal(DurableStore):
     def claim(self, table: str, transfer_id: str) -> None:
         """Mark this process as the one working on the transfer; refuse if another live one is."""
         assert table in ("uploads", "downloads")
+        with self._lock:
+            mine = self._db.execute(
+                f"SELECT 1 FROM {table} WHERE id=? AND owner_pid=?",  # noqa: S608
+                (transfer_id, os.getpid()),
+            ).fetchone()
+        if mine:  # claimed when it was journaled (create_uploads): nothing to write
+            return
         with self._tx() as db:
             row = db.execute(f"SELECT owner_pid FROM {table} WHERE id=?", (transfer_id,)).fetchone()  # noqa: S608
             if row is None:
@@ -397,9 +434,88 @@ class Journal(DurableStore):
                 raise TransferBusy(transfer_id, pid)
             db.execute(f"UPDATE {table} SET owner_pid=? WHERE id=?", (os.getpid(), transfer_id))  # noqa: S608
 
-    def release(self, table: str, transfer_id: str) -> None:
+    def release(self, table: str, transfer_id: str, *, soon: bool = False) -> None:
         assert table in ("uploads", "downloads")
-        self._update(table, transfer_id, {"owner_pid": None})
+        if soon:
+            self.update_soon(table, transfer_id, owner_pid=None)
+        else:
+            self._update(table, transfer_id, {"owner_pid": None})
+
+    # -- changes written soon ----------------------------------------------------------
+
+    def update_soon(self, table: str, transfer_id: str, **changes: Any) -> None:
+        """Change a row in a transaction shared with others: at the next write, after
+        :data:`SOON_BATCH` rows or :data:`SOON_DELAY` seconds, or at :meth:`close`.
+
+        Only for changes a crash may lose: the row keeps its last committed state, which
+        the next run must handle anyway (a small file's PUT, made again, meets its own
+        object and ``If-None-Match``). Reads of the row see the change at once.
+        """
+        assert table in ("uploads", "downloads")
+        with self._soon_lock:
+            self._soon.setdefault((table, transfer_id), {}).update(changes)
+            full = len(self._soon) >= SOON_BATCH
+            if not full and self._soon_timer is None:
+                self._soon_timer = threading.Timer(SOON_DELAY, self.flush)
+                self._soon_timer.daemon = True
+                self._soon_timer.start()
+        if full:
+            self.flush()
+
+    def flush(self) -> None:
+        """Commit the changes written soon, now."""
+        with self._lock:
+            if self._closed:
+                return
+            with self._soon_lock:
+                if not self._soon:
+                    return
+            # What may be lost in a crash needs no fsync of its own: committed to the WAL, it
+            # survives the process (kill -9), and the next synchronous commit syncs it.
+            self._db.execute("PRAGMA synchronous=NORMAL")
+            try:
+                with self._tx():
+                    pass
+            finally:
+                self._db.execute("PRAGMA synchronous=FULL")
+
+    def close(self) -> None:
+        with self._lock:
+            self.flush()
+            with self._soon_lock:
+                if self._soon_timer is not None:
+                    self._soon_timer.cancel()
+            self._closed = True
+            super().close()
+
+    @contextmanager
+    def _tx(self) -> Iterator[sqlite3.Connection]:
+        """A transaction that writes the changes waiting to be written soon first."""
+        with super()._tx() as db:
+            with self._soon_lock:
+                soon, self._soon = self._soon, {}
+                if self._soon_timer is not None:
+                    self._soon_timer.cancel()
+                    self._soon_timer = None
+            try:
+                for (table, transfer_id), changes in soon.items():
+                    self._update_in(db, table, transfer_id, changes)
+                yield db
+            except BaseException:
+                with self._soon_lock:  # rolled back: written with the next transaction
+                    for where, changes in soon.items():
+                        self._soon[where] = changes | self._soon.get(where, {})
+                raise
+
+    def _flush_for(self, table: str, transfer_id: str | None) -> None:
+        """Before a read: commit the soon-written changes it would otherwise miss."""
+        with self._soon_lock:
+            if transfer_id is None:
+                pending = any(t == table for t, _i in self._soon)
+            else:
+                pending = (table, transfer_id) in self._soon
+        if pending:
+            self.flush()
 
     # -- helpers -----------------------------------------------------------------------
 
@@ -410,6 +526,7 @@ class Journal(DurableStore):
         self._insert(table, _to_row(record) | {"created_at": now, "updated_at": now})
 
     def _row(self, table: str, transfer_id: str) -> sqlite3.Row:
+        self._flush_for(table, transfer_id)
         with self._lock:
             row: sqlite3.Row | None = self._db.execute(
                 f"SELECT * FROM {table} WHERE id=?",  # noqa: S608
@@ -423,6 +540,7 @@ class Journal(DurableStore):
         sql = f"SELECT * FROM {table}"  # noqa: S608
         if unfinished:
             sql += f" WHERE state IN ({_PLACEHOLDERS})"
+        self._flush_for(table, None)
         with self._lock:
             return self._db.execute(
                 sql + " ORDER BY created_at", UNFINISHED_STATES if unfinished else ()

@@ -1,11 +1,14 @@
 """The transfer queue: many files, a few at a time, each pausable, cancellable, retryable.
 
 Thread-safe; events from every transfer go to the subscribers (from worker
-threads: the GUI's bridge turns them into signals). At most ``max_files``
-transfers run at once; with ``max_parts_in_flight`` the parts in flight of
-all of them together are bounded too, which bounds memory at
-``max_parts_in_flight x part size``. :meth:`restore` brings back every
-unfinished transfer from the journal at start.
+threads: the GUI's bridge turns them into signals). How many files run at once
+scales with their size: each holds as many of the queue's ``max_files x
+concurrency`` request slots as it can have requests in flight (a single PUT or a
+small download one, a multipart upload up to ``concurrency``), so ``max_files``
+large files run at once, or up to ``max_files x concurrency`` small ones. With
+``max_parts_in_flight`` the parts in flight of all of them together are bounded
+too, which bounds memory at ``max_parts_in_flight x part size``. :meth:`restore`
+brings back every unfinished transfer from the journal at start.
 """
 
 from __future__ import annotations
@@ -21,7 +24,12 @@ from coachadmin.bounded import Slots
 from coachadmin.errors import UserFacingError
 from coachadmin.s3.settings import S3Settings
 from coachadmin.transfers.clients import ClientFactory, SettingsFor, journaled
-from coachadmin.transfers.config import DEFAULT_MAX_FILES, TransferConfig
+from coachadmin.transfers.config import (
+    DEFAULT_MAX_FILES,
+    MAX_PUT_SIZE,
+    TransferConfig,
+    part_count,
+)
 from coachadmin.transfers.control import TransferControl
 from coachadmin.transfers.download import DownloadRequest, prepare_download
 from coachadmin.transfers.errors import TransferCancelled, TransferError, TransferPaused
@@ -29,7 +37,7 @@ from coachadmin.transfers.events import EventSink, TransferEvent, TransferKind, 
 from coachadmin.transfers.journal import DownloadRecord, Journal, UploadRecord
 from coachadmin.transfers.manage import Forgotten, abort_transfer, forget_transfer, runner_for
 from coachadmin.transfers.result import TransferResult
-from coachadmin.transfers.upload import KeyCheck, UploadRequest, prepare_upload
+from coachadmin.transfers.upload import KeyCheck, UploadRequest, prepare_upload, upload_record
 
 log = logging.getLogger("coachadmin.transfers")
 
@@ -50,6 +58,8 @@ class _Job:
     prepared_with: S3Settings | None = None
     #: The upload's key is to be checked as it begins (``KeyCheck.WITH_CREATE``).
     check_key: bool = False
+    #: The request slots it holds while it runs (see the module's docstring).
+    weight: int = 1
     control: TransferControl = field(default_factory=TransferControl)
     future: Future[TransferResult] = field(default_factory=Future)
     last: TransferEvent | None = None
@@ -72,6 +82,9 @@ class TransferQueue:
         self.settings_for = settings_for
         self.config = config or TransferConfig()
         self.max_files = max(1, max_files)
+        #: Request slots of all the files running together.
+        self.budget = self.max_files * max(1, self.config.concurrency)
+        self._weight_running = 0
         #: Shared by every transfer's parts; a transfer paused or cancelled while it
         #: waits for one of these slots stops waiting at once (its control's flag).
         self._slots = Slots(max_parts_in_flight) if max_parts_in_flight else None
@@ -82,7 +95,7 @@ class TransferQueue:
         self._pending: deque[str] = deque()
         self._running: set[str] = set()
         self._subscribers: list[EventSink] = []
-        self._pool = ThreadPoolExecutor(max_workers=self.max_files, thread_name_prefix="transfer")
+        self._pool = ThreadPoolExecutor(max_workers=self.budget, thread_name_prefix="transfer")
         self._closed = False
 
     # -- subscribing -----------------------------------------------------------------
@@ -179,9 +192,58 @@ class TransferQueue:
             settings,
             prepared_with=settings,
             check_key=key_check is KeyCheck.WITH_CREATE,
+            weight=self.weight(record.size, upload=True),
         )
         self._add(job)
         return record.id
+
+    def add_uploads(
+        self, requests: list[UploadRequest], settings: S3Settings, *, key_check: KeyCheck
+    ) -> list[str]:
+        """Journal many uploads in one transaction and queue them (the command line's
+        folders); each file is checked at once, and its key per ``key_check``."""
+        client = self.clients(settings)
+        ids: set[str] = set()
+        records = []
+        for request in requests:
+            transfer_id = self.journal.new_id()
+            while transfer_id in ids:
+                transfer_id = self.journal.new_id()
+            ids.add(transfer_id)
+            records.append(
+                upload_record(
+                    transfer_id, client, settings, request, self.config, key_check=key_check
+                )
+            )
+        self.journal.create_uploads(records, claimed=True)
+        for record in records:
+            job = _Job(
+                record.id,
+                TransferKind.UPLOAD,
+                TransferState.QUEUED,
+                settings,
+                prepared_with=settings,
+                check_key=key_check is KeyCheck.WITH_CREATE,
+                weight=self.weight(record.size, upload=True),
+            )
+            job.last = TransferEvent(
+                record.id,
+                TransferKind.UPLOAD,
+                TransferState.QUEUED,
+                0,
+                record.size,
+                bucket=record.bucket,
+                key=record.key,
+                path=record.path,
+            )
+            self._add(job)
+        return [record.id for record in records]
+
+    def weight(self, size: int, *, upload: bool) -> int:
+        """The request slots a file of ``size`` bytes holds: its requests in flight at most."""
+        if upload and size < min(MAX_PUT_SIZE, self.config.multipart_threshold):
+            return 1
+        return min(part_count(size, self.config.part_size), max(1, self.config.concurrency))
 
     def add_download(
         self, request: DownloadRequest, settings: S3Settings, *, paused: bool = False
@@ -192,7 +254,12 @@ class TransferQueue:
         )
         self._add(
             _Job(
-                record.id, TransferKind.DOWNLOAD, _initial(paused), settings, prepared_with=settings
+                record.id,
+                TransferKind.DOWNLOAD,
+                _initial(paused),
+                settings,
+                prepared_with=settings,
+                weight=self.weight(record.size, upload=False),
             )
         )
         return record.id
@@ -209,7 +276,11 @@ class TransferQueue:
         kind = self.journal.kind_of(transfer_id)
         if kind is None:
             raise KeyError(transfer_id)
-        self._add(_Job(transfer_id, TransferKind(kind), _initial(paused), override, overwrite))
+        size = self.journal.get_record(transfer_id).size
+        weight = self.weight(size, upload=kind == "upload")
+        job = _Job(transfer_id, TransferKind(kind), _initial(paused), override, overwrite)
+        job.weight = weight
+        self._add(job)
         return transfer_id
 
     def restore(self, *, paused: bool = True) -> list[str]:
@@ -237,9 +308,13 @@ class TransferQueue:
 
     def _pump(self) -> None:
         with self._lock:
-            while self._pending and len(self._running) < self.max_files and not self._closed:
-                job = self._jobs[self._pending.popleft()]
+            while self._pending and not self._closed:
+                job = self._jobs[self._pending[0]]
+                if self._running and self._weight_running + job.weight > self.budget:
+                    return
+                self._pending.popleft()
                 self._running.add(job.id)
+                self._weight_running += job.weight
                 job.control.reset()
                 self._pool.submit(self._run, job)
 
@@ -277,6 +352,7 @@ class TransferQueue:
         finally:
             with self._lock:
                 self._running.discard(job.id)
+                self._weight_running -= job.weight
                 self._pump()
                 self._changed.notify_all()
 

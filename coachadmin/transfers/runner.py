@@ -97,6 +97,8 @@ class TransferRunner(ABC, Generic[R]):
         #: Body bytes that crossed the network, re-sent ones included (for statistics).
         self.bytes_moved = 0
         self._moved_lock = threading.Lock()
+        #: This run's states are journaled soon, not at once (see :meth:`_light`).
+        self._soon = False
 
     def _count_moved(self, count: int) -> None:
         """Called from the part threads as each part or range finishes."""
@@ -134,6 +136,11 @@ class TransferRunner(ABC, Generic[R]):
         """The record as this run will use it (a hook for run-time choices)."""
         return record
 
+    def _light(self, record: R) -> bool:  # noqa: ARG002 - a hook: subclasses look
+        """Whether the transfer is one short request, whose states a crash may lose (they
+        are then journaled with others': :meth:`Journal.update_soon`)."""
+        return False
+
     def _on_cancel(self, record: R) -> None:
         """Leave nothing behind: an upload aborts on the server, a download deletes its file."""
 
@@ -155,7 +162,7 @@ class TransferRunner(ABC, Generic[R]):
         try:
             return self._run()
         finally:
-            self.journal.release(self.table, self.transfer_id)
+            self.journal.release(self.table, self.transfer_id, soon=self._soon)
 
     def _run(self) -> TransferResult:
         record = self._load()
@@ -174,8 +181,12 @@ class TransferRunner(ABC, Generic[R]):
             path=self._local_path(record),
             max_per_second=self.config.max_events_per_second,
         )
+        self._soon = self._light(record)
         try:
-            self._update(record.id, state=self.moving, error="")
+            if self._soon:
+                self.journal.update_soon(self.table, record.id, state=self.moving, error="")
+            else:
+                self._update(record.id, state=self.moving, error="")
             tracker.set_state(self.moving)
             result = self._attempts(record)
         except TransferPaused as paused:

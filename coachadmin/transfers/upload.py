@@ -112,12 +112,26 @@ def prepare_upload(
     runner for :attr:`KeyCheck.WITH_CREATE`; the final PUT or completion is also
     conditional where the server honours it.
     """
+    record = upload_record(journal.new_id(), client, settings, request, config, key_check=key_check)
+    return journal.create_upload(record)
+
+
+def upload_record(
+    transfer_id: str,
+    client: S3Client,
+    settings: S3Settings,
+    request: UploadRequest,
+    config: TransferConfig,
+    *,
+    key_check: KeyCheck,
+) -> UploadRecord:
+    """The journal row of a new upload, the file and (:attr:`KeyCheck.NOW`) key checked."""
     path = request.path.expanduser().absolute()
     fingerprint = check_source(path)
     if not request.overwrite and key_check is KeyCheck.NOW:
         ensure_key_free(client, request.bucket, request.key, config)
-    record = UploadRecord(
-        id=journal.new_id(),
+    return UploadRecord(
+        id=transfer_id,
         path=str(path),
         size=fingerprint.size,
         mtime_ns=fingerprint.mtime_ns,
@@ -136,7 +150,6 @@ def prepare_upload(
         metadata=dict(request.metadata),
         overwrite=request.overwrite,
     )
-    return journal.create_upload(record)
 
 
 def ensure_key_free(client: S3Client, bucket: str, key: str, config: TransferConfig) -> None:
@@ -177,6 +190,8 @@ class UploadRunner(TransferRunner[UploadRecord]):
         self._finisher = Finisher(client, self.config, self._retry_args)
         self._sender: PartSender | None = None
         self._where = ("", "")
+        #: The file went up in one PutObject (no parts to forget).
+        self._one_put = False
 
     # -- the run's hooks ---------------------------------------------------------------
 
@@ -200,8 +215,20 @@ class UploadRunner(TransferRunner[UploadRecord]):
             record = replace(record, overwrite=self._overwrite_override)
         return record
 
+    def _light(self, record: UploadRecord) -> bool:
+        # One PUT: lost states make a run PUT again, which meets its own object (412).
+        return record.upload_id is None and record.size < self._multipart_from()
+
+    def _multipart_from(self) -> int:
+        return min(MAX_PUT_SIZE, self.config.multipart_threshold)
+
     def _on_done(self, result: TransferResult) -> None:
-        self.journal.finish_upload(result.transfer_id, result.etag)
+        if self._soon and self._one_put:
+            self.journal.update_soon(
+                "uploads", result.transfer_id, state=TransferState.DONE, etag=result.etag, error=""
+            )
+        else:
+            self.journal.finish_upload(result.transfer_id, result.etag)
         log.info("uploaded %s to s3://%s/%s", result.path, result.bucket, result.key)
 
     def _gave_up(self, record: UploadRecord) -> TransferError:
@@ -218,7 +245,7 @@ class UploadRunner(TransferRunner[UploadRecord]):
             if not fresh:
                 raise Restart(CHANGED_SINCE_START)
             record = self._start_over(record, "")
-        multipart = record.size >= min(MAX_PUT_SIZE, self.config.multipart_threshold)
+        multipart = record.size >= self._multipart_from()
         if record.upload_id is not None or multipart:
             return self._multipart(record)
         if self._key_unchecked(record):
@@ -250,6 +277,7 @@ class UploadRunner(TransferRunner[UploadRecord]):
     # -- single PUT ------------------------------------------------------------------
 
     def _single_put(self, record: UploadRecord) -> TransferResult:
+        self._one_put = True
         path = Path(record.path)
         fingerprint = check_source(path)
         hashes = body_hashes(
@@ -293,6 +321,7 @@ class UploadRunner(TransferRunner[UploadRecord]):
     # -- multipart -------------------------------------------------------------------
 
     def _multipart(self, record: UploadRecord) -> TransferResult:
+        self._one_put = False
         total_parts = part_count(record.size, record.part_size)
         kept: dict[int, PartRecord] = {}
         if record.upload_id is not None:

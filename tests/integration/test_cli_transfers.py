@@ -126,7 +126,7 @@ def test_a_large_file_to_an_existing_key_is_refused_and_leaves_nothing(
     ("make_args", "expected"),
     [
         (lambda tmp, ep, b: [str(tmp / "missing.mp4"), f"s3://{b}/"], "does not exist"),
-        (lambda tmp, ep, b: [str(tmp), f"s3://{b}/"], "is a directory"),
+        (lambda tmp, ep, b: [str(tmp), f"s3://{b}/key"], "is a folder"),
         (lambda tmp, ep, b: [str(tmp / "ok.txt"), "s3://Bad_Bucket/"], "not a valid bucket name"),
         (lambda tmp, ep, b: [str(tmp / "ok.txt"), "s3:/bucket/key"], "not an S3 address"),
         (lambda tmp, ep, b: [str(tmp / "ok.txt"), "https://bucket/key"], "not an S3 address"),

@@ -120,7 +120,7 @@ def test_bytes_damaged_on_the_way_fail_the_checksum(
         return reply
 
     proxy.add_fault(
-        lambda r: r.method == "GET" and "range" in r.headers,
+        lambda r: r.method == "GET",  # the download's first GET: a plain one
         Fault("rewrite", request=kms.request, reply=flip),
     )
     kms.install(proxy)

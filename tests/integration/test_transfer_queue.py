@@ -19,7 +19,7 @@ from coachadmin.transfers.errors import NoSuchBucket, TransferCancelled
 from coachadmin.transfers.events import TransferEvent, TransferKind, TransferState
 from coachadmin.transfers.journal import Journal
 from coachadmin.transfers.queue import TransferQueue
-from coachadmin.transfers.upload import UploadRequest
+from coachadmin.transfers.upload import KeyCheck, UploadRequest
 from tests.support.faultproxy import FaultProxy
 from tests.support.transfers import SMALL, get_bytes, make_bucket, multipart_uploads, write_random
 
@@ -48,12 +48,16 @@ def queue_factory() -> Iterator[Callable[..., TransferQueue]]:
         queue.journal.close()
 
 
-def test_a_folder_of_files_goes_up_a_few_at_a_time(
+def test_small_files_go_up_several_at_once_within_the_queues_bound(
     queue_factory: Callable[..., TransferQueue], s3_server: str, tmp_path: Path
 ) -> None:
+    """Files in flight scale with size: a single PUT holds one of the queue's
+    ``max_files x concurrency`` request slots, so small files go more than 3 at a time."""
     bucket = make_bucket(s3_server)
-    settings = S3Settings(endpoint_url=s3_server)
-    queue = queue_factory(max_files=3)
+    proxy = FaultProxy(s3_server, latency=0.1)
+    proxy.start()
+    settings = S3Settings(endpoint_url=proxy.url)
+    queue = queue_factory(replace(CONFIG, concurrency=2), max_files=3)
     active: dict[str, TransferState] = {}
     peak = [0]
     lock = threading.Lock()
@@ -69,13 +73,12 @@ def test_a_folder_of_files_goes_up_a_few_at_a_time(
     for number in range(24):
         path = tmp_path / f"clip{number:03}.bin"
         files[path.name] = write_random(path, 1000 + number)
-    ids = [
-        queue.add_upload(UploadRequest(tmp_path / name, bucket, f"drop/{name}"), settings)
-        for name in files
-    ]
+    requests = [UploadRequest(tmp_path / name, bucket, f"drop/{name}") for name in files]
+    ids = queue.add_uploads(requests, settings, key_check=KeyCheck.DONE)
     for transfer_id in ids:
         assert queue.future(transfer_id).result(timeout=60).size > 0
-    assert 1 <= peak[0] <= 3
+    proxy.stop()
+    assert 3 < peak[0] <= 6
     for name, data in files.items():
         assert get_bytes(s3_server, bucket, f"drop/{name}") == data
     assert all(queue.state(i) is TransferState.DONE for i in ids)

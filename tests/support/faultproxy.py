@@ -119,6 +119,19 @@ class RateLimiter:
             time.sleep(wait)
 
 
+class _Both(RateLimiter):
+    """The link's limit (if any), then the connection's own."""
+
+    def __init__(self, link: RateLimiter | None, own: RateLimiter) -> None:
+        super().__init__(own.rate)
+        self.link, self.own = link, own
+
+    def consume(self, count: int) -> None:
+        if self.link is not None:
+            self.link.consume(count)
+        self.own.consume(count)
+
+
 class FaultProxy:
     def __init__(
         self,
@@ -127,16 +140,19 @@ class FaultProxy:
         latency: float = 0.0,
         rate: float | None = None,
         window: int = 1024 * 1024,
+        connection_rate: float | None = None,
     ) -> None:
         """``upstream`` is ``http://host:port``; ``latency`` is the added round trip in
         seconds (half each way); ``rate`` caps bytes/s each way; ``window`` bounds the bytes
-        in transit per connection and direction, like a TCP window."""
+        in transit per connection and direction, like a TCP window; ``connection_rate``
+        caps each connection's bytes/s each way, as S3 serves each connection."""
         host_port = upstream.split("://", 1)[-1].rstrip("/")
         host, _, port = host_port.partition(":")
         self.upstream = (host, int(port))
         self.one_way = latency / 2
         self.up_limit = RateLimiter(rate) if rate else None
         self.down_limit = RateLimiter(rate) if rate else None
+        self.connection_rate = connection_rate
         self.window_chunks = max(1, window // _CHUNK)
         self.stats = Stats()
         self._rules: list[_Rule] = []
@@ -234,11 +250,15 @@ class FaultProxy:
         up: queue.Queue[tuple[float, bytes] | None] = queue.Queue(self.window_chunks)
         down: queue.Queue[tuple[float, bytes] | None] = queue.Queue(self.window_chunks)
         muted = threading.Event()
+        up_limit, down_limit = self.up_limit, self.down_limit
+        if self.connection_rate:
+            up_limit = _Both(up_limit, RateLimiter(self.connection_rate))
+            down_limit = _Both(down_limit, RateLimiter(self.connection_rate))
         threads = [
-            threading.Thread(target=self._deliver, args=(up, server, self.up_limit), daemon=True),
+            threading.Thread(target=self._deliver, args=(up, server, up_limit), daemon=True),
             threading.Thread(target=self._pipe, args=(server, down), daemon=True),
             threading.Thread(
-                target=self._deliver, args=(down, client, self.down_limit, muted), daemon=True
+                target=self._deliver, args=(down, client, down_limit, muted), daemon=True
             ),
         ]
         for thread in threads:

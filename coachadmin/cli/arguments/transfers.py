@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import argparse
+from functools import partial
 
 from coachadmin.cli.arguments import Handler, Subparsers
 from coachadmin.cli.arguments.options import (
@@ -16,16 +17,28 @@ from coachadmin.cli.arguments.options import (
 def register(subparsers: Subparsers) -> None:
     upload = subparsers.add_parser(
         "upload",
-        help="upload files to S3 (resumable, verified)",
+        help="upload files and folders to S3 (resumable, verified)",
         description=(
-            "Upload files to s3://BUCKET/PREFIX/ (each keeps its name), or one file to a full "
-            "key. Large files go up as resumable multipart uploads: if the command is "
-            "interrupted, `coachadmin resume` finishes them."
+            "Upload files and folders to s3://BUCKET/PREFIX/ (a file keeps its name, a folder "
+            "its name and the paths under it), or one file to a full key. Large files go up "
+            "as resumable multipart uploads: if the command is interrupted, `coachadmin "
+            "resume` finishes them. An existing key is refused unless --overwrite."
         ),
     )
-    upload.add_argument("paths", nargs="+", metavar="PATH", help="files to upload")
+    upload.add_argument("paths", nargs="+", metavar="PATH", help="files and folders to upload")
     upload.add_argument("destination", metavar="s3://BUCKET/PREFIX/", help="where to put them")
     upload.add_argument("--overwrite", action="store_true", help="replace existing objects")
+    for rule, verb in (("exclude", "leave out"), ("include", "take again")):
+        upload.add_argument(
+            f"--{rule}",
+            dest="filters",
+            action="append",
+            default=[],
+            metavar="GLOB",
+            type=partial(_tagged, rule),
+            help=f"{verb} the files whose path under the prefix matches (e.g. '*.tmp'); "
+            "may be repeated, the last matching --exclude or --include decides",
+        )
     upload.add_argument("--cache-control", metavar="VALUE", help="Cache-Control for the objects")
     upload.add_argument(
         "--metadata",
@@ -116,6 +129,11 @@ def register(subparsers: Subparsers) -> None:
     orphans.set_defaults(
         handler=Handler("coachadmin.cli.transfers", "run_orphans"), command="orphans"
     )
+
+
+def _tagged(rule: str, glob: str) -> tuple[str, str]:
+    """A filter as given, tagged with its rule: the two options share one ordered list."""
+    return rule, glob
 
 
 def _add_common(parser: argparse.ArgumentParser) -> None:

@@ -1,0 +1,171 @@
+"""Many files, downloads and a per-connection-capped link: coachadmin against `aws s3 cp`
+(and rclone, s5cmd where installed), on one moto server, in one run.
+
+Not a test: it prints a table (and writes it as JSON under bench/out/).
+
+    python bench/bench_transfers.py                                # the issue's sizes
+    python bench/bench_transfers.py --files 300 --download 256MiB  # smaller
+
+Rows: N x 100 KiB up, M x 5 MiB up (each tool to a fresh prefix), one object down
+(aws, one plain GET with boto3, coachadmin), and one file up and down through
+tests/support/faultproxy.py capping each connection (``--connection-rate``). Each row
+alternates the tools, ``--runs`` times; the ratio is aws's median time / coachadmin's.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import shutil
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(ROOT))
+
+from bench.bench_upload import AWS, byte_compile, make_file, start_moto  # noqa: E402
+from coachadmin.s3.client import S3Settings, make_client  # noqa: E402
+from coachadmin.transfers.config import KiB, MiB, parse_size  # noqa: E402
+from tests.support.faultproxy import FaultProxy  # noqa: E402
+
+BUCKET = "bench"
+ONE_GET = (
+    "import sys, boto3\n"
+    "body = boto3.client('s3', endpoint_url=sys.argv[1]).get_object(Bucket=sys.argv[2], "
+    "Key=sys.argv[3])['Body']\n"
+    "with open(sys.argv[4], 'wb') as f:\n"
+    "    while chunk := body.read(1 << 20):\n"
+    "        f.write(chunk)\n"
+)
+
+
+def folder(directory: Path, count: int, size: int) -> Path:
+    path = directory / f"files-{count}x{size}"
+    if not path.is_dir():
+        path.mkdir()
+        for number in range(count):
+            (path / f"f{number:05}.bin").write_bytes(os.urandom(size))
+    return path
+
+
+def timed(command: list[str], env: dict[str, str]) -> float:
+    started = time.perf_counter()
+    done = subprocess.run(command, env=env, cwd=ROOT, capture_output=True, check=False)
+    if done.returncode != 0:
+        sys.stderr.write(done.stderr.decode()[-500:])
+        return float("nan")
+    return time.perf_counter() - started
+
+
+def up(tool: str, source: Path, key: str, endpoint: str) -> list[str]:
+    target = f"s3://{BUCKET}/{key}"
+    if tool == "coachadmin":
+        return [sys.executable, "-m", "coachadmin", "upload", str(source), target,
+                "--endpoint-url", endpoint]  # fmt: skip
+    if tool == "aws":
+        recursive = ["--recursive"] if source.is_dir() else []
+        return [str(AWS), "--endpoint-url", endpoint, "s3", "cp", *recursive, "--quiet",
+                str(source), target]  # fmt: skip
+    if tool == "rclone":
+        return ["rclone", "copy", str(source), f"bench:{BUCKET}/{key}",
+                "--s3-endpoint", endpoint]  # fmt: skip
+    return ["s5cmd", "--endpoint-url", endpoint, "cp", f"{source}/*" if source.is_dir()
+            else str(source), target]  # fmt: skip
+
+
+def down(tool: str, key: str, dest: Path, endpoint: str) -> list[str]:
+    source = f"s3://{BUCKET}/{key}"
+    if tool == "coachadmin":
+        return [sys.executable, "-m", "coachadmin", "download", source, str(dest),
+                "--endpoint-url", endpoint, "--overwrite"]  # fmt: skip
+    if tool == "aws":
+        return [str(AWS), "--endpoint-url", endpoint, "s3", "cp", "--quiet", source, str(dest)]
+    return [sys.executable, "-c", ONE_GET, endpoint, BUCKET, key, str(dest)]
+
+
+def tools(extra: bool) -> list[str]:
+    found = ["coachadmin", "aws"]
+    if extra:
+        found += [t for t in ("rclone", "s5cmd") if shutil.which(t)]
+    return found
+
+
+def row(name: str, runs: int, names: list[str], run: object) -> dict[str, object]:
+    times: dict[str, list[float]] = {t: [] for t in names}
+    for number in range(runs):
+        order = names if number % 2 == 0 else list(reversed(names))
+        for tool in order:
+            times[tool].append(run(tool, number))  # type: ignore[operator]
+    medians = {t: statistics.median(v) for t, v in times.items()}
+    ratio = medians["aws"] / medians["coachadmin"]
+    print(f"{name}: " + ", ".join(f"{t} {m:.2f} s" for t, m in medians.items())
+          + f"; aws/coachadmin {ratio:.2f}", flush=True)  # fmt: skip
+    return {"row": name, "runs": times, "medians": medians, "ratio": ratio}
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--files", type=int, default=1000, help="count of 100 KiB files")
+    parser.add_argument("--medium", type=int, default=200, help="count of 5 MiB files")
+    parser.add_argument("--download", default="1GiB")
+    parser.add_argument("--capped", default="256MiB", help="the file up and down the capped link")
+    parser.add_argument("--connection-rate", default="8MiB")
+    parser.add_argument("--runs", type=int, default=3)
+    args = parser.parse_args()
+    byte_compile()
+    server, endpoint = start_moto()
+    env = os.environ | {
+        "AWS_ACCESS_KEY_ID": "bench", "AWS_SECRET_ACCESS_KEY": "bench",
+        "AWS_DEFAULT_REGION": "us-east-1", "RCLONE_CONFIG_BENCH_TYPE": "s3",
+        "RCLONE_CONFIG_BENCH_PROVIDER": "Other", "RCLONE_CONFIG_BENCH_ENV_AUTH": "true",
+    }  # fmt: skip
+    os.environ.update(env)
+    results = []
+    try:
+        make_client(S3Settings(endpoint_url=endpoint)).create_bucket(Bucket=BUCKET)
+        with tempfile.TemporaryDirectory(prefix="bench-") as scratch:
+            work = Path(scratch)
+            env["COACHADMIN_HOME"] = str(work / "home")
+            names = tools(extra=True)
+            for count, size in ((args.files, 100 * KiB), (args.medium, 5 * MiB)):
+                source = folder(work, count, size)
+                results.append(row(
+                    f"upload {count} x {size // KiB} KiB", args.runs, names,
+                    lambda t, n, s=source: timed(up(t, s, f"{t}-{s.name}-{n}/", endpoint), env),
+                ))  # fmt: skip
+            big = make_file(parse_size(args.download), work)
+            subprocess.run(up("aws", big, "big.bin", endpoint), env=env, check=True)
+            results.append(row(
+                f"download {args.download}", args.runs, ["coachadmin", "aws", "one GET"],
+                lambda t, n: timed(down(t, "big.bin", work / f"out-{n}", endpoint), env),
+            ))  # fmt: skip
+            rate = parse_size(args.connection_rate)
+            capped = make_file(parse_size(args.capped), work)
+            with FaultProxy(endpoint, connection_rate=rate) as proxy:
+                results.append(row(
+                    f"upload {args.capped}, {args.connection_rate}/s per connection", args.runs,
+                    ["coachadmin", "aws"],
+                    lambda t, n: timed(up(t, capped, f"capped-{t}-{n}.bin", proxy.url), env),
+                ))  # fmt: skip
+                results.append(row(
+                    f"download {args.capped}, {args.connection_rate}/s per connection",
+                    args.runs, ["coachadmin", "aws"],
+                    lambda t, n: timed(
+                        down(t, "capped-aws-0.bin", work / f"c-{n}", proxy.url), env
+                    ),
+                ))  # fmt: skip
+    finally:
+        server.terminate()
+        server.wait()
+    out = ROOT / "bench" / "out"
+    out.mkdir(exist_ok=True)
+    (out / f"transfers-{int(time.time())}.json").write_text(json.dumps(results, indent=1))
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,107 @@
+"""Which files an upload of files and folders sends, under which keys, and which keys exist.
+
+The keys follow the GUI's folder drop: a folder keeps its own name and the paths
+under it, so ``course/`` with ``course/intro/a.mp4`` uploaded to ``videos/`` makes
+``videos/course/intro/a.mp4``; a file given by itself keeps its name. Symbolic
+links to folders are not followed (no loops).
+
+Filters are ``aws s3``'s: every file is included, then each ``--exclude`` or
+``--include`` glob in the order given may change that, the last one that matches
+deciding. A glob matches the file's path under the destination prefix
+(``course/intro/a.mp4``), ``*`` crossing ``/`` (``*.jpg`` matches in every folder).
+"""
+
+from __future__ import annotations
+
+import enum
+import fnmatch
+import os
+from collections.abc import Iterable, Iterator, Sequence
+from dataclasses import dataclass
+from pathlib import Path
+from typing import TYPE_CHECKING
+
+from coachadmin.errors import UsageError
+from coachadmin.s3.keys import key_for_upload
+from coachadmin.s3.listing import iter_objects
+from coachadmin.s3.uri import S3Uri, validate_key
+from coachadmin.transfers.errors import SourceFileError
+
+if TYPE_CHECKING:
+    from mypy_boto3_s3 import S3Client
+
+
+class Rule(enum.Enum):
+    INCLUDE = "include"
+    EXCLUDE = "exclude"
+
+
+@dataclass(frozen=True)
+class Filter:
+    rule: Rule
+    glob: str
+
+    def matches(self, name: str) -> bool:
+        return fnmatch.fnmatchcase(name, self.glob)
+
+
+@dataclass(frozen=True)
+class PlannedFile:
+    path: Path
+    key: str
+
+
+def plan_files(
+    paths: Sequence[Path], destination: S3Uri, filters: Sequence[Filter] = ()
+) -> list[PlannedFile]:
+    """Every file to send and its key; folders walked in name order, filters applied."""
+    folders = [p for p in paths if p.is_dir()]
+    if folders and not destination.is_prefix:
+        raise UsageError(
+            f"{destination} is a single key but {folders[0]} is a folder; "
+            "end the destination with / to upload it under that prefix"
+        )
+    several = len(paths) > 1 or bool(folders)
+    planned: list[PlannedFile] = []
+    for path in paths:
+        if path.is_dir():
+            base = path.absolute().parent
+            for file in _files_under(path.absolute()):
+                name = file.relative_to(base).as_posix()
+                planned.append(PlannedFile(file, validate_key(destination.key + name)))
+        else:
+            planned.append(PlannedFile(path, key_for_upload(path, destination, several=several)))
+    kept = [p for p in planned if _included(p.key[len(destination.key) :], filters)]
+    if not kept:
+        raise UsageError("no files to upload (the folders are empty, or the filters left none)")
+    keys = [p.key for p in kept]
+    if len(set(keys)) != len(keys):
+        raise UsageError("two of the files have the same name; upload them separately")
+    return kept
+
+
+def _included(name: str, filters: Iterable[Filter]) -> bool:
+    included = True
+    for item in filters:
+        if item.matches(name):
+            included = item.rule is Rule.INCLUDE
+    return included
+
+
+def _files_under(folder: Path) -> Iterator[Path]:
+    def refuse(error: OSError) -> None:
+        raise SourceFileError(f"{error.filename} cannot be read: {error.strerror or error}")
+
+    for root, dirs, files in os.walk(folder, onerror=refuse, followlinks=False):
+        dirs.sort()
+        for name in sorted(files):
+            yield Path(root) / name
+
+
+def existing_keys(client: S3Client, bucket: str, keys: Sequence[str]) -> list[str]:
+    """Which of ``keys`` name objects, from one listing of their longest common prefix
+    (a page per 1,000 objects under it, not a request per key), in the order given."""
+    prefix = os.path.commonprefix(list(keys))  # noqa: RUF071 - a key prefix, not a path
+    wanted = set(keys)
+    found = {info.key for info in iter_objects(client, bucket, prefix) if info.key in wanted}
+    return [key for key in keys if key in found]

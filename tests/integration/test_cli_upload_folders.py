@@ -1,0 +1,129 @@
+"""`coachadmin upload DIR… s3://B/PREFIX/`: folders, filters, one listing, many files at once."""
+
+from __future__ import annotations
+
+import os
+import signal
+import time
+from pathlib import Path
+
+import coachadmin
+from coachadmin.s3.client import S3Settings, make_client
+from tests.support.faultproxy import FaultProxy
+from tests.support.transfers import get_bytes, json_lines, make_bucket, run_cli, start_cli
+
+SAMPLE_VIDEO = Path(coachadmin.__file__).parent / "resources" / "sample-media" / "sample-video.mp4"
+
+
+def keys_in(endpoint: str, bucket: str) -> set[str]:
+    client = make_client(S3Settings(endpoint_url=endpoint))
+    return {o["Key"] for o in client.list_objects_v2(Bucket=bucket).get("Contents", [])}
+
+
+def make_course(root: Path) -> dict[str, bytes]:
+    """A folder as a content manager has it; returns each file's path under ``root``."""
+    files = {
+        "course/intro.txt": b"intro",
+        "course/video/a.mp4": SAMPLE_VIDEO.read_bytes(),  # a real one: no media note
+        "course/video/b.tmp": b"scratch",
+        "course/video/keep.tmp": b"wanted",
+        "course/images/deep/c.jpg": os.urandom(500),
+    }
+    for name, data in files.items():
+        (root / name).parent.mkdir(parents=True, exist_ok=True)
+        (root / name).write_bytes(data)
+    return files
+
+
+def test_a_folder_goes_up_keeping_its_paths_filtered_and_checked_with_one_listing(
+    s3_server: str, tmp_path: Path
+) -> None:
+    bucket = make_bucket(s3_server)
+    files = make_course(tmp_path)
+    (tmp_path / "notes.txt").write_bytes(b"loose file")
+    with FaultProxy(s3_server) as proxy:
+        result = run_cli(
+            "upload", str(tmp_path / "course"), str(tmp_path / "notes.txt"),
+            f"s3://{bucket}/lessons/", "--endpoint-url", proxy.url, "--json",
+            "--exclude", "*.tmp", "--include", "*/keep.tmp",
+        )  # fmt: skip
+        requests = list(proxy.stats.requests)
+    assert result.returncode == 0, result.stderr
+    expected = {f"lessons/{name}" for name in files if not name.endswith("b.tmp")}
+    expected.add("lessons/notes.txt")
+    assert keys_in(s3_server, bucket) == expected
+    for name, data in files.items():
+        if not name.endswith("b.tmp"):
+            assert get_bytes(s3_server, bucket, f"lessons/{name}") == data
+    results = [o for o in json_lines(result.stdout) if o["event"] == "result"]
+    assert len(results) == len(expected)
+    # Existence came from one listing of the keys' common prefix, never a HEAD per key.
+    assert [r.method for r in requests if r.method == "HEAD"] == []
+    listings = [r for r in requests if r.method == "GET" and "list-type=2" in r.target]
+    assert len(listings) == 1 and "prefix=lessons%2F" in listings[0].target
+    assert run_cli("uploads", "--json").stdout.strip() == ""
+
+
+def test_an_existing_key_refuses_the_whole_folder_in_one_line_that_names_it(
+    s3_server: str, tmp_path: Path
+) -> None:
+    bucket = make_bucket(s3_server)
+    files = make_course(tmp_path)
+    client = make_client(S3Settings(endpoint_url=s3_server))
+    client.put_object(Bucket=bucket, Key="x/course/video/a.mp4", Body=b"old")
+    target = f"s3://{bucket}/x/"
+    refused = run_cli("upload", str(tmp_path / "course"), target, "--endpoint-url", s3_server)
+    assert refused.returncode != 0
+    line = refused.stderr.strip()
+    assert line.count("\n") == 0 and line.startswith("coachadmin: ")
+    assert f"s3://{bucket}/x/course/video/a.mp4 already exists" in line and "--overwrite" in line
+    assert keys_in(s3_server, bucket) == {"x/course/video/a.mp4"}  # all or nothing
+    assert get_bytes(s3_server, bucket, "x/course/video/a.mp4") == b"old"
+    done = run_cli(
+        "upload", str(tmp_path / "course"), target, "--endpoint-url", s3_server, "--overwrite"
+    )
+    assert done.returncode == 0, done.stderr
+    assert get_bytes(s3_server, bucket, "x/course/video/a.mp4") == files["course/video/a.mp4"]
+
+
+def test_bad_folder_uploads_give_one_line(s3_server: str, tmp_path: Path) -> None:
+    bucket = make_bucket(s3_server)
+    (tmp_path / "empty").mkdir()
+    make_course(tmp_path)
+    cases = [
+        ([str(tmp_path / "empty"), f"s3://{bucket}/p/"], "no files to upload"),
+        ([str(tmp_path / "course"), f"s3://{bucket}/one-key"], "end the destination with /"),
+        ([str(tmp_path / "course"), f"s3://{bucket}/p/", "--exclude", "*"], "no files to upload"),
+    ]
+    for args, expected in cases:
+        result = run_cli("upload", *args, "--endpoint-url", s3_server)
+        assert result.returncode != 0
+        assert expected in result.stderr and result.stderr.strip().count("\n") == 0
+
+
+def test_a_folder_upload_killed_midway_resumes_to_every_file_exactly_once(
+    s3_server: str, tmp_path: Path
+) -> None:
+    """The small files' states are journaled in batches; whatever a kill -9 lost, a resume
+    finds the objects already sent (their PUT meets If-None-Match) and sends the rest."""
+    bucket = make_bucket(s3_server)
+    folder = tmp_path / "many"
+    folder.mkdir()
+    files = {f"f{n:03}.bin": os.urandom(2000 + n) for n in range(60)}
+    for name, data in files.items():
+        (folder / name).write_bytes(data)
+    with FaultProxy(s3_server, latency=0.2) as proxy:
+        process = start_cli("upload", str(folder), f"s3://{bucket}/", "--endpoint-url", proxy.url)
+        deadline = time.monotonic() + 30
+        while len(proxy.stats.requests) < 15 and time.monotonic() < deadline:
+            time.sleep(0.02)
+        os.kill(process.pid, signal.SIGKILL)
+        process.wait()
+    sent = keys_in(s3_server, bucket)
+    assert 0 < len(sent) < len(files)
+    resumed = run_cli("resume", "--all", "--endpoint-url", s3_server, "--json")
+    assert resumed.returncode == 0, resumed.stderr
+    assert keys_in(s3_server, bucket) == {f"many/{name}" for name in files}
+    for name, data in files.items():
+        assert get_bytes(s3_server, bucket, f"many/{name}") == data
+    assert run_cli("uploads", "--json").stdout.strip() == ""
