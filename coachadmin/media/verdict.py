@@ -36,7 +36,8 @@ _SUFFIX_CONTAINERS = {
     ".mkv": Container.MATROSKA,
 }
 _CODEC_NAMES = {
-    "hevc": "HEVC", "prores": "ProRes", "av1": "AV1", "vp9": "VP9", "vp8": "VP8",
+    "h264": "H.264", "aac": "AAC", "mp3": "MP3", "hevc": "HEVC", "prores": "ProRes",
+    "av1": "AV1", "vp9": "VP9", "vp8": "VP8",
     "mpeg4": "MPEG-4 Part 2", "mjpeg": "Motion JPEG", "dv": "DV", "h263": "H.263",
     "opus": "Opus", "ac3": "AC-3", "eac3": "E-AC-3", "flac": "FLAC", "alac": "ALAC",
     "pcm": "uncompressed PCM", "amr": "AMR",
@@ -176,3 +177,24 @@ def _codec_notes(info: MediaInfo) -> list[Note]:
             )
         )
     return found
+
+
+def summary(info: MediaInfo) -> str:
+    """One line on what a video is: "H.264 High 1920x1080 · 5:12 · 4.1 Mbit/s · streams at once"."""
+    parts: list[str] = []
+    video = info.video
+    if video is not None:
+        profile = f" {video.profile}" if video.profile else ""
+        parts.append(f"{codec_name(video.codec)}{profile} {video.width}x{video.height}")
+    elif info.audio is not None:
+        parts.append(f"{codec_name(info.audio.codec)} sound only")
+    if info.duration:
+        minutes, seconds = divmod(round(info.duration), 60)
+        parts.append(f"{minutes}:{seconds:02d}")
+    if info.bitrate:
+        parts.append(f"{info.bitrate / 1e6:.1f} Mbit/s")
+    if info.index is IndexPosition.FRONT:
+        parts.append("streams at once")
+    elif info.index is IndexPosition.END:
+        parts.append("index at the end")
+    return " · ".join(parts) or "not a video"

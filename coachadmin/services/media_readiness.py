@@ -21,6 +21,7 @@ from coachadmin.media.verdict import (
     Note,
     content_type,
     notes,
+    summary,
     upload_metadata,
 )
 from coachadmin.transfers.upload import UploadRequest
@@ -39,6 +40,14 @@ class Readiness:
     def fixable(self) -> bool:
         """Its index is at the end, which :func:`fix_index` fixes losslessly."""
         return any(note.fixable for note in self.notes)
+
+    @property
+    def summary(self) -> str:
+        """What the video is and what is wrong with it, for a transfer row's tooltip."""
+        lines = [summary(self.info), *(note.text for note in self.notes)]
+        if self.temporary:
+            lines.append("Uploaded with its index moved to the front (lossless).")
+        return "\n".join(lines)
 
     @property
     def temporary(self) -> bool:

@@ -454,6 +454,12 @@ def test_a_dropped_video_that_streams_late_is_fixed_only_when_the_user_says_so(
     qtbot.waitUntil(lambda: keys(connection) == ["week-1-intro.mp4"], timeout=20000)
     panel = window.workspace.transfers
     qtbot.waitUntil(lambda: states(panel) == [TransferState.DONE], timeout=10000)
+    tip = panel.model.index(0, 0).data(Qt.ItemDataRole.ToolTipRole)
+    assert "H.264" in tip and "0:05" in tip  # what the video is, in its row
+    if answer is MediaChoice.FIX:
+        assert "streams at once" in tip and "index moved to the front" in tip
+    else:
+        assert "index at the end" in tip and "moov at the end" in tip
     stored = client(connection).get_object(Bucket=connection.bucket, Key="week-1-intro.mp4")
     assert stored["ContentType"] == "video/mp4"
     assert stored["Metadata"].get("duration")

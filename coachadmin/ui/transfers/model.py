@@ -107,6 +107,8 @@ class TransferModel(QAbstractTableModel):
         #: Transfers removed from the list: their late events must not bring them back.
         self._removed: set[str] = set()
         self._icons = {TransferKind.UPLOAD: icon("upload"), TransferKind.DOWNLOAD: icon("download")}
+        #: A transfer's extra line for its tooltip (a video's probe), if any.
+        self.notes: Callable[[str], str | None] = lambda _transfer_id: None
 
     def update(self, events: list[TransferEvent]) -> None:
         """Apply a batch of newest events: new transfers are appended, known ones updated."""
@@ -231,7 +233,9 @@ class TransferModel(QAbstractTableModel):
             where = f"{event.path} {arrow} s3://{event.bucket}/{event.key}"
         else:
             where = f"s3://{event.bucket}/{event.key} {arrow} {event.path}"
-        return f"{where}\n{state_text(event, slow=self.is_slow(event))}"
+        text = f"{where}\n{state_text(event, slow=self.is_slow(event))}"
+        note = self.notes(event.transfer_id)
+        return f"{text}\n{note}" if note else text
 
     def icon_for(self, kind: TransferKind) -> QIcon:
         return self._icons[kind]

@@ -227,6 +227,7 @@ class TransferQueuePanel(QWidget):
 
     def set_service(self, service: TransferService) -> None:
         self.service = service
+        self.model.notes = service.media_summaries.get
         service.events.connect(self.model.update)
         service.forgotten.connect(lambda gone: self.model.remove([f.transfer_id for f in gone]))
 

@@ -92,6 +92,8 @@ class TransferService(QObject):
         self._queue: TransferQueue | None = None
         self._lock = threading.Lock()
         self._states: dict[str, TransferState] = {}
+        #: What each uploaded video is (and what may keep it from playing), by transfer id.
+        self.media_summaries: dict[str, str] = {}
         #: Faststart copies being uploaded in their original's place, by transfer id.
         self._copies: dict[str, Path] = {}
         self._closed = False
@@ -162,6 +164,8 @@ class TransferService(QObject):
             if media is not None:
                 request = media.apply(request)
             transfer_id = self.queue().add_upload(request, connection.s3)
+            if media is not None:
+                self.media_summaries[transfer_id] = media.summary
             if media is not None and media.temporary:
                 self.remove_when_done(transfer_id, media.path)
             return transfer_id
