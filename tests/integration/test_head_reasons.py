@@ -70,7 +70,9 @@ def test_an_unknown_access_key_is_named_not_called_access_denied(
     s3_server: str, bucket: str, tmp_path: Path
 ) -> None:
     with pytest.raises(CredentialsExpired, match="InvalidAccessKeyId"):
-        download_as(s3_server, bucket, ("AKIAUNKNOWN000000000", "FAKEsecret"), tmp_path / "o")
+        download_as(
+            s3_server, bucket, ("AKIAUNKNOWN000000000", "FAKEsecret-unknown-0000"), tmp_path / "o"
+        )
 
 
 def test_a_wrong_secret_is_named_not_called_access_denied(

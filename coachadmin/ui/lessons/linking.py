@@ -538,11 +538,14 @@ class Linker(QObject):
                 if transfers is not None
                 else transfer_connections.TransferConnections(demo=lambda: demo)
             )
+            # The queue's own journal: a small upload's "done" may still wait there to be
+            # written with others (Journal.update_soon), and only that journal sees it.
             return upload_link.finish_pending_links(
                 clients.TransferClients(),
                 fallback=fallback,
                 backend_for=session.backend_for,
                 settings_for=settings_for,
+                journal=self._transfer_queue().journal,
             )
 
         self.panel.bridge.run(
