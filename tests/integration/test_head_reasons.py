@@ -7,11 +7,8 @@ A skewed clock is played by the fault proxy with AWS's answers (moto ignores tim
 
 from __future__ import annotations
 
-import json
-import uuid
 from pathlib import Path
 
-import boto3
 import pytest
 from moto.core.authorization import enable_iam_authentication
 
@@ -22,33 +19,13 @@ from coachadmin.transfers.download import DownloadRequest, prepare_download
 from coachadmin.transfers.errors import ClockSkew, CredentialsExpired
 from coachadmin.transfers.journal import Journal
 from tests.support.faultproxy import Fault, FaultProxy
-from tests.support.motoiam import with_moto_names
+from tests.support.motoiam import restricted_user
 from tests.support.transfers import make_bucket
 
 SKEWED = (
     b"<Error><Code>RequestTimeTooSkewed</Code><Message>The difference between the request "
     b"time and the current time is too large.</Message></Error>"
 )
-
-
-def reader(endpoint: str, bucket: str, actions: list[str]) -> tuple[str, str]:
-    """An IAM user allowed ``actions`` on the bucket; its key pair."""
-    iam = boto3.client("iam", endpoint_url=endpoint, region_name="us-east-1")
-    name = f"reader-{uuid.uuid4().hex[:8]}"
-    iam.create_user(UserName=name)
-    policy = {
-        "Version": "2012-10-17",
-        "Statement": [
-            {
-                "Effect": "Allow",
-                "Action": with_moto_names(actions),
-                "Resource": [f"arn:aws:s3:::{bucket}", f"arn:aws:s3:::{bucket}/*"],
-            }
-        ],
-    }
-    iam.put_user_policy(UserName=name, PolicyName="read", PolicyDocument=json.dumps(policy))
-    key = iam.create_access_key(UserName=name)["AccessKey"]
-    return key["AccessKeyId"], key["SecretAccessKey"]
 
 
 def download_as(endpoint: str, bucket: str, keys: tuple[str, str], dest: Path) -> None:
@@ -78,7 +55,7 @@ def test_an_unknown_access_key_is_named_not_called_access_denied(
 def test_a_wrong_secret_is_named_not_called_access_denied(
     s3_server: str, bucket: str, tmp_path: Path
 ) -> None:
-    access_key, _secret = reader(s3_server, bucket, ["s3:GetObject"])
+    access_key, _secret = restricted_user(s3_server, bucket, ["s3:GetObject"])
     with pytest.raises(CredentialsExpired, match="SignatureDoesNotMatch"):
         download_as(s3_server, bucket, (access_key, "FAKEsecret-wrong-0000"), tmp_path / "o")
 

@@ -4,11 +4,9 @@ policies while ``enable_iam_authentication`` is on)."""
 
 from __future__ import annotations
 
-import json
 import socket
 import uuid
 
-import boto3
 from moto.core.authorization import enable_iam_authentication
 
 from coachadmin.s3.client import make_client
@@ -22,7 +20,7 @@ from coachadmin.s3.probe import (
     probe_connection,
 )
 from coachadmin.s3.settings import S3Settings
-from tests.support.motoiam import with_moto_names
+from tests.support.motoiam import restricted_user
 
 # moto authorises HeadBucket as its own action; on AWS, s3:ListBucket covers it.
 MOTO_HEAD_BUCKET = "s3:HeadBucket"
@@ -33,26 +31,6 @@ def make_bucket(endpoint: str, region: str = "eu-north-1") -> str:
     client = make_client(S3Settings(endpoint_url=endpoint, region=region))
     client.create_bucket(Bucket=bucket, CreateBucketConfiguration={"LocationConstraint": region})
     return bucket
-
-
-def restricted_user(endpoint: str, bucket: str, actions: list[str]) -> tuple[str, str]:
-    """An IAM user allowed only ``actions`` on the bucket; returns its key pair."""
-    iam = boto3.client("iam", endpoint_url=endpoint, region_name="us-east-1")
-    name = f"content-manager-{uuid.uuid4().hex[:8]}"
-    iam.create_user(UserName=name)
-    policy = {
-        "Version": "2012-10-17",
-        "Statement": [
-            {
-                "Effect": "Allow",
-                "Action": with_moto_names(actions),
-                "Resource": [f"arn:aws:s3:::{bucket}", f"arn:aws:s3:::{bucket}/*"],
-            }
-        ],
-    }
-    iam.put_user_policy(UserName=name, PolicyName="media", PolicyDocument=json.dumps(policy))
-    key = iam.create_access_key(UserName=name)["AccessKey"]
-    return key["AccessKeyId"], key["SecretAccessKey"]
 
 
 def leftovers(endpoint: str, bucket: str) -> tuple[list[str], list[str]]:
