@@ -37,11 +37,6 @@ from tests.support.transfers import (
 PART = SMALL.part_size
 
 
-@pytest.fixture
-def eng(proxy: FaultProxy) -> Engine:
-    return engine(proxy.url)
-
-
 def crc32_b64(data: bytes) -> str:
     return base64.b64encode(zlib.crc32(data).to_bytes(4, "big")).decode()
 

@@ -17,7 +17,6 @@ from tests.support.faultproxy import Fault, FaultProxy, Request
 from tests.support.transfers import (
     SMALL,
     Engine,
-    engine,
     get_bytes,
     make_bucket,
     multipart_uploads,
@@ -43,11 +42,6 @@ def is_create(request: Request) -> bool:
 
 def is_complete(request: Request) -> bool:
     return request.method == "POST" and "uploadId=" in request.target
-
-
-@pytest.fixture
-def eng(proxy: FaultProxy) -> Engine:
-    return engine(proxy.url)
 
 
 def test_a_conflict_at_completion_starts_a_new_multipart_upload(

@@ -47,11 +47,6 @@ def is_list_parts(request: Request) -> bool:
     return request.method == "GET" and "uploadId=" in request.target
 
 
-@pytest.fixture
-def eng(proxy: FaultProxy) -> Engine:
-    return engine(proxy.url)
-
-
 def test_a_taken_key_is_still_the_message_when_the_abort_is_refused(
     eng: Engine, proxy: FaultProxy, s3_server: str, tmp_path: Path
 ) -> None:
