@@ -24,6 +24,8 @@ from collections.abc import Iterable
 from pathlib import Path
 from typing import Any, Protocol
 
+from coachadmin.transfers import object_checksums
+
 MD5 = "md5"
 CRC32 = "crc32"
 #: Not a part checksum: the hex SHA-256 that SigV4 signs a body with over plain HTTP.
@@ -60,21 +62,10 @@ def multipart_etag(part_md5s: Iterable[str]) -> str:
 
 def file_md5s(path: Path, part_size: int, *, chunk: int = 1 << 20) -> list[str]:
     """Hex MD5 of each ``part_size`` slice of the file, reading ``chunk`` bytes at a time."""
-    result: list[str] = []
-    with path.open("rb") as handle:
-        while True:
-            digest = hashlib.md5(usedforsecurity=False)
-            remaining = part_size
-            while remaining:
-                data = handle.read(min(chunk, remaining))
-                if not data:
-                    break
-                digest.update(data)
-                remaining -= len(data)
-            if remaining == part_size:  # read nothing: end of file
-                break
-            result.append(digest.hexdigest())
-    return result or [EMPTY_MD5]
+    size = path.stat().st_size
+    sizes = [min(part_size, size - start) for start in range(0, size, part_size)]
+    digests = object_checksums.file_digests(path, "MD5", sizes, chunk=chunk)
+    return [digest.hex() for digest in digests] or [EMPTY_MD5]
 
 
 class PartHasher(Protocol):
