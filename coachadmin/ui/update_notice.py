@@ -68,7 +68,7 @@ class UpdateNotice(QWidget):
         self.dismiss_button.setText("✕")
         self.dismiss_button.setToolTip("Hide until the next start")
         self.dismiss_button.setAutoRaise(True)
-        self.dismiss_button.clicked.connect(self.hide)
+        self.dismiss_button.clicked.connect(self.dismiss)
         layout = QHBoxLayout(self)
         layout.setContentsMargins(0, 0, 0, 0)
         for widget in (self.label, self.download_button, self.dismiss_button):
@@ -100,6 +100,12 @@ class UpdateNotice(QWidget):
         self.label.setText(f"coachadmin {update.version} is available")
         self.setToolTip(update.notes or f"A newer release of coachadmin: {update.version}")
         self._show_when_idle()
+
+    def dismiss(self) -> None:
+        """Hide the line until the next start: the release is forgotten, so no later
+        transfer event brings it back."""
+        self.release = None
+        self.hide()
 
     def _show_when_idle(self) -> None:
         if self.release is None or self.isVisible() or self.saved is not None:

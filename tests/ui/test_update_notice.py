@@ -124,3 +124,14 @@ def test_the_line_waits_while_an_upload_runs(qtbot, window, server, s3_server, t
         assert not notice.isVisible()  # found, and held back while the upload runs
         qtbot.waitUntil(lambda: window.transfers.unfinished() == [], timeout=30_000)
     qtbot.waitUntil(notice.isVisible, timeout=WAIT)
+
+
+def test_a_dismissed_line_stays_hidden_until_the_next_start(qtbot, window, server, tmp_path):
+    notice = notice_for(qtbot, window, publish(server, NEXT), tmp_path)
+    notice.start(delay_ms=0)
+    qtbot.waitUntil(notice.isVisible, timeout=WAIT)
+    qtbot.mouseClick(notice.dismiss_button, Qt.MouseButton.LeftButton)
+    assert not notice.isVisible()
+    window.transfers.events.emit([])  # transfers going idle again bring nothing back
+    qtbot.wait(100)
+    assert not notice.isVisible()
