@@ -33,7 +33,7 @@ class KnownPayloadS3SigV4Auth(S3SigV4Auth):
     """botocore's S3 SigV4 signer that takes a body's SHA-256 from the body when it has one."""
 
     def payload(self, request: Any) -> str:
-        known = getattr(request.body, KNOWN_SHA256, None)
+        known = getattr(request.data, KNOWN_SHA256, None)  # .body would prepare the request anew
         if isinstance(known, str) and known:
             return known
         return str(super().payload(request))

@@ -280,14 +280,16 @@ class PartBody:
         self._handle.close()
 
 
+# ``request.data`` is the body as given; ``request.body`` would prepare the whole request
+# anew (headers included) on every access.
 def _not_transferring(request: Any, operation_name: str, **_kwargs: Any) -> None:
-    if operation_name in ("PutObject", "UploadPart") and isinstance(request.body, PartBody):
-        request.body.signal_not_transferring()
+    if operation_name in ("PutObject", "UploadPart") and isinstance(request.data, PartBody):
+        request.data.signal_not_transferring()
 
 
 def _transferring(request: Any, operation_name: str, **_kwargs: Any) -> None:
-    if operation_name in ("PutObject", "UploadPart") and isinstance(request.body, PartBody):
-        request.body.signal_transferring()
+    if operation_name in ("PutObject", "UploadPart") and isinstance(request.data, PartBody):
+        request.data.signal_transferring()
 
 
 def _continue_at_once(params: dict[str, Any], **_kwargs: Any) -> None:
