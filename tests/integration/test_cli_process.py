@@ -94,3 +94,14 @@ def test_every_subcommand_names_a_handler_that_exists() -> None:
                 pending.extend(action.choices.values())
     assert all(callable(load_handler(handler)) for handler in handlers)
     assert len(handlers) > 20
+
+
+@pytest.mark.parametrize("module", ["coachadmin.cli.transfers", "coachadmin.cli.lessons"])
+def test_commands_that_talk_to_s3_do_not_load_the_demo_servers(module: str) -> None:
+    """moto (the demo's S3 server) takes a third of a second to import: only
+    `coachadmin demo-server` and the window's demo need it, not every upload."""
+    code = f"import sys, {module}\nprint('moto' in sys.modules, file=sys.stderr)\n"
+    result = subprocess.run(
+        [sys.executable, "-c", code], capture_output=True, text=True, timeout=60, check=True
+    )
+    assert result.stderr.strip() == "False"
