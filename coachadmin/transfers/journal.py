@@ -37,6 +37,10 @@ _ID_LENGTH = 6
 #: change waits for company (seconds).
 SOON_BATCH = 64
 SOON_DELAY = 0.5
+#: Finished transfers (done, cancelled) are forgotten this long after they finished: long
+#: enough for `coachadmin status ID` and a late pending link, short enough that a journal
+#: of someone uploading thousands of files a day stays small.
+FINISHED_KEPT_SECONDS = 30 * 24 * 3600
 
 _SCHEMA_V1 = """
 CREATE TABLE IF NOT EXISTS uploads (
@@ -235,6 +239,22 @@ class Journal(DurableStore):
         self._soon_timer: threading.Timer | None = None
         self._closed = False
         self._db.execute("PRAGMA foreign_keys=ON")
+        self.forget_finished(before=time.time() - FINISHED_KEPT_SECONDS)
+
+    def forget_finished(self, *, before: float) -> int:
+        """Delete the transfers that finished (done or cancelled) before ``before`` (a Unix
+        time), their parts and ranges with them; returns how many."""
+        finished = ("done", "cancelled", before)
+        # Table names are ours, never user input.
+        exists = "SELECT 1 FROM {} WHERE state IN (?, ?) AND updated_at < ? LIMIT 1"
+        delete = "DELETE FROM {} WHERE state IN (?, ?) AND updated_at < ?"
+        tables = ("uploads", "downloads")
+        with self._lock:
+            found = any(self._db.execute(exists.format(t), finished).fetchone() for t in tables)
+        if not found:  # the common case: no write, no fsync at every start
+            return 0
+        with self._tx() as db:
+            return sum(db.execute(delete.format(t), finished).rowcount for t in tables)
 
     # -- ids ---------------------------------------------------------------------------
 

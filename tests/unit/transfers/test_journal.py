@@ -7,6 +7,7 @@ import sqlite3
 import subprocess
 import sys
 import threading
+import time
 from collections.abc import Callable
 from pathlib import Path
 
@@ -15,6 +16,7 @@ import pytest
 from coachadmin import paths
 from coachadmin.transfers.journal import (
     _SCHEMA_V1,
+    FINISHED_KEPT_SECONDS,
     SCHEMA_VERSION,
     Journal,
     PartRecord,
@@ -159,3 +161,24 @@ def test_a_newer_schema_is_left_alone(app_home: Path) -> None:
         db.execute(f"PRAGMA user_version={SCHEMA_VERSION + 1}")
     with Journal() as journal:  # opens without migrating or failing
         assert journal.list_uploads() == []
+
+
+def test_transfers_finished_over_a_month_ago_are_forgotten_at_the_next_start() -> None:
+    with Journal() as journal:
+        old_done, old_cancelled, old_paused, new_done = (journaled_upload(journal) for _ in "abcd")
+        journal.record_part(old_done.id, PartRecord(1, "e1", "c1", 5))
+        for record, state in ((old_done, "done"), (old_cancelled, "cancelled"),
+                              (old_paused, "paused"), (new_done, "done")):  # fmt: skip
+            journal.update_upload(record.id, state=state)
+        month_ago = time.time() - FINISHED_KEPT_SECONDS - 60
+        with sqlite3.connect(paths.journal_path()) as db:
+            db.executemany(
+                "UPDATE uploads SET updated_at=? WHERE id=?",
+                [(month_ago, r.id) for r in (old_done, old_cancelled, old_paused)],
+            )
+    with Journal() as journal:
+        kept = {u.id for u in journal.list_uploads(unfinished=False)}
+        assert kept == {old_paused.id, new_done.id}  # a paused upload waits however long
+        assert journal.parts(old_done.id) == {}
+        with pytest.raises(KeyError):
+            journal.get_upload(old_done.id)
