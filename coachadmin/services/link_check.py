@@ -3,22 +3,28 @@
 A lesson's ``videoId`` is an S3 key since the migration; before it, a Cloudflare
 Stream id (32 hex characters, no slash). The check lists ``videos/`` once (a few
 pages even for thousands of videos) instead of one HEAD per lesson, and asks
-HeadObject only for keys outside that prefix.
+HeadObject only for keys outside that prefix. The listing runs beside the
+backend's requests and the media reads, so 1,000 lessons against 10,000 videos
+take seconds (bench/bench_check_links.py, docs/performance.md).
 """
 
 from __future__ import annotations
 
 import enum
+import itertools
 import logging
+import queue
 import re
-from collections.abc import Callable, Iterable
-from dataclasses import dataclass, field, replace
+import threading
+from collections.abc import Callable, Iterable, Iterator
+from dataclasses import dataclass, field
 from typing import TYPE_CHECKING
 
 from coachadmin.backend.client import BackendClient
 from coachadmin.backend.models import Course, Lesson
+from coachadmin.bounded import run_each
 from coachadmin.media.health import MediaHealth
-from coachadmin.s3.listing import ObjectInfo, iter_objects
+from coachadmin.s3.listing import ObjectInfo, Page, iter_pages
 
 if TYPE_CHECKING:
     from mypy_boto3_s3 import S3Client
@@ -26,6 +32,8 @@ if TYPE_CHECKING:
 log = logging.getLogger("coachadmin.backend")
 
 VIDEOS_PREFIX = "videos/"
+#: HEADs at once, of keys outside ``videos/`` (the media reads: media_health.IN_FLIGHT).
+IN_FLIGHT = 8
 _LEGACY_ID = re.compile(r"^[0-9a-f]{32}$", re.IGNORECASE)
 
 
@@ -114,6 +122,42 @@ def _head_size(client: S3Client, bucket: str, key: str) -> int | None:
         raise
 
 
+class _VideoListing:
+    """``videos/`` listed on a thread of its own, page by page, while the rest goes on.
+
+    Iterate it (once) for the objects as their pages arrive; :attr:`objects` holds
+    those seen. :meth:`close` stops the listing after the page in flight."""
+
+    def __init__(self, s3: S3Client, bucket: str) -> None:
+        self._s3, self._bucket = s3, bucket
+        self._pages: queue.SimpleQueue[Page | BaseException | None] = queue.SimpleQueue()
+        self._stop = threading.Event()
+        self.objects: list[ObjectInfo] = []
+        self._thread = threading.Thread(target=self._list, name="link-check-listing", daemon=True)
+        self._thread.start()
+
+    def _list(self) -> None:
+        try:
+            for page in iter_pages(self._s3, self._bucket, VIDEOS_PREFIX, delimiter=None):
+                self._pages.put(page)
+                if self._stop.is_set():
+                    break
+        except BaseException as error:  # noqa: BLE001 - raised where the pages are read
+            self._pages.put(error)
+        self._pages.put(None)
+
+    def __iter__(self) -> Iterator[ObjectInfo]:
+        while (page := self._pages.get()) is not None:
+            if isinstance(page, BaseException):
+                raise page
+            self.objects.extend(page.objects)
+            yield from page.objects
+
+    def close(self) -> None:
+        self._stop.set()
+        self._thread.join()
+
+
 def check_links(
     backend: BackendClient,
     s3: S3Client,
@@ -126,31 +170,38 @@ def check_links(
     """Check every lesson of every course (or of ``courses``) against ``bucket``.
 
     ``media``: also read each linked video's health, from its first and last bytes
-    (:mod:`coachadmin.services.media_health`)."""
+    (:mod:`coachadmin.services.media_health`).
+
+    The requests do not grow with the lessons: one listing of ``videos/`` (a page per
+    1,000 objects), on a thread of its own while the backend gives the lessons (one
+    request per course); a HEAD only for each distinct key outside ``videos/``. The
+    media are read as the listing's pages name the linked videos, eight at a time
+    (:data:`coachadmin.services.media_health.IN_FLIGHT`)."""
     say = progress or (lambda _text: None)
     say("Listing videos in the bucket…")
-    videos = list(iter_objects(s3, bucket, VIDEOS_PREFIX))
-    sizes = {obj.key: obj.size for obj in videos}
+    listing = _VideoListing(s3, bucket)
+    try:
+        lessons = _lessons(backend, courses, say)
+        linked = {lesson.video_id for _course, lesson in lessons if lesson.video_id}
+        outside = _head_sizes(s3, bucket, sorted(k for k in linked if _outside_videos(k)))
+        health: dict[str, MediaHealth] = {}
+        if media:
+            say("Reading the first and last bytes of the linked videos…")
+            listed = ((obj.key, obj.size) for obj in listing if obj.key in linked)
+            health = _health_of(s3, bucket, itertools.chain(outside.items(), listed))
+        else:
+            for _obj in listing:
+                pass
+    finally:
+        listing.close()
+    videos = listing.objects
+    sizes = {obj.key: obj.size for obj in videos} | outside
     links: list[LessonLink] = []
-    for course in list(courses) if courses is not None else backend.courses():
-        say(f"Checking {course.title}…")
-        for lesson in backend.lessons(course.id):
-            video = lesson.video_id
-            if (
-                video
-                and not video.startswith(VIDEOS_PREFIX)  # the listing already knows those
-                and is_s3_key(video)
-                and video not in sizes
-            ):
-                size = _head_size(s3, bucket, video)
-                if size is not None:
-                    sizes[video] = size
-            state, size = classify(lesson, sizes)
-            links.append(LessonLink(course=course, lesson=lesson, state=state, size=size))
-    if media:
-        links = _with_media(s3, bucket, links, say)
-    used = {link.lesson.video_id for link in links}
-    unused = [obj for obj in videos if obj.key not in used and not obj.key.endswith("/")]
+    for course, lesson in lessons:
+        state, size = classify(lesson, sizes)
+        found = health.get(lesson.video_id or "") if state is LinkState.LINKED else None
+        links.append(LessonLink(course=course, lesson=lesson, state=state, size=size, media=found))
+    unused = [obj for obj in videos if obj.key not in linked and not obj.key.endswith("/")]
     log.info(
         "link check: %d lessons, %d broken, %d legacy, %d unused videos",
         len(links),
@@ -161,23 +212,42 @@ def check_links(
     return LinkReport(links=links, unused_videos=unused)
 
 
-def _with_media(
-    s3: S3Client, bucket: str, links: list[LessonLink], say: Callable[[str], None]
-) -> list[LessonLink]:
+def _lessons(
+    backend: BackendClient, courses: Iterable[Course] | None, say: Callable[[str], None]
+) -> list[tuple[Course, Lesson]]:
+    """Every lesson with its course, in order: one request per course."""
+    found: list[tuple[Course, Lesson]] = []
+    for course in list(courses) if courses is not None else backend.courses():
+        say(f"Checking {course.title}…")
+        found.extend((course, lesson) for lesson in backend.lessons(course.id))
+    return found
+
+
+def _outside_videos(video: str) -> bool:
+    """A key the listing of ``videos/`` does not answer for: one HEAD tells."""
+    return is_s3_key(video) and not video.startswith(VIDEOS_PREFIX)
+
+
+def _head_sizes(s3: S3Client, bucket: str, keys: list[str]) -> dict[str, int]:
+    """key → size of those of ``keys`` that exist, :data:`IN_FLIGHT` HEADs at a time."""
+    sizes: dict[str, int] = {}
+
+    def head(key: str) -> None:
+        size = _head_size(s3, bucket, key)
+        if size is not None:
+            sizes[key] = size
+
+    if keys:
+        run_each(keys, head, in_flight=IN_FLIGHT, name="link-check-head")
+    return {key: sizes[key] for key in keys if key in sizes}
+
+
+def _health_of(
+    s3: S3Client, bucket: str, objects: Iterable[tuple[str, int]]
+) -> dict[str, MediaHealth]:
     from coachadmin.services.media_health import health_of  # noqa: PLC0415 - the GUI starts without botocore
 
-    linked: dict[str, int] = {}
-    for link in links:
-        if link.state is LinkState.LINKED and link.lesson.video_id and link.size is not None:
-            linked[link.lesson.video_id] = link.size
-    say(f"Reading the first and last bytes of {len(linked)} videos…")
-    health = health_of(s3, bucket, linked.items())
-    return [
-        replace(link, media=health.get(link.lesson.video_id or ""))
-        if link.state is LinkState.LINKED
-        else link
-        for link in links
-    ]
+    return health_of(s3, bucket, objects)
 
 
 def link_json(link: LessonLink) -> dict[str, object]:

@@ -56,7 +56,10 @@ def object_health(
 def health_of(
     s3: S3Client, bucket: str, objects: Iterable[tuple[str, int]]
 ) -> dict[str, MediaHealth]:
-    """The health of each ``(key, size)``; a key S3 would not read is left out (and logged)."""
+    """The health of each ``(key, size)``; a key S3 would not read is left out (and logged).
+
+    ``objects`` is read lazily, one item per free slot: a generator fed by a listing
+    lets the reads start with its first page."""
     found: dict[str, MediaHealth] = {}
 
     def check(item: tuple[str, int]) -> None:
@@ -66,5 +69,5 @@ def health_of(
         except (ClientError, BotoCoreError) as error:
             log.warning("media health of s3://%s/%s not read: %s", bucket, key, error)
 
-    run_each(list(objects), check, in_flight=IN_FLIGHT, name="media-health")
+    run_each(objects, check, in_flight=IN_FLIGHT, name="media-health")
     return found
