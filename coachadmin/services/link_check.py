@@ -34,6 +34,9 @@ log = logging.getLogger("coachadmin.backend")
 VIDEOS_PREFIX = "videos/"
 #: HEADs at once, of keys outside ``videos/`` (the media reads: media_health.IN_FLIGHT).
 IN_FLIGHT = 8
+#: A course linking at most this many keys is checked by a HEAD per key, not a listing of
+#: all of ``videos/`` (10 pages at 10,000 videos, 100 at 100,000).
+FEW_KEYS = 64
 _LEGACY_ID = re.compile(r"^[0-9a-f]{32}$", re.IGNORECASE)
 
 
@@ -210,6 +213,28 @@ def check_links(
         len(unused),
     )
     return LinkReport(links=links, unused_videos=unused)
+
+
+def check_course(
+    backend: BackendClient, s3: S3Client, bucket: str, course: Course
+) -> list[LessonLink]:
+    """One course's lessons with their link states, for the window's course view.
+
+    A course links a few dozen videos: a HEAD for each, :data:`IN_FLIGHT` at a time, costs
+    less than listing every video of the bucket, whose time grows with the bucket. A
+    course with more than :data:`FEW_KEYS` linked keys is checked by the listing."""
+    lessons = backend.lessons(course.id)
+    keys = sorted(
+        {lesson.video_id for lesson in lessons if lesson.video_id and is_s3_key(lesson.video_id)}
+    )
+    if len(keys) > FEW_KEYS:
+        return check_links(backend, s3, bucket, courses=[course]).links
+    sizes = _head_sizes(s3, bucket, keys)
+    links = []
+    for lesson in lessons:
+        state, size = classify(lesson, sizes)
+        links.append(LessonLink(course=course, lesson=lesson, state=state, size=size))
+    return links
 
 
 def _lessons(

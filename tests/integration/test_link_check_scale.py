@@ -21,7 +21,7 @@ from coachadmin.demo import backend_seed
 from coachadmin.demo.backend_store import Lesson
 from coachadmin.demo.environment import DemoEnvironment
 from coachadmin.s3.client import make_client
-from coachadmin.services.link_check import LinkState, check_links
+from coachadmin.services.link_check import FEW_KEYS, LinkState, check_course, check_links
 from tests.support.faultproxy import FaultProxy, Request
 
 if TYPE_CHECKING:
@@ -189,3 +189,36 @@ def test_a_backend_failure_stops_the_listing(demo, admin):
     with pytest.raises(BackendError):
         check_links(admin, s3, demo.info.bucket)
     assert _listing_threads() == []
+
+
+def test_a_course_is_checked_by_a_head_per_linked_key_not_by_listing_the_bucket(
+    demo, admin, s3_proxy
+):
+    s3 = s3_via(demo, s3_proxy)
+    full = {link.lesson.id: link for link in check_links(admin, s3, demo.info.bucket).links}
+    course = admin.courses()[0]
+    s3_proxy.stats.requests.clear()
+
+    links = check_course(admin, s3, demo.info.bucket, course)
+
+    assert [(link.lesson.id, link.state, link.size) for link in links] == [
+        (lesson_id, full[lesson_id].state, full[lesson_id].size)
+        for lesson_id in (link.lesson.id for link in links)
+    ]
+    assert {link.course.id for link in links} == {course.id}
+    keys = {link.lesson.video_id for link in links if link.state is not LinkState.NO_VIDEO}
+    s3_keys = {key for key in keys if key and "/" in key}
+    assert kinds(s3_proxy.stats.requests) == Counter({"HEAD other": len(s3_keys)})
+
+
+def test_a_course_linking_many_keys_is_checked_by_the_listing(demo, admin, s3_proxy):
+    add_course(demo, 7, [f"videos/many-{n}.mp4" for n in range(FEW_KEYS + 1)])
+    course = next(c for c in admin.courses() if c.title == "Scale course 7")
+    s3_proxy.stats.requests.clear()
+
+    links = check_course(admin, s3_via(demo, s3_proxy), demo.info.bucket, course)
+
+    assert len(links) == FEW_KEYS + 1
+    assert {link.state for link in links} == {LinkState.BROKEN}
+    found = kinds(s3_proxy.stats.requests)
+    assert found["list"] >= 1 and "HEAD other" not in found

@@ -25,7 +25,13 @@ from coachadmin.s3.explain import explain_error
 from coachadmin.s3.listing import ObjectInfo, iter_objects
 from coachadmin.s3.objects import head_object
 from coachadmin.services.lesson_usage import LessonRef, all_lessons, lesson_refs_linking
-from coachadmin.services.link_check import LessonLink, LinkReport, LinkState, check_links
+from coachadmin.services.link_check import (
+    LessonLink,
+    LinkReport,
+    LinkState,
+    check_course,
+    check_links,
+)
 from coachadmin.services.media_health import health_of
 from coachadmin.services.media_readiness import Readiness, fix_indexes, probe_videos
 from coachadmin.services.pending_links import PendingLinks, pending_links_path
@@ -80,17 +86,15 @@ class CourseLinks:
 def load_course(
     backend: BackendClient, settings: S3Settings | None, bucket: str | None, course: Course
 ) -> CourseLinks:
-    """One course's lessons with their link states (one listing of ``videos/``)."""
+    """One course's lessons with their link states (a HEAD per linked key, or a listing)."""
     if settings is None or bucket is None:
         return CourseLinks(course, backend.lessons(course.id), None)
     s3 = s3_client(settings)
     try:
-        report = guarded(
-            bucket, settings, lambda: check_links(backend, s3, bucket, courses=[course])
-        )
+        links = guarded(bucket, settings, lambda: check_course(backend, s3, bucket, course))
     except S3Unavailable as error:
         return CourseLinks(course, backend.lessons(course.id), None, str(error))
-    return CourseLinks(course, [link.lesson for link in report.links], report.links)
+    return CourseLinks(course, [link.lesson for link in links], links)
 
 
 def course_media(
