@@ -3,7 +3,9 @@
 from __future__ import annotations
 
 import gc
+from collections import Counter
 from collections.abc import Iterator
+from urllib.parse import parse_qs, urlsplit
 
 import pytest
 from moto.backends import get_backend
@@ -273,6 +275,72 @@ def test_a_100000_object_folder_pages_in_without_blocking(qtbot, window, browse,
     assert first_rows < total  # rows were shown while the rest were still being listed
     # bench/bench_ui_listing.py measures the stalls with the server in its own process.
     assert meter.never_stuck_for(0.25)
+
+
+def first_pages(proxy: FaultProxy) -> Counter[str]:
+    """The folders the app listed, by prefix: one per listing started (its first page);
+    every ListObjectsV2 it sent must be a folder's (with the delimiter)."""
+    started: Counter[str] = Counter()
+    for request in proxy.stats.requests:
+        query = parse_qs(urlsplit(request.target).query, keep_blank_values=True)
+        if request.method != "GET" or query.get("list-type") != ["2"]:
+            continue
+        assert query.get("delimiter") == ["/"], request.target  # never the whole bucket
+        if "continuation-token" not in query:
+            started[query.get("prefix", [""])[0]] += 1
+    return started
+
+
+def test_what_the_app_lists_depends_on_the_folders_opened_not_the_bucket(
+    qtbot, window, browse, demo
+):
+    """bench/bench_ui_bucket_scale.py: 1,000,000 objects browse as fast as 1,000 because
+    opening a folder lists that folder (and the tree its parents), once, never the bucket."""
+    base = unique_bucket_connection(demo.info.connection(), "scale")
+    backend = get_backend("s3")[DEFAULT_ACCOUNT_ID]["global"]
+    for number in range(3000):  # the bulk of the bucket, in folders nobody opens
+        backend.put_object(base.bucket, f"archive/f-{number // 100:02d}/{number}.dat", b"x")
+    opened = "videos/course/"
+    for number in range(150):
+        backend.put_object(base.bucket, f"{opened}lesson-{number:03d}.mp4", b"x")
+    for part in range(3):
+        backend.put_object(base.bucket, f"{opened}part-{part}/clip.mp4", b"x")
+    backend.put_object(base.bucket, "README.txt", b"x")
+    with FaultProxy(base.s3.endpoint_url) as proxy:
+        connection = with_endpoint(base, proxy.url)
+        controller = open_and_wait(qtbot, window, connection)
+        assert shown(controller) == ["archive/", "videos/", "README.txt"]
+        go(qtbot, controller, lambda: controller.navigate(opened))
+        assert controller.model.rowCount() == 153
+        qtbot.waitUntil(lambda: controller.tree.is_listed("videos/"), timeout=15000)
+        qtbot.wait(300)  # anything else the window would ask for
+        # The root once (the list's pages fill the tree's root), the way to the folder
+        # for the tree, the folder itself: nothing under archive/, nothing twice.
+        assert first_pages(proxy) == Counter({"": 1, "videos/": 1, opened: 1})
+
+
+def test_a_folder_left_while_listing_is_listed_by_the_tree_where_open(qtbot, window, browse, demo):
+    base = unique_bucket_connection(demo.info.connection())
+    opened = "videos/course/"
+    for number in range(150):
+        put(base, f"{opened}lesson-{number:03d}.mp4")
+    put(base, f"{opened}part-1/clip.mp4")
+    with FaultProxy(base.s3.endpoint_url) as proxy:
+        proxy.add_fault(  # the list's second page never comes
+            lambda r: "prefix=videos%2Fcourse%2F" in r.target and "continuation-token" in r.target,
+            Fault("stall", seconds=3),
+        )
+        controller = open_and_wait(qtbot, window, with_endpoint(base, proxy.url))
+        controller.navigate(opened)
+        qtbot.waitUntil(lambda: controller.model.rowCount() > 0, timeout=15000)
+        tree_view = window.workspace.files.folder_tree
+        tree_view.expand(controller.tree.index_for(opened))
+        assert not controller.tree.is_listed(opened)  # the list's pages will fill it
+        assert first_pages(proxy)[opened] == 1
+        go(qtbot, controller, lambda: controller.navigate(""))
+        qtbot.waitUntil(lambda: controller.tree.is_listed(opened), timeout=15000)
+        assert controller.tree.children_of(opened) == [f"{opened}part-1/"]
+        assert first_pages(proxy)[opened] == 2
 
 
 def test_the_status_bar_counts_the_folder_and_what_the_filter_shows(qtbot, window, browse, demo):

@@ -112,8 +112,8 @@ class BrowserController(QObject):
         self.model.bucket = connection.bucket
         self.history.clear()
         self.tree.reset(self.access)
+        self.navigate("")  # first: the list's pages fill the root's folders in the tree
         self.page.folder_tree.expand(self.tree.index_for(""))
-        self.navigate("")
 
     def close_connection(self) -> None:
         self.listing.stop()
@@ -155,8 +155,24 @@ class BrowserController(QObject):
         base = "" if search else prefix
         self.model.clear(base)
         self.page.object_list.set_placeholder_text("Listing…")
+        if search or prefix != self.tree.fed:
+            self._stop_feeding_tree()
         self.listing.start(self.access, prefix, search=search)
+        if not search:
+            self.tree.feed(prefix)
         self._emit_selected(None)
+
+    def _stop_feeding_tree(self) -> None:
+        """The folder listed so far will not finish: if the tree has it open, the tree
+        lists it itself."""
+        fed = self.tree.fed
+        self.tree.feed(None)
+        item = self.tree.item_for(fed) if fed is not None else None
+        if item is None:
+            return
+        index = item.index()
+        if self.page.folder_tree.isExpanded(index) and self.tree.canFetchMore(index):
+            self.tree.fetchMore(index)
 
     def back(self) -> None:
         if self.search_prefix is not None:
@@ -190,8 +206,8 @@ class BrowserController(QObject):
             p for p in self.tree.prefixes() if tree_view.isExpanded(self.tree.index_for(p))
         }
         self.tree.reset(self.access)
-        tree_view.expand(self.tree.index_for(""))
         self.navigate(self.prefix, record=False)
+        tree_view.expand(self.tree.index_for(""))
 
     def _reopen_folders(self, parent: QModelIndex, first: int, last: int) -> None:
         for row in range(first, last + 1):
@@ -244,12 +260,16 @@ class BrowserController(QObject):
     def _on_listed(self, prefix: str, rows: int) -> None:
         if self.search_prefix is None:
             self.tree.set_listed(prefix)
+            self.tree.feed(None)
             self._empty_text = "This folder is empty. Drop files here to upload them."
             self._show_empty_text()
         self.listed.emit(prefix, rows)
         log.debug("%s: %s", prefix or "/", count(rows, "row"))
 
     def _on_list_failed(self, error: UserFacingError) -> None:
+        if self.tree.fed is not None:  # as when the tree fails to list it: Refresh retries
+            self.tree.set_listed(self.tree.fed)
+            self.tree.feed(None)
         self.page.object_list.set_placeholder_text(str(error))
         self.bus.error(str(error), action_text="Try Again", action=self.refresh)
 

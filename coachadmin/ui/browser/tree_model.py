@@ -43,6 +43,8 @@ class FolderTreeModel(QStandardItemModel):
         self._items: dict[str, QStandardItem] = {}
         self._listed: set[str] = set()
         self._loading: set[str] = set()
+        #: The folder the object list is listing: its pages fill the tree (see :meth:`feed`).
+        self.fed: str | None = None
         self._access: BucketAccess | None = None
         self._latest = Latest()
         self._ticket = self._latest.begin()
@@ -53,6 +55,7 @@ class FolderTreeModel(QStandardItemModel):
         self._ticket = self._latest.begin()
         self.clear()
         self._items, self._listed, self._loading = {}, set(), set()
+        self.fed = None
         self._access = access
         if access is None:
             return
@@ -132,6 +135,12 @@ class FolderTreeModel(QStandardItemModel):
             index = item.index()  # no arrow any more: tell the view
             self.dataChanged.emit(index, index)
 
+    def feed(self, prefix: str | None) -> None:
+        """The object list is listing ``prefix`` (None: no folder): its pages come here
+        (:meth:`add_folders`, then :meth:`set_listed`), so opening it in the tree meanwhile
+        does not list it a second time."""
+        self.fed = prefix
+
     def forget(self, prefix: str) -> None:
         """Drop a folder (deleted or moved) and everything under it."""
         item = self._items.get(prefix)
@@ -156,6 +165,7 @@ class FolderTreeModel(QStandardItemModel):
             prefix is not None
             and prefix not in self._listed
             and prefix not in self._loading
+            and prefix != self.fed
             and self._access is not None
         )
 
