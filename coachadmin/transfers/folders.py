@@ -1,9 +1,9 @@
 """Which files an upload of files and folders sends, under which keys, and which keys exist.
 
-The keys follow the GUI's folder drop: a folder keeps its own name and the paths
-under it, so ``course/`` with ``course/intro/a.mp4`` uploaded to ``videos/`` makes
-``videos/course/intro/a.mp4``; a file given by itself keeps its name. Symbolic
-links to folders are not followed (no loops).
+The keys follow the GUI's folder drop (:mod:`coachadmin.transfers.folder_walk`, shared
+with it): a folder keeps its own name and the paths under it, so ``course/`` with
+``course/intro/a.mp4`` uploaded to ``videos/`` makes ``videos/course/intro/a.mp4``; a
+file given by itself keeps its name. Symbolic links to folders are not followed.
 
 Filters are ``aws s3``'s: every file is included, then each ``--exclude`` or
 ``--include`` glob in the order given may change that, the last one that matches
@@ -16,7 +16,7 @@ from __future__ import annotations
 import enum
 import fnmatch
 import os
-from collections.abc import Iterable, Iterator, Sequence
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING
@@ -26,6 +26,7 @@ from coachadmin.s3.keys import key_for_upload
 from coachadmin.s3.listing import iter_objects
 from coachadmin.s3.uri import S3Uri, validate_key
 from coachadmin.transfers.errors import SourceFileError
+from coachadmin.transfers.folder_walk import folder_files
 
 if TYPE_CHECKING:
     from mypy_boto3_s3 import S3Client
@@ -65,10 +66,8 @@ def plan_files(
     planned: list[PlannedFile] = []
     for path in paths:
         if path.is_dir():
-            base = path.absolute().parent
-            for file in _files_under(path.absolute()):
-                name = file.relative_to(base).as_posix()
-                planned.append(PlannedFile(file, validate_key(destination.key + name)))
+            for file, key in folder_files(path, destination.key, _refuse):
+                planned.append(PlannedFile(file, validate_key(key)))
         else:
             planned.append(PlannedFile(path, key_for_upload(path, destination, several=several)))
     kept = [p for p in planned if _included(p.key[len(destination.key) :], filters)]
@@ -88,14 +87,8 @@ def _included(name: str, filters: Iterable[Filter]) -> bool:
     return included
 
 
-def _files_under(folder: Path) -> Iterator[Path]:
-    def refuse(error: OSError) -> None:
-        raise SourceFileError(f"{error.filename} cannot be read: {error.strerror or error}")
-
-    for root, dirs, files in os.walk(folder, onerror=refuse, followlinks=False):
-        dirs.sort()
-        for name in sorted(files):
-            yield Path(root) / name
+def _refuse(error: OSError) -> None:
+    raise SourceFileError(f"{error.filename} cannot be read: {error.strerror or error}")
 
 
 def existing_keys(client: S3Client, bucket: str, keys: Sequence[str]) -> list[str]:

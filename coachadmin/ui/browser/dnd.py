@@ -1,19 +1,21 @@
 """Turning dropped (or chosen) files and folders into uploads.
 
-A dropped folder uploads recursively and keeps its relative paths: dropping
+A dropped folder uploads recursively and keeps its relative paths, by the rule
+`coachadmin upload DIR` follows too (:mod:`coachadmin.transfers.folder_walk`): dropping
 ``course/`` with ``course/intro/a.mp4`` onto ``videos/`` makes the key
-``videos/course/intro/a.mp4``. Symbolic links to folders are not followed (no
-loops); files that cannot be read are reported, not silently dropped.
+``videos/course/intro/a.mp4``. Files that cannot be read are reported, not silently
+dropped.
 """
 
 from __future__ import annotations
 
-import os
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 from pathlib import Path
 
 from PySide6.QtCore import QMimeData
+
+from coachadmin.transfers.folder_walk import folder_files
 
 
 @dataclass(frozen=True)
@@ -41,24 +43,17 @@ def local_paths(mime: QMimeData) -> list[Path]:
     return [Path(url.toLocalFile()) for url in mime.urls() if url.isLocalFile()]
 
 
-def _files_under(folder: Path, problems: list[str]) -> Iterable[Path]:
-    def report(error: OSError) -> None:
-        problems.append(f"{error.filename}: {error.strerror or error}")
-
-    for root, dirs, files in os.walk(folder, onerror=report, followlinks=False):
-        dirs.sort()
-        for name in sorted(files):
-            yield Path(root) / name
-
-
 def plan_uploads(paths: Iterable[Path], prefix: str) -> UploadPlan:
     """Every file to upload under ``prefix``, folders walked (runs on a worker thread)."""
     plan = UploadPlan()
     for path in paths:
         if path.is_dir():
-            base = path.parent
-            for file in _files_under(path, plan.problems):
-                _add(plan, file, prefix + file.relative_to(base).as_posix())
+
+            def report(error: OSError) -> None:
+                plan.problems.append(f"{error.filename}: {error.strerror or error}")
+
+            for file, key in folder_files(path, prefix, report):
+                _add(plan, file, key)
         else:
             _add(plan, path, prefix + path.name)
     return plan
