@@ -19,14 +19,13 @@ keys (the seed is fixed), so run one environment at a time per process.
 from __future__ import annotations
 
 import logging
-from dataclasses import asdict, dataclass
 from pathlib import Path
 from types import TracebackType
 
-from coachadmin.connection import Connection
 from coachadmin.demo import backend_seed
 from coachadmin.demo.backend_server import DemoBackend
 from coachadmin.demo.home import DemoHome
+from coachadmin.demo.info import DemoInfo
 from coachadmin.demo.persistence import S3Snapshots, SnapshotUnreadable
 from coachadmin.demo.s3_seed import SeededMedia, planned_objects, seed_bucket
 from coachadmin.demo.s3_server import DemoS3Server
@@ -42,43 +41,6 @@ SECRET_KEY = "testing"  # noqa: S105 - moto accepts anything; obviously fake on 
 #: In the data directory: the demo backend's database, and the S3 snapshot's directory.
 DATABASE = "backend.sqlite3"
 S3_STATE = "s3"
-
-
-@dataclass(frozen=True)
-class DemoInfo:
-    """Where the demo is and how to sign in; the JSON line ``coachadmin demo-server`` prints."""
-
-    s3_endpoint: str
-    api_url: str
-    bucket: str
-    region: str
-    access_key: str
-    secret_key: str
-    admin_email: str
-    admin_password: str
-    author_email: str
-    author_password: str
-
-    def as_dict(self) -> dict[str, str]:
-        return asdict(self)
-
-    def s3_settings(self) -> S3Settings:
-        return S3Settings(
-            endpoint_url=self.s3_endpoint,
-            region=self.region,
-            access_key=self.access_key,
-            secret_key=self.secret_key,
-        )
-
-    def connection(self) -> Connection:
-        """The connection the app opens on the demo."""
-        return Connection(
-            name="Demo",
-            bucket=self.bucket,
-            s3=self.s3_settings(),
-            api_url=self.api_url,
-            demo=True,
-        )
 
 
 class DemoEnvironment:

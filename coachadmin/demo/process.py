@@ -33,8 +33,8 @@ from pathlib import Path
 from types import TracebackType
 from typing import IO
 
-from coachadmin.demo.environment import DemoInfo
 from coachadmin.demo.home import running_demo
+from coachadmin.demo.info import DemoInfo
 from coachadmin.errors import UserFacingError
 from coachadmin.redact import redact
 

@@ -23,8 +23,8 @@ from dataclasses import replace
 
 from coachadmin import profiles
 from coachadmin.connection import DEMO_CONNECTION
-from coachadmin.demo.environment import DemoInfo
 from coachadmin.demo.home import running_demo
+from coachadmin.demo.info import DemoInfo
 from coachadmin.errors import UserFacingError
 from coachadmin.s3.settings import S3Settings
 from coachadmin.transfers.clients import journaled
