@@ -34,6 +34,9 @@ from coachadmin.transfers.config import KiB, MiB, parse_size  # noqa: E402
 from tests.support.faultproxy import FaultProxy  # noqa: E402
 
 BUCKET = "bench"
+#: The rows ``--only`` chooses from: folders up, one object down, one file up and down the
+#: capped link.
+ROWS = ("folders", "download", "capped-upload", "capped")
 ONE_GET = (
     "import sys, boto3\n"
     "body = boto3.client('s3', endpoint_url=sys.argv[1]).get_object(Bucket=sys.argv[2], "
@@ -116,7 +119,11 @@ def main() -> None:
     parser.add_argument("--capped", default="256MiB", help="the file up and down the capped link")
     parser.add_argument("--connection-rate", default="8MiB")
     parser.add_argument("--runs", type=int, default=3)
+    parser.add_argument(
+        "--only", default=",".join(ROWS), help=f"the rows to run, of {','.join(ROWS)}"
+    )
     args = parser.parse_args()
+    only = set(args.only.split(","))
     byte_compile()
     server, endpoint = start_moto()
     env = os.environ | {
@@ -132,33 +139,39 @@ def main() -> None:
             work = Path(scratch)
             env["COACHADMIN_HOME"] = str(work / "home")
             names = tools(extra=True)
-            for count, size in ((args.files, 100 * KiB), (args.medium, 5 * MiB)):
+            folders = ((args.files, 100 * KiB), (args.medium, 5 * MiB))
+            for count, size in folders if "folders" in only else ():
                 source = folder(work, count, size)
                 results.append(row(
                     f"upload {count} x {size // KiB} KiB", args.runs, names,
                     lambda t, n, s=source: timed(up(t, s, f"{t}-{s.name}-{n}/", endpoint), env),
                 ))  # fmt: skip
-            big = make_file(parse_size(args.download), work)
-            subprocess.run(up("aws", big, "big.bin", endpoint), env=env, check=True)
-            results.append(row(
-                f"download {args.download}", args.runs, ["coachadmin", "aws", "one GET"],
-                lambda t, n: timed(down(t, "big.bin", work / f"out-{n}", endpoint), env),
-            ))  # fmt: skip
+            if "download" in only:
+                big = make_file(parse_size(args.download), work)
+                subprocess.run(up("aws", big, "big.bin", endpoint), env=env, check=True)
+                results.append(row(
+                    f"download {args.download}", args.runs, ["coachadmin", "aws", "one GET"],
+                    lambda t, n: timed(down(t, "big.bin", work / f"out-{n}", endpoint), env),
+                ))  # fmt: skip
             rate = parse_size(args.connection_rate)
             capped = make_file(parse_size(args.capped), work)
+            if "capped-upload" not in only and "capped" in only:  # the file the row downloads
+                subprocess.run(up("aws", capped, "capped-aws-0.bin", endpoint), env=env, check=True)
             with FaultProxy(endpoint, connection_rate=rate) as proxy:
-                results.append(row(
-                    f"upload {args.capped}, {args.connection_rate}/s per connection", args.runs,
-                    ["coachadmin", "aws"],
-                    lambda t, n: timed(up(t, capped, f"capped-{t}-{n}.bin", proxy.url), env),
-                ))  # fmt: skip
-                results.append(row(
-                    f"download {args.capped}, {args.connection_rate}/s per connection",
-                    args.runs, ["coachadmin", "aws"],
-                    lambda t, n: timed(
-                        down(t, "capped-aws-0.bin", work / f"c-{n}", proxy.url), env
-                    ),
-                ))  # fmt: skip
+                if "capped-upload" in only:
+                    results.append(row(
+                        f"upload {args.capped}, {args.connection_rate}/s per connection",
+                        args.runs, ["coachadmin", "aws"],
+                        lambda t, n: timed(up(t, capped, f"capped-{t}-{n}.bin", proxy.url), env),
+                    ))  # fmt: skip
+                if "capped" in only:
+                    results.append(row(
+                        f"download {args.capped}, {args.connection_rate}/s per connection",
+                        args.runs, ["coachadmin", "aws"],
+                        lambda t, n: timed(
+                            down(t, "capped-aws-0.bin", work / f"c-{n}", proxy.url), env
+                        ),
+                    ))  # fmt: skip
     finally:
         server.terminate()
         server.wait()

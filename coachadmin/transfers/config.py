@@ -51,6 +51,12 @@ class TransferConfig:
     #: On a link with a long round trip more parts in flight keep it full; a lost
     #: connection costs at most this many partial parts.
     concurrency: int = 10
+    #: A download's most connections (its stream and ranged GETs, added while they pay:
+    #: see :mod:`coachadmin.transfers.streams`). More than ``concurrency``: a connection
+    #: costs a download one read buffer (``io_chunk_size``), not a part, so 16 of them
+    #: hold 16 MiB; where a server caps each connection's rate, as S3 does, a download goes
+    #: as fast as the connections it runs. ``--concurrency`` sets both.
+    download_streams: int = 16
     #: Attempts per part (and per request) on transient errors before giving up.
     max_attempts: int = 6
     #: First backoff step in seconds; doubles each attempt, with full jitter.
@@ -80,7 +86,7 @@ class TransferConfig:
                 multipart_threshold=min(changed.multipart_threshold, part_size),
             )
         if concurrency is not None:
-            changed = replace(changed, concurrency=concurrency)
+            changed = replace(changed, concurrency=concurrency, download_streams=concurrency)
         return changed
 
 
@@ -96,6 +102,20 @@ def part_size_for(size: int, preferred: int = 8 * MiB) -> int:
     if needed > part:
         part = math.ceil(needed / MiB) * MiB  # a round number of MiB, still ≥ needed
     return min(part, MAX_PART_SIZE)
+
+
+#: A download splits into at least this many ranges (of at least 1 MiB): enough for the
+#: ranged GETs added as it runs to share a mid-size object (64 MiB: ranges of 4 MiB,
+#: half a second each at 8 MiB/s per connection, where 8 MiB ranges would leave a second's
+#: tail after the last one is added).
+MIN_DOWNLOAD_RANGES = 16
+
+
+def download_range_size(size: int, part_size: int) -> int:
+    """The range size of a ``size``-byte download: ``part_size``, smaller (a whole number
+    of MiB, at least 1) where the object would have fewer than 16 ranges."""
+    shared = math.ceil(size / MIN_DOWNLOAD_RANGES / MiB) * MiB
+    return max(MiB, min(part_size, shared))
 
 
 def parts_in_flight(config: TransferConfig) -> int:

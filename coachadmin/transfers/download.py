@@ -6,10 +6,11 @@ the other end while each added one makes the download faster
 (:mod:`coachadmin.transfers.streams`). Written ranges are fsynced together (every 64 MiB
 or 2 s, on a thread of their own), then journaled: the journal holds only durable
 ranges. Every GET carries ``If-Match`` with the ETag the download began with, so a
-changed object is never stitched together from two versions. When all ranges are in,
-the file is read back and checked against the object's checksum, or its ETag where that
-is an MD5 (:mod:`coachadmin.transfers.verify_download`), and only then renamed to its
-destination.
+changed object is never stitched together from two versions. The file is checked
+against the object's checksum, or its ETag where that is an MD5
+(:mod:`coachadmin.transfers.verify_download`): the stream's bytes are hashed as it
+writes them, and when all ranges are in only the rest (the ranged GETs', or what an
+earlier run left on disk) is read back; only then is the file renamed to its destination.
 """
 
 from __future__ import annotations
@@ -18,8 +19,10 @@ import errno
 import logging
 import posixpath
 import shutil
+import threading
 import time
 from collections.abc import Callable, Iterator
+from concurrent.futures import Future
 from contextlib import contextmanager
 from dataclasses import dataclass
 from functools import partial
@@ -33,7 +36,12 @@ from coachadmin.s3.objects import ObjectInfo
 from coachadmin.s3.settings import S3Settings
 from coachadmin.transfers import integrity
 from coachadmin.transfers.clients import journaled_endpoint
-from coachadmin.transfers.config import TransferConfig, part_count, part_span
+from coachadmin.transfers.config import (
+    TransferConfig,
+    download_range_size,
+    part_count,
+    part_span,
+)
 from coachadmin.transfers.errors import (
     DestinationExists,
     DiskFull,
@@ -51,8 +59,14 @@ from coachadmin.transfers.local_paths import local_path_for, open_partial
 from coachadmin.transfers.result import TransferResult
 from coachadmin.transfers.retry import head_with_retries, with_retries
 from coachadmin.transfers.runner import Restart, TransferRunner
-from coachadmin.transfers.streams import MIN_WINDOW, DurableRanges, Growth, RangePlan, Workers
-from coachadmin.transfers.verify_download import NO_CHECKSUM, verify_download
+from coachadmin.transfers.streams import WINDOW, DurableRanges, Growth, RangePlan, Workers
+from coachadmin.transfers.verify_download import (
+    NO_CHECKSUM,
+    InlineHash,
+    likely_part_sizes,
+    plan_check,
+    verify_download,
+)
 
 if TYPE_CHECKING:
     from mypy_boto3_s3 import S3Client
@@ -111,7 +125,7 @@ def prepare_download(
         temp_path=str(dest.with_name(dest.name + TEMP_SUFFIX)),
         size=info.size,
         etag=integrity.clean_etag(info.etag),
-        range_size=config.part_size,
+        range_size=download_range_size(info.size, config.part_size),
         state=TransferState.QUEUED,
         endpoint_url=journaled_endpoint(settings, client),
         region=client.meta.region_name,
@@ -184,14 +198,7 @@ class DownloadRunner(TransferRunner[DownloadRecord]):
         self.tracker.reset(record.size, sum(done.values()))
         count = part_count(record.size, record.range_size) if record.size else 0
         missing = [n for n in range(1, count + 1) if n not in done]
-        self._fetch(record, missing, whole=len(missing) == count)
-        self.tracker.set_state(TransferState.VERIFYING)
-        verified = verify_download(
-            temp,
-            f"s3://{record.bucket}/{record.key}",
-            info,
-            lambda parts: self._part_sizes(record, parts),
-        )
+        verified = self._fetch_verified(record, info, missing, whole=len(missing) == count)
         if verified == "size":
             self.tracker.notify(NO_CHECKSUM)
         if dest.exists() and not record.overwrite:
@@ -199,20 +206,76 @@ class DownloadRunner(TransferRunner[DownloadRecord]):
         temp.replace(dest)
         return self._result(record, verified)
 
-    def _fetch(self, record: DownloadRecord, missing: list[int], *, whole: bool) -> None:
-        """One stream, and ranged GETs while they add throughput (:mod:`.streams`)."""
+    def _fetch_verified(
+        self, record: DownloadRecord, info: ObjectInfo, missing: list[int], *, whole: bool
+    ) -> str:
+        """Fetch the ``missing`` ranges, hashing the stream's bytes as written (over the
+        likely parts, while the server is asked for the real ones), then check the file:
+        ``checksum``, ``etag`` or ``size`` (:mod:`.verify_download`)."""
+        sizes: dict[int, list[int]] = {}
+
+        def part_sizes(parts: int) -> list[int]:
+            if parts not in sizes:
+                sizes[parts] = self._part_sizes(record, parts)
+            return sizes[parts]
+
+        check = plan_check(info)
+        inline = asked = None
+        if check.ways and missing:  # hashed as the stream writes, where it can
+            way = check.ways[0]
+            guess = likely_part_sizes(record.size, way.parts)
+            inline = InlineHash(way, way.slices(record.size, lambda _: guess))
+            if way.parts:  # hashed over the likely parts while the server is asked
+                asked = self._ask_part_sizes(record, way.parts, after=inline.started)
+        try:
+            self._fetch(record, missing, inline, whole=whole)
+        except BaseException:
+            if asked is not None:
+                asked.cancel()
+            raise
+        finally:
+            if inline is not None:
+                inline.started.set()
+        if inline is not None and asked is not None:
+            sizes[inline.way.parts] = asked.result()
+            if list(inline.sizes) != sizes[inline.way.parts]:
+                inline.spoiled = True  # not the parts hashed over: read the file back
+        assert self.tracker is not None
+        self.tracker.set_state(TransferState.VERIFYING)
+        return verify_download(
+            Path(record.temp_path),
+            f"s3://{record.bucket}/{record.key}",
+            info,
+            part_sizes,
+            check=check,
+            inline=inline,
+        )
+
+    def _fetch(
+        self,
+        record: DownloadRecord,
+        missing: list[int],
+        inline: InlineHash | None,
+        *,
+        whole: bool,
+    ) -> None:
+        """One stream (hashing what it writes into ``inline``), and ranged GETs while they
+        add throughput (:mod:`.streams`)."""
         if not missing:
             return
         plan = RangePlan(missing)
         durable = DurableRanges(self.journal, record.id, Path(record.temp_path))
-        growth = Growth(record.range_size, max(1, self.config.concurrency))
+        growth = Growth(record.range_size, max(1, self.config.download_streams))
         workers = Workers(plan, f"download-{record.id}")
-        workers.start(lambda: self._stream(record, plan, durable, growth, whole=whole))
+        workers.start(
+            lambda: self._stream(record, plan, durable, growth, inline=inline, whole=whole)
+        )
         try:
-            while workers.running(MIN_WINDOW / 5) and plan.left:
+            while workers.running(WINDOW / 6) and plan.left:
                 if self.control.halted.is_set():
                     plan.drain()
-                elif growth.more(time.monotonic()):
+                    continue
+                for _ in range(growth.more(time.monotonic(), plan.left)):
                     workers.start(lambda: self._ranged(record, plan, durable, growth))
         finally:
             workers.join()
@@ -227,6 +290,7 @@ class DownloadRunner(TransferRunner[DownloadRecord]):
         durable: DurableRanges,
         growth: Growth,
         *,
+        inline: InlineHash | None,
         whole: bool,
     ) -> None:
         """The ranges in order, each run of missing ones with one GET (a plain GET for the
@@ -235,7 +299,7 @@ class DownloadRunner(TransferRunner[DownloadRecord]):
         while run := plan.first_run():
             if plan.claim_front(run[0]):
                 plain = whole and run[0] == 1 and run[-1] == count
-                self._stream_run(record, run, plan, durable, growth, plain=plain)
+                self._stream_run(record, run, plan, durable, growth, inline=inline, plain=plain)
             whole = False
 
     def _stream_run(
@@ -246,6 +310,7 @@ class DownloadRunner(TransferRunner[DownloadRecord]):
         durable: DurableRanges,
         growth: Growth,
         *,
+        inline: InlineHash | None,
         plain: bool,
     ) -> None:
         """One GET for ``run`` (its first range claimed); a retry goes on from the range
@@ -264,7 +329,7 @@ class DownloadRunner(TransferRunner[DownloadRecord]):
                 now = time.monotonic()
                 growth.stream_first_byte(max(now - asked, 1e-9), now=now)
                 while True:
-                    self._read_range(record, body, at[0], growth, head=head)
+                    self._read_range(record, body, at[0], growth, head=head, inline=inline)
                     head = b""
                     durable.add(at[0], part_span(record.size, record.range_size, at[0])[1])
                     self.control.check()
@@ -320,9 +385,17 @@ class DownloadRunner(TransferRunner[DownloadRecord]):
             raise
 
     def _read_range(
-        self, record: DownloadRecord, body: Any, number: int, growth: Growth, head: bytes = b""
+        self,
+        record: DownloadRecord,
+        body: Any,
+        number: int,
+        growth: Growth,
+        *,
+        head: bytes = b"",
+        inline: InlineHash | None = None,
     ) -> None:
-        """Range ``number``'s bytes from ``body`` to their place in the partial file."""
+        """Range ``number``'s bytes from ``body`` to their place in the partial file (and
+        into ``inline``'s digests, as written)."""
         start, length = part_span(record.size, record.range_size, number)
         counted = 0
         assert self.tracker is not None
@@ -335,12 +408,16 @@ class DownloadRunner(TransferRunner[DownloadRecord]):
                         self.control.check_cancelled()
                         with self._writing(record):
                             handle.write(chunk)
+                        if inline is not None:
+                            inline.feed(start + counted, chunk)
                         counted += len(chunk)
                         self.tracker.add(len(chunk))
                         growth.received(len(chunk))
                     if counted >= length:
                         break
-                    chunk = body.read(min(self.config.io_chunk_size, length - counted))
+                    chunk = body.read(
+                        min(growth.chunk(self.config.io_chunk_size), length - counted)
+                    )
                     if not chunk:
                         break
             if counted != length:
@@ -380,6 +457,26 @@ class DownloadRunner(TransferRunner[DownloadRecord]):
                 raise DiskFull(record.dest, record.id, needed=left, free=free) from error
             reason = error.strerror or type(error).__name__
             raise LocalWriteFailed(record.dest, record.id, reason) from error
+
+    def _ask_part_sizes(
+        self, record: DownloadRecord, parts: int, *, after: threading.Event
+    ) -> Future[list[int]]:
+        """:meth:`_part_sizes` on a thread of its own, once ``after`` is set (the stream's
+        first bytes are in): a server may take long to answer (moto, 0.5 s for part 1 of
+        256 MiB, holding the object), and the download need not wait for it."""
+        answer: Future[list[int]] = Future()
+
+        def ask() -> None:
+            after.wait()
+            if not answer.set_running_or_notify_cancel():
+                return  # the download stopped
+            try:
+                answer.set_result(self._part_sizes(record, parts))
+            except BaseException as error:  # noqa: BLE001 - raised by answer.result()
+                answer.set_exception(error)
+
+        threading.Thread(target=ask, name=f"part-sizes-{record.id}", daemon=True).start()
+        return answer
 
     def _part_sizes(self, record: DownloadRecord, parts: int) -> list[int]:
         """The original part boundaries: uniform from part 1's size, else asked part by part."""

@@ -26,23 +26,23 @@ from awscrt import checksums as crt_checksums  # type: ignore[import-untyped]
 #: (MiB/s on one core of the 2-core CI machine: 20,500, 9,300, 4,000, 1,600, 900).
 PREFERRED = ("CRC64NVME", "CRC32C", "CRC32", "SHA256", "SHA1")
 
-_crc32c: Callable[[bytes, int], int] = crt_checksums.crc32c
-_crc64nvme: Callable[[bytes, int], int] = crt_checksums.crc64nvme
+_crc32c: Callable[[bytes | memoryview, int], int] = crt_checksums.crc32c
+_crc64nvme: Callable[[bytes | memoryview, int], int] = crt_checksums.crc64nvme
 
 
 class Digest(Protocol):
-    def update(self, data: bytes) -> None: ...
+    def update(self, data: bytes | memoryview) -> None: ...
 
     def digest(self) -> bytes: ...
 
 
 class _Crc:
-    def __init__(self, update: Callable[[bytes, int], int], width: int) -> None:
+    def __init__(self, update: Callable[[bytes | memoryview, int], int], width: int) -> None:
         self._update = update
         self._width = width
         self._crc = 0
 
-    def update(self, data: bytes) -> None:
+    def update(self, data: bytes | memoryview) -> None:
         self._crc = self._update(data, self._crc)
 
     def digest(self) -> bytes:

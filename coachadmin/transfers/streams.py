@@ -3,11 +3,12 @@
 A download starts with one **stream**: a plain GET (or, resuming, a GET of the first run
 of missing ranges) read in order, range after range. **Ranged GETs** take ranges from the
 other end, one at a time, and are added only while they add throughput
-(:class:`Growth`): on a server that serves each connection at a bounded rate (S3) each
-adds its share; on one where a ranged GET costs as much as the whole object (moto reads
-the object for every range) the first one's time to first byte is longer than the
-stream needs for a whole range, and no more are added. The stream and the ranged GETs
-claim ranges from one :class:`RangePlan`; the stream stops where a ranged GET has been.
+(:class:`Growth`: multiplied each window while the rate grows): on a server that serves
+each connection at a bounded rate (S3) each adds its share; on one where a ranged GET
+costs as much as the whole object (moto reads the object for every range) the stream's
+first byte comes later than it then needs for a whole range, and none is added. The
+stream and the ranged GETs claim ranges from one :class:`RangePlan`; the stream stops
+where a ranged GET has been.
 
 A range is journaled only once it is durable (:class:`DurableRanges`): written ranges are
 fsynced together every :data:`SYNC_BYTES` or :data:`SYNC_SECONDS` and at the end, then
@@ -24,7 +25,7 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from coachadmin.transfers.config import MiB
+from coachadmin.transfers.config import KiB, MiB
 from coachadmin.transfers.control import TransferControl
 from coachadmin.transfers.errors import TransferCancelled, TransferPaused
 from coachadmin.transfers.journal import Journal
@@ -34,10 +35,16 @@ from coachadmin.transfers.runner import Restart
 #: Written bytes fsynced (then journaled) together, at most; and the longest wait for them.
 SYNC_BYTES = 64 * MiB
 SYNC_SECONDS = 2.0
-#: Aggregate throughput must grow by this much for another ranged GET to be added.
-GAIN = 1.10
-#: The shortest window over which throughput is compared (seconds).
-MIN_WINDOW = 0.5
+#: Each window that paid multiplies the streams by this much: 1, 4, 16.
+STEP = 4
+#: Aggregate throughput must grow by this much when the streams grow (ideally by STEP) for
+#: them to grow again: well above a window's noise (a few per cent).
+GAIN = 1.25
+#: The window over which throughput is measured (seconds): at 8 MiB/s per connection,
+#: 2.4 MiB per stream, ten reads of :data:`GROWING_CHUNK`.
+WINDOW = 0.3
+#: The read size while windows are measured.
+GROWING_CHUNK = 256 * KiB
 
 
 class RangePlan:
@@ -142,15 +149,23 @@ class DurableRanges:
 
 @dataclass
 class Growth:
-    """When to add a ranged GET: while each one added made the whole download faster.
+    """When to add ranged GETs, and how many: multiply the streams while that pays.
 
     The caller reports bytes as they arrive (:meth:`received`) and each GET's time to
-    first byte (:meth:`first_byte`); :meth:`more` says whether to add one now. A GET whose
-    first byte comes later than the stream then needs for a whole range costs the server
-    more than a range brings (moto reads the whole object before it answers any GET, 0.6 s
-    for 1 GiB against 27 ms for a range at the stream's rate): the stream's own first GET
-    says so before any ranged GET is tried, each ranged GET's again. A new ranged GET is
-    added only after the last one's first byte, if the throughput since then grew.
+    first byte (:meth:`stream_first_byte`, :meth:`first_byte`); :meth:`more` says how many
+    ranged GETs to add now. Throughput is measured over windows of :data:`WINDOW` seconds
+    of bytes received: the stream's first, then one from the first byte of the last ranged
+    GET added. After the stream's window the streams are multiplied by :data:`STEP` (1, 4,
+    16, up to ``limit``), again after each window whose throughput grew by :data:`GAIN`
+    over the one before; the first window that did not ends the growth. On a link that caps
+    each connection (8 MiB/s) each step multiplies the rate, so sixteen streams run after
+    two windows (0.6 s); where one connection fills the link, the first step adds nothing
+    and three ranged GETs are all it cost.
+
+    A GET whose first byte comes later than the stream then needs for a whole range costs
+    the server more than a range brings (moto reads the whole object before it answers any
+    GET, 0.6 s for 1 GiB against 27 ms for a range at the stream's rate): the stream's own
+    first GET says so before any ranged GET is tried, each ranged GET's again.
     """
 
     range_size: int
@@ -162,10 +177,21 @@ class Growth:
     _window_bytes: int = 0
     _last_rate: float = 0.0
     _stream_rate: float = 0.0
-    _awaiting: bool = False
+    #: Ranged GETs added last whose first byte has not come yet.
+    _awaiting: int = 0
     #: The stream's first GET's time to first byte (0: not yet).
     _stream_first_byte: float = 0.0
     _lock: threading.Lock = field(default_factory=threading.Lock)
+
+    @property
+    def settled(self) -> bool:
+        """No more ranged GETs will be added."""
+        return self.frozen or self.streams >= self.limit
+
+    def chunk(self, size: int) -> int:
+        """The read size for a GET: :data:`GROWING_CHUNK` while windows are measured, so that
+        they see bytes as they come (not 1 MiB at a time), ``size`` once settled."""
+        return size if self.settled else min(size, GROWING_CHUNK)
 
     def received(self, count: int) -> None:
         with self._lock:
@@ -179,40 +205,42 @@ class Growth:
                 self._window_start, self._window_bytes = now, self._bytes
 
     def first_byte(self, seconds: float, *, now: float, newest: bool) -> None:
-        """A ranged GET's time to first byte (``newest``: of the ranged GET added last)."""
+        """A ranged GET's time to first byte (``newest``: of one of the ranged GETs added
+        last, on its first range): the next window begins with the last of theirs."""
         with self._lock:
             if self._stream_rate and seconds > self.range_size / self._stream_rate:
                 self.frozen = True
             if newest and self._awaiting:
-                self._awaiting = False
-                self._window_start, self._window_bytes = now, self._bytes
+                self._awaiting -= 1
+                if not self._awaiting:
+                    self._window_start, self._window_bytes = now, self._bytes
 
-    def more(self, now: float) -> bool:
-        """At the end of a window: add a ranged GET if the last one added paid off."""
+    def more(self, now: float, left: int) -> int:
+        """At the end of a window: how many ranged GETs to add (0: none, now or for now),
+        ``left`` ranges unclaimed. No more than those the streams running would not take
+        next: a ranged GET with nothing new to do costs a request and speeds up nothing."""
         with self._lock:
-            if self.frozen or self._awaiting or self.streams >= self.limit:
-                return False
-            if not self._stream_first_byte:
-                return False
+            waiting = self.frozen or self._awaiting or not self._stream_first_byte
             elapsed = now - self._window_start
-            window = MIN_WINDOW
-            if self._stream_rate:
-                window = max(MIN_WINDOW, 2 * self.range_size / self._stream_rate)
-            if elapsed < window:
-                return False
+            useful = min(self.limit, left) - self.streams
+            if waiting or useful <= 0 or elapsed < WINDOW:
+                return 0
             rate = (self._bytes - self._window_bytes) / elapsed
+            if not rate:
+                return 0  # nothing came yet: the window goes on
             if self.streams == 1:
                 self._stream_rate = rate
-                if rate and self._stream_first_byte > self.range_size / rate:
+                if self._stream_first_byte > self.range_size / rate:
                     self.frozen = True
-                    return False
-            elif rate <= self._last_rate * GAIN:
+                    return 0
+            elif rate < self._last_rate * GAIN:
                 self.frozen = True
-                return False
+                return 0
             self._last_rate = rate
-            self.streams += 1
-            self._awaiting = True
-            return True
+            added = min(self.streams * (STEP - 1), useful)
+            self.streams += added
+            self._awaiting = added
+            return added
 
 
 class Workers:

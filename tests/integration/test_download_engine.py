@@ -17,12 +17,14 @@ from coachadmin.transfers.errors import (
     TransferPaused,
 )
 from coachadmin.transfers.events import TransferEvent
+from tests.support.faultproxy import FaultProxy
 from tests.support.transfers import SMALL, Engine, engine, make_bucket, write_random
 
 
 @pytest.fixture
 def eng(s3_server: str) -> Engine:
-    # 3 MiB ranges, one at a time: unlike the 5 MiB parts the objects were uploaded in.
+    # 1 MiB ranges (at least 16 to an object), one at a time: unlike the 5 MiB parts the
+    # objects were uploaded in.
     return engine(
         s3_server, replace(SMALL, part_size=3 * MiB, concurrency=1, max_events_per_second=0)
     )
@@ -101,6 +103,7 @@ def test_a_paused_download_resumes_with_only_the_missing_ranges(
     resumed = eng.downloader(transfer_id).run()
     assert dest.read_bytes() == data
     assert resumed.bytes_sent == 13 * MiB - sum(done.values())
+    assert resumed.verified == "checksum"  # the ranges from before the pause read back
 
 
 def test_a_damaged_partial_file_is_caught_by_verification(
@@ -134,20 +137,25 @@ def test_an_object_replaced_between_runs_is_downloaded_afresh(
 
 
 def test_an_object_replaced_during_the_download_is_never_mixed(
-    eng: Engine, s3_server: str, tmp_path: Path
+    s3_server: str, tmp_path: Path
 ) -> None:
-    """Every range GET carries If-Match: a new version is noticed and fetched whole."""
+    """Every range GET carries If-Match: a new version is noticed and fetched whole. Each
+    connection capped, so that ranged GETs run and some begin after the replacement."""
     bucket = make_bucket(s3_server)
-    _put(eng, tmp_path, bucket, 13 * MiB)
-    replaced: list[bytes] = []
+    with FaultProxy(s3_server, connection_rate=4 * MiB) as proxy:
+        eng = engine(proxy.url, replace(SMALL, max_events_per_second=0))
+        _put(eng, tmp_path, bucket, 13 * MiB)
+        replaced: list[bytes] = []
 
-    def replace_once(event: TransferEvent) -> None:
-        if not replaced and event.bytes_done >= 3 * MiB:
-            replaced.append(b"v2" * 4 * MiB)
-            eng.client.put_object(Bucket=bucket, Key="obj", Body=replaced[0])
+        def replace_once(event: TransferEvent) -> None:
+            if not replaced and event.bytes_done >= 3 * MiB:
+                replaced.append(b"v2" * 4 * MiB)
+                eng.client.put_object(Bucket=bucket, Key="obj", Body=replaced[0])
 
-    _, runner = _download(eng, bucket, tmp_path / "out.bin", sink=replace_once)
-    result = runner.run()
+        _, runner = _download(eng, bucket, tmp_path / "out.bin", sink=replace_once)
+        result = runner.run()
+        ranged = [r for r in proxy.stats.requests if r.method == "GET" and "range" in r.headers]
+    assert ranged
     assert (tmp_path / "out.bin").read_bytes() == replaced[0]
     assert result.restarted
 

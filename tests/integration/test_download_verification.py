@@ -14,6 +14,7 @@ import pytest
 from coachadmin.s3.client import make_client
 from coachadmin.s3.settings import S3Settings
 from coachadmin.transfers import object_checksums
+from coachadmin.transfers.config import MiB
 from coachadmin.transfers.errors import IntegrityError
 from coachadmin.transfers.events import TransferEvent
 from coachadmin.transfers.verify_download import NO_CHECKSUM
@@ -127,4 +128,31 @@ def test_bytes_damaged_on_the_way_fail_the_checksum(
 
     with pytest.raises(IntegrityError, match="SHA256 checksum"):
         _download(proxy, bucket, tmp_path / "out")
+    assert not (tmp_path / "out").exists()
+
+
+@pytest.mark.parametrize("damaged", ["stream", "ranged"])
+def test_a_byte_damaged_in_any_get_fails_the_etag(
+    s3_server: str, tmp_path: Path, damaged: str
+) -> None:
+    """A plain object (its ETag the MD5): a byte flipped in the stream's GET (hashed as
+    written) or in a ranged GET's (read back at the end) is caught either way."""
+    bucket = make_bucket(s3_server)
+    data = write_random(tmp_path / "src", 16 * MiB)
+    make_client(S3Settings(endpoint_url=s3_server)).put_object(Bucket=bucket, Key="obj", Body=data)
+
+    def flip(request: Request, reply: Reply) -> Reply:
+        reply.body = reply.body[:100] + bytes([reply.body[100] ^ 1]) + reply.body[101:]
+        return reply
+
+    with FaultProxy(s3_server, connection_rate=4 * MiB) as capped:
+        ranged = damaged == "ranged"
+        capped.add_fault(
+            lambda r: r.method == "GET" and ("range" in r.headers) == ranged,
+            Fault("rewrite", reply=flip),
+        )
+        with pytest.raises(IntegrityError, match="do not match the ETag"):
+            _download(capped, bucket, tmp_path / "out")
+        flipped = [r for r, _ in capped.stats.faults]
+    assert len(flipped) == 1
     assert not (tmp_path / "out").exists()

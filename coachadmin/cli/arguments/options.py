@@ -34,7 +34,10 @@ def add_tuning_options(parser: argparse.ArgumentParser, *, part_size: bool = Tru
         "--concurrency",
         type=int,
         metavar="N",
-        help=f"parts in flight per file (default {TransferConfig.concurrency})",
+        help=(
+            f"parts in flight per file (default {TransferConfig.concurrency}); a download's "
+            f"most connections (default {TransferConfig.download_streams})"
+        ),
     )
 
 

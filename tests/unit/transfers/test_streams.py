@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from coachadmin.transfers.config import MiB
-from coachadmin.transfers.streams import Growth, RangePlan
+from coachadmin.transfers.streams import GROWING_CHUNK, Growth, RangePlan
 
 
 def test_the_stream_takes_from_the_front_and_ranged_gets_from_the_back() -> None:
@@ -25,18 +25,80 @@ def test_ranges_are_never_added_where_a_get_costs_more_than_a_range_takes() -> N
     growth = Growth(8 * MiB, limit=10)
     growth.stream_first_byte(0.6, now=0.0)  # moto: the whole object read first
     now = _stream(growth, 300 * MiB, 0.0, 1.0)
-    assert not growth.more(now) and growth.frozen
+    assert not growth.more(now, 100) and growth.frozen
 
 
-def test_ranges_are_added_while_they_pay_and_no_more_after() -> None:
-    growth = Growth(8 * MiB, limit=10)
+def test_the_streams_grow_fourfold_each_window_while_the_rate_does() -> None:
+    """A link that caps each connection at 8 MiB/s: 1, 4, 16 streams, 0.3 s windows."""
+    growth = Growth(4 * MiB, limit=16)
     growth.stream_first_byte(0.02, now=0.0)
-    now = _stream(growth, 8 * MiB, 0.0, 2.0)
-    assert growth.more(now)  # the stream's rate is known: try a ranged GET
-    assert not growth.more(now + 5)  # not before its first byte
-    growth.first_byte(0.02, now=now, newest=True)
-    now = _stream(growth, 16 * MiB, now, 2.0)
-    assert growth.more(now) and growth.streams == 3  # twice as fast: another
-    growth.first_byte(0.02, now=now, newest=True)
-    now = _stream(growth, 16.5 * MiB, now, 2.0)
-    assert not growth.more(now) and growth.frozen  # 3 % more: that one did not pay
+    assert growth.chunk(MiB) == GROWING_CHUNK  # windows see bytes as they come
+    assert growth.more(0.2, 100) == 0  # the first window is not over
+    now = _stream(growth, 8 * MiB, 0.0, 0.3)
+    assert growth.more(now, 100) == 3 and growth.streams == 4
+    assert growth.more(now + 5, 100) == 0  # not before the new ranged GETs' first bytes
+    for _ in range(2):
+        growth.first_byte(0.02, now=now, newest=True)
+    assert growth.more(now + 5, 100) == 0  # one still to come
+    now += 0.02
+    growth.first_byte(0.02, now=now, newest=True)  # the window begins with the last
+    assert growth.more(now + 0.1, 100) == 0
+    now = _stream(growth, 32 * MiB, now, 0.3)
+    assert growth.more(now, 100) == 12 and growth.streams == 16
+    assert growth.settled and growth.chunk(MiB) == MiB  # at the limit: whole chunks again
+    for _ in range(12):
+        growth.first_byte(0.02, now=now, newest=True)
+    assert growth.more(now + 1, 100) == 0
+
+
+def test_growth_stops_at_the_first_window_that_did_not_pay() -> None:
+    """One connection fills the link (100 MiB/s): four streams bring 5 % more, no more added."""
+    growth = Growth(8 * MiB, limit=16)
+    growth.stream_first_byte(0.01, now=0.0)
+    assert growth.chunk(MiB) == GROWING_CHUNK
+    now = _stream(growth, 100 * MiB, 0.0, 0.3)
+    assert growth.more(now, 100) == 3
+    for _ in range(3):
+        growth.first_byte(0.01, now=now, newest=True)
+    now = _stream(growth, 105 * MiB, now, 0.3)
+    assert growth.more(now, 100) == 0 and growth.frozen and growth.streams == 4
+    assert growth.settled and growth.chunk(MiB) == MiB
+
+
+def test_the_last_step_is_cut_to_the_limit() -> None:
+    growth = Growth(4 * MiB, limit=10)
+    growth.stream_first_byte(0.01, now=0.0)
+    now = _stream(growth, 8 * MiB, 0.0, 0.3)
+    assert growth.more(now, 100) == 3
+    for _ in range(3):
+        growth.first_byte(0.01, now=now, newest=True)
+    now = _stream(growth, 32 * MiB, now, 0.3)
+    assert growth.more(now, 100) == 6 and growth.streams == 10 and growth.settled
+
+
+def test_a_ranged_get_slower_to_answer_than_a_range_takes_stops_growth() -> None:
+    """The stream was quick to answer, a ranged GET is not (the server reads the object for
+    every range): no more are added, even though the rate grew."""
+    growth = Growth(4 * MiB, limit=16)
+    growth.stream_first_byte(0.01, now=0.0)
+    now = _stream(growth, 8 * MiB, 0.0, 0.3)
+    assert growth.more(now, 100) == 3
+    growth.first_byte(0.9, now=now, newest=True)  # 4 MiB take the stream 0.5 s
+    assert growth.frozen
+    for _ in range(2):
+        growth.first_byte(0.01, now=now, newest=True)
+    now = _stream(growth, 32 * MiB, now, 0.3)
+    assert growth.more(now, 100) == 0
+
+
+def test_no_more_ranged_gets_than_ranges_the_streams_would_not_take_next() -> None:
+    """11 ranges left and 4 streams running: 7 ranged GETs added, not 12."""
+    growth = Growth(4 * MiB, limit=16)
+    growth.stream_first_byte(0.01, now=0.0)
+    now = _stream(growth, 8 * MiB, 0.0, 0.3)
+    assert growth.more(now, 1) == 0 and not growth.frozen  # the stream takes the last one
+    assert growth.more(now, 15) == 3
+    for _ in range(3):
+        growth.first_byte(0.01, now=now, newest=True)
+    now = _stream(growth, 32 * MiB, now, 0.3)
+    assert growth.more(now, 11) == 7 and growth.streams == 11
