@@ -5,11 +5,14 @@ Not a test: it prints a table (and writes it as JSON under bench/out/).
 
     python bench/bench_transfers.py                                # the issue's sizes
     python bench/bench_transfers.py --files 300 --download 256MiB  # smaller
+    python bench/bench_transfers.py --only capped --capped 256MiB  # the capped rows alone
 
 Rows: N x 100 KiB up, M x 5 MiB up (each tool to a fresh prefix), one object down
 (aws, one plain GET with boto3, coachadmin), and one file up and down through
 tests/support/faultproxy.py capping each connection (``--connection-rate``). Each row
 alternates the tools, ``--runs`` times; the ratio is aws's median time / coachadmin's.
+``--only`` runs some groups of rows: ``folders``, ``download``, ``capped`` (the capped
+upload), ``capped-download``.
 """
 
 from __future__ import annotations
@@ -26,6 +29,7 @@ import time
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[1]
+GROUPS = ("folders", "download", "capped", "capped-download")
 sys.path.insert(0, str(ROOT))
 
 from bench.bench_upload import AWS, byte_compile, make_file, start_moto  # noqa: E402
@@ -116,7 +120,13 @@ def main() -> None:
     parser.add_argument("--capped", default="256MiB", help="the file up and down the capped link")
     parser.add_argument("--connection-rate", default="8MiB")
     parser.add_argument("--runs", type=int, default=3)
+    parser.add_argument(
+        "--only", default=",".join(GROUPS), help=f"comma-separated groups of rows: {GROUPS}"
+    )
     args = parser.parse_args()
+    only = set(args.only.split(","))
+    if only - set(GROUPS):
+        parser.error(f"--only takes {', '.join(GROUPS)}")
     byte_compile()
     server, endpoint = start_moto()
     env = os.environ | {
@@ -133,32 +143,40 @@ def main() -> None:
             env["COACHADMIN_HOME"] = str(work / "home")
             names = tools(extra=True)
             for count, size in ((args.files, 100 * KiB), (args.medium, 5 * MiB)):
+                if "folders" not in only:
+                    break
                 source = folder(work, count, size)
                 results.append(row(
                     f"upload {count} x {size // KiB} KiB", args.runs, names,
                     lambda t, n, s=source: timed(up(t, s, f"{t}-{s.name}-{n}/", endpoint), env),
                 ))  # fmt: skip
-            big = make_file(parse_size(args.download), work)
-            subprocess.run(up("aws", big, "big.bin", endpoint), env=env, check=True)
-            results.append(row(
-                f"download {args.download}", args.runs, ["coachadmin", "aws", "one GET"],
-                lambda t, n: timed(down(t, "big.bin", work / f"out-{n}", endpoint), env),
-            ))  # fmt: skip
+            if "download" in only:
+                big = make_file(parse_size(args.download), work)
+                subprocess.run(up("aws", big, "big.bin", endpoint), env=env, check=True)
+                results.append(row(
+                    f"download {args.download}", args.runs, ["coachadmin", "aws", "one GET"],
+                    lambda t, n: timed(down(t, "big.bin", work / f"out-{n}", endpoint), env),
+                ))  # fmt: skip
             rate = parse_size(args.connection_rate)
             capped = make_file(parse_size(args.capped), work)
             with FaultProxy(endpoint, connection_rate=rate) as proxy:
-                results.append(row(
-                    f"upload {args.capped}, {args.connection_rate}/s per connection", args.runs,
-                    ["coachadmin", "aws"],
-                    lambda t, n: timed(up(t, capped, f"capped-{t}-{n}.bin", proxy.url), env),
-                ))  # fmt: skip
-                results.append(row(
-                    f"download {args.capped}, {args.connection_rate}/s per connection",
-                    args.runs, ["coachadmin", "aws"],
-                    lambda t, n: timed(
-                        down(t, "capped-aws-0.bin", work / f"c-{n}", proxy.url), env
-                    ),
-                ))  # fmt: skip
+                if "capped" not in only and "capped-download" in only:  # the object it fetches
+                    subprocess.run(up("aws", capped, "capped-aws-0.bin", endpoint), env=env,
+                                   check=True)  # fmt: skip
+                if "capped" in only:
+                    results.append(row(
+                        f"upload {args.capped}, {args.connection_rate}/s per connection",
+                        args.runs, ["coachadmin", "aws"],
+                        lambda t, n: timed(up(t, capped, f"capped-{t}-{n}.bin", proxy.url), env),
+                    ))  # fmt: skip
+                if "capped-download" in only:
+                    results.append(row(
+                        f"download {args.capped}, {args.connection_rate}/s per connection",
+                        args.runs, ["coachadmin", "aws"],
+                        lambda t, n: timed(
+                            down(t, "capped-aws-0.bin", work / f"c-{n}", proxy.url), env
+                        ),
+                    ))  # fmt: skip
     finally:
         server.terminate()
         server.wait()
