@@ -36,7 +36,7 @@ from tests.support.faultproxy import FaultProxy  # noqa: E402
 BUCKET = "bench"
 #: The rows ``--only`` chooses from: folders up, one object down, one file up and down the
 #: capped link.
-ROWS = ("folders", "download", "capped-upload", "capped")
+ROWS = ("folders", "download", "capped-upload", "capped-download")
 ONE_GET = (
     "import sys, boto3\n"
     "body = boto3.client('s3', endpoint_url=sys.argv[1]).get_object(Bucket=sys.argv[2], "
@@ -124,6 +124,8 @@ def main() -> None:
     )
     args = parser.parse_args()
     only = set(args.only.split(","))
+    if only - set(ROWS):
+        parser.error(f"--only takes {', '.join(ROWS)}")
     byte_compile()
     server, endpoint = start_moto()
     env = os.environ | {
@@ -155,7 +157,7 @@ def main() -> None:
                 ))  # fmt: skip
             rate = parse_size(args.connection_rate)
             capped = make_file(parse_size(args.capped), work)
-            if "capped-upload" not in only and "capped" in only:  # the file the row downloads
+            if "capped-upload" not in only and "capped-download" in only:  # the object it gets
                 subprocess.run(up("aws", capped, "capped-aws-0.bin", endpoint), env=env, check=True)
             with FaultProxy(endpoint, connection_rate=rate) as proxy:
                 if "capped-upload" in only:
@@ -164,7 +166,7 @@ def main() -> None:
                         args.runs, ["coachadmin", "aws"],
                         lambda t, n: timed(up(t, capped, f"capped-{t}-{n}.bin", proxy.url), env),
                     ))  # fmt: skip
-                if "capped" in only:
+                if "capped-download" in only:
                     results.append(row(
                         f"download {args.capped}, {args.connection_rate}/s per connection",
                         args.runs, ["coachadmin", "aws"],

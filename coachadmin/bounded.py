@@ -10,6 +10,9 @@ batches (DeleteObjects) all run through :func:`run_each`:
   kept per item.
 - **A pool of slots may be shared** by many runs (:class:`Slots`): a queue of
   files bounds the parts in flight of all of them together.
+- **A run's own slots may be resized while it runs** (:meth:`Slots.resize`, up to the
+  ``limit`` they were made with): an upload adds parts in flight while that pays. The
+  run's pool has a thread per slot of the limit, started only when needed.
 - **Waiting blocks on a condition, woken at once** when a slot frees or the
   run is halted: its ``stop`` :class:`Flag` is set (a pause, a cancel) or one of
   its items failed. A :class:`Flag` wakes the conditions of the pools its
@@ -89,12 +92,19 @@ class Flag:
 
 
 class Slots:
-    """``count`` slots for items in flight: one run's, or shared by many runs."""
+    """``count`` slots for items in flight: one run's, or shared by many runs.
 
-    def __init__(self, count: int) -> None:
+    :meth:`resize` changes ``count`` to anything from 1 to ``limit`` (by default
+    ``count``: a fixed pool). Shrunk below the slots taken, ``free`` goes below zero
+    and no slot is handed out until enough have been given back.
+    """
+
+    def __init__(self, count: int, *, limit: int | None = None) -> None:
         if count < 1:
             raise ValueError(f"a pool needs at least one slot, not {count}")
         self.count = count
+        #: The most slots the pool may have (:meth:`resize`).
+        self.limit = max(count, limit or count)
         self._free = count
         self._waiting = 0
         self._changed = threading.Condition(threading.Lock())
@@ -125,6 +135,18 @@ class Slots:
             self._free += 1
             self._changed.notify_all()
 
+    def resize(self, count: int) -> int:
+        """Have ``count`` slots from now on (kept within 1 and ``limit``); returns the count.
+
+        More slots wake the waiters at once; fewer take effect as slots are given back.
+        """
+        with self._changed:
+            count = max(1, min(self.limit, count))
+            self._free += count - self.count
+            self.count = count
+            self._changed.notify_all()
+            return count
+
     def wake(self) -> None:
         """Have every waiter look at its ``halted`` flag again."""
         with self._changed:
@@ -146,7 +168,7 @@ def run_each(
     items: Iterable[T],
     work: Callable[[T], None],
     *,
-    in_flight: int,
+    in_flight: int | Slots,
     name: str,
     stop: Flag | None = None,
     shared: Slots | None = None,
@@ -155,7 +177,9 @@ def run_each(
 ) -> None:
     """Run ``work(item)`` for every item on worker threads, ``in_flight`` at a time.
 
-    ``items`` is consumed lazily, one item per free slot. With ``shared``, an item
+    ``items`` is consumed lazily, one item per free slot. ``in_flight`` may be the run's
+    own :class:`Slots`, which its caller may resize while it runs (one thread per slot
+    of their ``limit`` at most). With ``shared``, an item
     also needs a slot of that pool (taken after the run's own). ``stop`` halts the
     run when set; once the last item of a sized collection (a list, a range) has been
     submitted, a halt no longer fails the run.
@@ -178,9 +202,9 @@ def run_each(
 class _Run:
     """One call of :func:`run_each`: its slots, its halt, the errors of its items."""
 
-    def __init__(self, in_flight: int, shared: Slots | None, stop: Flag | None) -> None:
+    def __init__(self, in_flight: int | Slots, shared: Slots | None, stop: Flag | None) -> None:
         self.halted = Flag()
-        self.own = Slots(in_flight)
+        self.own = in_flight if isinstance(in_flight, Slots) else Slots(in_flight)
         self.shared = shared
         self.complete = False  # every item was taken and submitted
         self._errors: list[tuple[int, BaseException]] = []
@@ -207,7 +231,8 @@ class _Run:
     def submit_all(self, items: Iterable[T], work: Callable[[T], None], name: str) -> None:
         """Take a slot, then an item, then submit it; until the items end or a halt."""
         total = len(items) if isinstance(items, Sized) else None
-        with ThreadPoolExecutor(self.own.count, thread_name_prefix=name) as pool:
+        # Threads start as items are submitted, never more than the slots' limit.
+        with ThreadPoolExecutor(self.own.limit, thread_name_prefix=name) as pool:
             iterator = iter(items)
             for index in itertools.count():
                 if index == total:  # a sized collection ends without a slot taken to see it

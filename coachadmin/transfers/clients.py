@@ -20,7 +20,7 @@ from urllib.parse import urlsplit
 
 from coachadmin.s3.client import DEFAULT_POOL, make_client
 from coachadmin.s3.settings import S3Settings
-from coachadmin.transfers.config import DEFAULT_MAX_FILES, TransferConfig, parts_in_flight
+from coachadmin.transfers.config import DEFAULT_MAX_FILES, TransferConfig, most_parts_in_flight
 from coachadmin.transfers.journal import DownloadRecord, UploadRecord
 from coachadmin.transfers.source import install_body_hooks
 
@@ -38,8 +38,9 @@ class TransferClients:
     def __init__(self, config: TransferConfig | None = None, *, pool: int | None = None) -> None:
         self._config = config or TransferConfig()
         # Every part a queue has in flight holds a connection, plus a few for the
-        # requests around them (HeadObject, Create/Complete): no connection is dropped.
-        in_flight = DEFAULT_MAX_FILES * parts_in_flight(self._config)
+        # requests around them (HeadObject, Create/Complete): no connection is dropped,
+        # even once uploads have grown their parts in flight to the most.
+        in_flight = DEFAULT_MAX_FILES * most_parts_in_flight(self._config)
         self._pool = pool or max(DEFAULT_POOL, in_flight + 4)
         self._lock = threading.Lock()
         self._clients: dict[S3Settings, S3Client] = {}

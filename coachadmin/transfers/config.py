@@ -34,13 +34,21 @@ DEFAULT_MAX_FILES = 3
 class TransferConfig:
     """How one file is moved.
 
-    Memory bound: an upload has at most ``concurrency`` parts in flight and never
-    holds a whole part, let alone the file: each part is read from disk lazily,
-    1 MiB at a time (plus a 1 MiB buffer per hashing thread, one per core), so its
-    buffers stay under ``(concurrency + cores) x 1 MiB`` (12 MiB with the defaults
-    on two cores), far under ``concurrency x part size``, whatever the file's size. A download
-    streams each range to disk in ``io_chunk_size`` pieces, likewise. A queue
-    multiplies this by its files in flight (3 by default).
+    Parts in flight: an upload starts with ``concurrency`` and adds more while each
+    step makes it faster, up to ``max_concurrency``
+    (:mod:`coachadmin.transfers.part_growth`): a link that serves each connection at a
+    bounded rate (S3) rewards more connections, a loopback server or a link shared by
+    all of them does not. A ``max_concurrency`` at or below ``concurrency`` fixes the
+    number, as an explicit ``--concurrency`` does (:meth:`with_overrides`).
+
+    Memory bound: an upload has at most ``max(concurrency, max_concurrency)`` parts in
+    flight and never holds a whole part, let alone the file: each part is read from disk
+    lazily, 1 MiB at a time (plus a 1 MiB buffer per hashing thread, one per core), so
+    its buffers stay under ``(max_concurrency + cores) x 1 MiB`` (34 MiB with the
+    defaults on two cores; 12 MiB while it keeps 10 parts in flight), far under
+    ``parts x part size``, whatever the file's size. A download streams each range to
+    disk in ``io_chunk_size`` pieces, likewise. A queue multiplies this by its files in
+    flight (3 by default).
     """
 
     #: Files below this go up in one PUT; at or above it, as a multipart upload.
@@ -57,6 +65,11 @@ class TransferConfig:
     #: hold 16 MiB; where a server caps each connection's rate, as S3 does, a download goes
     #: as fast as the connections it runs. ``--concurrency`` sets both.
     download_streams: int = 16
+    #: The most parts in flight an upload grows to while more of them pay: 32, so that
+    #: a file's read buffers stay near 32 MiB (three files in a queue, ~100 MiB) while a
+    #: link capped at 8 MiB/s per connection can still carry 256 MiB/s. At or below
+    #: ``concurrency``: the number is fixed.
+    max_concurrency: int = 32
     #: Attempts per part (and per request) on transient errors before giving up.
     max_attempts: int = 6
     #: First backoff step in seconds; doubles each attempt, with full jitter.
@@ -77,7 +90,9 @@ class TransferConfig:
     def with_overrides(
         self, *, part_size: int | None = None, concurrency: int | None = None
     ) -> TransferConfig:
-        """This config with the command line's ``--part-size``/``--concurrency`` applied."""
+        """This config with the command line's ``--part-size``/``--concurrency`` applied.
+
+        An explicit ``concurrency`` is the number of parts in flight: no growth."""
         changed = self
         if part_size is not None:
             changed = replace(
@@ -86,7 +101,12 @@ class TransferConfig:
                 multipart_threshold=min(changed.multipart_threshold, part_size),
             )
         if concurrency is not None:
-            changed = replace(changed, concurrency=concurrency, download_streams=concurrency)
+            changed = replace(
+                changed,
+                concurrency=concurrency,
+                download_streams=concurrency,
+                max_concurrency=concurrency,
+            )
         return changed
 
 
@@ -119,7 +139,13 @@ def download_range_size(size: int, part_size: int) -> int:
 
 
 def parts_in_flight(config: TransferConfig) -> int:
+    """The parts an upload starts with (and a download's most ranges in flight)."""
     return max(1, config.concurrency)
+
+
+def most_parts_in_flight(config: TransferConfig) -> int:
+    """The most parts an upload may grow to (:attr:`TransferConfig.max_concurrency`)."""
+    return max(parts_in_flight(config), config.max_concurrency)
 
 
 def part_count(size: int, part_size: int) -> int:

@@ -24,13 +24,14 @@ def run_bounded(
     items: Sequence[T],
     work: Callable[[T], None],
     *,
-    in_flight: int,
+    in_flight: int | Slots,
     control: TransferControl,
     name: str,
     shared_slots: Slots | None = None,
     first: tuple[type[BaseException], ...] = (),
 ) -> None:
-    """Run ``work(item)`` for every item, ``in_flight`` at a time.
+    """Run ``work(item)`` for every item, ``in_flight`` at a time (a number, or the
+    transfer's own :class:`Slots`, which it may resize as the parts go).
 
     Returns when all succeeded. Otherwise stops submitting, waits for the items
     in flight, then raises: :class:`TransferCancelled` if cancelled; else the

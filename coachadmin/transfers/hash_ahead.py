@@ -58,6 +58,11 @@ class HashAhead:
             future = self._futures.pop(number, None)
         return future.result() if future is not None else self._compute(number)
 
+    def reach(self, ahead: int) -> None:
+        """Hash ``ahead`` parts ahead from now on (the upload has more parts in flight)."""
+        with self._lock:
+            self._ahead = max(1, ahead)
+
     def close(self) -> None:
         """Drop the parts not begun (a pause, a cancel, a failure); wait for the others."""
         with self._lock:

@@ -10,6 +10,11 @@ A full executor blocks the submitter: backpressure, as in s3transfer.
 A new upload's first parts are read and hashed while its CreateMultipartUpload is
 still on the network, so that they leave the moment the UploadId arrives: on a
 link with a long round trip the hashing would otherwise follow it.
+
+The parts in flight start at the config's ``concurrency`` and grow while more of them
+make the upload faster, up to ``max_concurrency`` (:mod:`.part_growth` decides as each
+part finishes; the run's own slots are resized at once, and the parts hashed ahead
+follow). A queue's shared slots still bound the parts of all its files together.
 """
 
 from __future__ import annotations
@@ -17,9 +22,10 @@ from __future__ import annotations
 import itertools
 import logging
 import threading
-from collections.abc import Callable, Mapping
+import time
+from collections.abc import Callable, Iterator, Mapping
 from concurrent.futures import Future
-from contextlib import closing
+from contextlib import closing, contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, TypeVar
@@ -27,13 +33,19 @@ from typing import TYPE_CHECKING, Any, TypeVar
 from coachadmin.bounded import Slots
 from coachadmin.s3.signing import signs_payload
 from coachadmin.transfers import integrity
-from coachadmin.transfers.config import TransferConfig, part_span, parts_in_flight
+from coachadmin.transfers.config import (
+    TransferConfig,
+    most_parts_in_flight,
+    part_span,
+    parts_in_flight,
+)
 from coachadmin.transfers.control import TransferControl
 from coachadmin.transfers.errors import IntegrityError, S3RequestFailed
 from coachadmin.transfers.events import ProgressTracker
 from coachadmin.transfers.executor import run_bounded
 from coachadmin.transfers.hash_ahead import HashAhead, parts_ahead
 from coachadmin.transfers.journal import Journal, PartRecord, UploadRecord
+from coachadmin.transfers.part_growth import PartGrowth
 from coachadmin.transfers.part_log import PartLog
 from coachadmin.transfers.retry import with_retries
 from coachadmin.transfers.runner import Restart
@@ -204,6 +216,34 @@ def abort_upload(
     log.warning("parts of upload %s on s3://%s/%s survived 3 aborts", upload_id, bucket, key)
 
 
+@dataclass
+class InFlight:
+    """The parts in flight of one :meth:`PartSender.send`: its own slots, resized as its
+    :class:`PartGrowth` decides, and how far ahead its parts are hashed."""
+
+    slots: Slots
+    growth: PartGrowth
+    hashing: HashAhead
+    part_size: int
+    name: str
+
+    @contextmanager
+    def part(self, size: int) -> Iterator[None]:
+        """A part of ``size`` bytes on the wire, from its request to the server's answer."""
+        began = time.monotonic()
+        self.growth.started(began)
+        done: int | None = None
+        try:
+            yield
+            done = size
+        finally:
+            parts = self.growth.finished(began, time.monotonic(), done)
+            if parts is not None:
+                self.slots.resize(parts)
+                self.hashing.reach(parts_ahead(parts, self.part_size))
+                log.info("%s: %d parts in flight (tried %s)", self.name, parts, self.growth.tried)
+
+
 class PartSender:
     """Sends the missing parts of one multipart upload."""
 
@@ -232,7 +272,9 @@ class PartSender:
         self.tracker = tracker
         self.retry_args = retry_args
         self.fingerprint = recorded_fingerprint(record)
+        #: The parts in flight at the start, and the most they may grow to.
         self.in_flight = parts_in_flight(config)
+        self.most_in_flight = most_parts_in_flight(config)
         self._shared_slots = slots
         self._lock = threading.Lock()
         self.bytes_sent = 0
@@ -241,14 +283,19 @@ class PartSender:
         """Send these parts; returns when all are journaled, or raises the first failure."""
         ahead = parts_ahead(self.in_flight, self.record.part_size)
         name = f"upload-{self.record.id}"
+        # Growth only where parts are left over for the slots added.
+        limit = self.most_in_flight if len(numbers) > self.in_flight else self.in_flight
+        growth = PartGrowth(self.in_flight, limit, total=len(numbers))
         with (
             closing(PartLog(self.journal, self.record.id)) as log,
             closing(HashAhead(numbers, self._hashes, ahead=ahead, name=f"hash-{name}")) as hashing,
         ):
+            slots = Slots(self.in_flight, limit=limit)
+            in_flight = InFlight(slots, growth, hashing, self.record.part_size, name)
             run_bounded(
                 numbers,
-                lambda number: self._send_part(number, log, hashing),
-                in_flight=self.in_flight,
+                lambda number: self._send_part(number, log, hashing, in_flight),
+                in_flight=slots,
                 control=self.control,
                 name=name,
                 shared_slots=self._shared_slots,
@@ -272,7 +319,9 @@ class PartSender:
             checksum_algorithm=algorithm,
         )
 
-    def _send_part(self, number: int, log: PartLog, hashing: HashAhead) -> None:
+    def _send_part(
+        self, number: int, log: PartLog, hashing: HashAhead, in_flight: InFlight
+    ) -> None:
         self.control.check()
         path = Path(self.record.path)
         offset, length = part_span(self.record.size, self.record.part_size, number)
@@ -312,7 +361,8 @@ class PartSender:
                 retry=next(attempts) > 0,
             )
 
-        response = with_retries(attempt, what=f"UploadPart {number}", **self.retry_args)
+        with in_flight.part(length):
+            response = with_retries(attempt, what=f"UploadPart {number}", **self.retry_args)
         echoed = response.get("ChecksumCRC32")
         if algorithm == integrity.CRC32 and echoed is not None and echoed != value:
             raise IntegrityError(

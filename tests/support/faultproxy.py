@@ -4,7 +4,8 @@ It sits between a client and a real server on 127.0.0.1 and understands just
 enough HTTP to see each request's head (method, target, Content-Length), so
 that a test can say "reset the connection during the 3rd UploadPart" or
 "answer the next PUT with 503 SlowDown". Responses are piped through blind.
-It also counts what passes: every request and its body bytes.
+It also counts what passes: every request and its body bytes, and the most
+UploadPart bodies passing at once.
 
 A ``rewrite`` fault plays another kind of server: the request goes to the real
 server on a connection of its own and its answer (status, headers, body) is
@@ -22,7 +23,7 @@ import queue
 import socket
 import threading
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 
 _CHUNK = 64 * 1024
@@ -96,6 +97,9 @@ class Stats:
     #: request index -> body bytes forwarded to the server
     body_bytes: dict[int, int] = field(default_factory=dict)
     faults: list[tuple[Request, Fault]] = field(default_factory=list)
+    #: UploadPart bodies on their way through the proxy now, and the most at once.
+    parts_now: int = 0
+    parts_most: int = 0
 
     def upload_parts(self) -> list[Request]:
         return [r for r in self.requests if r.is_upload_part]
@@ -348,29 +352,60 @@ class FaultProxy:
             if fault is not None and fault.kind == "mute":
                 muted.set()
             up.put(self._stamp(head + b"\r\n\r\n"))
-            remaining = request.content_length
-            limit = fault.after_bytes if fault is not None and fault.kind == "reset" else None
-            sent = 0
-            while remaining:
-                if not buffer:
-                    buffer = client.recv(min(_CHUNK, remaining))
-                    if not buffer:
-                        return
-                piece, buffer = buffer[:remaining], buffer[remaining:]
-                if limit is not None and sent + len(piece) >= limit:
-                    piece = piece[: max(0, limit - sent)]
-                    if piece:
-                        up.put(self._stamp(piece))
-                    self._count(request, len(piece))
-                    self._close(client, reset=True)
-                    return
-                up.put(self._stamp(piece))
-                self._count(request, len(piece))
-                sent += len(piece)
-                remaining -= len(piece)
-            if fault is not None and fault.kind == "reset":
-                self._close(client, reset=True)
+            if request.is_upload_part:
+                with self._part_body():
+                    kept = self._forward(client, request, fault, buffer, up)
+            else:
+                kept = self._forward(client, request, fault, buffer, up)
+            if kept is None:
                 return
+            buffer = kept
+
+    @contextlib.contextmanager
+    def _part_body(self) -> Iterator[None]:
+        with self._lock:
+            self.stats.parts_now += 1
+            self.stats.parts_most = max(self.stats.parts_most, self.stats.parts_now)
+        try:
+            yield
+        finally:
+            with self._lock:
+                self.stats.parts_now -= 1
+
+    def _forward(
+        self,
+        client: socket.socket,
+        request: Request,
+        fault: Fault | None,
+        buffer: bytes,
+        up: queue.Queue[tuple[float, bytes] | None],
+    ) -> bytes | None:
+        """Forward the request's body (a ``reset`` fault cuts it); the bytes read past it,
+        or None once the connection is closed."""
+        remaining = request.content_length
+        limit = fault.after_bytes if fault is not None and fault.kind == "reset" else None
+        sent = 0
+        while remaining:
+            if not buffer:
+                buffer = client.recv(min(_CHUNK, remaining))
+                if not buffer:
+                    return None
+            piece, buffer = buffer[:remaining], buffer[remaining:]
+            if limit is not None and sent + len(piece) >= limit:
+                piece = piece[: max(0, limit - sent)]
+                if piece:
+                    up.put(self._stamp(piece))
+                self._count(request, len(piece))
+                self._close(client, reset=True)
+                return None
+            up.put(self._stamp(piece))
+            self._count(request, len(piece))
+            sent += len(piece)
+            remaining -= len(piece)
+        if fault is not None and fault.kind == "reset":
+            self._close(client, reset=True)
+            return None
+        return buffer
 
     def _rewrite(
         self, client: socket.socket, request: Request, fault: Fault, buffer: bytes

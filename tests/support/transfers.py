@@ -24,6 +24,9 @@ SMALL = TransferConfig(
     part_size=5 * MiB,
     multipart_threshold=5 * MiB,
     concurrency=4,
+    # Fixed (at or below ``concurrency``): the tests count parts and their order;
+    # tests/integration/test_upload_growth.py lets them grow.
+    max_concurrency=0,
     backoff_base=0.01,
     backoff_cap=0.2,
     read_timeout=5,

@@ -325,3 +325,43 @@ def test_a_flag_wakes_its_watchers_until_they_stop_watching() -> None:
     assert calls == ["a"]
     flag.watch(lambda: calls.append("b"))  # already set: called at once
     assert calls == ["a", "b"] and flag.wait(0)
+
+
+def test_slots_resized_while_a_run_runs_let_more_items_run_at_once() -> None:
+    slots = Slots(2, limit=5)
+    peak = Peak()
+    release = threading.Event()
+
+    def work(_item: int) -> None:
+        with peak:
+            release.wait(HANG)
+
+    thread, raised = in_thread(lambda: run_each(range(20), work, in_flight=slots, name="t"))
+    until(lambda: peak.now == 2 and slots.waiting == 1)  # full: the submitter waits
+    assert slots.resize(4) == 4
+    until(lambda: peak.now == 4 and slots.waiting == 1)  # woken at once, full again
+    assert slots.resize(9) == 5  # never past the limit (the run's threads)
+    until(lambda: peak.now == 5)
+    release.set()
+    thread.join(HANG)
+    assert not raised and peak.most == 5 and slots.free == 5
+
+
+def test_slots_shrunk_below_those_taken_hand_none_out_until_enough_come_back() -> None:
+    slots = Slots(3, limit=3)
+    for _ in range(3):
+        assert slots.take(Flag())
+    assert slots.resize(1) == 1 and slots.resize(0) == 1  # at least one slot
+    assert slots.free == -2
+    got = threading.Event()
+    thread, raised = in_thread(lambda: slots.take(Flag()) and got.set())
+    until(lambda: slots.waiting == 1)
+    slots.give()
+    slots.give()
+    assert not got.wait(0.05)  # two of the three came back: still none free
+    slots.give()
+    thread.join(HANG)
+    assert got.is_set() and not raised and slots.free == 0
+    slots.give()
+    with pytest.raises(RuntimeError, match="not taken"):
+        slots.give()

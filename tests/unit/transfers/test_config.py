@@ -16,10 +16,12 @@ from coachadmin.transfers.config import (
     MiB,
     TiB,
     TransferConfig,
+    most_parts_in_flight,
     parse_size,
     part_count,
     part_size_for,
     part_span,
+    parts_in_flight,
 )
 
 #: AWS's maximum object size, "48.8 TiB": 10,000 parts of 5 GiB.
@@ -114,3 +116,10 @@ def test_overrides_lower_the_threshold_with_the_part_size() -> None:
         5 * MiB,
         2,
     )
+
+
+def test_uploads_grow_their_parts_in_flight_unless_the_number_is_given() -> None:
+    assert (parts_in_flight(TransferConfig()), most_parts_in_flight(TransferConfig())) == (10, 32)
+    fixed = TransferConfig().with_overrides(concurrency=4)
+    assert (parts_in_flight(fixed), most_parts_in_flight(fixed)) == (4, 4)
+    assert most_parts_in_flight(TransferConfig(concurrency=40)) == 40  # never below the start
