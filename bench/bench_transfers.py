@@ -17,6 +17,7 @@ from __future__ import annotations
 import argparse
 import json
 import os
+import resource
 import shutil
 import statistics
 import subprocess
@@ -56,13 +57,33 @@ def folder(directory: Path, count: int, size: int) -> Path:
     return path
 
 
+#: The moto server's process id: its CPU time is read around each run.
+SERVER_PID: list[int] = []
+#: The last run's CPU seconds: the tool's processes', the server's.
+LAST_CPU: list[tuple[float, float]] = []
+
+
+def cpu_seconds(pid: int) -> float:
+    """User + system CPU time of a process, from /proc (Linux)."""
+    fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+
+
 def timed(command: list[str], env: dict[str, str]) -> float:
+    """The command's wall time; its CPU and the server's go to :data:`LAST_CPU`."""
+    server = cpu_seconds(SERVER_PID[0]) if SERVER_PID else 0.0
+    before = resource.getrusage(resource.RUSAGE_CHILDREN)
     started = time.perf_counter()
     done = subprocess.run(command, env=env, cwd=ROOT, capture_output=True, check=False)
+    wall = time.perf_counter() - started
+    after = resource.getrusage(resource.RUSAGE_CHILDREN)
+    own = after.ru_utime + after.ru_stime - before.ru_utime - before.ru_stime
+    served = (cpu_seconds(SERVER_PID[0]) if SERVER_PID else 0.0) - server
+    LAST_CPU[:] = [(own, served)]
     if done.returncode != 0:
         sys.stderr.write(done.stderr.decode()[-500:])
         return float("nan")
-    return time.perf_counter() - started
+    return wall
 
 
 def up(tool: str, source: Path, key: str, endpoint: str) -> list[str]:
@@ -100,15 +121,23 @@ def tools(extra: bool) -> list[str]:
 
 def row(name: str, runs: int, names: list[str], run: object) -> dict[str, object]:
     times: dict[str, list[float]] = {t: [] for t in names}
+    cpu: dict[str, list[tuple[float, float]]] = {t: [] for t in names}
     for number in range(runs):
         order = names if number % 2 == 0 else list(reversed(names))
         for tool in order:
             times[tool].append(run(tool, number))  # type: ignore[operator]
+            cpu[tool] += LAST_CPU
     medians = {t: statistics.median(v) for t, v in times.items()}
     ratio = medians["aws"] / medians["coachadmin"]
     print(f"{name}: " + ", ".join(f"{t} {m:.2f} s" for t, m in medians.items())
           + f"; aws/coachadmin {ratio:.2f}", flush=True)  # fmt: skip
-    return {"row": name, "runs": times, "medians": medians, "ratio": ratio}
+    spent = {
+        t: tuple(statistics.median(p[i] for p in pairs) for i in (0, 1))
+        for t, pairs in cpu.items() if pairs
+    }  # fmt: skip
+    print("  CPU s (tool, server): " + ", ".join(
+        f"{t} {own:.2f}, {sv:.2f}" for t, (own, sv) in spent.items()), flush=True)  # fmt: skip
+    return {"row": name, "runs": times, "medians": medians, "ratio": ratio, "cpu": spent}
 
 
 def main() -> None:
@@ -128,6 +157,7 @@ def main() -> None:
         parser.error(f"--only takes {', '.join(ROWS)}")
     byte_compile()
     server, endpoint = start_moto()
+    SERVER_PID.append(server.pid)
     env = os.environ | {
         "AWS_ACCESS_KEY_ID": "bench", "AWS_SECRET_ACCESS_KEY": "bench",
         "AWS_DEFAULT_REGION": "us-east-1", "RCLONE_CONFIG_BENCH_TYPE": "s3",
