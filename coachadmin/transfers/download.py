@@ -19,10 +19,8 @@ import errno
 import logging
 import posixpath
 import shutil
-import threading
 import time
 from collections.abc import Callable, Iterator
-from concurrent.futures import Future
 from contextlib import contextmanager
 from dataclasses import dataclass
 from functools import partial
@@ -210,8 +208,8 @@ class DownloadRunner(TransferRunner[DownloadRecord]):
         self, record: DownloadRecord, info: ObjectInfo, missing: list[int], *, whole: bool
     ) -> str:
         """Fetch the ``missing`` ranges, hashing the stream's bytes as written (over the
-        likely parts, while the server is asked for the real ones), then check the file:
-        ``checksum``, ``etag`` or ``size`` (:mod:`.verify_download`)."""
+        likely parts: the server is asked for the real ones only if those do not match),
+        then check the file: ``checksum``, ``etag`` or ``size`` (:mod:`.verify_download`)."""
         sizes: dict[int, list[int]] = {}
 
         def part_sizes(parts: int) -> list[int]:
@@ -220,26 +218,12 @@ class DownloadRunner(TransferRunner[DownloadRecord]):
             return sizes[parts]
 
         check = plan_check(info)
-        inline = asked = None
+        inline = None
         if check.ways and missing:  # hashed as the stream writes, where it can
             way = check.ways[0]
             guess = likely_part_sizes(record.size, way.parts)
             inline = InlineHash(way, way.slices(record.size, lambda _: guess))
-            if way.parts:  # hashed over the likely parts while the server is asked
-                asked = self._ask_part_sizes(record, way.parts, after=inline.started)
-        try:
-            self._fetch(record, missing, inline, whole=whole)
-        except BaseException:
-            if asked is not None:
-                asked.cancel()
-            raise
-        finally:
-            if inline is not None:
-                inline.started.set()
-        if inline is not None and asked is not None:
-            sizes[inline.way.parts] = asked.result()
-            if list(inline.sizes) != sizes[inline.way.parts]:
-                inline.spoiled = True  # not the parts hashed over: read the file back
+        self._fetch(record, missing, inline, whole=whole)
         assert self.tracker is not None
         self.tracker.set_state(TransferState.VERIFYING)
         return verify_download(
@@ -457,26 +441,6 @@ class DownloadRunner(TransferRunner[DownloadRecord]):
                 raise DiskFull(record.dest, record.id, needed=left, free=free) from error
             reason = error.strerror or type(error).__name__
             raise LocalWriteFailed(record.dest, record.id, reason) from error
-
-    def _ask_part_sizes(
-        self, record: DownloadRecord, parts: int, *, after: threading.Event
-    ) -> Future[list[int]]:
-        """:meth:`_part_sizes` on a thread of its own, once ``after`` is set (the stream's
-        first bytes are in): a server may take long to answer (moto, 0.5 s for part 1 of
-        256 MiB, holding the object), and the download need not wait for it."""
-        answer: Future[list[int]] = Future()
-
-        def ask() -> None:
-            after.wait()
-            if not answer.set_running_or_notify_cancel():
-                return  # the download stopped
-            try:
-                answer.set_result(self._part_sizes(record, parts))
-            except BaseException as error:  # noqa: BLE001 - raised by answer.result()
-                answer.set_exception(error)
-
-        threading.Thread(target=ask, name=f"part-sizes-{record.id}", daemon=True).start()
-        return answer
 
     def _part_sizes(self, record: DownloadRecord, parts: int) -> list[int]:
         """The original part boundaries: uniform from part 1's size, else asked part by part."""
