@@ -12,6 +12,8 @@ def printable(text: str) -> str:
     Anyone who can write to the bucket chooses its keys, and a key may carry terminal
     escape sequences (``\\x1b]0;...``) that would retitle or garble the user's terminal.
     """
+    if text.isprintable():  # the common case, in C: no control character (nor tab) in it
+        return text
     return "".join(
         f"\\x{ord(c):02x}" if unicodedata.category(c) == "Cc" and c != "\t" else c for c in text
     )

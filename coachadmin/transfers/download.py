@@ -60,6 +60,7 @@ from coachadmin.transfers.runner import Restart, TransferRunner
 from coachadmin.transfers.streams import WINDOW, DurableRanges, Growth, RangePlan, Workers
 from coachadmin.transfers.verify_download import (
     NO_CHECKSUM,
+    HashBehind,
     InlineHash,
     likely_part_sizes,
     plan_check,
@@ -223,7 +224,12 @@ class DownloadRunner(TransferRunner[DownloadRecord]):
             way = check.ways[0]
             guess = likely_part_sizes(record.size, way.parts)
             inline = InlineHash(way, way.slices(record.size, lambda _: guess))
-        self._fetch(record, missing, inline, whole=whole)
+        behind = HashBehind(inline) if inline is not None else None
+        try:
+            self._fetch(record, missing, behind, whole=whole)
+        finally:
+            if behind is not None:
+                behind.close()
         assert self.tracker is not None
         self.tracker.set_state(TransferState.VERIFYING)
         return verify_download(
@@ -239,7 +245,7 @@ class DownloadRunner(TransferRunner[DownloadRecord]):
         self,
         record: DownloadRecord,
         missing: list[int],
-        inline: InlineHash | None,
+        inline: HashBehind | None,
         *,
         whole: bool,
     ) -> None:
@@ -274,7 +280,7 @@ class DownloadRunner(TransferRunner[DownloadRecord]):
         durable: DurableRanges,
         growth: Growth,
         *,
-        inline: InlineHash | None,
+        inline: HashBehind | None,
         whole: bool,
     ) -> None:
         """The ranges in order, each run of missing ones with one GET (a plain GET for the
@@ -294,7 +300,7 @@ class DownloadRunner(TransferRunner[DownloadRecord]):
         durable: DurableRanges,
         growth: Growth,
         *,
-        inline: InlineHash | None,
+        inline: HashBehind | None,
         plain: bool,
     ) -> None:
         """One GET for ``run`` (its first range claimed); a retry goes on from the range
@@ -376,7 +382,7 @@ class DownloadRunner(TransferRunner[DownloadRecord]):
         growth: Growth,
         *,
         head: bytes = b"",
-        inline: InlineHash | None = None,
+        inline: HashBehind | None = None,
     ) -> None:
         """Range ``number``'s bytes from ``body`` to their place in the partial file (and
         into ``inline``'s digests, as written)."""

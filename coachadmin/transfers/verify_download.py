@@ -23,6 +23,7 @@ parts were not the likely ones.
 from __future__ import annotations
 
 import math
+import queue
 import threading
 from collections.abc import Callable
 from dataclasses import dataclass, field
@@ -39,6 +40,8 @@ NO_CHECKSUM = "size checked; this server gives no checksum"
 LIKELY_PART_SIZES = (8 * MiB, 5 * MiB, 16 * MiB)
 #: Bytes read back from the file at a time.
 READ_CHUNK = 1 << 20
+#: Chunks (of up to 1 MiB) the stream may be ahead of its hash (:class:`HashBehind`).
+BEHIND = 8
 
 
 @dataclass(frozen=True)
@@ -165,6 +168,30 @@ class InlineHash:
             self._digest = object_checksums.new_digest(self.way.algorithm)
         else:
             self._digest = None
+
+
+class HashBehind:
+    """Feeds an :class:`InlineHash` from a thread of its own, so that hashing the stream's
+    bytes overlaps reading the next ones (zlib, hashlib and awscrt let go of the GIL while
+    they hash a chunk). At most :data:`BEHIND` chunks wait; :meth:`close` (always, after
+    the download) lets the hash catch up."""
+
+    def __init__(self, inline: InlineHash) -> None:
+        self.inline = inline
+        self._waiting: queue.Queue[tuple[int, bytes] | None] = queue.Queue(maxsize=BEHIND)
+        self._thread = threading.Thread(target=self._run, name="hash-behind", daemon=True)
+        self._thread.start()
+
+    def feed(self, offset: int, data: bytes) -> None:
+        self._waiting.put((offset, data))
+
+    def close(self) -> None:
+        self._waiting.put(None)
+        self._thread.join()
+
+    def _run(self) -> None:
+        while (item := self._waiting.get()) is not None:
+            self.inline.feed(*item)
 
 
 def likely_part_sizes(size: int, parts: int) -> list[int]:
