@@ -1,5 +1,5 @@
 """Many files, downloads and a per-connection-capped link: coachadmin against `aws s3 cp`
-(and rclone, s5cmd where installed), on one moto server, in one run.
+(and rclone, s5cmd where installed), on moto servers, in one run.
 
 Not a test: it prints a table (and writes it as JSON under bench/out/).
 
@@ -10,6 +10,8 @@ Rows: N x 100 KiB up, M x 5 MiB up (each tool to a fresh prefix), one object dow
 (aws, one plain GET with boto3, coachadmin), and one file up and down through
 tests/support/faultproxy.py capping each connection (``--connection-rate``). Each row
 alternates the tools, ``--runs`` times; the ratio is aws's median time / coachadmin's.
+The capped rows run on a moto of their own whose ranged GETs read only their bytes, as
+S3's do (``--moto-ranges``: plain moto, which copies the whole object for each).
 """
 
 from __future__ import annotations
@@ -24,6 +26,8 @@ import subprocess
 import sys
 import tempfile
 import time
+from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -59,6 +63,8 @@ def folder(directory: Path, count: int, size: int) -> Path:
 
 #: The moto server's process id: its CPU time is read around each run.
 SERVER_PID: list[int] = []
+#: The moto server's kind: plain, or with S3-like ranged reads (recorded with each row).
+SERVER_KIND: list[str] = []
 #: The last run's CPU seconds: the tool's processes', the server's.
 LAST_CPU: list[tuple[float, float]] = []
 
@@ -137,7 +143,74 @@ def row(name: str, runs: int, names: list[str], run: object) -> dict[str, object
     }  # fmt: skip
     print("  CPU s (tool, server): " + ", ".join(
         f"{t} {own:.2f}, {sv:.2f}" for t, (own, sv) in spent.items()), flush=True)  # fmt: skip
-    return {"row": name, "runs": times, "medians": medians, "ratio": ratio, "cpu": spent}
+    return {"row": name, "server": SERVER_KIND[0], "runs": times, "medians": medians,
+            "ratio": ratio, "cpu": spent}  # fmt: skip
+
+
+@contextmanager
+def moto(s3_ranges: bool) -> Iterator[str]:
+    """A moto server of its own for some rows, with the bucket; yields its endpoint.
+
+    ``s3_ranges``: a ranged GET reads only its bytes, as on S3 (bench/moto_server.py).
+    Plain moto copies the whole object for every GET, so 16 ranged GETs of 256 MiB cost
+    it 16 x 256 MiB and a capped download row would measure moto rather than the link.
+    """
+    server, endpoint = start_moto(s3_ranges=s3_ranges)
+    SERVER_PID[:] = [server.pid]
+    SERVER_KIND[:] = ["moto, S3-like ranged reads" if s3_ranges else "moto"]
+    print(f"server: {SERVER_KIND[0]} ({endpoint})", flush=True)
+    try:
+        make_client(S3Settings(endpoint_url=endpoint)).create_bucket(Bucket=BUCKET)
+        yield endpoint
+    finally:
+        server.terminate()
+        server.wait()
+
+
+def plain_rows(
+    args: argparse.Namespace, work: Path, env: dict[str, str], endpoint: str
+) -> list[dict[str, object]]:
+    """Folders up, one object down: straight to the server."""
+    results = []
+    folders = ((args.files, 100 * KiB), (args.medium, 5 * MiB))
+    for count, size in folders if "folders" in args.only else ():
+        source = folder(work, count, size)
+        results.append(row(
+            f"upload {count} x {size // KiB} KiB", args.runs, tools(extra=True),
+            lambda t, n, s=source: timed(up(t, s, f"{t}-{s.name}-{n}/", endpoint), env),
+        ))  # fmt: skip
+    if "download" in args.only:
+        big = make_file(parse_size(args.download), work)
+        subprocess.run(up("aws", big, "big.bin", endpoint), env=env, check=True)
+        results.append(row(
+            f"download {args.download}", args.runs, ["coachadmin", "aws", "one GET"],
+            lambda t, n: timed(down(t, "big.bin", work / f"out-{n}", endpoint), env),
+        ))  # fmt: skip
+    return results
+
+
+def capped_rows(
+    args: argparse.Namespace, work: Path, env: dict[str, str], endpoint: str
+) -> list[dict[str, object]]:
+    """One file up and down through the proxy capping each connection."""
+    results = []
+    capped = make_file(parse_size(args.capped), work)
+    if "capped-upload" not in args.only:  # the object the download gets
+        subprocess.run(up("aws", capped, "capped-aws-0.bin", endpoint), env=env, check=True)
+    with FaultProxy(endpoint, connection_rate=parse_size(args.connection_rate)) as proxy:
+        if "capped-upload" in args.only:
+            results.append(row(
+                f"upload {args.capped}, {args.connection_rate}/s per connection",
+                args.runs, ["coachadmin", "aws"],
+                lambda t, n: timed(up(t, capped, f"capped-{t}-{n}.bin", proxy.url), env),
+            ))  # fmt: skip
+        if "capped-download" in args.only:
+            results.append(row(
+                f"download {args.capped}, {args.connection_rate}/s per connection",
+                args.runs, ["coachadmin", "aws"],
+                lambda t, n: timed(down(t, "capped-aws-0.bin", work / f"c-{n}", proxy.url), env),
+            ))  # fmt: skip
+    return results
 
 
 def main() -> None:
@@ -151,13 +224,16 @@ def main() -> None:
     parser.add_argument(
         "--only", default=",".join(ROWS), help=f"the rows to run, of {','.join(ROWS)}"
     )
+    parser.add_argument(
+        "--moto-ranges",
+        action="store_true",
+        help="capped rows on plain moto (each ranged GET copies the whole object), to compare",
+    )
     args = parser.parse_args()
-    only = set(args.only.split(","))
-    if only - set(ROWS):
+    args.only = set(args.only.split(","))
+    if args.only - set(ROWS):
         parser.error(f"--only takes {', '.join(ROWS)}")
     byte_compile()
-    server, endpoint = start_moto()
-    SERVER_PID.append(server.pid)
     env = os.environ | {
         "AWS_ACCESS_KEY_ID": "bench", "AWS_SECRET_ACCESS_KEY": "bench",
         "AWS_DEFAULT_REGION": "us-east-1", "RCLONE_CONFIG_BENCH_TYPE": "s3",
@@ -165,48 +241,15 @@ def main() -> None:
     }  # fmt: skip
     os.environ.update(env)
     results = []
-    try:
-        make_client(S3Settings(endpoint_url=endpoint)).create_bucket(Bucket=BUCKET)
-        with tempfile.TemporaryDirectory(prefix="bench-") as scratch:
-            work = Path(scratch)
-            env["COACHADMIN_HOME"] = str(work / "home")
-            names = tools(extra=True)
-            folders = ((args.files, 100 * KiB), (args.medium, 5 * MiB))
-            for count, size in folders if "folders" in only else ():
-                source = folder(work, count, size)
-                results.append(row(
-                    f"upload {count} x {size // KiB} KiB", args.runs, names,
-                    lambda t, n, s=source: timed(up(t, s, f"{t}-{s.name}-{n}/", endpoint), env),
-                ))  # fmt: skip
-            if "download" in only:
-                big = make_file(parse_size(args.download), work)
-                subprocess.run(up("aws", big, "big.bin", endpoint), env=env, check=True)
-                results.append(row(
-                    f"download {args.download}", args.runs, ["coachadmin", "aws", "one GET"],
-                    lambda t, n: timed(down(t, "big.bin", work / f"out-{n}", endpoint), env),
-                ))  # fmt: skip
-            rate = parse_size(args.connection_rate)
-            capped = make_file(parse_size(args.capped), work)
-            if "capped-upload" not in only and "capped-download" in only:  # the object it gets
-                subprocess.run(up("aws", capped, "capped-aws-0.bin", endpoint), env=env, check=True)
-            with FaultProxy(endpoint, connection_rate=rate) as proxy:
-                if "capped-upload" in only:
-                    results.append(row(
-                        f"upload {args.capped}, {args.connection_rate}/s per connection",
-                        args.runs, ["coachadmin", "aws"],
-                        lambda t, n: timed(up(t, capped, f"capped-{t}-{n}.bin", proxy.url), env),
-                    ))  # fmt: skip
-                if "capped-download" in only:
-                    results.append(row(
-                        f"download {args.capped}, {args.connection_rate}/s per connection",
-                        args.runs, ["coachadmin", "aws"],
-                        lambda t, n: timed(
-                            down(t, "capped-aws-0.bin", work / f"c-{n}", proxy.url), env
-                        ),
-                    ))  # fmt: skip
-    finally:
-        server.terminate()
-        server.wait()
+    with tempfile.TemporaryDirectory(prefix="bench-") as scratch:
+        work = Path(scratch)
+        env["COACHADMIN_HOME"] = str(work / "home")
+        if args.only & {"folders", "download"}:
+            with moto(s3_ranges=False) as endpoint:
+                results += plain_rows(args, work, env, endpoint)
+        if args.only & {"capped-upload", "capped-download"}:
+            with moto(s3_ranges=not args.moto_ranges) as endpoint:
+                results += capped_rows(args, work, env, endpoint)
     out = ROOT / "bench" / "out"
     out.mkdir(exist_ok=True)
     (out / f"transfers-{int(time.time())}.json").write_text(json.dumps(results, indent=1))

@@ -57,15 +57,17 @@ class Run:
     cpu_per_gib: float
 
 
-def start_moto() -> tuple[subprocess.Popen[str], str]:
+def start_moto(s3_ranges: bool = False) -> tuple[subprocess.Popen[str], str]:
     """moto in its own process, keeping its objects in memory-backed storage where there is
     some (/dev/shm): a server writing gigabytes to the uploader's own disk makes every
     fsync there wait for them (coachadmin journals parts durably, `aws s3 cp` writes
-    nothing), which no remote S3 server does."""
+    nothing), which no remote S3 server does. ``s3_ranges``: ranged GETs read only their
+    bytes, as on S3 (bench/moto_server.py)."""
     shm = Path("/dev/shm")
     env = os.environ | ({"TMPDIR": str(shm)} if shm.is_dir() else {})
+    ranges = ["--s3-ranges"] if s3_ranges else []
     process = subprocess.Popen(
-        [sys.executable, str(ROOT / "bench" / "moto_server.py")],
+        [sys.executable, str(ROOT / "bench" / "moto_server.py"), *ranges],
         stdout=subprocess.PIPE,
         stderr=subprocess.DEVNULL,
         text=True,
