@@ -25,12 +25,9 @@ import os
 import subprocess
 import sys
 import time
-from collections.abc import Callable
 from pathlib import Path
 from statistics import median
 from typing import Any
-
-from PySide6.QtCore import QTimer
 
 from coachadmin.connection import Connection
 from coachadmin.s3.settings import S3Settings
@@ -38,6 +35,9 @@ from coachadmin.ui.app import create_application
 from coachadmin.ui.bridge import Bridge
 from coachadmin.ui.main_window import MainWindow
 from coachadmin.ui.messages import MessageBus
+
+sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
+from bench.event_loop import StallMeter, spin_until
 
 os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
 os.environ.setdefault("AWS_ACCESS_KEY_ID", "testing")
@@ -57,7 +57,7 @@ def rss_mib() -> float:
 
 def measure(about: dict[str, Any]) -> dict[str, float]:
     """Connect to the bucket, then open the folder: the figures."""
-    app = create_application([])
+    _app = create_application([])  # kept: the application lives as long as the window
     bus = MessageBus()
     bridge = Bridge(bus=bus)
     window = MainWindow(bridge=bridge, bus=bus)
@@ -67,14 +67,6 @@ def measure(about: dict[str, Any]) -> dict[str, float]:
     controller = window.browser.controller
     figures: dict[str, float] = {}
 
-    def spin_until(predicate: Callable[[], bool], timeout: float) -> None:
-        deadline = time.monotonic() + timeout
-        while not predicate():
-            if time.monotonic() > deadline:
-                raise SystemExit("timed out")
-            app.processEvents()
-            time.sleep(0.001)
-
     listed: list[str] = []
     controller.listed.connect(lambda prefix, _rows: listed.append(prefix))
     # Warm up on another bucket: the worker's modules imported, a client made.
@@ -83,19 +75,9 @@ def measure(about: dict[str, Any]) -> dict[str, float]:
     listed.clear()
     gc.collect()
 
-    gaps: list[float] = []
-    last = [time.perf_counter()]
-
-    def tick() -> None:
-        now = time.perf_counter()
-        gaps.append(now - last[0])
-        last[0] = now
-
-    timer = QTimer()
-    timer.setInterval(10)
-    timer.timeout.connect(tick)
+    meter = StallMeter()
     figures["rss_before_mib"] = rss_mib()
-    timer.start()
+    meter.start()
     view = window.workspace.files.object_list
     pages: list[float] = []  # when each page reached the GUI thread
     controller.listing.page.connect(lambda _page: pages.append(time.perf_counter()))
@@ -117,11 +99,13 @@ def measure(about: dict[str, Any]) -> dict[str, float]:
     spin_until(lambda: controller.tree.is_listed("videos/"), 600)  # the tree shows the way
     ended = time.perf_counter() + 0.5  # anything else the window would ask for
     spin_until(lambda: time.perf_counter() > ended, 5)
-    timer.stop()
+    meter.stop()
     figures["rss_after_mib"] = rss_mib()
-    gaps.sort()
-    figures["worst_stall_ms"] = gaps[-1] * 1000
-    figures["p99_gap_ms"] = gaps[int(len(gaps) * 0.99)] * 1000
+    stalls = meter.figures()
+    figures["worst_stall_ms"], figures["p99_gap_ms"] = (
+        stalls["worst_stall_ms"],
+        stalls["p99_gap_ms"],
+    )
     window.shutdown()
     bridge.shutdown(wait=True)
     return figures

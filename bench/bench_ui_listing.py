@@ -16,12 +16,11 @@ import os
 import subprocess
 import sys
 import time
-from collections.abc import Callable
 from pathlib import Path
 
 from moto.backends import get_backend
 from moto.core import DEFAULT_ACCOUNT_ID
-from PySide6.QtCore import Qt, QTimer
+from PySide6.QtCore import Qt
 from PySide6.QtWidgets import QApplication
 
 from coachadmin.connection import Connection
@@ -32,6 +31,9 @@ from coachadmin.ui.app import create_application
 from coachadmin.ui.bridge import Bridge
 from coachadmin.ui.main_window import MainWindow
 from coachadmin.ui.messages import MessageBus
+
+sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
+from bench.event_loop import StallMeter, spin_until
 
 os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
 os.environ.setdefault("AWS_ACCESS_KEY_ID", "testing")
@@ -62,7 +64,7 @@ def rss_mib() -> float:
 
 
 def measure(endpoint: str, objects: int) -> dict[str, float]:
-    app = create_application([])
+    _app = create_application([])  # kept: the application lives as long as the window
     bus = MessageBus()
     bridge = Bridge(bus=bus)
     window = MainWindow(bridge=bridge, bus=bus)
@@ -72,14 +74,6 @@ def measure(endpoint: str, objects: int) -> dict[str, float]:
     controller = window.browser.controller
     state: dict[str, float] = {}
 
-    def spin_until(predicate: Callable[[], bool], timeout: float) -> None:
-        deadline = time.monotonic() + timeout
-        while not predicate():
-            if time.monotonic() > deadline:
-                raise SystemExit("timed out")
-            app.processEvents()
-            time.sleep(0.001)
-
     listed: list[str] = []
     controller.listed.connect(lambda prefix, _rows: listed.append(prefix))
     window.set_connection(connection)
@@ -87,19 +81,9 @@ def measure(endpoint: str, objects: int) -> dict[str, float]:
     controller.navigate("small/")  # warm up: clients made, modules imported
     spin_until(lambda: "small/" in listed, 30)
 
-    gaps: list[float] = []
-    last = [time.perf_counter()]
-
-    def tick() -> None:
-        now = time.perf_counter()
-        gaps.append(now - last[0])
-        last[0] = now
-
-    timer = QTimer()
-    timer.setInterval(10)
-    timer.timeout.connect(tick)
+    meter = StallMeter()
     before = rss_mib()
-    timer.start()
+    meter.start()
     started = time.perf_counter()
     controller.navigate("many/")
     spin_until(lambda: controller.model.rowCount() > 0, 30)
@@ -107,12 +91,11 @@ def measure(endpoint: str, objects: int) -> dict[str, float]:
     state["first_rows_s"] = time.perf_counter() - started
     spin_until(lambda: "many/" in listed, 900)
     state["all_rows_s"] = time.perf_counter() - started
-    timer.stop()
+    meter.stop()
     state["rows"] = controller.model.rowCount()
     state["rss_growth_mib"] = rss_mib() - before
-    gaps.sort()
-    state["worst_stall_ms"] = gaps[-1] * 1000
-    state["p99_gap_ms"] = gaps[int(len(gaps) * 0.99)] * 1000
+    stalls = meter.figures()
+    state |= {name: stalls[name] for name in ("worst_stall_ms", "p99_gap_ms")}
     # Sorting and filtering 100,000 rows, as a person clicking would.
     for name, action in (
         (

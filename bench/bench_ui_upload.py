@@ -27,7 +27,6 @@ from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 from urllib.parse import parse_qs, urlsplit
 
-from PySide6.QtCore import QTimer
 from PySide6.QtWidgets import QApplication
 
 from coachadmin.s3.settings import S3Settings
@@ -37,6 +36,9 @@ from coachadmin.ui.bridge import Bridge
 from coachadmin.ui.messages import MessageBus
 from coachadmin.ui.transfers.panel import TransferQueuePanel
 from coachadmin.ui.transfers.service import TransferService
+
+sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
+from bench.event_loop import StallMeter
 
 os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
 os.environ.setdefault("AWS_ACCESS_KEY_ID", "testing")
@@ -148,18 +150,8 @@ def measure(endpoint: str, size: int) -> dict[str, float]:
         path = Path(folder) / "lecture-5gib.mp4"
         with path.open("wb") as handle:
             handle.truncate(size)  # sparse: no disk used, reads back as zeros
-        gaps: list[float] = []
-        last = [time.perf_counter()]
-
-        def tick() -> None:
-            now = time.perf_counter()
-            gaps.append(now - last[0])
-            last[0] = now
-
-        timer = QTimer()
-        timer.setInterval(10)
-        timer.timeout.connect(tick)
-        timer.start()
+        meter = StallMeter()
+        meter.start()
         started = time.perf_counter()
         settings = S3Settings(endpoint_url=endpoint, region="us-east-1")
         service.upload(path, "bench", "videos/lecture-5gib.mp4", settings)
@@ -171,20 +163,17 @@ def measure(endpoint: str, size: int) -> dict[str, float]:
             app.processEvents()
             time.sleep(0.002)
         elapsed = time.perf_counter() - started
-        timer.stop()
+        meter.stop()
         QApplication.processEvents()
     service.shutdown()
     bridge.shutdown(wait=True)
-    gaps.sort()
     if states[-1] is not TransferState.DONE:
         raise SystemExit(f"the upload did not finish: {messages[-1]}")
     return {
         "state": float(states[-1] is TransferState.DONE),
         "seconds": elapsed,
         "mib_per_s": size / 2**20 / elapsed,
-        "worst_stall_ms": gaps[-1] * 1000,
-        "p99_gap_ms": gaps[int(len(gaps) * 0.99)] * 1000,
-        "ticks": len(gaps),
+        **meter.figures(),
     }
 
 
