@@ -29,6 +29,7 @@ from urllib.parse import parse_qs, urlsplit
 
 from PySide6.QtWidgets import QApplication
 
+from coachadmin.connection import Connection
 from coachadmin.s3.settings import S3Settings
 from coachadmin.transfers.events import TransferState
 from coachadmin.ui.app import create_application
@@ -127,6 +128,18 @@ class _Sink(BaseHTTPRequestHandler):
             self.objects[urlsplit(self.path).path] = (md5, size)
         self._reply(200, headers={"ETag": f'"{md5}"'})
 
+    def do_GET(self) -> None:
+        """ListParts, which the engine asks before it completes an upload."""
+        query = parse_qs(urlsplit(self.path).query)
+        with self.lock:
+            parts = dict(self.uploads.get(query.get("uploadId", [""])[0], {}))
+        xml = "".join(
+            f'<Part><PartNumber>{n}</PartNumber><ETag>"{md5}"</ETag><Size>{size}</Size></Part>'
+            for n, (md5, size) in sorted(parts.items())
+        )
+        body = f"<ListPartsResult><IsTruncated>false</IsTruncated>{xml}</ListPartsResult>"
+        self._reply(200, body.encode(), {"Content-Type": "application/xml"})
+
     def do_DELETE(self) -> None:
         self._reply(204)
 
@@ -154,7 +167,7 @@ def measure(endpoint: str, size: int) -> dict[str, float]:
         meter.start()
         started = time.perf_counter()
         settings = S3Settings(endpoint_url=endpoint, region="us-east-1")
-        service.upload(path, "bench", "videos/lecture-5gib.mp4", settings)
+        service.upload(path, "videos/lecture-5gib.mp4", Connection("Bench", "bench", settings))
         states: list[TransferState] = []
         messages: list[str] = []
         service.events.connect(lambda batch: states.extend(e.state for e in batch))
