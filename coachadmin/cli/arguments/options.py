@@ -35,7 +35,8 @@ def add_tuning_options(parser: argparse.ArgumentParser, *, part_size: bool = Tru
         type=int,
         metavar="N",
         help=(
-            f"parts in flight per file (default {TransferConfig.concurrency}); a download's "
+            f"parts in flight per file, fixed (default: {TransferConfig.concurrency}, growing to "
+            f"{TransferConfig.max_concurrency} while more make the upload faster); a download's "
             f"most connections (default {TransferConfig.download_streams})"
         ),
     )
