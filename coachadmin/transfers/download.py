@@ -245,11 +245,11 @@ class DownloadRunner(TransferRunner[DownloadRecord]):
         self,
         record: DownloadRecord,
         missing: list[int],
-        inline: HashBehind | None,
+        hashing: HashBehind | None,
         *,
         whole: bool,
     ) -> None:
-        """One stream (hashing what it writes into ``inline``), and ranged GETs while they
+        """One stream (what it writes fed to ``hashing``), and ranged GETs while they
         add throughput (:mod:`.streams`)."""
         if not missing:
             return
@@ -258,7 +258,7 @@ class DownloadRunner(TransferRunner[DownloadRecord]):
         growth = Growth(record.range_size, max(1, self.config.download_streams))
         workers = Workers(plan, f"download-{record.id}")
         workers.start(
-            lambda: self._stream(record, plan, durable, growth, inline=inline, whole=whole)
+            lambda: self._stream(record, plan, durable, growth, hashing=hashing, whole=whole)
         )
         try:
             while workers.running(WINDOW / 6) and plan.left:
@@ -280,7 +280,7 @@ class DownloadRunner(TransferRunner[DownloadRecord]):
         durable: DurableRanges,
         growth: Growth,
         *,
-        inline: HashBehind | None,
+        hashing: HashBehind | None,
         whole: bool,
     ) -> None:
         """The ranges in order, each run of missing ones with one GET (a plain GET for the
@@ -289,7 +289,7 @@ class DownloadRunner(TransferRunner[DownloadRecord]):
         while run := plan.first_run():
             if plan.claim_front(run[0]):
                 plain = whole and run[0] == 1 and run[-1] == count
-                self._stream_run(record, run, plan, durable, growth, inline=inline, plain=plain)
+                self._stream_run(record, run, plan, durable, growth, hashing=hashing, plain=plain)
             whole = False
 
     def _stream_run(
@@ -300,7 +300,7 @@ class DownloadRunner(TransferRunner[DownloadRecord]):
         durable: DurableRanges,
         growth: Growth,
         *,
-        inline: HashBehind | None,
+        hashing: HashBehind | None,
         plain: bool,
     ) -> None:
         """One GET for ``run`` (its first range claimed); a retry goes on from the range
@@ -319,7 +319,7 @@ class DownloadRunner(TransferRunner[DownloadRecord]):
                 now = time.monotonic()
                 growth.stream_first_byte(max(now - asked, 1e-9), now=now)
                 while True:
-                    self._read_range(record, body, at[0], growth, head=head, inline=inline)
+                    self._read_range(record, body, at[0], growth, head=head, hashing=hashing)
                     head = b""
                     durable.add(at[0], part_span(record.size, record.range_size, at[0])[1])
                     self.control.check()
@@ -382,10 +382,10 @@ class DownloadRunner(TransferRunner[DownloadRecord]):
         growth: Growth,
         *,
         head: bytes = b"",
-        inline: HashBehind | None = None,
+        hashing: HashBehind | None = None,
     ) -> None:
         """Range ``number``'s bytes from ``body`` to their place in the partial file (and
-        into ``inline``'s digests, as written)."""
+        to ``hashing``, as written)."""
         start, length = part_span(record.size, record.range_size, number)
         counted = 0
         assert self.tracker is not None
@@ -398,8 +398,8 @@ class DownloadRunner(TransferRunner[DownloadRecord]):
                         self.control.check_cancelled()
                         with self._writing(record):
                             handle.write(chunk)
-                        if inline is not None:
-                            inline.feed(start + counted, chunk)
+                        if hashing is not None:
+                            hashing.feed(start + counted, chunk)
                         counted += len(chunk)
                         self.tracker.add(len(chunk))
                         growth.received(len(chunk))

@@ -110,8 +110,6 @@ class InlineHash:
     sizes: tuple[int, ...]
     position: int = 0
     spoiled: bool = False
-    #: Set by the first :meth:`feed` (the stream's first bytes are in).
-    started: threading.Event = field(default_factory=threading.Event)
     _index: int = 0
     _left: int = 0
     _digests: list[bytes] = field(default_factory=list)
@@ -121,8 +119,6 @@ class InlineHash:
         self._start_slice()
 
     def feed(self, offset: int, data: bytes) -> None:
-        if not self.started.is_set():
-            self.started.set()
         if self.spoiled or offset > self.position or not data:
             return
         if offset < self.position:
