@@ -181,10 +181,23 @@ def check_links(
     media are read as the listing's pages name the linked videos, eight at a time
     (:data:`coachadmin.services.media_health.IN_FLIGHT`)."""
     say = progress or (lambda _text: None)
+    return _checked(s3, bucket, lambda: _lessons(backend, courses, say), say, media=media)
+
+
+def _checked(
+    s3: S3Client,
+    bucket: str,
+    lessons_of: Callable[[], list[tuple[Course, Lesson]]],
+    say: Callable[[str], None],
+    *,
+    media: bool,
+) -> LinkReport:
+    """:func:`check_links` for the lessons ``lessons_of()`` gives, called while ``videos/``
+    is being listed."""
     say("Listing videos in the bucket…")
     listing = _VideoListing(s3, bucket)
     try:
-        lessons = _lessons(backend, courses, say)
+        lessons = lessons_of()
         linked = {lesson.video_id for _course, lesson in lessons if lesson.video_id}
         outside = _head_sizes(s3, bucket, sorted(k for k in linked if _outside_videos(k)))
         health: dict[str, MediaHealth] = {}
@@ -228,7 +241,8 @@ def check_course(
         {lesson.video_id for lesson in lessons if lesson.video_id and is_s3_key(lesson.video_id)}
     )
     if len(keys) > FEW_KEYS:
-        return check_links(backend, s3, bucket, courses=[course]).links
+        pairs = [(course, lesson) for lesson in lessons]
+        return _checked(s3, bucket, lambda: pairs, lambda _text: None, media=False).links
     sizes = _head_sizes(s3, bucket, keys)
     links = []
     for lesson in lessons:

@@ -211,10 +211,11 @@ def test_a_course_is_checked_by_a_head_per_linked_key_not_by_listing_the_bucket(
     assert kinds(s3_proxy.stats.requests) == Counter({"HEAD other": len(s3_keys)})
 
 
-def test_a_course_linking_many_keys_is_checked_by_the_listing(demo, admin, s3_proxy):
+def test_a_course_linking_many_keys_is_checked_by_the_listing(demo, admin, s3_proxy, api_proxy):
     add_course(demo, 7, [f"videos/many-{n}.mp4" for n in range(FEW_KEYS + 1)])
     course = next(c for c in admin.courses() if c.title == "Scale course 7")
     s3_proxy.stats.requests.clear()
+    api_proxy.stats.requests.clear()
 
     links = check_course(admin, s3_via(demo, s3_proxy), demo.info.bucket, course)
 
@@ -222,3 +223,4 @@ def test_a_course_linking_many_keys_is_checked_by_the_listing(demo, admin, s3_pr
     assert {link.state for link in links} == {LinkState.BROKEN}
     found = kinds(s3_proxy.stats.requests)
     assert found["list"] >= 1 and "HEAD other" not in found
+    assert kinds(api_proxy.stats.requests) == Counter({"GET lessons": 1})  # asked once
