@@ -1,5 +1,7 @@
-"""CPU per small PUT, one thread: boto3's put_object, the engine's PUT, and a lean PUT
-(botocore's SigV4 signer on an AWSRequest, sent with urllib3 directly).
+"""CPU per small PUT, one thread: boto3's put_object, the engine's PUT (a file hashed
+for Content-MD5 and SigV4, sent the quick way of coachadmin/s3/quick_put.py once the
+warm-up PUT has taught the client the route), and a bare PUT (bytes in memory, botocore's
+SigV4 signer on an AWSRequest, sent with urllib3 directly: a floor, not a way to upload).
 
 Not a test: it prints milliseconds of CPU (and wall) per file, to show how much of a
 folder upload's client CPU is botocore's per-call machinery (docs/performance.md, "Many
@@ -29,6 +31,7 @@ from botocore.credentials import Credentials
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 from bench.bench_upload import start_moto
 from coachadmin.s3.client import make_client
+from coachadmin.s3.quick_put import put_object
 from coachadmin.s3.settings import S3Settings
 from coachadmin.transfers import integrity
 from coachadmin.transfers.clients import TransferClients
@@ -49,15 +52,15 @@ def main() -> None:
     settings = S3Settings(
         endpoint_url=endpoint, region="us-east-1", access_key="bench", secret_key="bench"
     )
-    bare = make_client(settings)
-    bare.create_bucket(Bucket=BUCKET)
+    plain = make_client(settings)
+    plain.create_bucket(Bucket=BUCKET)
     engine = TransferClients()(settings)
     host, port = endpoint.removeprefix("http://").split(":")
     pool = urllib3.HTTPConnectionPool(host, int(port), maxsize=1)
     signer = S3SigV4Auth(Credentials("bench", "bench"), "s3", "us-east-1")
 
     def boto3_put(path: Path, key: str) -> None:
-        bare.put_object(Bucket=BUCKET, Key=key, Body=path.read_bytes())
+        plain.put_object(Bucket=BUCKET, Key=key, Body=path.read_bytes())
 
     def engine_put(path: Path, key: str) -> None:
         found = check_source(path)
@@ -65,13 +68,14 @@ def main() -> None:
         body = PartBody(path, 0, found.size, None, TransferControl("bench"),
                         sha256=hashes[integrity.SHA256], expect_continue=False)  # fmt: skip
         try:
-            engine.put_object(Bucket=BUCKET, Key=key, Body=body, ContentLength=found.size,  # type: ignore[arg-type]
-                              ContentMD5=integrity.content_md5(hashes[integrity.MD5]),
-                              IfNoneMatch="*")  # fmt: skip
+            params = {"Bucket": BUCKET, "Key": key, "ContentLength": found.size,
+                      "ContentMD5": integrity.content_md5(hashes[integrity.MD5]),
+                      "IfNoneMatch": "*"}  # fmt: skip
+            put_object(engine, body, params, quick=True)
         finally:
             body.close()
 
-    def lean_put(path: Path, key: str) -> None:
+    def bare_put(path: Path, key: str) -> None:
         data = path.read_bytes()
         url = f"{endpoint}/{BUCKET}/{key}"
         md5 = base64.b64encode(hashlib.md5(data).digest()).decode()
@@ -82,10 +86,10 @@ def main() -> None:
         answer = pool.urlopen("PUT", url, body=data, headers=dict(request.headers.items()),
                               retries=False)  # fmt: skip
         if answer.status != 200:
-            raise SystemExit(f"lean PUT: HTTP {answer.status}")
+            raise SystemExit(f"bare PUT: HTTP {answer.status}")
 
     ways: dict[str, Callable[[Path, str], None]] = {
-        "boto3 put_object": boto3_put, "engine's PUT": engine_put, "lean PUT": lean_put,
+        "boto3 put_object": boto3_put, "engine's PUT": engine_put, "bare PUT": bare_put,
     }  # fmt: skip
     numbers = itertools.count()
     try:

@@ -19,6 +19,7 @@ from typing import TYPE_CHECKING
 from urllib.parse import urlsplit
 
 from coachadmin.s3.client import DEFAULT_POOL, make_client
+from coachadmin.s3.quick_put import install_quick_puts
 from coachadmin.s3.settings import S3Settings
 from coachadmin.transfers.config import DEFAULT_MAX_FILES, TransferConfig, most_parts_in_flight
 from coachadmin.transfers.journal import DownloadRecord, UploadRecord
@@ -57,6 +58,7 @@ class TransferClients:
                     read_timeout=self._config.read_timeout,
                 )
                 install_body_hooks(client)
+                install_quick_puts(client)
                 self._clients[settings] = client
             return client
 

@@ -19,6 +19,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from coachadmin.s3.keys import content_type_for
+from coachadmin.s3.quick_put import put_object
 from coachadmin.s3.settings import S3Settings
 from coachadmin.transfers import integrity
 from coachadmin.transfers.clients import journaled_endpoint
@@ -299,9 +300,10 @@ class UploadRunner(TransferRunner[UploadRecord]):
             }
             if conditional:
                 kwargs["IfNoneMatch"] = "*"
+            retry = next(attempts) > 0
             return send_from_file(
                 path,
-                lambda body: dict(self.client.put_object(Body=body, **kwargs)),  # type: ignore[arg-type]
+                lambda body: put_object(self.client, body, kwargs, quick=not retry),
                 offset=0,
                 length=record.size,
                 fingerprint=fingerprint,
@@ -309,7 +311,7 @@ class UploadRunner(TransferRunner[UploadRecord]):
                 tracker=self.tracker,
                 control=self.control,
                 count=self._count_moved,
-                retry=next(attempts) > 0,
+                retry=retry,
             )
 
         response = self._finisher.final_request(record, put, "PutObject", integrity.MD5, md5)
