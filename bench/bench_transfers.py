@@ -12,6 +12,8 @@ tests/support/faultproxy.py capping each connection (``--connection-rate``). Eac
 alternates the tools, ``--runs`` times; the ratio is aws's median time / coachadmin's.
 The capped rows run on a moto of their own whose ranged GETs read only their bytes, as
 S3's do (``--moto-ranges``: plain moto, which copies the whole object for each).
+``--keep-alive``: the folders and the download on a moto that keeps connections open
+between requests, as S3 does (werkzeug's server, moto's own, closes each one).
 """
 
 from __future__ import annotations
@@ -148,16 +150,18 @@ def row(name: str, runs: int, names: list[str], run: object) -> dict[str, object
 
 
 @contextmanager
-def moto(s3_ranges: bool) -> Iterator[str]:
+def moto(s3_ranges: bool, keep_alive: bool = False) -> Iterator[str]:
     """A moto server of its own for some rows, with the bucket; yields its endpoint.
 
     ``s3_ranges``: a ranged GET reads only its bytes, as on S3 (bench/moto_server.py).
     Plain moto copies the whole object for every GET, so 16 ranged GETs of 256 MiB cost
     it 16 x 256 MiB and a capped download row would measure moto rather than the link.
+    ``keep_alive``: connections stay open between requests (bench/keep_alive.py).
     """
-    server, endpoint = start_moto(s3_ranges=s3_ranges)
+    server, endpoint = start_moto(s3_ranges=s3_ranges, keep_alive=keep_alive)
     SERVER_PID[:] = [server.pid]
-    SERVER_KIND[:] = ["moto, S3-like ranged reads" if s3_ranges else "moto"]
+    kind = ["moto"] + ["S3-like ranged reads"] * s3_ranges + ["keep-alive"] * keep_alive
+    SERVER_KIND[:] = [", ".join(kind)]
     print(f"server: {SERVER_KIND[0]} ({endpoint})", flush=True)
     try:
         make_client(S3Settings(endpoint_url=endpoint)).create_bucket(Bucket=BUCKET)
@@ -229,6 +233,11 @@ def main() -> None:
         action="store_true",
         help="capped rows on plain moto (each ranged GET copies the whole object), to compare",
     )
+    parser.add_argument(
+        "--keep-alive",
+        action="store_true",
+        help="folders and download on a moto that keeps connections open, as S3 does",
+    )
     args = parser.parse_args()
     args.only = set(args.only.split(","))
     if args.only - set(ROWS):
@@ -245,7 +254,7 @@ def main() -> None:
         work = Path(scratch)
         env["COACHADMIN_HOME"] = str(work / "home")
         if args.only & {"folders", "download"}:
-            with moto(s3_ranges=False) as endpoint:
+            with moto(s3_ranges=False, keep_alive=args.keep_alive) as endpoint:
                 results += plain_rows(args, work, env, endpoint)
         if args.only & {"capped-upload", "capped-download"}:
             with moto(s3_ranges=not args.moto_ranges) as endpoint:

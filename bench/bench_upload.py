@@ -57,15 +57,18 @@ class Run:
     cpu_per_gib: float
 
 
-def start_moto(s3_ranges: bool = False) -> tuple[subprocess.Popen[str], str]:
+def start_moto(
+    s3_ranges: bool = False, keep_alive: bool = False
+) -> tuple[subprocess.Popen[str], str]:
     """moto in its own process, keeping its objects in memory-backed storage where there is
     some (/dev/shm): a server writing gigabytes to the uploader's own disk makes every
     fsync there wait for them (coachadmin journals parts durably, `aws s3 cp` writes
     nothing), which no remote S3 server does. ``s3_ranges``: ranged GETs read only their
-    bytes, as on S3 (bench/moto_server.py)."""
+    bytes, as on S3 (bench/moto_server.py); ``keep_alive``: connections stay open between
+    requests, as S3's do (bench/keep_alive.py)."""
     shm = Path("/dev/shm")
     env = os.environ | ({"TMPDIR": str(shm)} if shm.is_dir() else {})
-    ranges = ["--s3-ranges"] if s3_ranges else []
+    ranges = (["--s3-ranges"] if s3_ranges else []) + (["--keep-alive"] if keep_alive else [])
     process = subprocess.Popen(
         [sys.executable, str(ROOT / "bench" / "moto_server.py"), *ranges],
         stdout=subprocess.PIPE,

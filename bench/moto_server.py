@@ -1,7 +1,8 @@
 """moto's S3 server in a process of its own, for benchmarks: prints its URL, runs until killed.
 
-`python bench/moto_server.py [PORT] [--s3-ranges]`. The benchmark starts it, so that the
-server's CPU and memory are not counted as the uploader's.
+`python bench/moto_server.py [PORT] [--s3-ranges] [--keep-alive] [--access-log]`. The
+benchmark starts it, so that the server's CPU and memory are not counted as the uploader's.
+``--keep-alive`` keeps connections open between requests, as S3 does (bench/keep_alive.py).
 
 moto answers a ranged GET by copying the whole object out of its store, then slicing
 the range: on moto, 16 ranged GETs of a 256 MiB object cost 16 x 256 MiB of copying,
@@ -20,14 +21,18 @@ from __future__ import annotations
 import argparse
 import logging
 import signal
+import sys
 import threading
 from collections.abc import Iterator
 from contextlib import contextmanager, nullcontext
+from pathlib import Path
 from typing import Any
 
 from moto.s3.models import FakeKey
 from moto.s3.responses import S3Response
-from moto.server import ThreadedMotoServer
+
+sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
+from bench.keep_alive import serve
 
 
 class StoredBytes:
@@ -106,20 +111,23 @@ def main() -> None:
     parser.add_argument(
         "--s3-ranges", action="store_true", help="ranged GETs read only their bytes, as on S3"
     )
+    parser.add_argument(
+        "--keep-alive", action="store_true", help="keep connections open between requests"
+    )
     parser.add_argument("--access-log", action="store_true", help="log a line per request")
     args = parser.parse_args()
     if not args.access_log:
         logging.getLogger("werkzeug").setLevel(logging.WARNING)
-    server = ThreadedMotoServer(ip_address="127.0.0.1", port=args.port, verbose=False)
     with s3_like_ranges() if args.s3_ranges else nullcontext():
-        server.start()
-        host, bound = server.get_host_and_port()
+        server, thread = serve(args.port, keep_alive=args.keep_alive)
+        host, bound = server.server_address[:2]
         print(f"http://{host}:{bound}", flush=True)
         stop = threading.Event()
         signal.signal(signal.SIGTERM, lambda *_: stop.set())
         signal.signal(signal.SIGINT, lambda *_: stop.set())
         stop.wait()
-        server.stop()
+        server.shutdown()
+        thread.join()
 
 
 if __name__ == "__main__":
