@@ -77,8 +77,14 @@ def cpu_seconds(pid: int) -> float:
     return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
 
 
-def timed(command: list[str], env: dict[str, str]) -> float:
-    """The command's wall time; its CPU and the server's go to :data:`LAST_CPU`."""
+def timed(command: list[str], env: dict[str, str], output: Path | None = None) -> float:
+    """The command's wall time; its CPU and the server's go to :data:`LAST_CPU`.
+
+    Each run starts with nothing of an earlier run's left to write back: the disk is
+    synced first, and the ``output`` a download wrote is deleted after it (a tool that
+    leaves 1 GiB in the page cache would otherwise slow down the next one's writes).
+    """
+    os.sync()
     server = cpu_seconds(SERVER_PID[0]) if SERVER_PID else 0.0
     before = resource.getrusage(resource.RUSAGE_CHILDREN)
     started = time.perf_counter()
@@ -88,6 +94,8 @@ def timed(command: list[str], env: dict[str, str]) -> float:
     own = after.ru_utime + after.ru_stime - before.ru_utime - before.ru_stime
     served = (cpu_seconds(SERVER_PID[0]) if SERVER_PID else 0.0) - server
     LAST_CPU[:] = [(own, served)]
+    if output is not None:
+        output.unlink(missing_ok=True)
     if done.returncode != 0:
         sys.stderr.write(done.stderr.decode()[-500:])
         return float("nan")
@@ -188,7 +196,7 @@ def plain_rows(
         subprocess.run(up("aws", big, "big.bin", endpoint), env=env, check=True)
         results.append(row(
             f"download {args.download}", args.runs, ["coachadmin", "aws", "one GET"],
-            lambda t, n: timed(down(t, "big.bin", work / f"out-{n}", endpoint), env),
+            lambda t, _n: timed(down(t, "big.bin", work / "out", endpoint), env, work / "out"),
         ))  # fmt: skip
     return results
 
@@ -212,7 +220,9 @@ def capped_rows(
             results.append(row(
                 f"download {args.capped}, {args.connection_rate}/s per connection",
                 args.runs, ["coachadmin", "aws"],
-                lambda t, n: timed(down(t, "capped-aws-0.bin", work / f"c-{n}", proxy.url), env),
+                lambda t, _n: timed(
+                    down(t, "capped-aws-0.bin", work / "c", proxy.url), env, work / "c"
+                ),
             ))  # fmt: skip
     return results
 
