@@ -111,8 +111,11 @@ class QuickPuts:
         stash["route"] = (
             Route(
                 base_url=url[: -len(suffix)],
+                # Copies: botocore may still change this request's own dicts.
                 context={
-                    name: request.context[name] for name in _CONTEXT if name in request.context
+                    name: _copied(request.context[name])
+                    for name in _CONTEXT
+                    if name in request.context
                 },
                 signer=request_signer,
                 user_agent=request.headers.get("User-Agent"),
@@ -171,6 +174,10 @@ class QuickPuts:
         # call it an instance.
         error: Any = client.exceptions.from_code(code)
         raise error(parsed, "PutObject")
+
+
+def _copied(value: Any) -> Any:
+    return dict(value) if isinstance(value, dict) else value
 
 
 def _http_session(client: S3Client) -> Any:

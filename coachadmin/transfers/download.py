@@ -19,6 +19,7 @@ import errno
 import logging
 import posixpath
 import shutil
+import threading
 import time
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
@@ -113,7 +114,7 @@ def prepare_download(
     dest = destination_for(request.dest, request.key)
     if dest.exists() and not request.overwrite:
         raise DestinationExists(str(dest))
-    info = head_with_retries(client, request.bucket, request.key, config)
+    info = head_with_retries(client, request.bucket, request.key, config, checksum=True)
     if info is None:
         raise NoSuchObject(request.bucket, request.key)
     record = DownloadRecord(
@@ -132,7 +133,45 @@ def prepare_download(
         connection=request.connection,
         overwrite=request.overwrite,
     )
-    return journal.create_download(record)
+    record = journal.create_download(record)
+    RECENT_HEADS.keep(record.id, info)
+    return record
+
+
+class RecentHeads:
+    """The HeadObject answer each download was prepared with, for a run that follows at once.
+
+    A run asks for the object again before its first GET: it may come long after the
+    download was queued, or in another process after a crash. When it comes moments
+    after, in the same process, the answer it would get is the one just had, and asking
+    costs a round trip. The run's GETs carry ``If-Match`` with the journaled ETag, so an
+    object replaced in between still fails its first GET (412) and the download starts
+    over with a new HeadObject.
+    """
+
+    def __init__(self, max_age: float = 30.0) -> None:
+        self._max_age = max_age
+        self._answers: dict[str, tuple[float, ObjectInfo]] = {}
+        self._lock = threading.Lock()
+
+    def keep(self, transfer_id: str, info: ObjectInfo) -> None:
+        now = time.monotonic()
+        with self._lock:
+            for old in [k for k, (at, _) in self._answers.items() if now - at > self._max_age]:
+                del self._answers[old]
+            self._answers[transfer_id] = (now, info)
+
+    def take(self, transfer_id: str) -> ObjectInfo | None:
+        """The answer kept for ``transfer_id`` if it is recent (once: a second attempt asks)."""
+        with self._lock:
+            kept = self._answers.pop(transfer_id, None)
+        if kept is None or time.monotonic() - kept[0] > self._max_age:
+            return None
+        return kept[1]
+
+
+#: This process's recent answers (prepare_download keeps, DownloadRunner takes).
+RECENT_HEADS = RecentHeads()
 
 
 class DownloadRunner(TransferRunner[DownloadRecord]):
@@ -178,7 +217,7 @@ class DownloadRunner(TransferRunner[DownloadRecord]):
         dest, temp = Path(record.dest), Path(record.temp_path)
         if dest.exists() and not record.overwrite:
             raise DestinationExists(str(dest))
-        info = self._head(record, checksum=True)
+        info = RECENT_HEADS.take(record.id) or self._head(record, checksum=True)
         if info is None:
             raise NoSuchObject(record.bucket, record.key)
         if integrity.clean_etag(info.etag) != record.etag or info.size != record.size:

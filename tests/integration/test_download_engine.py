@@ -2,14 +2,16 @@
 
 from __future__ import annotations
 
+import time
 from dataclasses import replace
 from pathlib import Path
 
 import pytest
 
+from coachadmin.s3.objects import ObjectInfo
 from coachadmin.transfers.config import MiB
 from coachadmin.transfers.control import TransferControl
-from coachadmin.transfers.download import DownloadRunner
+from coachadmin.transfers.download import RECENT_HEADS, DownloadRunner, RecentHeads
 from coachadmin.transfers.errors import (
     DestinationExists,
     IntegrityError,
@@ -174,3 +176,54 @@ def test_cancel_removes_the_partial_file(eng: Engine, s3_server: str, tmp_path: 
         runner.run()
     assert list(tmp_path.glob("out.bin*")) == []
     assert eng.journal.get_download(transfer_id).state == "cancelled"
+
+
+def test_a_run_right_after_prepare_uses_its_answer_and_a_later_one_asks(
+    s3_server: str, tmp_path: Path
+) -> None:
+    """One HeadObject for a download run at once; a run of a download prepared earlier
+    than ``RecentHeads``' age asks the server again."""
+    bucket = make_bucket(s3_server)
+    with FaultProxy(s3_server) as proxy:
+        eng = engine(proxy.url, replace(SMALL, max_events_per_second=0))
+        data = _put(eng, tmp_path, bucket, 13 * MiB)
+        before = len(proxy.stats.requests)
+        _, runner = _download(eng, bucket, tmp_path / "now.bin")
+        assert runner.run().verified == "checksum"
+        heads = [r for r in proxy.stats.requests[before:] if r.method == "HEAD"]
+        assert len(heads) == 1 and heads[0].headers.get("x-amz-checksum-mode") == "ENABLED"
+
+        record = eng.prepare_download(bucket, "obj", tmp_path / "later.bin")
+        assert RECENT_HEADS.take(record.id) is not None  # as if it had aged past 30 s
+        before = len(proxy.stats.requests)
+        eng.downloader(record.id).run()
+        assert [r.method for r in proxy.stats.requests[before:]].count("HEAD") == 1
+    assert (tmp_path / "now.bin").read_bytes() == data == (tmp_path / "later.bin").read_bytes()
+
+
+def test_an_object_replaced_right_after_prepare_is_noticed_by_the_get(
+    eng: Engine, s3_server: str, tmp_path: Path
+) -> None:
+    """The run trusts prepare's answer; the GET's If-Match does not, and the run starts
+    over with the new object."""
+    bucket = make_bucket(s3_server)
+    _put(eng, tmp_path, bucket, 13 * MiB)
+    events: list[TransferEvent] = []
+    _, runner = _download(eng, bucket, tmp_path / "out.bin", sink=events.append)
+    new = b"replaced" * 1000
+    eng.client.put_object(Bucket=bucket, Key="obj", Body=new)
+    result = runner.run()
+    assert (tmp_path / "out.bin").read_bytes() == new
+    assert result.restarted
+    assert any("changed on the server" in e.message for e in events)
+
+
+def test_recent_answers_age_and_are_taken_once() -> None:
+    heads = RecentHeads(max_age=0.05)
+    info = ObjectInfo(bucket="b", key="k", size=1, etag="e")
+    heads.keep("a", info)
+    assert heads.take("a") is info
+    assert heads.take("a") is None  # once
+    heads.keep("b", info)
+    time.sleep(0.1)
+    assert heads.take("b") is None  # too old
