@@ -31,12 +31,9 @@ from typing import Any
 
 from coachadmin.connection import Connection
 from coachadmin.s3.settings import S3Settings
-from coachadmin.ui.app import create_application
-from coachadmin.ui.bridge import Bridge
-from coachadmin.ui.main_window import MainWindow
-from coachadmin.ui.messages import MessageBus
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
+from bench.browser_window import open_browser_window, rss_mib
 from bench.event_loop import StallMeter, spin_until
 
 os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
@@ -47,28 +44,16 @@ SERVER = Path(__file__).with_name("scale_server.py")
 TIMES = ("root_first_rows_s", "root_all_rows_s", "folder_first_rows_s", "folder_all_rows_s")
 
 
-def rss_mib() -> float:
-    pages = int(Path("/proc/self/statm").read_text().split()[1])
-    return pages * os.sysconf("SC_PAGE_SIZE") / 2**20
-
-
 # -- the window (child process) -------------------------------------------------------------
 
 
 def measure(about: dict[str, Any]) -> dict[str, float]:
     """Connect to the bucket, then open the folder: the figures."""
-    _app = create_application([])  # kept: the application lives as long as the window
-    bus = MessageBus()
-    bridge = Bridge(bus=bus)
-    window = MainWindow(bridge=bridge, bus=bus)
-    window.resize(1280, 800)
-    window.show()
+    opened = open_browser_window()
+    window, controller, listed = opened.window, opened.controller, opened.listed
     settings = S3Settings(endpoint_url=about["endpoint"], region="us-east-1")
-    controller = window.browser.controller
     figures: dict[str, float] = {}
 
-    listed: list[str] = []
-    controller.listed.connect(lambda prefix, _rows: listed.append(prefix))
     # Warm up on another bucket: the worker's modules imported, a client made.
     window.set_connection(Connection("Warm-up", about["warm_up_bucket"], settings))
     spin_until(lambda: "" in listed, 60)
@@ -106,8 +91,7 @@ def measure(about: dict[str, Any]) -> dict[str, float]:
         stalls["worst_stall_ms"],
         stalls["p99_gap_ms"],
     )
-    window.shutdown()
-    bridge.shutdown(wait=True)
+    opened.close()
     return figures
 
 

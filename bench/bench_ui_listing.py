@@ -27,12 +27,9 @@ from coachadmin.connection import Connection
 from coachadmin.demo.s3_server import DemoS3Server
 from coachadmin.s3.client import make_client
 from coachadmin.s3.settings import S3Settings
-from coachadmin.ui.app import create_application
-from coachadmin.ui.bridge import Bridge
-from coachadmin.ui.main_window import MainWindow
-from coachadmin.ui.messages import MessageBus
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
+from bench.browser_window import open_browser_window, rss_mib
 from bench.event_loop import StallMeter, spin_until
 
 os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
@@ -58,24 +55,12 @@ def serve(objects: int) -> None:
     server.stop()
 
 
-def rss_mib() -> float:
-    pages = int(Path("/proc/self/statm").read_text().split()[1])
-    return pages * os.sysconf("SC_PAGE_SIZE") / 2**20
-
-
 def measure(endpoint: str, objects: int) -> dict[str, float]:
-    _app = create_application([])  # kept: the application lives as long as the window
-    bus = MessageBus()
-    bridge = Bridge(bus=bus)
-    window = MainWindow(bridge=bridge, bus=bus)
-    window.resize(1280, 800)
-    window.show()
+    opened = open_browser_window()
+    window, controller, listed = opened.window, opened.controller, opened.listed
     connection = Connection("Bench", BUCKET, S3Settings(endpoint_url=endpoint, region="us-east-1"))
-    controller = window.browser.controller
     state: dict[str, float] = {}
 
-    listed: list[str] = []
-    controller.listed.connect(lambda prefix, _rows: listed.append(prefix))
     window.set_connection(connection)
     spin_until(lambda: "" in listed, 30)
     controller.navigate("small/")  # warm up: clients made, modules imported
@@ -110,8 +95,7 @@ def measure(endpoint: str, objects: int) -> dict[str, float]:
         action()
         QApplication.processEvents()
         state[name] = (time.perf_counter() - began) * 1000
-    window.shutdown()
-    bridge.shutdown(wait=True)
+    opened.close()
     assert state["rows"] == objects, state
     return state
 
