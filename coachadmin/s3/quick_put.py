@@ -43,6 +43,8 @@ _HEADERS = {
     "ContentType": "Content-Type",
     "CacheControl": "Cache-Control",
 }
+#: Every parameter the quick way sends: a PutObject with any other goes through botocore.
+_SENT = frozenset(_HEADERS) | {"Bucket", "Key", "Metadata"}
 #: What learning a route keeps of botocore's request context: how to sign.
 _CONTEXT = ("client_config", "has_streaming_input", "auth_type", "signing")
 #: The signature versions a route may be learned under (plain SigV4, with or without our
@@ -227,7 +229,6 @@ def put_object(
     through botocore (which may teach the client the route)."""
     learned = _INSTALLED.get(client)
     route = learned.route(str(params.get("Bucket"))) if learned is not None else None
-    known = set(_HEADERS) | {"Bucket", "Key", "Metadata"}
-    if quick and learned is not None and route is not None and params.keys() <= known:
+    if quick and learned is not None and route is not None and params.keys() <= _SENT:
         return learned.put(route, body, params)
     return dict(client.put_object(Body=body, **params))

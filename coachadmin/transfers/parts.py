@@ -294,7 +294,7 @@ class PartSender:
             in_flight = InFlight(slots, growth, hashing, self.record.part_size, name)
             run_bounded(
                 numbers,
-                lambda number: self._send_part(number, log, hashing, in_flight),
+                lambda number: self._send_part(number, log, in_flight),
                 in_flight=slots,
                 control=self.control,
                 name=name,
@@ -319,13 +319,11 @@ class PartSender:
             checksum_algorithm=algorithm,
         )
 
-    def _send_part(
-        self, number: int, log: PartLog, hashing: HashAhead, in_flight: InFlight
-    ) -> None:
+    def _send_part(self, number: int, log: PartLog, in_flight: InFlight) -> None:
         self.control.check()
         path = Path(self.record.path)
         offset, length = part_span(self.record.size, self.record.part_size, number)
-        hashes = hashing.hashes(number)
+        hashes = in_flight.hashing.hashes(number)
         record = self._created.result() if self._created is not None else self.record
         algorithm = record.checksum_algorithm
         if algorithm not in hashes:

@@ -17,6 +17,7 @@ from coachadmin.s3.client import make_client
 from coachadmin.s3.quick_put import install_quick_puts
 from coachadmin.s3.settings import S3Settings
 from coachadmin.transfers.clients import TransferClients
+from coachadmin.transfers.config import TransferConfig
 from coachadmin.transfers.errors import AccessDenied, CredentialsExpired, KeyExists
 from tests.support.faultproxy import Fault, FaultProxy, Request
 from tests.support.motoiam import restricted_user
@@ -42,6 +43,21 @@ def warmed(eng: Engine, bucket: str, tmp_path: Path, **request: object) -> None:
     assert install_quick_puts(eng.client).route(bucket) is not None
 
 
+def warmed_engine(
+    proxy: FaultProxy, s3_server: str, tmp_path: Path, config: TransferConfig = SMALL
+) -> tuple[Engine, str]:
+    """The engine through the proxy and a new bucket, its route learned."""
+    eng = engine(proxy.url, config)
+    bucket = make_bucket(s3_server)
+    warmed(eng, bucket, tmp_path)
+    return eng, bucket
+
+
+def keys_in(endpoint: str, bucket: str) -> list[str]:
+    listed = make_client(S3Settings(endpoint_url=endpoint)).list_objects_v2(Bucket=bucket)
+    return [item["Key"] for item in listed.get("Contents", [])]
+
+
 def test_files_after_the_first_go_the_quick_way_with_their_headers_and_keys(
     proxy: FaultProxy, s3_server: str, tmp_path: Path
 ) -> None:
@@ -62,9 +78,8 @@ def test_files_after_the_first_go_the_quick_way_with_their_headers_and_keys(
             metadata={"lesson": f"l-{number}"},
         )
     assert quick.sent == len(keys) - 1  # the first went through botocore
+    assert sorted(keys_in(s3_server, bucket)) == sorted(keys)
     direct = make_client(S3Settings(endpoint_url=s3_server))
-    listed = [o["Key"] for o in direct.list_objects_v2(Bucket=bucket)["Contents"]]
-    assert sorted(listed) == sorted(keys)
     for number, key in enumerate(keys):
         assert get_bytes(s3_server, bucket, key) == sent[key]
         head = direct.head_object(Bucket=bucket, Key=key)
@@ -122,20 +137,13 @@ def test_a_quick_put_with_a_wrong_secret_is_refused_and_named(
         record = eng.prepare(tmp_path / "next", bucket, "next", overwrite=True)
         with pytest.raises(CredentialsExpired, match="SignatureDoesNotMatch"):
             eng.uploader(record.id).run()
-    assert "next" not in [
-        o["Key"]
-        for o in make_client(S3Settings(endpoint_url=s3_server)).list_objects_v2(Bucket=bucket)[
-            "Contents"
-        ]
-    ]
+    assert "next" not in keys_in(s3_server, bucket)
 
 
 def test_a_quick_put_refused_is_reported_and_one_that_fails_is_retried(
     proxy: FaultProxy, s3_server: str, tmp_path: Path
 ) -> None:
-    eng = engine(proxy.url)
-    bucket = make_bucket(s3_server)
-    warmed(eng, bucket, tmp_path)
+    eng, bucket = warmed_engine(proxy, s3_server, tmp_path)
     proxy.add_fault(is_put, Fault("status", code=403, body=DENIED))
     write_random(tmp_path / "denied", 5000)
     with pytest.raises(AccessDenied):
@@ -154,9 +162,7 @@ def test_a_quick_put_refused_is_reported_and_one_that_fails_is_retried(
 def test_a_lost_reply_to_a_quick_put_is_recognised_as_our_own_object(
     proxy: FaultProxy, s3_server: str, tmp_path: Path
 ) -> None:
-    eng = engine(proxy.url, replace(SMALL, read_timeout=1.5))
-    bucket = make_bucket(s3_server)
-    warmed(eng, bucket, tmp_path)
+    eng, bucket = warmed_engine(proxy, s3_server, tmp_path, replace(SMALL, read_timeout=1.5))
     proxy.add_fault(is_put, Fault("mute"))
     data = write_random(tmp_path / "lost", 20_000)
     upload(eng, tmp_path / "lost", bucket, "lost")
@@ -166,9 +172,7 @@ def test_a_lost_reply_to_a_quick_put_is_recognised_as_our_own_object(
 def test_a_key_taken_meanwhile_is_refused_by_the_quick_put_and_kept(
     proxy: FaultProxy, s3_server: str, tmp_path: Path
 ) -> None:
-    eng = engine(proxy.url)
-    bucket = make_bucket(s3_server)
-    warmed(eng, bucket, tmp_path)
+    eng, bucket = warmed_engine(proxy, s3_server, tmp_path)
     write_random(tmp_path / "mine", 5000)
     record = eng.prepare(tmp_path / "mine", bucket, "taken")  # free when checked
     make_client(S3Settings(endpoint_url=s3_server)).put_object(
@@ -182,9 +186,7 @@ def test_a_key_taken_meanwhile_is_refused_by_the_quick_put_and_kept(
 def test_a_redirect_sends_the_put_again_through_botocore_and_relearns_the_route(
     proxy: FaultProxy, s3_server: str, tmp_path: Path
 ) -> None:
-    eng = engine(proxy.url)
-    bucket = make_bucket(s3_server)
-    warmed(eng, bucket, tmp_path)
+    eng, bucket = warmed_engine(proxy, s3_server, tmp_path)
     quick = install_quick_puts(eng.client)
     moved = b"<Error><Code>TemporaryRedirect</Code><Message>Please re-send</Message></Error>"
     proxy.add_fault(is_put, Fault("status", code=307, body=moved))
