@@ -118,8 +118,7 @@ def part_checksum_args(algorithm: str, value: str) -> dict[str, Any]:
 def composite_crc32(part_crc32s: Iterable[str]) -> str:
     """The composite checksum S3 gives a multipart object whose parts have these CRC32s."""
     digests = [base64.b64decode(c) for c in part_crc32s]
-    combined = zlib.crc32(b"".join(digests)).to_bytes(4, "big")
-    return f"{base64.b64encode(combined).decode('ascii')}-{len(digests)}"
+    return f"{object_checksums.combined('CRC32', digests)}-{len(digests)}"
 
 
 def same_composite(shown: str, expected: str) -> bool:

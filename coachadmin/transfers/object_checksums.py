@@ -85,13 +85,9 @@ def file_digests(
     return digests
 
 
-def full_object(path: Path, algorithm: str, size: int) -> str:
-    """The file's full-object checksum, as S3 shows it."""
-    return encoded(file_digests(path, algorithm, [size])[0])
-
-
-def composite(path: Path, algorithm: str, part_sizes: list[int]) -> str:
-    """The file's composite checksum for these part sizes, as S3 shows it (``VALUE-N``)."""
+def combined(algorithm: str, digests: Iterable[bytes]) -> str:
+    """The composite checksum of parts with these raw digests, as S3 shows it without its
+    ``-N``: the checksum of their concatenation."""
     digest = new_digest(algorithm)
-    digest.update(b"".join(file_digests(path, algorithm, part_sizes)))
-    return f"{encoded(digest.digest())}-{len(part_sizes)}"
+    digest.update(b"".join(digests))
+    return encoded(digest.digest())

@@ -64,9 +64,7 @@ class Way:
             return integrity.multipart_etag(hexes) if self.parts else hexes[0]
         if not self.parts:
             return object_checksums.encoded(digests[0])
-        digest = object_checksums.new_digest(self.algorithm)
-        digest.update(b"".join(digests))
-        return object_checksums.encoded(digest.digest())
+        return object_checksums.combined(self.algorithm, digests)
 
 
 @dataclass(frozen=True)
@@ -204,10 +202,6 @@ def likely_part_sizes(size: int, parts: int) -> list[int]:
     return [max(0, min(part, size - n * part)) for n in range(parts)]
 
 
-def file_digests(temp: Path, algorithm: str, sizes: tuple[int, ...]) -> list[bytes]:
-    return object_checksums.file_digests(temp, algorithm, sizes, chunk=READ_CHUNK)
-
-
 def verify_download(
     temp: Path,
     where: str,
@@ -239,7 +233,10 @@ def verify_download(
                 return check.verified
             if not way.parts or inline.sizes == way.slices(size, part_sizes):
                 continue  # hashed over the real parts: the bytes differ
-        got = way.value(file_digests(temp, way.algorithm, way.slices(size, part_sizes)))
+        slices = way.slices(size, part_sizes)
+        got = way.value(
+            object_checksums.file_digests(temp, way.algorithm, slices, chunk=READ_CHUNK)
+        )
         if got == check.expected:
             return check.verified
     if check.verified == "checksum":

@@ -39,4 +39,5 @@ def test_a_composite_is_the_checksum_of_the_parts_checksums(tmp_path: Path) -> N
     whole = object_checksums.new_digest("CRC32C")
     whole.update(raw)
     expected = base64.b64encode(whole.digest()).decode() + "-2"
-    assert object_checksums.composite(tmp_path / "f", "CRC32C", [4, 5]) == expected
+    digests = object_checksums.file_digests(tmp_path / "f", "CRC32C", [4, 5])
+    assert object_checksums.combined("CRC32C", digests) + "-2" == expected

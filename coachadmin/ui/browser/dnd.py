@@ -46,12 +46,12 @@ def local_paths(mime: QMimeData) -> list[Path]:
 def plan_uploads(paths: Iterable[Path], prefix: str) -> UploadPlan:
     """Every file to upload under ``prefix``, folders walked (runs on a worker thread)."""
     plan = UploadPlan()
+
+    def report(error: OSError) -> None:
+        plan.problems.append(f"{error.filename}: {error.strerror or error}")
+
     for path in paths:
         if path.is_dir():
-
-            def report(error: OSError) -> None:
-                plan.problems.append(f"{error.filename}: {error.strerror or error}")
-
             for file, key in folder_files(path, prefix, report):
                 _add(plan, file, key)
         else:
