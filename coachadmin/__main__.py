@@ -1,8 +1,6 @@
 """`python -m coachadmin` does what the `coachadmin` console script does."""
 
-import sys
-
-from coachadmin.cli import main
+from coachadmin.cli import run
 
 if __name__ == "__main__":
-    sys.exit(main())
+    run()

@@ -1,8 +1,6 @@
 """The frozen app's entry point: exactly what the ``coachadmin`` console script runs."""
 
-import sys
-
-from coachadmin.cli import main
+from coachadmin.cli import run
 
 if __name__ == "__main__":
-    sys.exit(main())
+    run()

@@ -26,6 +26,7 @@ from coachadmin.cli.arguments import (
     presign,
     transfers,
 )
+from coachadmin.cli.process_exit import end_process
 from coachadmin.display import printable
 from coachadmin.errors import UserFacingError
 from coachadmin.log import setup_logging
@@ -127,3 +128,9 @@ def main(argv: Sequence[str] | None = None) -> int:
             file=sys.stderr,
         )
         return INTERNAL_ERROR
+
+
+def run() -> None:
+    """The program: :func:`main`, then the process ends (at once where it can:
+    :mod:`coachadmin.cli.process_exit`). ``main`` itself returns, for callers in-process."""
+    end_process(main())

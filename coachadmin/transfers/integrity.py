@@ -19,7 +19,6 @@ from __future__ import annotations
 import base64
 import hashlib
 import re
-import zlib
 from collections.abc import Iterable
 from pathlib import Path
 from typing import Any, Protocol
@@ -91,13 +90,13 @@ class _Crc32Hasher:
     """Base64 of the big-endian CRC32, the form of S3's ``x-amz-checksum-crc32``."""
 
     def __init__(self) -> None:
-        self._crc = 0
+        self._digest = object_checksums.new_digest("CRC32")
 
     def update(self, data: bytes | bytearray | memoryview) -> None:
-        self._crc = zlib.crc32(data, self._crc)
+        self._digest.update(data)
 
     def value(self) -> str:
-        return base64.b64encode(self._crc.to_bytes(4, "big")).decode("ascii")
+        return object_checksums.encoded(self._digest.digest())
 
 
 def hasher(algorithm: str) -> PartHasher:

@@ -166,7 +166,7 @@ class InlineHash:
 
 class HashBehind:
     """Feeds an :class:`InlineHash` from a thread of its own, so that hashing the stream's
-    bytes overlaps reading the next ones (zlib, hashlib and awscrt let go of the GIL while
+    bytes overlaps reading the next ones (ISA-L, hashlib and awscrt let go of the GIL while
     they hash a chunk). At most :data:`BEHIND` chunks wait; :meth:`close` (always, after
     the download) lets the hash catch up."""
 
