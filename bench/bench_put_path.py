@@ -3,8 +3,9 @@ for Content-MD5 and SigV4, sent the quick way of coachadmin/s3/quick_put.py once
 warm-up PUT has taught the client the route), and a bare PUT (bytes in memory, botocore's
 SigV4 signer on an AWSRequest, sent with urllib3 directly: a floor, not a way to upload).
 
-Not a test: it prints milliseconds of CPU (and wall) per file, to show how much of a
-folder upload's client CPU is botocore's per-call machinery (docs/performance.md, "Many
+Not a test: it prints milliseconds of CPU (and wall) per file, and the server's CPU per
+file, to show how much of a folder upload's client CPU is botocore's per-call machinery
+and that the server's work per PUT is the same whichever way sends it (docs/performance.md, "Many
 files, downloads, and a link that caps each connection").
 
     python bench/bench_put_path.py [--files 200] [--size 100KiB] [--rounds 2]
@@ -29,6 +30,7 @@ from botocore.awsrequest import AWSRequest
 from botocore.credentials import Credentials
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
+from bench.bench_transfers import cpu_seconds
 from bench.bench_upload import start_moto
 from coachadmin.s3.client import make_client
 from coachadmin.s3.quick_put import put_object
@@ -103,12 +105,15 @@ def main() -> None:
                 for name, put in ways.items():
                     prefix = f"r{next(numbers)}/"
                     put(files[0], prefix + "warm-up")
+                    served = cpu_seconds(server.pid)
                     cpu, wall = time.process_time(), time.perf_counter()
                     for path in files:
                         put(path, prefix + path.name)
                     cpu, wall = time.process_time() - cpu, time.perf_counter() - wall
+                    served = cpu_seconds(server.pid) - served
                     print(f"{name:18} {cpu * 1000 / len(files):5.2f} ms CPU a file, "
-                          f"{wall * 1000 / len(files):5.2f} ms wall", flush=True)  # fmt: skip
+                          f"{wall * 1000 / len(files):5.2f} ms wall, the server "
+                          f"{served * 1000 / len(files):5.2f} ms CPU", flush=True)  # fmt: skip
     finally:
         server.terminate()
         server.wait()
