@@ -14,7 +14,8 @@ import getpass
 import sys
 
 from coachadmin import secrets
-from coachadmin.cli.common import api_url_from, call_backend, emit_json, signed_in_client
+from coachadmin.cli.backend_session import api_url_from, call_backend, signed_in_client
+from coachadmin.cli.common import emit_json
 from coachadmin.errors import UsageError
 from coachadmin.redact import register_secret
 from coachadmin.services import sign_in

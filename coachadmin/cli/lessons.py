@@ -13,20 +13,18 @@ import argparse
 import sys
 from pathlib import Path
 
+from coachadmin.cli.backend_session import apply_pending_links, call_backend, signed_in_client
 from coachadmin.cli.common import (
-    apply_pending_links,
-    call_backend,
     drive,
     emit_json,
     guard,
     s3_target,
-    signed_in_client,
     transfer_config,
     transfer_queue,
 )
-from coachadmin.cli.media import print_media_problems, ready_to_send, remove_copies
+from coachadmin.cli.media import ready_to_send, remove_copies
 from coachadmin.cli.transfer_output import TransferOutput
-from coachadmin.display import format_size
+from coachadmin.display import format_size, printable
 from coachadmin.errors import UsageError, UserFacingError
 from coachadmin.s3.client import make_client
 from coachadmin.s3.objects import head_object
@@ -171,6 +169,19 @@ def run_check_links(args: argparse.Namespace) -> int:
         _print_report(report, bucket)
         print_media_problems(report)
     return 1 if report.problems or (args.strict and report.media_problems) else 0
+
+
+def print_media_problems(report: LinkReport) -> None:
+    """The text report's part on media health (after the link report)."""
+    problems = report.media_problems
+    if not problems:
+        return
+    print(f"\nVideos that may not play for students ({len(problems)}):")
+    for link in problems:
+        assert link.media is not None
+        lesson = link.lesson
+        print(f"  {link.course.title} / {lesson.order}. {lesson.title}  [{lesson.id}]")
+        print(f"          {printable(lesson.video_id or '')}: {link.media.describe()}")
 
 
 def _print_report(report: LinkReport, bucket: str) -> None:

@@ -12,22 +12,8 @@ from collections.abc import Callable, Iterable
 from pathlib import Path
 
 from coachadmin.display import printable
-from coachadmin.services.link_check import LinkReport
 from coachadmin.services.media_readiness import Readiness, fix_index, readiness
 from coachadmin.transfers.upload import UploadRequest
-
-
-def print_media_problems(report: LinkReport) -> None:
-    """The text report's part on media health (after the link report)."""
-    problems = report.media_problems
-    if not problems:
-        return
-    print(f"\nVideos that may not play for students ({len(problems)}):")
-    for link in problems:
-        assert link.media is not None
-        lesson = link.lesson
-        print(f"  {link.course.title} / {lesson.order}. {lesson.title}  [{lesson.id}]")
-        print(f"          {printable(lesson.video_id or '')}: {link.media.describe()}")
 
 
 def ready_to_send(path: Path, *, fix: bool) -> Readiness | None:

@@ -13,7 +13,6 @@ from functools import partial
 from pathlib import Path
 
 from coachadmin.cli.common import (
-    apply_pending_links,
     drive,
     emit_json,
     flag_settings,
@@ -29,12 +28,11 @@ from coachadmin.connection import DEMO_CONNECTION
 from coachadmin.display import format_size, printable
 from coachadmin.errors import UsageError
 from coachadmin.s3.uri import parse_s3_uri
-from coachadmin.services.transfer_connections import TransferConnections, reassign
+from coachadmin.services.transfer_connections import TransferConnections
 from coachadmin.transfers.clients import TransferClients
 from coachadmin.transfers.download import DownloadRequest
-from coachadmin.transfers.errors import KeyExists, NoSuchTransfer
+from coachadmin.transfers.errors import KeyExists
 from coachadmin.transfers.folders import Filter, Rule, existing_keys, plan_files
-from coachadmin.transfers.journal import UNFINISHED_STATES
 from coachadmin.transfers.manage import abort_transfer, forget_transfer
 from coachadmin.transfers.orphans import abort_orphan, find_orphans
 from coachadmin.transfers.source import check_source
@@ -124,58 +122,6 @@ def run_download(args: argparse.Namespace) -> int:
     except BaseException:
         queue.shutdown()
         queue.journal.close()
-        raise
-    return drive(queue, ids, output)
-
-
-def run_resume(args: argparse.Namespace) -> int:
-    """Resume, then make the lesson links whose uploads are now verified (upload-link)."""
-    try:
-        return _resume(args)
-    finally:
-        apply_pending_links(args, json_mode=bool(args.json))
-
-
-def _resume(args: argparse.Namespace) -> int:
-    if bool(args.ids) == bool(args.all):
-        raise UsageError("give the ids of the transfers to resume, or --all")
-    if args.connection and args.all:
-        raise UsageError("--connection goes with the ids of the transfers it is for, not --all")
-    config = transfer_config(args)
-    queue = transfer_queue(config)
-    output = TransferOutput(json_mode=bool(args.json))
-    queue.subscribe(output.event)
-    journal = queue.journal
-    try:
-        if args.all:
-            ids = [u.id for u in journal.list_uploads()] + [d.id for d in journal.list_downloads()]
-            if not ids:
-                output.line("nothing to resume", {"event": "info", "message": "nothing to resume"})
-                return 0
-        else:
-            ids = list(dict.fromkeys(args.ids))
-            for transfer_id in ids:
-                kind = journal.kind_of(transfer_id)
-                state = (
-                    journal.get_upload(transfer_id).state
-                    if kind == "upload"
-                    else journal.get_download(transfer_id).state
-                    if kind == "download"
-                    else None
-                )
-                if state not in UNFINISHED_STATES:
-                    raise NoSuchTransfer(transfer_id)
-                if args.connection:
-                    reassign(journal, transfer_id, args.connection)
-        for transfer_id in ids:
-            queue.add_existing(
-                transfer_id,
-                override=flag_settings(args),
-                overwrite=True if args.overwrite else None,
-            )
-    except BaseException:
-        queue.shutdown()
-        journal.close()
         raise
     return drive(queue, ids, output)
 

@@ -105,3 +105,19 @@ def test_commands_that_talk_to_s3_do_not_load_the_demo_servers(module: str) -> N
         [sys.executable, "-c", code], capture_output=True, text=True, timeout=60, check=True
     )
     assert result.stderr.strip() == "False"
+
+
+def test_upload_and_download_do_not_load_the_backend_client() -> None:
+    """Only the commands that talk to the backend (resume, lessons, auth) load its HTTP
+    client (requests) and the sign-in: a script that moves files one command at a time
+    would pay for them on every start."""
+    code = (
+        "import sys, coachadmin.cli.transfers\n"
+        "loaded = ('requests', 'coachadmin.backend.client', 'coachadmin.services.sign_in',"
+        " 'coachadmin.services.link_check')\n"
+        "print(sorted(m for m in loaded if m in sys.modules), file=sys.stderr)\n"
+    )
+    result = subprocess.run(
+        [sys.executable, "-c", code], capture_output=True, text=True, timeout=60, check=True
+    )
+    assert result.stderr.strip() == "[]"

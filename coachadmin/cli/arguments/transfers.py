@@ -98,7 +98,7 @@ def register(subparsers: Subparsers) -> None:
     )
     add_tuning_options(resume, part_size=False)
     _add_common(resume)
-    resume.set_defaults(handler=Handler("coachadmin.cli.transfers", "run_resume"), command="resume")
+    resume.set_defaults(handler=Handler("coachadmin.cli.resume", "run"), command="resume")
 
     abort = subparsers.add_parser(
         "abort",
