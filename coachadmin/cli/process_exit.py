@@ -29,15 +29,36 @@ def nothing_left_to_finish() -> bool:
     return not any(t is not main and not t.daemon and t.is_alive() for t in threading.enumerate())
 
 
+#: Python's own exit status when it cannot flush stdout at exit.
+OUTPUT_LOST = 120
+
+
 def end_process(code: int) -> NoReturn:
-    """Exit with ``code``: at once when :func:`nothing_left_to_finish`, else normally."""
+    """Exit with ``code``: at once when :func:`nothing_left_to_finish`, else normally.
+
+    Output that cannot be written (a full disk, a closed pipe) is not a success: as
+    Python's own exit does, the status is then :data:`OUTPUT_LOST` (unless the command
+    failed already), with a line on stderr unless the reader just went away.
+    """
     if not nothing_left_to_finish():
         sys.exit(code)
     logging.shutdown()
-    for stream in (sys.stdout, sys.stderr):
-        try:
-            if stream is not None:  # None in a frozen app without a console
-                stream.flush()
-        except (OSError, ValueError):  # a closed pipe or stream: nothing more can be said
-            pass
+    try:
+        if sys.stdout is not None:  # None in a frozen app without a console
+            sys.stdout.flush()
+    except (OSError, ValueError) as error:
+        if not isinstance(error, BrokenPipeError):
+            _say(f"coachadmin: the output could not be written: {error}\n")
+        code = code or OUTPUT_LOST
+    _say("")  # flushes what waits on stderr
     os._exit(code)
+
+
+def _say(text: str) -> None:
+    """Write ``text`` to stderr and flush it, if stderr can take it."""
+    try:
+        if sys.stderr is not None:
+            sys.stderr.write(text)
+            sys.stderr.flush()
+    except (OSError, ValueError):
+        pass

@@ -7,8 +7,8 @@ of the concatenated binary checksums of the N parts the object was uploaded in.
 Values are base64 of the big-endian digest, as in S3's ``x-amz-checksum-*`` headers.
 
 CRC32 comes from ISA-L (the ``isal`` package: 12-16 GB/s on one core here, zlib's 2.7),
-CRC32C and CRC64NVME from awscrt (botocore's CRT, a dependency for this reason: over
-20 GB/s, where a pure-Python table runs at 10 MB/s, 200 s for a 2 GB video), the SHAs
+CRC32C and CRC64NVME from awscrt (botocore's CRT, a dependency for this reason: 12-20
+GB/s, where a pure-Python table runs at 10 MB/s, 200 s for a 2 GB video), the SHAs
 from hashlib. All of them let go of the GIL while they work on a large buffer, so a
 download's hashing thread runs beside its receiving one.
 """

@@ -85,3 +85,21 @@ def test_a_failed_command_says_why_and_its_log_line_is_written(tmp_path: Path) -
     assert "'b' is not a valid bucket name" in result.stderr
     log = (tmp_path / "home" / "logs" / "coachadmin.log").read_text()
     assert "download failed: 'b' is not a valid bucket name" in log
+
+
+@pytest.mark.skipif(not Path("/dev/full").exists(), reason="needs /dev/full (Linux)")
+def test_output_that_cannot_be_written_is_not_a_success(tmp_path: Path) -> None:
+    """`coachadmin uploads --json > out.json` on a full disk must not exit 0."""
+    code = (
+        "import sys\nfrom coachadmin.cli.process_exit import end_process\n"
+        "sys.stdout.write('a line that waits in the buffer\\n')\n"
+        "end_process(0)\n"
+    )
+    env = {k: v for k, v in os.environ.items() if k != "PYTHONUNBUFFERED"}
+    with open("/dev/full", "w") as full:
+        result = subprocess.run(
+            [sys.executable, "-c", code], stdout=full, stderr=subprocess.PIPE, text=True,
+            timeout=60, check=False, env=env,
+        )  # fmt: skip
+    assert result.returncode == 120
+    assert "the output could not be written" in result.stderr
