@@ -300,6 +300,7 @@ class FaultProxy:
         limit: RateLimiter | None,
         muted: threading.Event | None = None,
     ) -> None:
+        ended = False  # the producer's end (None) was taken
         try:
             while (item := source.get()) is not None:
                 if muted is not None and muted.is_set():
@@ -311,12 +312,15 @@ class FaultProxy:
                 if limit is not None:
                     limit.consume(len(data))
                 sink.sendall(data)
+            ended = True
         except OSError:
             pass
         finally:
             with contextlib.suppress(OSError):
                 sink.shutdown(socket.SHUT_WR)
-            while source.get() is not None:  # drain so that the producer never blocks
+            # After a failed send, drain so that the producer never blocks, up to its end;
+            # after the end there is nothing more to wait for (waiting kept the thread forever).
+            while not ended and source.get() is not None:
                 pass
 
     def _requests(
