@@ -145,8 +145,16 @@ def row(name: str, runs: int, names: list[str], run: object) -> dict[str, object
             cpu[tool] += LAST_CPU
     medians = {t: statistics.median(v) for t, v in times.items()}
     ratio = medians["aws"] / medians["coachadmin"]
+    # Each run's tools ran back to back: their ratio is free of the host's drift between
+    # runs (a busy hour makes both slower), which the ratio of the medians is not.
+    paired = {
+        t: sorted(o / c for o, c in zip(v, times["coachadmin"], strict=True))
+        for t, v in times.items() if t != "coachadmin"
+    }  # fmt: skip
     print(f"{name}: " + ", ".join(f"{t} {m:.2f} s" for t, m in medians.items())
           + f"; aws/coachadmin {ratio:.2f}", flush=True)  # fmt: skip
+    by_run = "; ".join(f"{t} " + ", ".join(f"{p:.2f}" for p in ps) for t, ps in paired.items())
+    print(f"  run by run, tool/coachadmin: {by_run}", flush=True)
     spent = {
         t: tuple(statistics.median(p[i] for p in pairs) for i in (0, 1))
         for t, pairs in cpu.items() if pairs
@@ -154,7 +162,7 @@ def row(name: str, runs: int, names: list[str], run: object) -> dict[str, object
     print("  CPU s (tool, server): " + ", ".join(
         f"{t} {own:.2f}, {sv:.2f}" for t, (own, sv) in spent.items()), flush=True)  # fmt: skip
     return {"row": name, "server": SERVER_KIND[0], "runs": times, "medians": medians,
-            "ratio": ratio, "cpu": spent}  # fmt: skip
+            "ratio": ratio, "paired_ratios": paired, "cpu": spent}  # fmt: skip
 
 
 @contextmanager
