@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import argparse
+import ast
 import subprocess
 import sys
 from pathlib import Path
@@ -21,6 +22,16 @@ def run_cli(*args: str) -> subprocess.CompletedProcess[str]:
         timeout=60,
         check=False,
     )
+
+
+def loaded_after(code: str, *modules: str) -> list[str]:
+    """Which of ``modules`` a fresh interpreter has loaded once it has run ``code``."""
+    check = f"import sys\n{code}print(sorted(m for m in {modules!r} if m in sys.modules))\n"
+    result = subprocess.run(
+        [sys.executable, "-c", check], capture_output=True, text=True, timeout=60, check=True
+    )
+    loaded: list[str] = ast.literal_eval(result.stdout.strip().splitlines()[-1])
+    return loaded
 
 
 def test_version_prints_the_package_version() -> None:
@@ -63,20 +74,10 @@ def test_unknown_subcommand_is_refused_with_a_message() -> None:
 @pytest.mark.parametrize("argv", [["--help"], ["--version"], ["upload", "--help"]])
 def test_help_and_version_load_neither_boto3_nor_qt(argv: list[str]) -> None:
     """The parser the GUI's start builds too: the handlers' modules load only when they run."""
-    code = (
-        "import sys\n"
-        "from coachadmin.cli import main\n"
-        "try:\n"
-        f"    main({argv!r})\n"
-        "except SystemExit:\n"
-        "    pass\n"
-        "loaded = ('boto3', 'botocore', 'PySide6', 'coachadmin.cli.common')\n"
-        "print(sorted(m for m in loaded if m in sys.modules), file=sys.stderr)\n"
+    run = (
+        f"from coachadmin.cli import main\ntry:\n    main({argv!r})\nexcept SystemExit:\n    pass\n"
     )
-    result = subprocess.run(
-        [sys.executable, "-c", code], capture_output=True, text=True, timeout=60, check=True
-    )
-    assert result.stderr.strip() == "[]"
+    assert loaded_after(run, "boto3", "botocore", "PySide6", "coachadmin.cli.common") == []
 
 
 def test_every_subcommand_names_a_handler_that_exists() -> None:
@@ -100,24 +101,12 @@ def test_every_subcommand_names_a_handler_that_exists() -> None:
 def test_commands_that_talk_to_s3_do_not_load_the_demo_servers(module: str) -> None:
     """moto (the demo's S3 server) takes a third of a second to import: only
     `coachadmin demo-server` and the window's demo need it, not every upload."""
-    code = f"import sys, {module}\nprint('moto' in sys.modules, file=sys.stderr)\n"
-    result = subprocess.run(
-        [sys.executable, "-c", code], capture_output=True, text=True, timeout=60, check=True
-    )
-    assert result.stderr.strip() == "False"
+    assert loaded_after(f"import {module}\n", "moto") == []
 
 
 def test_upload_and_download_do_not_load_the_backend_client() -> None:
     """Only the commands that talk to the backend (resume, lessons, auth) load its HTTP
     client (requests) and the sign-in: a script that moves files one command at a time
     would pay for them on every start."""
-    code = (
-        "import sys, coachadmin.cli.transfers\n"
-        "loaded = ('requests', 'coachadmin.backend.client', 'coachadmin.services.sign_in',"
-        " 'coachadmin.services.link_check')\n"
-        "print(sorted(m for m in loaded if m in sys.modules), file=sys.stderr)\n"
-    )
-    result = subprocess.run(
-        [sys.executable, "-c", code], capture_output=True, text=True, timeout=60, check=True
-    )
-    assert result.stderr.strip() == "[]"
+    unwanted = ("requests", "coachadmin.backend.client", "coachadmin.services.sign_in")
+    assert loaded_after("import coachadmin.cli.transfers\n", *unwanted) == []
