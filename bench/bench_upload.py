@@ -68,9 +68,9 @@ def start_moto(
     requests, as S3's do (bench/keep_alive.py)."""
     shm = Path("/dev/shm")
     env = os.environ | ({"TMPDIR": str(shm)} if shm.is_dir() else {})
-    ranges = (["--s3-ranges"] if s3_ranges else []) + (["--keep-alive"] if keep_alive else [])
+    flags = (["--s3-ranges"] if s3_ranges else []) + (["--keep-alive"] if keep_alive else [])
     process = subprocess.Popen(
-        [sys.executable, str(ROOT / "bench" / "moto_server.py"), *ranges],
+        [sys.executable, str(ROOT / "bench" / "moto_server.py"), *flags],
         stdout=subprocess.PIPE,
         stderr=subprocess.DEVNULL,
         text=True,
