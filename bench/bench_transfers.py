@@ -1,5 +1,6 @@
 """Many files, downloads and a per-connection-capped link: coachadmin against `aws s3 cp`
-(and rclone, s5cmd where installed), on moto servers, in one run.
+(and rclone, s5cmd where installed: Debian 12 has rclone 1.60, `apt-get install rclone`),
+on moto servers, in one run.
 
 Not a test: it prints a table (and writes it as JSON under bench/out/).
 
@@ -7,13 +8,18 @@ Not a test: it prints a table (and writes it as JSON under bench/out/).
     python bench/bench_transfers.py --files 300 --download 256MiB  # smaller
 
 Rows: N x 100 KiB up, M x 5 MiB up (each tool to a fresh prefix), one object down
-(aws, one plain GET with boto3, coachadmin), and one file up and down through
-tests/support/faultproxy.py capping each connection (``--connection-rate``). Each row
-alternates the tools, ``--runs`` times; the ratio is aws's median time / coachadmin's.
+(coachadmin, aws, rclone as shipped and with one GET, s5cmd, one plain GET with boto3),
+and one file up and down through tests/support/faultproxy.py capping each connection
+(``--connection-rate``). Each row alternates the tools, ``--runs`` times; the ratio is
+aws's median time / coachadmin's.
 The capped rows run on a moto of their own whose ranged GETs read only their bytes, as
 S3's do (``--moto-ranges``: plain moto, which copies the whole object for each).
-``--keep-alive``: the folders and the download on a moto that keeps connections open
-between requests, as S3 does (werkzeug's server, moto's own, closes each one).
+``--etag-only``: the downloaded object has no checksum, as objects uploaded before 2025
+(coachadmin then verifies it by its parts' MD5s); ``--without-aws``: the download row
+without aws, whose ranged GETs keep moto copying the object for 90 s a run and leave the
+GETs after them slower and less even. ``--keep-alive``: the folders and the download on a
+moto that keeps connections open between requests, as S3 does (werkzeug's server, moto's
+own, closes each one).
 """
 
 from __future__ import annotations
@@ -52,6 +58,14 @@ ONE_GET = (
     "    while chunk := body.read(1 << 20):\n"
     "        f.write(chunk)\n"
 )
+#: The same GET, then the file fsynced before the process ends: what a download that is
+#: on disk when it says it is done costs at the least (coachadmin's is, and it verifies).
+ONE_GET_DURABLE = ONE_GET + "    import os; f.flush(); os.fsync(f.fileno())\n"
+
+
+#: rclone downloading with one plain GET (``--multi-thread-streams 0``), as the issue's
+#: table measured it.
+RCLONE_ONE_GET = "rclone one GET"
 
 
 def folder(directory: Path, count: int, size: int) -> Path:
@@ -84,6 +98,10 @@ def timed(command: list[str], env: dict[str, str], output: Path | None = None) -
     synced first, and the ``output`` a download wrote is deleted after it (a tool that
     leaves 1 GiB in the page cache would otherwise slow down the next one's writes).
     """
+    if command[0] == "rclone":
+        # rclone 1.60 (Debian 12's) fails on any endpoint when AWS_CA_BUNDLE is set
+        # ("LoadCustomCABundleError: unsupported transport"); the endpoints here are http.
+        env = {k: v for k, v in env.items() if k != "AWS_CA_BUNDLE"}
     os.sync()
     server = cpu_seconds(SERVER_PID[0]) if SERVER_PID else 0.0
     before = resource.getrusage(resource.RUSAGE_CHILDREN)
@@ -125,7 +143,14 @@ def down(tool: str, key: str, dest: Path, endpoint: str) -> list[str]:
                 "--endpoint-url", endpoint, "--overwrite"]  # fmt: skip
     if tool == "aws":
         return [str(AWS), "--endpoint-url", endpoint, "s3", "cp", "--quiet", source, str(dest)]
-    return [sys.executable, "-c", ONE_GET, endpoint, BUCKET, key, str(dest)]
+    if tool.startswith("rclone"):  # as shipped: 4 ranged GETs above 250 MiB
+        one_get = ["--multi-thread-streams", "0"] if tool == RCLONE_ONE_GET else []
+        return ["rclone", "copyto", f"bench:{BUCKET}/{key}", str(dest), "--s3-endpoint", endpoint,
+                *one_get]  # fmt: skip
+    if tool == "s5cmd":
+        return ["s5cmd", "--endpoint-url", endpoint, "cp", source, str(dest)]
+    script = ONE_GET_DURABLE if tool == "one GET, fsync" else ONE_GET
+    return [sys.executable, "-c", script, endpoint, BUCKET, key, str(dest)]
 
 
 def tools(extra: bool) -> list[str]:
@@ -144,7 +169,7 @@ def row(name: str, runs: int, names: list[str], run: object) -> dict[str, object
             times[tool].append(run(tool, number))  # type: ignore[operator]
             cpu[tool] += LAST_CPU
     medians = {t: statistics.median(v) for t, v in times.items()}
-    ratio = medians["aws"] / medians["coachadmin"]
+    ratio = medians["aws"] / medians["coachadmin"] if "aws" in medians else float("nan")
     # Each run's tools ran back to back: their ratio is free of the host's drift between
     # runs (a busy hour makes both slower), which the ratio of the medians is not.
     paired = {
@@ -187,6 +212,15 @@ def moto(s3_ranges: bool, keep_alive: bool = False) -> Iterator[str]:
         server.wait()
 
 
+def object_checksum(endpoint: str, key: str) -> str:
+    """The checksum S3 keeps for the object (``none`` without one), and its ETag."""
+    head = make_client(S3Settings(endpoint_url=endpoint)).head_object(
+        Bucket=BUCKET, Key=key, ChecksumMode="ENABLED"
+    )
+    found = [f"{name[8:]} {value}" for name, value in head.items() if name.startswith("Checksum")]
+    return f"{', '.join(found) or 'none'}; ETag {head['ETag']}"
+
+
 def plain_rows(
     args: argparse.Namespace, work: Path, env: dict[str, str], endpoint: str
 ) -> list[dict[str, object]]:
@@ -200,10 +234,18 @@ def plain_rows(
             lambda t, n, s=source: timed(up(t, s, f"{t}-{s.name}-{n}/", endpoint), env),
         ))  # fmt: skip
     if "download" in args.only:
+        downloaders = [t for t in tools(extra=True) if t != "aws" or not args.without_aws]
+        if "rclone" in downloaders:
+            downloaders.insert(downloaders.index("rclone") + 1, RCLONE_ONE_GET)
         big = make_file(parse_size(args.download), work)
-        subprocess.run(up("aws", big, "big.bin", endpoint), env=env, check=True)
+        # aws stores a CRC32 of the object; --etag-only stores none, as objects uploaded
+        # before S3 added checksums by default: then only the parts' MD5s verify it.
+        checksums = "when_required" if args.etag_only else "when_supported"
+        uploader = env | {"AWS_REQUEST_CHECKSUM_CALCULATION": checksums}
+        subprocess.run(up("aws", big, "big.bin", endpoint), env=uploader, check=True)
+        print(f"the object's checksum: {object_checksum(endpoint, 'big.bin')}", flush=True)
         results.append(row(
-            f"download {args.download}", args.runs, ["coachadmin", "aws", "one GET"],
+            f"download {args.download}", args.runs, [*downloaders, "one GET", "one GET, fsync"],
             lambda t, _n: timed(down(t, "big.bin", work / "out", endpoint), env, work / "out"),
         ))  # fmt: skip
     return results
@@ -250,6 +292,16 @@ def main() -> None:
         "--moto-ranges",
         action="store_true",
         help="capped rows on plain moto (each ranged GET copies the whole object), to compare",
+    )
+    parser.add_argument(
+        "--etag-only",
+        action="store_true",
+        help="the downloaded object has no checksum, only its multipart ETag (parts' MD5s)",
+    )
+    parser.add_argument(
+        "--without-aws",
+        action="store_true",
+        help="the download row without aws, whose ranged GETs keep moto busy for 90 s a run",
     )
     parser.add_argument(
         "--keep-alive",
