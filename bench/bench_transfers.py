@@ -228,6 +228,8 @@ def plain_rows(
     results = []
     folders = ((args.files, 100 * KiB), (args.medium, 5 * MiB))
     for count, size in folders if "folders" in args.only else ():
+        if not count:  # --medium 0: that row left out
+            continue
         source = folder(work, count, size)
         results.append(row(
             f"upload {count} x {size // KiB} KiB", args.runs, tools(extra=True),
