@@ -6,8 +6,7 @@
 (``QT_QPA_PLATFORM=offscreen`` works too.) The demo environment runs in-process; the
 main window browses it as a user would: the image, the video (paused after a second),
 a JSON file, and the grid mode on the images folder with a few more sample images.
-A widget grab does not capture the video surface, which Qt Multimedia draws on its
-own; the frame the player shows is taken from its video sink and drawn in its place.
+The video's frame is drawn in from the player's sink (``video_frame.py``).
 """
 
 from __future__ import annotations
@@ -19,9 +18,10 @@ import time
 from collections.abc import Callable
 from pathlib import Path
 
-from PySide6.QtCore import QBuffer, QIODevice, QPoint, QRect, Qt
+from PySide6.QtCore import QBuffer, QIODevice, Qt
 from PySide6.QtGui import QColor, QFont, QImage, QLinearGradient, QPainter
 from PySide6.QtWidgets import QApplication
+from video_frame import grab_with_video
 
 from coachadmin.demo.environment import DemoEnvironment
 from coachadmin.s3.client import make_client
@@ -108,19 +108,7 @@ def main() -> int:  # noqa: PLR0915 - one script, one screen after another
 
     def shot(name: str, video_frame: bool = False) -> None:
         settle()
-        pixmap = window.grab()
-        if video_frame:
-            frame = pane.media.video.videoSink().videoFrame().toImage()
-            if not frame.isNull():
-                video = pane.media.video
-                area = QRect(video.mapTo(window, QPoint(0, 0)), video.size())
-                painter = QPainter(pixmap)
-                painter.fillRect(area, QColor("black"))
-                size = frame.size().scaled(area.size(), Qt.AspectRatioMode.KeepAspectRatio)
-                target = QRect(QPoint(0, 0), size)
-                target.moveCenter(area.center())
-                painter.drawImage(target, frame)
-                painter.end()
+        pixmap = grab_with_video(window, pane.media.video) if video_frame else window.grab()
         path = HERE / f"{name}.png"
         pixmap.save(str(path), "PNG")
         sys.stdout.write(f"{path}\n")

@@ -8,7 +8,8 @@ Writes main-window.png (1280x800, light: the README's picture), main-window-dark
 videos folder with a video selected and previewed, a finished upload in the
 transfer panel, and the status bar's item count. The app follows the system's
 colour scheme; a bare X server has none, so the dark shots set the palette a dark
-desktop gives Fusion (:func:`dark_palette`).
+desktop gives Fusion (:func:`dark_palette`). The selected video's first frame is drawn in
+from the player (``video_frame.py``): a widget grab leaves the video surface empty.
 """
 
 from __future__ import annotations
@@ -21,6 +22,7 @@ from pathlib import Path
 from PySide6.QtCore import QEventLoop, QItemSelectionModel, QTimer
 from PySide6.QtGui import QColor, QPalette
 from PySide6.QtWidgets import QApplication
+from video_frame import grab_with_video
 
 from coachadmin.demo.environment import DemoEnvironment
 from coachadmin.ui.app import create_application
@@ -89,7 +91,8 @@ def main() -> int:
                 window.resize(*size)
                 settle()
                 path = HERE / f"main-window{size_suffix}{suffix}.png"
-                window.grab().save(str(path), "PNG")
+                video = window.workspace.files.preview.media.video
+                grab_with_video(window, video).save(str(path), "PNG")
                 sys.stdout.write(f"{path}\n")
         window.shutdown()
     bridge.shutdown(wait=True)
