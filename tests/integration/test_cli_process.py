@@ -108,5 +108,10 @@ def test_upload_and_download_do_not_load_the_backend_client() -> None:
     """Only the commands that talk to the backend (resume, lessons, auth) load its HTTP
     client (requests) and the sign-in: a script that moves files one command at a time
     would pay for them on every start."""
-    unwanted = ("requests", "coachadmin.backend.client", "coachadmin.services.sign_in")
+    unwanted = (
+        "requests",
+        "coachadmin.backend.client",
+        "coachadmin.services.sign_in",
+        "coachadmin.services.link_check",
+    )
     assert loaded_after("import coachadmin.cli.transfers\n", *unwanted) == []
