@@ -157,6 +157,13 @@ class MainWindow(QMainWindow):
         ):
             signal.connect(update)
         update()
+        self.workspace.tabs.currentChanged.connect(self._show_folder_count)
+
+    def _show_folder_count(self) -> None:
+        """The count belongs to the Files tab's folder: not on the welcome or busy page, nor
+        beside the Lessons tab."""
+        files_shown = self.workspace.tabs.currentWidget() is self.workspace.files
+        self.folder_count.setVisible(self.pages.currentWidget() is self.workspace and files_shown)
 
     def _warn(self, text: str) -> None:
         self.bus.warning(text)
@@ -219,6 +226,7 @@ class MainWindow(QMainWindow):
     def _show_page(self, page: QWidget) -> None:
         self.pages.setCurrentWidget(page)
         self.toolbar.setVisible(page is self.workspace)
+        self._show_folder_count()
         if page is not self.busy and not self._ready_sent:
             self._ready_sent = True
             self.ready.emit()

@@ -355,6 +355,10 @@ def test_the_status_bar_counts_the_folder_and_what_the_filter_shows(qtbot, windo
     qtbot.waitUntil(lambda: count.text() == "2 of 5 shown")
     window.workspace.files.filter_box.clear()
     qtbot.waitUntil(lambda: count.text() == "5 items")
+    window.workspace.tabs.setCurrentWidget(window.workspace.lessons)
+    assert count.isHidden()  # the Lessons tab has no folder
+    window.workspace.tabs.setCurrentWidget(window.workspace.files)
+    assert count.isVisible()
 
 
 def test_f5_keeps_the_folder_tree_open_where_it_was(qtbot, window, browse, demo):

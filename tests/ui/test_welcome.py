@@ -24,6 +24,7 @@ def test_welcome_page_when_no_connection_is_saved(qtbot, window: MainWindow):
     assert window.welcome.connect_button.text() == "Connect…"
     assert window.welcome.demo_button.isVisible()
     assert window.connection_status.label.text() == "Not connected"
+    assert window.folder_count.isHidden()  # no folder: no "0 items"
 
 
 def test_the_saved_connection_opens_the_browser(qtbot, window: MainWindow):

@@ -118,7 +118,7 @@ class Linker(QObject):
 
         self.link_action = action("linkVideo", "Link video…", "link")
         self.upload_action = action("uploadAndLink", "Upload and link…", "upload")
-        self.unlink_action = action("unlinkVideo", "Unlink")
+        self.unlink_action = action("unlinkVideo", "Unlink", "unlink")
         self.delete_action = action("unlinkAndDelete", "Unlink and delete…", "delete")
         self.watch_action = action("watchAsStudent", "Watch as student", "preview")
         self.link_action.triggered.connect(self.link_video)
