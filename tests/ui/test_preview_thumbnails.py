@@ -218,3 +218,29 @@ def test_the_memory_cache_is_bounded_by_count_and_bytes(qtbot):
         by_bytes.put(f"b{n}", tile(64))
     assert len(by_bytes) == 2
     assert by_bytes.bytes <= size * 2
+
+
+def test_names_start_right_under_their_tiles_one_line_or_two(qtbot, make_grid, connection):
+    """As in Explorer and Finder: a short name is not centred in the space of a long one."""
+    when = datetime(2026, 1, 1, tzinfo=UTC)
+    names = ["intro.mp4", "a-long-lesson-name-that-wraps-onto-two-lines.mp4"]
+    items = [ObjectInfo(f"videos/{n}", 1, when, "etag", "STANDARD") for n in names]
+    grid = make_grid(connection)
+    grid.resize(600, 300)
+    grid.show()
+    grid.set_items(connection.bucket, items)
+    qtbot.waitExposed(grid)
+    image = grid.viewport().grab().toImage()
+    background = image.pixelColor(image.width() - 1, image.height() - 1)
+    text_tops = []
+    for row in range(2):
+        rect = grid.visualRect(grid.model().index(row, 0))
+        columns = range(rect.left(), rect.right())
+        below_tile = rect.top() + grid.iconSize().height() + 2
+        inked = (
+            y
+            for y in range(below_tile, rect.bottom())
+            if any(image.pixelColor(x, y) != background for x in columns)
+        )
+        text_tops.append(next(inked))
+    assert text_tops[0] == text_tops[1]

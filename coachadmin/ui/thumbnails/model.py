@@ -74,6 +74,8 @@ class ThumbnailModel(QAbstractListModel):
                 f"{info.name}\n{describe(info.key)} \u00b7 {format_size(info.size)}\n"
                 f"{local_time(info.last_modified)}"
             )
+        if role == Qt.ItemDataRole.TextAlignmentRole:  # right under the tile, one line or two
+            return Qt.AlignmentFlag.AlignHCenter | Qt.AlignmentFlag.AlignTop
         plain = {Qt.ItemDataRole.DisplayRole: info.name, OBJECT_ROLE: info, KEY_ROLE: info.key}
         return plain.get(role)
 
