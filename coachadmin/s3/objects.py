@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import logging
 from dataclasses import dataclass, field
+from datetime import datetime
 from typing import TYPE_CHECKING, Any
 
 from botocore.exceptions import ClientError
@@ -38,6 +39,7 @@ class ObjectInfo:
     encryption: str = ""
     #: Encrypted with a key of the customer's (SSE-C).
     customer_key: bool = False
+    last_modified: datetime | None = None
 
     @property
     def crc32(self) -> str | None:
@@ -94,6 +96,7 @@ def head_object(
         checksum_type=response.get("ChecksumType"),
         encryption=str(response.get("ServerSideEncryption", "")),
         customer_key=bool(response.get("SSECustomerAlgorithm")),
+        last_modified=response.get("LastModified"),
     )
 
 

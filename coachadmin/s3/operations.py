@@ -34,6 +34,7 @@ from coachadmin.s3.failures import (
     plain_errors,
 )
 from coachadmin.s3.listing import ObjectInfo, Page, iter_objects, list_page
+from coachadmin.s3.objects import ObjectInfo as StoredObject
 from coachadmin.s3.objects import head_object
 from coachadmin.s3.uri import validate_key
 
@@ -333,21 +334,22 @@ def free_key(
 
 
 @plain_errors("Checking what exists")
-def existing_keys(client: S3Client, bucket: str, keys: Iterable[str]) -> set[str]:
-    """Which of ``keys`` exist: HeadObject each, a few at a time (exact for any layout)."""
-    found: set[str] = set()
+def existing_objects(client: S3Client, bucket: str, keys: Iterable[str]) -> dict[str, StoredObject]:
+    """Those of ``keys`` that exist, with their size and date: HeadObject each, a few at a
+    time (exact for any layout)."""
+    found: dict[str, StoredObject] = {}
     lock = threading.Lock()
 
     def check(key: str) -> None:
         try:
-            there = head_object(client, bucket, key) is not None
+            there = head_object(client, bucket, key)
         except ClientError as error:
             if is_denied(error):
                 raise FolderAccessDenied(bucket, parent_prefix(key), "s3:GetObject") from error
             raise
-        if there:
+        if there is not None:
             with lock:
-                found.add(key)
+                found[key] = there
 
     run_each(keys, check, in_flight=HEAD_WORKERS, name="s3-head")
     return found

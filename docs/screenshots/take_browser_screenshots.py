@@ -15,6 +15,7 @@ import os
 import sys
 import tempfile
 import time
+from datetime import UTC, datetime
 from pathlib import Path
 
 from PySide6.QtCore import QEventLoop, QItemSelectionModel, QTimer
@@ -77,7 +78,16 @@ def main() -> int:  # noqa: PLR0915 - a script: one screen after the other
             handle.truncate(400 * MiB)
 
         conflict = ConflictDialog(
-            Conflict("videos/module-3.mp4", big, big.stat().st_size, remaining=4), window
+            Conflict(
+                f"videos/{big.name}",
+                big,
+                big.stat().st_size,
+                remaining=4,
+                existing_size=383 * MiB,
+                existing_modified=datetime(2026, 11, 2, 9, 14, tzinfo=UTC),
+                local_modified=datetime.fromtimestamp(big.stat().st_mtime, UTC),
+            ),
+            window,
         )
         conflict.show()
         shot(conflict, "conflict-dialog")

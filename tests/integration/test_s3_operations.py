@@ -190,7 +190,11 @@ def test_free_names_for_keep_both(s3, bucket):
     taken: set[str] = set()
     assert operations.free_key(s3, bucket, "v/archive.tar.gz", taken) == "v/archive (1).tar.gz"
     assert operations.free_key(s3, bucket, "v/archive.tar.gz", taken) == "v/archive (2).tar.gz"
-    assert operations.existing_keys(s3, bucket, ["v/intro.mp4", "v/none.mp4"]) == {"v/intro.mp4"}
+    found = operations.existing_objects(s3, bucket, ["v/intro.mp4", "v/none.mp4"])
+    assert list(found) == ["v/intro.mp4"]
+    stored = s3.head_object(Bucket=bucket, Key="v/intro.mp4")
+    assert found["v/intro.mp4"].size == stored["ContentLength"]
+    assert found["v/intro.mp4"].last_modified == stored["LastModified"]
 
 
 def test_properties_with_and_without_versioning(s3, bucket):

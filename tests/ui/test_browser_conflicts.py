@@ -3,13 +3,15 @@
 from __future__ import annotations
 
 import uuid
+from datetime import UTC, datetime
 from pathlib import Path
 
 import pytest
-from PySide6.QtWidgets import QCheckBox, QPushButton
+from PySide6.QtWidgets import QCheckBox, QLabel, QPushButton
 from support.browser import ScriptedQuestions, drop_files, keys
 
 from coachadmin.connection import Connection
+from coachadmin.display import format_size
 from coachadmin.s3.client import make_client
 from coachadmin.s3.settings import S3Settings
 from coachadmin.transfers.events import TransferState
@@ -74,6 +76,12 @@ def test_replace(qtbot, window, questions, connection, files):
     assert [c.key for c in asked] == ["a.txt", "b.txt"]
     assert [c.remaining for c in asked] == [1, 0]
     assert asked[0].local_size == len(b"new a")
+    # What the dialog compares: the object in the bucket and the file, sizes and dates.
+    stored = make_client(connection.s3).head_object(Bucket=connection.bucket, Key="a.txt")
+    assert asked[0].existing_size == len(b"old a")
+    assert asked[0].existing_modified is not None
+    assert abs((asked[0].existing_modified - stored["LastModified"]).total_seconds()) < 1
+    assert asked[0].local_modified == datetime.fromtimestamp(files[0].stat().st_mtime, UTC)
     assert keys(connection) == ["a.txt", "b.txt", "c.txt"]
     assert (body(connection, "a.txt"), body(connection, "b.txt")) == (b"new a", b"new b")
 
@@ -128,7 +136,31 @@ def test_conflict_dialog_buttons(qtbot, tmp_path):
         dialog.findChild(QPushButton, button_name).click()
         assert dialog.answer() == ConflictAnswer(choice, apply_to_all=choice is REPLACE)
     last = ConflictDialog(Conflict("a.txt", tmp_path / "a.txt", 1))
+    assert last.findChild(QLabel, "existingObject") is None  # not known: not shown
     qtbot.addWidget(last)
     assert last.findChild(QCheckBox, "applyToAll").isHidden()  # nothing left to apply to
     last.reject()  # Escape never replaces
     assert last.answer().choice is SKIP
+
+
+def test_the_dialog_compares_the_object_and_the_file(qtbot, tmp_path):
+    saved = datetime(2026, 11, 2, 9, 14, tzinfo=UTC)
+    modified = datetime(2026, 12, 7, 8, 26, tzinfo=UTC)
+    conflict = Conflict(
+        "videos/intro.mp4",
+        tmp_path / "intro.mp4",
+        419_430_400,
+        existing_size=401_604_608,
+        existing_modified=saved,
+        local_modified=modified,
+    )
+    dialog = ConflictDialog(conflict)
+    qtbot.addWidget(dialog)
+    dialog.show()
+    stored = dialog.findChild(QLabel, "existingObject")
+    yours = dialog.findChild(QLabel, "uploadedFile")
+    local = "%Y-%m-%d %H:%M"
+    assert stored.text() == f"{format_size(401_604_608)}, saved {saved.astimezone():{local}}"
+    assert yours.text() == f"{format_size(419_430_400)}, modified {modified.astimezone():{local}}"
+    assert yours.toolTip() == str(tmp_path / "intro.mp4")
+    assert stored.isVisible() and yours.isVisible()

@@ -16,6 +16,7 @@ from PySide6.QtWidgets import (
     QComboBox,
     QDialog,
     QDialogButtonBox,
+    QFormLayout,
     QHBoxLayout,
     QLabel,
     QPushButton,
@@ -26,7 +27,7 @@ from PySide6.QtWidgets import (
 
 from coachadmin.display import format_size
 from coachadmin.s3.presign import EXPIRY_CHOICES
-from coachadmin.ui.browser.formatting import count
+from coachadmin.ui.browser.formatting import count, local_time
 from coachadmin.ui.browser.question_types import (
     Conflict,
     ConflictAnswer,
@@ -89,11 +90,11 @@ class ConflictDialog(_QuestionDialog):
         name = conflict.key.rsplit("/", 1)[-1]
         folder = conflict.key[: -len(name)] or "the top of the bucket"
         self.body.addWidget(title_label(f"“{name}” already exists in {folder}"))
+        self.body.addLayout(self._comparison(conflict))
         self.body.addWidget(
             _body_label(
-                f"You are uploading {conflict.local_path.name} "
-                f"({format_size(conflict.local_size)}). Replace the object in the bucket, "
-                "keep both (the new one gets a numbered name), or skip this file?"
+                "Replace the object in the bucket, keep both (your file gets a numbered "
+                "name), or skip this file?"
             )
         )
         self.apply_all = QCheckBox(
@@ -114,6 +115,28 @@ class ConflictDialog(_QuestionDialog):
             button.clicked.connect(lambda _=False, c=choice: self._choose(c))
             if choice is ConflictChoice.KEEP_BOTH:
                 button.setDefault(True)
+
+    @staticmethod
+    def _comparison(conflict: Conflict) -> QFormLayout:
+        """The object in the bucket beside the file: sizes and dates, as Explorer and
+        Finder compare the two before a replace."""
+        form = QFormLayout()
+        form.setContentsMargins(0, 0, 0, 0)
+        form.setHorizontalSpacing(12)
+        form.setVerticalSpacing(2)
+        if conflict.existing_size is not None:
+            saved = local_time(conflict.existing_modified)
+            text = format_size(conflict.existing_size) + (f", saved {saved}" if saved else "")
+            stored = _body_label(text)
+            stored.setObjectName("existingObject")
+            form.addRow("In the bucket:", stored)
+        modified = local_time(conflict.local_modified)
+        text = format_size(conflict.local_size) + (f", modified {modified}" if modified else "")
+        yours = _body_label(text)
+        yours.setObjectName("uploadedFile")
+        yours.setToolTip(str(conflict.local_path))
+        form.addRow("Your file:", yours)
+        return form
 
     def _choose(self, choice: ConflictChoice) -> None:
         self._choice = choice

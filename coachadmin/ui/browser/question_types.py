@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import enum
 from dataclasses import dataclass, field
+from datetime import datetime
 from pathlib import Path
 
 
@@ -50,6 +51,11 @@ class Conflict:
     local_size: int
     #: Conflicts after this one in the same upload (for "apply to all").
     remaining: int = 0
+    #: The object in the bucket (from its HeadObject) and the file's modification time:
+    #: what a user compares before replacing one with the other.
+    existing_size: int | None = None
+    existing_modified: datetime | None = None
+    local_modified: datetime | None = None
 
 
 @dataclass(frozen=True)

@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import logging
 from collections.abc import Callable
+from datetime import UTC, datetime
 from pathlib import Path
 from typing import TYPE_CHECKING
 
@@ -37,6 +38,7 @@ from coachadmin.ui.worker_imports import WorkerModule
 
 if TYPE_CHECKING:
     from coachadmin.s3 import operations
+    from coachadmin.s3.objects import ObjectInfo as StoredObject
     from coachadmin.services import media_readiness
     from coachadmin.services.media_readiness import Readiness
     from coachadmin.ui.browser import work
@@ -142,13 +144,13 @@ class UploadFlow(QObject):
             return
         keys = [u.key for u in plan.uploads]
         access.run(
-            operations.existing_keys,
+            operations.existing_objects,
             keys,
             on_result=lambda existing: self._resolve(plan, existing, probed),
             owner=self,
         )
 
-    def _resolve(self, plan: UploadPlan, existing: set[str], probed: Probed) -> None:
+    def _resolve(self, plan: UploadPlan, existing: dict[str, StoredObject], probed: Probed) -> None:
         """Ask about each existing key (GUI thread), then find names for "keep both"."""
         decisions: list[Decision] = []
         keep_both: list[PlannedUpload] = []
@@ -163,7 +165,15 @@ class UploadFlow(QObject):
             if choice is None:
                 position = conflicts.index(upload)
                 answer = self.questions().conflict(
-                    Conflict(upload.key, upload.path, upload.size, len(conflicts) - position - 1)
+                    Conflict(
+                        upload.key,
+                        upload.path,
+                        upload.size,
+                        len(conflicts) - position - 1,
+                        existing_size=existing[upload.key].size,
+                        existing_modified=existing[upload.key].last_modified,
+                        local_modified=_modified(upload.path),
+                    )
                 )
                 if answer is None:  # cancelled: nothing of this upload is queued
                     log.info("upload of %d files cancelled at file %d", len(plan.uploads), number)
@@ -211,3 +221,10 @@ class UploadFlow(QObject):
         total = sum(u.size for u, _k, _r in decisions)
         self.bus.info(f"Uploading {count(len(decisions), 'file')} ({format_size(total)})")
         self.queued.emit(len(decisions))
+
+
+def _modified(path: Path) -> datetime | None:
+    try:
+        return datetime.fromtimestamp(path.stat().st_mtime, UTC)
+    except OSError:  # gone meanwhile: the upload itself will say so
+        return None
