@@ -273,8 +273,22 @@ def test_rows_show_the_destination_key_so_two_files_of_one_name_stay_apart(
         path.write_bytes(os.urandom(1000))
         panel.service.upload(path, f"{folder}/cover.png", connection)
     qtbot.waitUntil(lambda: panel.model.rowCount() == 2, timeout=20000)
-    names = sorted(panel.model.index(row, 0).data() for row in range(2))
+    names = [panel.model.index(row, 0).data() for row in range(2)]
     assert names == ["images/cover.png", "videos/cover.png"]
+
+
+def test_rows_come_in_the_order_the_files_were_given(
+    qtbot, panel: TransferQueuePanel, connection, tmp_path
+):
+    """A drop of many files lists (and starts) them in the drop's order, though each is
+    checked and journaled on a worker of its own."""
+    keys_given = [f"lesson-{n:02d}.mp4" for n in range(12)]
+    for key in keys_given:
+        path = tmp_path / key
+        path.write_bytes(os.urandom(2000))
+        panel.service.upload(path, key, connection)
+    qtbot.waitUntil(lambda: panel.model.rowCount() == len(keys_given), timeout=20000)
+    assert [panel.model.index(row, 0).data() for row in range(len(keys_given))] == keys_given
 
 
 def test_a_row_completing_on_the_server_says_so_with_a_busy_bar_and_no_stale_speed(

@@ -97,6 +97,11 @@ class TransferService(QObject):
         #: Faststart copies being uploaded in their original's place, by transfer id.
         self._copies: dict[str, Path] = {}
         self._closed = False
+        #: Adds run on the bridge's workers one after another, in the order asked (GUI
+        #: thread): a drop's files are listed and started in the drop's order.
+        self._turns = threading.Condition()
+        self._next_turn = 0
+        self._serving = 0
         self.relay = EventRelay(self, interval_ms=RELAY_INTERVAL_MS, key=lambda e: e.transfer_id)
         self.relay.batch.connect(self._on_batch)
 
@@ -136,6 +141,27 @@ class TransferService(QObject):
     ) -> Future[Any]:
         return self.bridge.run(func, on_error=on_error, owner=self)
 
+    def _in_turn(self, func: Callable[[], str]) -> Callable[[], str]:
+        """``func`` to run after every add asked before it (call on the GUI thread).
+
+        The bridge's pool takes tasks first in, first out, so the add whose turn it is
+        has always been taken by a worker: the others wait for it, never the reverse.
+        """
+        turn = self._next_turn
+        self._next_turn += 1
+
+        def run() -> str:
+            with self._turns:
+                self._turns.wait_for(lambda: self._serving == turn)
+            try:
+                return func()
+            finally:
+                with self._turns:
+                    self._serving += 1
+                    self._turns.notify_all()
+
+        return run
+
     # -- adding ---------------------------------------------------------------------
     def upload(
         self,
@@ -170,7 +196,7 @@ class TransferService(QObject):
                 self.remove_when_done(transfer_id, media.path)
             return transfer_id
 
-        return self._run(add, on_error)
+        return self._run(self._in_turn(add), on_error)
 
     def remove_when_done(self, transfer_id: str, copy: Path) -> None:
         """Remove ``copy`` (a faststart copy sent in its original's place) once the upload
@@ -188,7 +214,7 @@ class TransferService(QObject):
             )
             return self.queue().add_download(request, connection.s3)
 
-        return self._run(add)
+        return self._run(self._in_turn(add))
 
     def restore(self, *, run: bool | None = None) -> Future[Any]:
         """Bring back unfinished transfers of an earlier run: running, or paused for the
