@@ -12,6 +12,7 @@ from __future__ import annotations
 import argparse
 import importlib
 import logging
+import os
 import sys
 from collections.abc import Callable, Sequence
 from types import ModuleType
@@ -26,7 +27,7 @@ from coachadmin.cli.arguments import (
     presign,
     transfers,
 )
-from coachadmin.cli.process_exit import end_process
+from coachadmin.cli.process_exit import OUTPUT_LOST, end_process
 from coachadmin.display import printable
 from coachadmin.errors import UserFacingError
 from coachadmin.log import setup_logging
@@ -118,6 +119,9 @@ def main(argv: Sequence[str] | None = None) -> int:
     except KeyboardInterrupt:
         print("coachadmin: interrupted", file=sys.stderr)
         return 130
+    except BrokenPipeError:  # the reader went away (`coachadmin uploads | head -1`)
+        _drop_output()
+        return OUTPUT_LOST
     except Exception as error:  # a bug: one line for the person, the traceback in the log
         log.exception("%s failed unexpectedly", getattr(args, "command", "coachadmin"))
         where = f"the log {log_file} has the details" if log_file else "run again with -v"
@@ -128,6 +132,17 @@ def main(argv: Sequence[str] | None = None) -> int:
             file=sys.stderr,
         )
         return INTERNAL_ERROR
+
+
+def _drop_output() -> None:
+    """Send what is still buffered for stdout nowhere: its reader has gone, and a flush at
+    exit would only fail again."""
+    try:
+        devnull = os.open(os.devnull, os.O_WRONLY)
+        os.dup2(devnull, sys.stdout.fileno())
+        os.close(devnull)
+    except (OSError, ValueError, AttributeError):  # no stdout to speak of
+        pass
 
 
 def run() -> None:

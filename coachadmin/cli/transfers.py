@@ -9,6 +9,7 @@ upload is still resumable). See docs/transfers.md.
 from __future__ import annotations
 
 import argparse
+import re
 from functools import partial
 from pathlib import Path
 
@@ -95,13 +96,38 @@ def run_upload(args: argparse.Namespace) -> int:
     return code
 
 
+#: What an HTTP header's name may hold (RFC 9110 "token"): S3 sends each metadata name as
+#: the header ``x-amz-meta-NAME``.
+_HEADER_NAME = re.compile(r"[!#$%&'*+.^_`|~0-9A-Za-z-]+")
+#: S3's limit on user metadata: names and values together, in bytes.
+METADATA_LIMIT = 2048
+
+
 def _parse_metadata(items: list[str]) -> dict[str, str]:
+    """``--metadata KEY=VALUE`` items, checked as S3 will check them: before any byte goes."""
     metadata: dict[str, str] = {}
     for item in items:
         name, sep, value = item.partition("=")
+        name = name.strip()
         if not sep or not name:
             raise UsageError(f"--metadata '{item}' must look like KEY=VALUE")
-        metadata[name.strip()] = value
+        if not _HEADER_NAME.fullmatch(name):
+            raise UsageError(
+                f"--metadata name '{name}' may hold only letters, digits and - _ . "
+                "(no spaces): write it like course-id=42"
+            )
+        if not value.isascii() or not value.isprintable():
+            raise UsageError(
+                f"--metadata {name}: S3 keeps only plain ASCII in metadata values; write the "
+                "value without accents (or percent-encode them, e.g. h%C3%A9llo for héllo)"
+            )
+        metadata[name] = value
+    size = sum(len(name) + len(value) for name, value in metadata.items())
+    if size > METADATA_LIMIT:
+        raise UsageError(
+            f"--metadata holds {size:,} bytes; S3 takes at most {METADATA_LIMIT:,} (names "
+            "and values together): shorten it"
+        )
     return metadata
 
 

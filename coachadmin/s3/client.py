@@ -9,11 +9,15 @@ signed is in :mod:`coachadmin.s3.signing`.
 
 from __future__ import annotations
 
+import re
 from typing import TYPE_CHECKING
+from urllib.parse import urlsplit
 
 import boto3
 from botocore.config import Config
+from botocore.exceptions import ProfileNotFound
 
+from coachadmin.errors import UsageError
 from coachadmin.redact import register_secret
 from coachadmin.s3.settings import S3Settings
 from coachadmin.s3.signing import install_signing_hooks
@@ -23,17 +27,55 @@ if TYPE_CHECKING:
     from mypy_boto3_s3 import S3Client
 
 DEFAULT_POOL = 32
+#: An AWS region's name (eu-north-1, us-gov-west-1, cn-north-1); S3-compatible servers
+#: use names of the same shape (us-east-1, garage, auto).
+REGION = re.compile(r"[a-z0-9]+(-[a-z0-9]+)*")
+
+
+class S3SettingsError(UsageError):
+    """Settings no client can be made of: an endpoint that is no web address, a region
+    that is no region's name, an AWS profile that is not configured."""
+
+
+def check_settings(settings: S3Settings) -> None:
+    """Raise :class:`S3SettingsError` for an endpoint or region botocore would fail on
+    later, with a message that says what to write instead."""
+    endpoint = settings.endpoint_url
+    if endpoint is not None:
+        parts = urlsplit(endpoint.strip())
+        if parts.scheme.lower() not in ("http", "https") or not parts.hostname:
+            raise S3SettingsError(
+                f"the endpoint '{endpoint}' is not a web address: write it with http:// or "
+                "https://, e.g. https://s3.eu-north-1.amazonaws.com or http://127.0.0.1:9000"
+            )
+    if settings.region is not None and not REGION.fullmatch(settings.region):
+        raise S3SettingsError(
+            f"'{settings.region}' is not a region's name: write it like eu-north-1 (the "
+            "bucket's region, shown in the S3 console)"
+        )
 
 
 def make_session(settings: S3Settings) -> boto3.session.Session:
+    check_settings(settings)
     register_secret(settings.secret_key)
     register_secret(settings.session_token)
-    return boto3.session.Session(
-        profile_name=settings.profile,
-        aws_access_key_id=settings.access_key,
-        aws_secret_access_key=settings.secret_key,
-        aws_session_token=settings.session_token,
-        region_name=settings.region,
+    try:
+        return boto3.session.Session(
+            profile_name=settings.profile,
+            aws_access_key_id=settings.access_key,
+            aws_secret_access_key=settings.secret_key,
+            aws_session_token=settings.session_token,
+            region_name=settings.region,
+        )
+    except ProfileNotFound as error:
+        raise _no_profile(error) from None
+
+
+def _no_profile(error: ProfileNotFound) -> S3SettingsError:
+    return S3SettingsError(
+        f"the AWS profile '{error.kwargs.get('profile', '')}' is not in your AWS "
+        "configuration: set it up with 'aws configure' or 'aws configure sso', or choose "
+        "another (--profile, AWS_PROFILE)"
     )
 
 
@@ -75,6 +117,9 @@ def make_client(
         s3=_addressing(settings),
     )
     session = make_session(settings)
-    client = session.client("s3", endpoint_url=settings.endpoint_url, config=config)
+    try:  # a profile named by AWS_PROFILE is looked up here
+        client = session.client("s3", endpoint_url=settings.endpoint_url, config=config)
+    except ProfileNotFound as error:
+        raise _no_profile(error) from None
     install_signing_hooks(client)
     return client
