@@ -132,9 +132,10 @@ class AccessDenied(TransferError):
 
 class NoSuchBucket(TransferError):
     def __init__(self, bucket: str) -> None:
+        which = f"the bucket '{bucket}'" if bucket else "the bucket"
         super().__init__(
-            f"the bucket '{bucket}' does not exist on this endpoint; check its name, "
-            "the region and --endpoint-url"
+            f"{which} does not exist on this endpoint; check its name, the region and "
+            "--endpoint-url"
         )
 
 
@@ -294,8 +295,10 @@ def classify(  # noqa: PLR0911 - a flat mapping reads best as one function
             return ClockSkew()
         if code in ("AccessDenied", "AllAccessDisabled") or status == 403:
             return AccessDenied(f"s3://{bucket}/{key}" if bucket else "the bucket")
-        if code == "NoSuchBucket":
-            return NoSuchBucket(bucket)
+        if code == "NoSuchBucket":  # S3's answer names the bucket (<BucketName>)
+            return NoSuchBucket(
+                bucket or str(error.response.get("Error", {}).get("BucketName", ""))
+            )
         if code == "PreconditionFailed" or status == 412:
             return KeyExists(bucket, key)
         message = str(error.response.get("Error", {}).get("Message", "")) or str(error)

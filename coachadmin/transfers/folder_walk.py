@@ -2,8 +2,9 @@
 drop and `coachadmin upload DIR`. Standard library only, so the window imports it at start.
 
 A folder keeps its own name and the paths under it: ``course/`` with ``course/intro/a.mp4``
-sent to ``videos/`` makes ``videos/course/intro/a.mp4``. Folders are walked in name order;
-symbolic links to folders are not followed (no loops).
+sent to ``videos/`` makes ``videos/course/intro/a.mp4`` (``..`` and ``.`` are the folders
+they stand for). Folders are walked in name order; symbolic links to folders are not
+followed (no loops), and links to nothing are skipped (there is nothing to send).
 """
 
 from __future__ import annotations
@@ -19,13 +20,17 @@ def files_under(folder: Path, onerror: Callable[[OSError], None]) -> Iterator[Pa
     for root, dirs, files in os.walk(folder, onerror=onerror, followlinks=False):
         dirs.sort()
         for name in sorted(files):
-            yield Path(root) / name
+            path = Path(root) / name
+            if path.is_symlink() and not path.exists():
+                continue
+            yield path
 
 
 def folder_files(
     folder: Path, prefix: str, onerror: Callable[[OSError], None]
 ) -> Iterator[tuple[Path, str]]:
     """Each file under ``folder`` with its key under ``prefix`` (the folder's name first)."""
-    base = folder.absolute().parent
-    for file in files_under(folder.absolute(), onerror):
+    whole = Path(os.path.abspath(folder))  # "..": the parent, by its own name
+    base = whole.parent
+    for file in files_under(whole, onerror):
         yield file, prefix + file.relative_to(base).as_posix()

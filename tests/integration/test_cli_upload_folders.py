@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import os
 import signal
+import subprocess
+import sys
 import time
 from pathlib import Path
 
@@ -99,6 +101,36 @@ def test_bad_folder_uploads_give_one_line(s3_server: str, tmp_path: Path) -> Non
         result = run_cli("upload", *args, "--endpoint-url", s3_server)
         assert result.returncode != 0
         assert expected in result.stderr and result.stderr.strip().count("\n") == 0
+
+
+def test_dot_dot_is_the_parent_by_name_and_links_to_nothing_are_skipped(
+    s3_server: str, tmp_path: Path
+) -> None:
+    bucket = make_bucket(s3_server)
+    make_course(tmp_path)
+    (tmp_path / "course" / "gone.mp4").symlink_to(tmp_path / "deleted.mp4")
+    inside = tmp_path / "course" / "video"
+    result = subprocess.run(
+        [sys.executable, "-m", "coachadmin", "upload", "..", f"s3://{bucket}/up/",
+         "--endpoint-url", s3_server],
+        cwd=inside, capture_output=True, text=True, check=False,
+    )  # fmt: skip
+    assert result.returncode == 0, result.stderr
+    assert keys_in(s3_server, bucket) == {
+        "up/course/intro.txt",
+        "up/course/video/a.mp4",
+        "up/course/video/b.tmp",
+        "up/course/video/keep.tmp",
+        "up/course/images/deep/c.jpg",
+    }
+
+
+def test_a_missing_bucket_is_named(s3_server: str, tmp_path: Path) -> None:
+    make_course(tmp_path)
+    result = run_cli("upload", str(tmp_path / "course"), "s3://no-such-bucket-here/p/",
+                     "--endpoint-url", s3_server)  # fmt: skip
+    assert result.returncode == 1
+    assert "the bucket 'no-such-bucket-here' does not exist" in result.stderr
 
 
 def test_a_folder_upload_killed_midway_resumes_to_every_file_exactly_once(
