@@ -70,13 +70,30 @@ def run(args: argparse.Namespace) -> int:
     return 0
 
 
+#: What S3 answers when the credentials themselves are refused: the link is signed with
+#: the same credentials and would be refused the same way. (A bare 403 is not among them:
+#: a HEAD may be refused where a GET, the link's request, is allowed.)
+_REFUSED = frozenset(
+    {"InvalidAccessKeyId", "SignatureDoesNotMatch", "InvalidToken", "ExpiredToken",
+     "TokenRefreshRequired"}
+)  # fmt: skip
+
+
 def _check_exists(settings: S3Settings, bucket: str, key: str) -> None:
-    """Refuse a link to a missing object; warn, and go on, when the check itself fails."""
+    """Refuse a link to a missing object, or one S3 would refuse (its credentials are);
+    warn, and go on, when the check itself cannot be made (no network here)."""
     client = make_client(settings, max_attempts=2, connect_timeout=5, read_timeout=15)
     try:
         found = head_object(client, bucket, key)
     except (BotoCoreError, ClientError, UserFacingError) as error:
         reason = str(error) if isinstance(error, UserFacingError) else explain_error(error)
+        if (
+            isinstance(error, ClientError)
+            and error.response.get("Error", {}).get("Code") in _REFUSED
+        ):
+            raise UserFacingError(
+                f"a link to s3://{bucket}/{key} would be refused: {reason}"
+            ) from None
         print(
             f"coachadmin: warning: could not check that s3://{bucket}/{key} exists "
             f"({reason}); the link may not work (--no-check skips the check)",

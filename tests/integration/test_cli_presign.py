@@ -12,10 +12,12 @@ from urllib.parse import parse_qs, urlsplit
 
 import pytest
 import requests
+from moto.core.authorization import enable_iam_authentication
 
 from coachadmin.cli import main
 from coachadmin.s3.client import make_client
 from coachadmin.s3.settings import S3Settings
+from tests.support.motoiam import restricted_user
 
 REGION = "eu-north-1"
 BODY = b"\x00\x01lesson video bytes\xff"
@@ -239,3 +241,19 @@ def test_a_check_that_cannot_be_made_warns_and_still_prints_the_link(capsys, buc
     )
     assert code == 0 and "X-Amz-Signature=" in out
     assert err.count("\n") == 1 and "could not check" in err
+
+
+def test_credentials_s3_refuses_get_no_link(capsys, monkeypatch, s3_server, bucket):
+    """A link is signed with the same credentials: one the check saw refused would be too."""
+    access_key, secret = restricted_user(s3_server, bucket, ["s3:GetObject"])
+    key = f"s3://{bucket}/videos/intro 1.mp4"
+    monkeypatch.setenv("AWS_ACCESS_KEY_ID", access_key)
+    with enable_iam_authentication():
+        monkeypatch.setenv("AWS_SECRET_ACCESS_KEY", "FAKEsecret-wrong-0000")
+        code, out, err = presign(capsys, key, "--endpoint-url", s3_server, "--region", REGION)
+        assert code == 1 and out == ""
+        assert "would be refused" in err and "secret access key does not match" in err
+        assert err.count("\n") == 1
+        monkeypatch.setenv("AWS_SECRET_ACCESS_KEY", secret)
+        code, out, err = presign(capsys, key, "--endpoint-url", s3_server, "--region", REGION)
+        assert code == 0 and "X-Amz-Signature=" in out, err
