@@ -28,7 +28,7 @@ from coachadmin.s3.settings import S3Settings
 from coachadmin.services.transfer_connections import TransferConnections
 from coachadmin.transfers.clients import TransferClients
 from coachadmin.transfers.config import MAX_PART_SIZE, MIN_PART_SIZE, TransferConfig, parse_size
-from coachadmin.transfers.errors import TransferPaused, TransientError, classify
+from coachadmin.transfers.errors import TransferError, TransferPaused, TransientError, classify
 from coachadmin.transfers.journal import Journal
 from coachadmin.transfers.queue import TransferQueue
 
@@ -123,8 +123,12 @@ def where_note(target: Target, saved: profiles.Profile | None) -> str:
     return note
 
 
-def guard(call: Callable[[], T]) -> T:
-    """Run an S3 call outside the engine, turning botocore errors into plain messages."""
+def guard(call: Callable[[], T], *, again: str = "try again") -> T:
+    """Run an S3 call outside the engine, turning botocore errors into plain messages.
+
+    No transfer is kept for such a call: an engine error's advice to resume becomes
+    ``again`` ("upload it again" where an upload had not begun).
+    """
     try:
         return call()
     except Exception as error:
@@ -133,6 +137,8 @@ def guard(call: Callable[[], T]) -> T:
             raise UserFacingError(
                 f"cannot reach S3 ({mapped.detail}); check the endpoint and the network"
             ) from error
+        if isinstance(mapped, TransferError):
+            mapped.amended(resumable=False, again=again)
         if mapped is error:
             raise
         raise mapped from error

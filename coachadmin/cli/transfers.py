@@ -64,7 +64,9 @@ def run_upload(args: argparse.Namespace) -> int:
         if not args.overwrite and len(planned) > 1:
             client = queue.clients(settings)
             keys = [p.key for p in planned]
-            taken = guard(partial(existing_keys, client, destination.bucket, keys))
+            taken = guard(
+                partial(existing_keys, client, destination.bucket, keys), again="upload it again"
+            )
             if taken:
                 raise KeyExists(destination.bucket, taken[0], others=len(taken) - 1)
         requests = [

@@ -35,13 +35,15 @@ RESUME = "run `coachadmin resume`"
 class TransferError(UserFacingError):
     """Base of the engine's expected failures."""
 
-    def amended(self, note: str = "", *, resumable: bool = True) -> TransferError:
-        """This error (same type) with ``note`` added; without a resume's advice when
-        nothing was left to resume."""
+    def amended(
+        self, note: str = "", *, resumable: bool = True, again: str = "upload it again"
+    ) -> TransferError:
+        """This error (same type) with ``note`` added; when nothing was left to resume,
+        with ``again`` for advice instead of a resume's."""
         message = str(self)
         if not resumable:
-            message = message.replace(f"then {RESUME}", "then upload it again").replace(
-                f"the transfer is kept: {RESUME} when", "nothing was sent: upload it again when"
+            message = message.replace(f"then {RESUME}", f"then {again}").replace(
+                f"the transfer is kept: {RESUME} when", f"nothing was sent: {again} when"
             )
         self.args = (f"{message}{note}",)
         return self

@@ -199,12 +199,15 @@ class TransferRunner(ABC, Generic[R]):
             tracker.set_state(TransferState.CANCELLED, "cancelled")
             raise
         except Exception as error:
+            state = self._journaled_failure()
+            if isinstance(error, TransferError) and state is TransferState.CANCELLED:
+                error.amended(resumable=False)  # nothing is left to resume: say so
             message = (
                 str(error)
                 if isinstance(error, UserFacingError)
                 else f"unexpected error: {type(error).__name__}: {error}"
             )
-            self._update(record.id, state=self._journaled_failure(), error=message)
+            self._update(record.id, state=state, error=message)
             tracker.set_state(TransferState.FAILED, message)
             raise
         self._on_done(result)

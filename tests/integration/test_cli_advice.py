@@ -1,0 +1,63 @@
+"""What a failed command tells the user to do matches what is left: a transfer to resume
+(`coachadmin resume`), or nothing (do it again, or try again)."""
+
+from __future__ import annotations
+
+import os
+import socket
+from pathlib import Path
+
+from moto.core.authorization import enable_iam_authentication
+
+from tests.support.motoiam import restricted_user
+from tests.support.transfers import make_bucket, run_cli
+
+
+def _dead_endpoint() -> str:
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        return f"http://127.0.0.1:{probe.getsockname()[1]}"  # closed again: nothing listens
+
+
+def _env(tmp_path: Path, access_key: str = "testing", secret: str = "testing") -> dict[str, str]:
+    env = {k: v for k, v in os.environ.items() if not k.startswith("AWS_")}
+    return env | {
+        "AWS_ACCESS_KEY_ID": access_key,
+        "AWS_SECRET_ACCESS_KEY": secret,
+        "COACHADMIN_HOME": str(tmp_path / "home"),
+    }
+
+
+def test_an_upload_that_never_began_says_to_upload_again_not_to_resume(tmp_path: Path) -> None:
+    big = tmp_path / "big.bin"
+    big.write_bytes(os.urandom(9 * 1024 * 1024))  # multipart: the create and the key check
+    env = _env(tmp_path)
+    result = run_cli(
+        "upload", str(big), "s3://some-bucket/in/", "--endpoint-url", _dead_endpoint(), env=env
+    )
+    assert result.returncode == 1
+    assert "nothing was sent: upload it again when" in result.stderr, result.stderr
+    assert "coachadmin resume" not in result.stderr
+    listed = run_cli("uploads", env=env)
+    assert listed.stdout.strip() == "no unfinished uploads"
+
+
+def test_refused_credentials_outside_a_transfer_say_try_again(
+    s3_server: str, tmp_path: Path
+) -> None:
+    bucket = make_bucket(s3_server)
+    access_key, _secret = restricted_user(s3_server, bucket, ["s3:ListBucketMultipartUploads"])
+    folder = tmp_path / "course"
+    folder.mkdir()
+    (folder / "a.txt").write_text("a")
+    (folder / "b.txt").write_text("b")
+    env = _env(tmp_path, access_key, "FAKEsecret-wrong-0000")
+    with enable_iam_authentication():
+        orphans = run_cli("orphans", f"s3://{bucket}", "--endpoint-url", s3_server, env=env)
+        folder_up = run_cli(
+            "upload", str(folder), f"s3://{bucket}/p/", "--endpoint-url", s3_server, env=env
+        )
+    assert orphans.returncode == 1 and "SignatureDoesNotMatch" in orphans.stderr
+    assert orphans.stderr.rstrip().endswith("then try again"), orphans.stderr
+    assert folder_up.returncode == 1 and "SignatureDoesNotMatch" in folder_up.stderr
+    assert folder_up.stderr.rstrip().endswith("then upload it again"), folder_up.stderr
