@@ -30,7 +30,7 @@ def folder_files(
     folder: Path, prefix: str, onerror: Callable[[OSError], None]
 ) -> Iterator[tuple[Path, str]]:
     """Each file under ``folder`` with its key under ``prefix`` (the folder's name first)."""
-    whole = Path(os.path.abspath(folder))  # "..": the parent, by its own name
+    whole = Path(os.path.normpath(folder.absolute()))  # "..": the parent, by its own name
     base = whole.parent
     for file in files_under(whole, onerror):
         yield file, prefix + file.relative_to(base).as_posix()
