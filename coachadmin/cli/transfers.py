@@ -9,6 +9,7 @@ upload is still resumable). See docs/transfers.md.
 from __future__ import annotations
 
 import argparse
+import os
 import re
 from functools import partial
 from pathlib import Path
@@ -142,9 +143,16 @@ def run_download(args: argparse.Namespace) -> int:
     queue = transfer_queue(config)
     output = TransferOutput(json_mode=bool(args.json))
     queue.subscribe(output.event)
+    # PATH ending in a separator names a folder (Path() would drop the separator).
+    separators = tuple(s for s in (os.sep, os.altsep, "/") if s)
     try:
         request = DownloadRequest(
-            source.bucket, source.key, Path(args.path), args.overwrite, target.connection
+            source.bucket,
+            source.key,
+            Path(args.path),
+            args.overwrite,
+            target.connection,
+            folder=args.path.endswith(separators),
         )
         ids = [queue.add_download(request, target.settings)]
     except BaseException:
@@ -205,9 +213,13 @@ def run_list(args: argparse.Namespace) -> int:
         size = int(str(row["size"]))
         done = int(str(row["bytesDone"]))
         percent = 100.0 if size == 0 else 100.0 * done / size
+        local = printable(str(row["path"]))
+        remote = f"s3://{row['bucket']}/{printable(str(row['key']))}"
+        # From where to where: a download goes from the bucket to the disk.
+        route = f"{remote} -> {local}" if args.kind == "download" else f"{local} -> {remote}"
         print(
             f"{row['id']}  {row['state']:<9} {percent:5.1f}% of {format_size(size):>10}  "
-            f"{printable(str(row['path']))} -> s3://{row['bucket']}/{printable(str(row['key']))}"
+            f"{route}"
             + (f"  [{_connection_label(row['connection'])}]" if row["connection"] else "")
             + (f"  ({row['error']})" if row["error"] else "")
         )

@@ -19,6 +19,7 @@ import errno
 import logging
 import posixpath
 import shutil
+import stat
 import threading
 import time
 from collections.abc import Callable, Iterator
@@ -41,20 +42,31 @@ from coachadmin.transfers.config import (
     part_count,
     part_span,
 )
+from coachadmin.transfers.control import TransferControl
 from coachadmin.transfers.errors import (
-    DestinationExists,
     DiskFull,
     IntegrityError,
     LocalWriteFailed,
+    NoSuchBucket,
     NoSuchObject,
     ObjectChangedDuringDownload,
-    SourceFileError,
+    TransferCancelled,
     TransferError,
+    TransferPaused,
     http_status,
 )
 from coachadmin.transfers.events import TransferKind, TransferState
 from coachadmin.transfers.journal import DownloadRecord, Journal
-from coachadmin.transfers.local_paths import local_path_for, open_partial
+from coachadmin.transfers.local_paths import (
+    DestinationRefused,
+    NameTooLong,
+    check_destination,
+    check_folder,
+    check_partial,
+    local_path_for,
+    open_partial,
+    partial_path_for,
+)
 from coachadmin.transfers.result import TransferResult
 from coachadmin.transfers.retry import head_with_retries, with_retries
 from coachadmin.transfers.runner import Restart, TransferRunner
@@ -73,7 +85,6 @@ if TYPE_CHECKING:
 
 log = logging.getLogger("coachadmin.transfers")
 
-TEMP_SUFFIX = ".coachadmin-part"
 #: No space left, or over the user's quota (also Windows' ERROR_DISK_FULL, mapped to ENOSPC).
 _DISK_FULL = frozenset({errno.ENOSPC, getattr(errno, "EDQUOT", errno.ENOSPC)})
 OBJECT_CHANGED = "the object changed on the server since the download began; starting over"
@@ -87,20 +98,86 @@ class DownloadRequest:
     overwrite: bool = False
     #: The connection the download belongs to (journaled).
     connection: str | None = None
+    #: ``dest`` names a folder (the command line's PATH ended in a separator): the file
+    #: goes into it under the key's name, and a folder that is not there is refused.
+    folder: bool = False
 
 
-def destination_for(dest: Path, key: str) -> Path:
-    """``dest`` itself, or ``dest/<key's name>`` when ``dest`` is a folder (the name made
-    safe: see :mod:`coachadmin.transfers.local_paths`)."""
+def destination_for(dest: Path, key: str, *, folder: bool = False) -> Path:
+    """``dest`` itself, or ``dest/<key's name>`` when ``dest`` is a folder or ``folder``
+    says it names one (the name made safe: see :mod:`coachadmin.transfers.local_paths`).
+    The folder the file goes into must be there (:func:`check_folder`)."""
     dest = dest.expanduser().absolute()
-    if dest.is_dir():
+    if folder or _is_folder(dest):
+        check_folder(dest)
         name = posixpath.basename(key)
         if not name:
-            raise SourceFileError(f"the key '{printable(key)}' has no file name; give a file path")
-        dest = local_path_for(dest, name)
-    if not dest.parent.is_dir():
-        raise SourceFileError(f"the folder {dest.parent} does not exist; create it first")
+            raise DestinationRefused(
+                f"the key '{printable(key)}' has no file name; give a file path"
+            )
+        return local_path_for(dest, name)
+    check_folder(dest.parent)
     return dest
+
+
+def _is_folder(path: Path) -> bool:
+    """Whether ``path`` is a folder (a link to one is); False where it cannot be told (the
+    checks that follow say why)."""
+    try:
+        return stat.S_ISDIR(path.stat().st_mode)
+    except OSError:
+        return False
+
+
+def check_local(dest: Path, *, overwrite: bool, named_by_key: bool = False) -> None:
+    """Refuse, before anything is fetched, a destination the file cannot be written to
+    (:mod:`coachadmin.transfers.local_paths`); ``named_by_key``: its name is the key's."""
+    try:
+        check_destination(dest, overwrite=overwrite)
+        check_partial(dest)
+    except NameTooLong:
+        if not named_by_key:
+            raise
+        raise NameTooLong(
+            f"the object's name is too long to be a file name in {dest.parent}; give a "
+            "file name as the destination (the folder, then a shorter name)"
+        ) from None
+
+
+def missing_object(
+    client: S3Client,
+    bucket: str,
+    key: str,
+    config: TransferConfig,
+    control: TransferControl | None = None,
+) -> TransferError:
+    """What a HeadObject's 404 stands for: a missing key, or a missing bucket.
+
+    A HEAD's answer has no body to say which; a GET of byte 0 (the permission a download
+    needs anyway) answers with a body that names it (NoSuchBucket or NoSuchKey).
+    """
+
+    def ask() -> None:
+        client.get_object(Bucket=bucket, Key=key, Range="bytes=0-0")["Body"].close()
+
+    try:
+        with_retries(
+            ask,
+            what="GetObject",
+            control=control or TransferControl(),
+            max_attempts=config.max_attempts,
+            base=config.backoff_base,
+            cap=config.backoff_cap,
+            bucket=bucket,
+            key=key,
+        )
+    except NoSuchBucket as error:
+        return error
+    except (TransferPaused, TransferCancelled):
+        raise
+    except (TransferError, ClientError):
+        pass  # no clearer: the HEAD's answer stands
+    return NoSuchObject(bucket, key)
 
 
 def prepare_download(
@@ -111,18 +188,18 @@ def prepare_download(
     config: TransferConfig,
 ) -> DownloadRecord:
     """Check the destination and the object, then journal the download (state ``queued``)."""
-    dest = destination_for(request.dest, request.key)
-    if dest.exists() and not request.overwrite:
-        raise DestinationExists(str(dest))
+    given = request.dest.expanduser().absolute()
+    dest = destination_for(request.dest, request.key, folder=request.folder)
+    check_local(dest, overwrite=request.overwrite, named_by_key=dest != given)
     info = head_with_retries(client, request.bucket, request.key, config, checksum=True)
     if info is None:
-        raise NoSuchObject(request.bucket, request.key)
+        raise missing_object(client, request.bucket, request.key, config)
     record = DownloadRecord(
         id=journal.new_id(),
         bucket=request.bucket,
         key=request.key,
         dest=str(dest),
-        temp_path=str(dest.with_name(dest.name + TEMP_SUFFIX)),
+        temp_path=str(partial_path_for(dest)),
         size=info.size,
         etag=integrity.clean_etag(info.etag),
         range_size=download_range_size(info.size, config.part_size),
@@ -204,7 +281,7 @@ class DownloadRunner(TransferRunner[DownloadRecord]):
     def _start_over(self, record: DownloadRecord, reason: str) -> DownloadRecord:
         info = self._head(record)
         if info is None:
-            raise NoSuchObject(record.bucket, record.key)
+            raise self._missing(record)
         Path(record.temp_path).unlink(missing_ok=True)
         self.journal.restart_download(
             record.id, size=info.size, etag=integrity.clean_etag(info.etag)
@@ -215,15 +292,16 @@ class DownloadRunner(TransferRunner[DownloadRecord]):
 
     def _attempt(self, record: DownloadRecord) -> TransferResult:
         dest, temp = Path(record.dest), Path(record.temp_path)
-        if dest.exists() and not record.overwrite:
-            raise DestinationExists(str(dest))
+        check_destination(dest, overwrite=record.overwrite)
         info = RECENT_HEADS.take(record.id) or self._head(record, checksum=True)
         if info is None:
-            raise NoSuchObject(record.bucket, record.key)
+            raise self._missing(record)
         if integrity.clean_etag(info.etag) != record.etag or info.size != record.size:
             raise Restart(OBJECT_CHANGED)
         done = self.journal.ranges(record.id)
-        if not temp.exists() or temp.stat().st_size != record.size:
+        with self._writing(record):
+            on_disk = _size_of(temp)
+        if on_disk != record.size:
             if done:
                 self.journal.restart_download(record.id)
                 done = {}
@@ -239,9 +317,9 @@ class DownloadRunner(TransferRunner[DownloadRecord]):
         verified = self._fetch_verified(record, info, missing, whole=len(missing) == count)
         if verified == "size":
             self.tracker.notify(NO_CHECKSUM)
-        if dest.exists() and not record.overwrite:
-            raise DestinationExists(str(dest))
-        temp.replace(dest)
+        check_destination(dest, overwrite=record.overwrite)  # as it is now, just before
+        with self._writing(record):
+            temp.replace(dest)
         return self._result(record, verified)
 
     def _fetch_verified(
@@ -503,6 +581,9 @@ class DownloadRunner(TransferRunner[DownloadRecord]):
             sizes.append(info.size if info else 0)
         return sizes
 
+    def _missing(self, record: DownloadRecord) -> TransferError:
+        return missing_object(self.client, record.bucket, record.key, self.config, self.control)
+
     def _head(
         self, record: DownloadRecord, *, part_number: int | None = None, checksum: bool = False
     ) -> ObjectInfo | None:
@@ -530,6 +611,14 @@ class DownloadRunner(TransferRunner[DownloadRecord]):
             restarted=self.restarted,
             verified=verified,
         )
+
+
+def _size_of(path: Path) -> int | None:
+    """The size of the file at ``path``, None when there is none."""
+    try:
+        return path.stat().st_size
+    except FileNotFoundError:
+        return None
 
 
 def _free_space(folder: Path) -> int | None:

@@ -14,10 +14,19 @@ controls become ``_``, trailing dots and spaces are dropped, Windows' device nam
 (``CON``, ``NUL``, ``COM1``...) get a leading ``_``, and a name is cut to 255 bytes
 keeping its extension. A ``.`` or
 empty segment is skipped (``a//b`` is ``a/b``); a ``..`` segment refuses the key.
+
+What is already at a download's destination is checked before anything is fetched
+(:func:`check_folder`, :func:`check_destination`, :func:`check_partial`): only a regular
+file (or a symbolic link, which is replaced itself, never written through) can be
+replaced; a folder, device, named pipe or socket is refused whatever ``--overwrite``
+says, as are a folder the user cannot write to and a name too long for the disk, each
+with one line that says what to do.
 """
 
 from __future__ import annotations
 
+import errno
+import hashlib
 import os
 import re
 import stat
@@ -26,7 +35,7 @@ from pathlib import Path
 from typing import BinaryIO
 
 from coachadmin.display import printable
-from coachadmin.transfers.errors import TransferError
+from coachadmin.transfers.errors import DestinationExists, TransferError
 
 #: Separators and what Windows refuses, control characters, and the bidirectional
 #: controls that can make ``gpj.exe`` read as ``exe.jpg`` in a file manager.
@@ -35,12 +44,25 @@ _UNSAFE_CHARACTERS = re.compile(
 )
 _DEVICE_NAMES = re.compile(r"^(con|prn|aux|nul|com[0-9]|lpt[0-9])(\..*)?$", re.IGNORECASE)
 _MAX_NAME_BYTES = 255
+#: What a download's partial file adds to its destination's name.
+PARTIAL_SUFFIX = ".coachadmin-part"
 
 
 class UnsafeKey(TransferError):
     """A key that cannot become a file inside the chosen folder."""
 
     exit_code = 2
+
+
+class DestinationRefused(TransferError):
+    """A download's destination that cannot take the file (no folder there, not a regular
+    file, not writable, a name too long): refused before anything is fetched."""
+
+    exit_code = 2
+
+
+class NameTooLong(DestinationRefused):
+    """A destination's name (or a folder's on its way) longer than its disk takes."""
 
 
 def safe_name(segment: str) -> str:
@@ -107,3 +129,137 @@ def open_partial(path: Path, *, create: bool) -> BinaryIO:
         os.close(fd)
         raise TransferError(f"{path} is not a regular file; remove it, then download again.")
     return os.fdopen(fd, "r+b")
+
+
+def partial_path_for(dest: Path) -> Path:
+    """The partial file of a download to ``dest``: ``DEST.coachadmin-part``, its name cut
+    (and told apart from other cut names by a hash of the whole) where that would be more
+    than 255 bytes, as a name made from a long key is."""
+    name = dest.name + PARTIAL_SUFFIX
+    if len(name.encode("utf-8")) <= _MAX_NAME_BYTES:
+        return dest.with_name(name)
+    tag = "~" + hashlib.sha256(dest.name.encode("utf-8", "surrogateescape")).hexdigest()[:8]
+    budget = _MAX_NAME_BYTES - len((tag + PARTIAL_SUFFIX).encode("utf-8"))
+    stem = dest.name.encode("utf-8", "surrogateescape")[:budget].decode("utf-8", "ignore")
+    return dest.with_name(stem + tag + PARTIAL_SUFFIX)
+
+
+def check_folder(folder: Path) -> None:
+    """Refuse unless ``folder`` is an existing folder (a link to one is one)."""
+    try:
+        info = folder.stat()
+    except FileNotFoundError:
+        raise DestinationRefused(f"the folder {folder} does not exist; create it first") from None
+    except NotADirectoryError:
+        blocking = _first_non_folder(folder)
+        if blocking is None:
+            raise DestinationRefused(f"{folder} is not a folder") from None
+        raise DestinationRefused(_not_a_folder(*blocking)) from None
+    except OSError as error:
+        raise refusal(folder, error) from None
+    if not stat.S_ISDIR(info.st_mode):
+        raise DestinationRefused(_not_a_folder(folder, info.st_mode))
+
+
+def check_destination(dest: Path, *, overwrite: bool) -> None:
+    """Refuse a destination that cannot be written: anything but a regular file or a
+    symbolic link is refused whatever ``overwrite`` says; either of those is refused
+    (:class:`DestinationExists`) unless ``overwrite``. A link is replaced by the file,
+    never followed: what it points to is left as it is."""
+    try:
+        info = dest.lstat()
+    except FileNotFoundError:
+        return
+    except OSError as error:
+        raise refusal(dest, error) from None
+    if stat.S_ISREG(info.st_mode) or stat.S_ISLNK(info.st_mode):
+        if not overwrite:
+            raise DestinationExists(str(dest))
+        return
+    raise DestinationRefused(
+        f"{dest} is {_kind(info.st_mode)}, not a regular file, and is never replaced "
+        "(--overwrite replaces only files): remove it or choose another destination"
+    )
+
+
+def check_partial(dest: Path) -> None:
+    """Learn, before anything is fetched, that the partial file of a download to ``dest``
+    (:func:`partial_path_for`) can be written: one left by an earlier run is opened as a
+    run opens it (:func:`open_partial`); otherwise one is made and removed at once."""
+    partial = partial_path_for(dest)
+    try:
+        partial.lstat()
+    except FileNotFoundError:
+        pass
+    except OSError as error:
+        raise refusal(dest, error) from None
+    else:
+        try:
+            with open_partial(partial, create=False):
+                return
+        except TransferError as error:
+            raise DestinationRefused(str(error)) from None
+    flags = os.O_WRONLY | os.O_CREAT | os.O_EXCL | getattr(os, "O_NOFOLLOW", 0)
+    try:
+        fd = os.open(partial, flags | getattr(os, "O_BINARY", 0), 0o644)
+    except FileExistsError:
+        return  # made meanwhile: the run opens it through open_partial, never a link
+    except OSError as error:
+        raise refusal(dest, error) from None
+    os.close(fd)
+    partial.unlink(missing_ok=True)
+
+
+def refusal(path: Path, error: OSError) -> DestinationRefused:
+    """``error``, met at ``path`` (a download's destination or its folder), as one line
+    that says what to do."""
+    if error.errno in (errno.EACCES, errno.EPERM):
+        return DestinationRefused(
+            f"cannot write to {path.parent}: permission denied; choose a folder you may "
+            "write to, or change its permissions"
+        )
+    if error.errno == errno.ENAMETOOLONG:
+        return NameTooLong(
+            f"the name '{_shortened(path.name)}' is too long for this disk; give a shorter "
+            "file name as the destination"
+        )
+    if error.errno == errno.EROFS:
+        return DestinationRefused(
+            f"cannot write to {path.parent}: the disk is read-only; choose another folder"
+        )
+    reason = error.strerror or type(error).__name__
+    return DestinationRefused(f"cannot write {path}: {reason}; choose another destination")
+
+
+def _kind(mode: int) -> str:
+    if stat.S_ISDIR(mode):
+        return "a folder"
+    if stat.S_ISFIFO(mode):
+        return "a named pipe (FIFO)"
+    if stat.S_ISCHR(mode) or stat.S_ISBLK(mode):
+        return "a device"
+    if stat.S_ISSOCK(mode):
+        return "a socket"
+    if stat.S_ISREG(mode):
+        return "a file"
+    return "a special file"
+
+
+def _not_a_folder(path: Path, mode: int) -> str:
+    return f"{path} is {_kind(mode)}, not a folder; choose a destination in an existing folder"
+
+
+def _first_non_folder(path: Path) -> tuple[Path, int] | None:
+    """The first of ``path``'s ancestors (or itself) that is there but is no folder."""
+    for ancestor in [*reversed(path.parents), path]:
+        try:
+            mode = ancestor.stat().st_mode
+        except OSError:
+            return None
+        if not stat.S_ISDIR(mode):
+            return ancestor, mode
+    return None
+
+
+def _shortened(name: str, keep: int = 60) -> str:
+    return name if len(name) <= keep else f"{name[: keep - 12]}…{name[-11:]}"
