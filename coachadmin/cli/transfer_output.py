@@ -112,6 +112,17 @@ class TransferOutput:
                 self.out.write(printable(text) + "\n")
                 self.out.flush()
 
+    def note(self, text: str) -> None:
+        """Something the user should know, beside the results: a line on stderr (text
+        mode), an ``info`` event (JSON mode)."""
+        with self._lock:
+            if self.json_mode:
+                emit_json({"event": "info", "message": text}, self.out)
+            else:
+                self._clear_bar()
+                self.err.write(f"coachadmin: {printable(text)}\n")
+                self.err.flush()
+
     def _clear_bar(self) -> None:
         if self._bar_shown:
             self.err.write("\r\x1b[K")

@@ -30,14 +30,20 @@ from coachadmin.connection import DEMO_CONNECTION
 from coachadmin.display import format_size, printable
 from coachadmin.errors import UsageError
 from coachadmin.s3.uri import parse_s3_uri
+from coachadmin.services.media_readiness import Readiness
 from coachadmin.services.transfer_connections import TransferConnections
-from coachadmin.transfers.clients import TransferClients
-from coachadmin.transfers.download import DownloadRequest
+from coachadmin.transfers.clients import TransferClients, journaled_endpoint
+from coachadmin.transfers.download import DownloadRequest, destination_for
 from coachadmin.transfers.errors import KeyExists
 from coachadmin.transfers.folders import Filter, Rule, existing_keys, plan_files
 from coachadmin.transfers.manage import abort_transfer, forget_transfer
 from coachadmin.transfers.orphans import abort_orphan, find_orphans
 from coachadmin.transfers.source import check_source
+from coachadmin.transfers.unfinished import (
+    unfinished_download,
+    unfinished_upload,
+    unfinished_uploads,
+)
 from coachadmin.transfers.upload import KeyCheck, UploadRequest
 
 
@@ -52,19 +58,27 @@ def run_upload(args: argparse.Namespace) -> int:
     metadata = _parse_metadata(args.metadata)
     config = transfer_config(args)
     target = s3_target(args, destination.bucket)
-    prepared = [ready_to_send(p.path, fix=args.faststart) for p in planned]
     settings = target.settings
     queue = transfer_queue(config)
     output = TransferOutput(json_mode=bool(args.json))
     queue.subscribe(output.event)
-    # One file's key is checked in the round trip that begins its upload; a batch's keys
-    # are all checked first, from one listing: all or nothing for a script.
-    key_check = KeyCheck.WITH_CREATE if len(planned) == 1 else KeyCheck.DONE
+    prepared: list[Readiness | None] = []
     ids: list[str] = []
     try:
-        if not args.overwrite and len(planned) > 1:
-            client = queue.clients(settings)
-            keys = [p.key for p in planned]
+        client = queue.clients(settings)
+        # The same command run again (after Ctrl-C, a crash or a reboot) goes on with the
+        # first run's uploads, not a second of each beside them.
+        waiting = unfinished_uploads(
+            queue.journal, destination.bucket, journaled_endpoint(settings, client)
+        )
+        again = {p.key: r for p in planned if (r := unfinished_upload(waiting, p.path, p.key))}
+        fresh = [p for p in planned if p.key not in again]
+        prepared = [ready_to_send(p.path, fix=args.faststart) for p in fresh]
+        # One file's key is checked in the round trip that begins its upload; a batch's
+        # keys are all checked first, from one listing: all or nothing for a script.
+        key_check = KeyCheck.WITH_CREATE if len(planned) == 1 else KeyCheck.DONE
+        if not args.overwrite and len(planned) > 1 and fresh:
+            keys = [p.key for p in fresh]
             taken = guard(
                 partial(existing_keys, client, destination.bucket, keys), again="upload it again"
             )
@@ -83,9 +97,18 @@ def run_upload(args: argparse.Namespace) -> int:
                 ),
                 ready,
             )
-            for p, ready in zip(planned, prepared, strict=True)
+            for p, ready in zip(fresh, prepared, strict=True)
         ]
-        ids = queue.add_uploads(requests, settings, key_check=key_check)
+        for record in again.values():
+            queue.add_existing(
+                record.id, override=flag_settings(args), overwrite=True if args.overwrite else None
+            )
+            output.note(
+                f"{record.id}: going on with the unfinished upload of {record.path} to "
+                f"s3://{record.bucket}/{record.key} (only what is not on the server is sent)"
+            )
+        added = queue.add_uploads(requests, settings, key_check=key_check) if requests else []
+        ids = [r.id for r in again.values()] + added
     except BaseException:
         queue.shutdown()
         queue.journal.close()
@@ -145,16 +168,30 @@ def run_download(args: argparse.Namespace) -> int:
     queue.subscribe(output.event)
     # PATH ending in a separator names a folder (Path() would drop the separator).
     separators = tuple(s for s in (os.sep, os.altsep, "/") if s)
+    folder = args.path.endswith(separators)
     try:
-        request = DownloadRequest(
-            source.bucket,
-            source.key,
-            Path(args.path),
-            args.overwrite,
-            target.connection,
-            folder=args.path.endswith(separators),
-        )
-        ids = [queue.add_download(request, target.settings)]
+        dest = destination_for(Path(args.path), source.key, folder=folder)
+        client = queue.clients(target.settings)
+        endpoint = journaled_endpoint(target.settings, client)
+        record = unfinished_download(queue.journal, source.bucket, source.key, dest, endpoint)
+        if record is not None:  # the same command again: go on with the first run's
+            queue.add_existing(
+                record.id,
+                override=flag_settings(args),
+                overwrite=True if args.overwrite else None,
+            )
+            output.note(
+                f"{record.id}: going on with the unfinished download of "
+                f"s3://{record.bucket}/{record.key} to {record.dest} (only what is not on "
+                "this computer is fetched)"
+            )
+            ids = [record.id]
+        else:
+            request = DownloadRequest(
+                source.bucket, source.key, Path(args.path), args.overwrite, target.connection,
+                folder=folder,
+            )  # fmt: skip
+            ids = [queue.add_download(request, target.settings)]
     except BaseException:
         queue.shutdown()
         queue.journal.close()

@@ -197,7 +197,10 @@ class TransferPaused(TransferError):
     exit_code = 130
 
     def __init__(self, transfer_id: str) -> None:
-        super().__init__(f"paused; run `coachadmin resume {transfer_id}` to continue")
+        super().__init__(
+            f"paused; run the same command again, or `coachadmin resume {transfer_id}`, to "
+            "continue"
+        )
         self.transfer_id = transfer_id
 
 
