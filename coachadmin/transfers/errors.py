@@ -198,8 +198,7 @@ class TransferPaused(TransferError):
 
     def __init__(self, transfer_id: str) -> None:
         super().__init__(
-            f"paused; run the same command again, or `coachadmin resume {transfer_id}`, to "
-            "continue"
+            f"paused; run the same command again, or `coachadmin resume {transfer_id}`, to continue"
         )
         self.transfer_id = transfer_id
 
