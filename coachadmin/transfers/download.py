@@ -191,7 +191,12 @@ def prepare_download(
     given = request.dest.expanduser().absolute()
     dest = destination_for(request.dest, request.key, folder=request.folder)
     check_local(dest, overwrite=request.overwrite, named_by_key=dest != given)
-    info = head_with_retries(client, request.bucket, request.key, config, checksum=True)
+    try:
+        info = head_with_retries(client, request.bucket, request.key, config, checksum=True)
+    except TransferError as error:  # nothing is journaled yet: nothing to resume
+        raise error.amended(
+            resumable=False, again="download it again", nothing="nothing was downloaded"
+        ) from None
     if info is None:
         raise missing_object(client, request.bucket, request.key, config)
     record = DownloadRecord(

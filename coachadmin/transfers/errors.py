@@ -36,14 +36,19 @@ class TransferError(UserFacingError):
     """Base of the engine's expected failures."""
 
     def amended(
-        self, note: str = "", *, resumable: bool = True, again: str = "upload it again"
+        self,
+        note: str = "",
+        *,
+        resumable: bool = True,
+        again: str = "upload it again",
+        nothing: str = "nothing was sent",
     ) -> TransferError:
         """This error (same type) with ``note`` added; when nothing was left to resume,
         with ``again`` for advice instead of a resume's."""
         message = str(self)
         if not resumable:
             message = message.replace(f"then {RESUME}", f"then {again}").replace(
-                f"the transfer is kept: {RESUME} when", f"nothing was sent: {again} when"
+                f"the transfer is kept: {RESUME} when", f"{nothing}: {again} when"
             )
         self.args = (f"{message}{note}",)
         return self

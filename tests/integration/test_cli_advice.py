@@ -61,3 +61,24 @@ def test_refused_credentials_outside_a_transfer_say_try_again(
     assert orphans.stderr.rstrip().endswith("then try again"), orphans.stderr
     assert folder_up.returncode == 1 and "SignatureDoesNotMatch" in folder_up.stderr
     assert folder_up.stderr.rstrip().endswith("then upload it again"), folder_up.stderr
+
+
+def test_a_download_that_never_began_says_to_download_again(s3_server: str, tmp_path: Path) -> None:
+    env = _env(tmp_path)
+    dead = run_cli(
+        "download", "s3://some-bucket/a.mp4", str(tmp_path / "a.mp4"),
+        "--endpoint-url", _dead_endpoint(), env=env,
+    )  # fmt: skip
+    assert dead.returncode == 1
+    assert "nothing was downloaded: download it again when" in dead.stderr, dead.stderr
+    bucket = make_bucket(s3_server)
+    access_key, _secret = restricted_user(s3_server, bucket, ["s3:GetObject"])
+    with enable_iam_authentication():
+        refused = run_cli(
+            "download", f"s3://{bucket}/a.mp4", str(tmp_path / "a.mp4"),
+            "--endpoint-url", s3_server, env=_env(tmp_path, access_key, "FAKEsecret-wrong-0000"),
+        )  # fmt: skip
+    assert refused.returncode == 1 and "SignatureDoesNotMatch" in refused.stderr
+    assert refused.stderr.rstrip().endswith("then download it again"), refused.stderr
+    assert "coachadmin resume" not in dead.stderr + refused.stderr
+    assert run_cli("downloads", env=env).stdout.strip() == "no unfinished downloads"
