@@ -29,6 +29,7 @@ from coachadmin.services.transfer_connections import TransferConnections
 from coachadmin.transfers.clients import TransferClients
 from coachadmin.transfers.config import MAX_PART_SIZE, MIN_PART_SIZE, TransferConfig, parse_size
 from coachadmin.transfers.errors import TransferError, TransferPaused, TransientError, classify
+from coachadmin.transfers.events import TransferKind
 from coachadmin.transfers.journal import Journal
 from coachadmin.transfers.queue import TransferQueue
 
@@ -206,6 +207,19 @@ def drive(queue: TransferQueue, ids: list[str], output: TransferOutput) -> int:
     return _report(queue, ids, output)
 
 
+def _naming_the_file(
+    queue: TransferQueue, transfer_id: str, error: BaseException, ids: list[str]
+) -> BaseException:
+    """In a command of several files, a failure says which file it is about."""
+    event = queue.snapshot(transfer_id)
+    if len(ids) < 2 or event is None or not isinstance(error, UserFacingError):
+        return error
+    name = event.path if event.kind is TransferKind.UPLOAD else f"s3://{event.bucket}/{event.key}"
+    if name and name not in str(error):
+        error.args = (f"{name}: {error}",)
+    return error
+
+
 def _report(queue: TransferQueue, ids: list[str], output: TransferOutput) -> int:
     failures: list[tuple[str, BaseException]] = []
     paused: list[str] = []
@@ -218,7 +232,7 @@ def _report(queue: TransferQueue, ids: list[str], output: TransferOutput) -> int
         if error is None:
             output.result(future.result())
         else:
-            failures.append((transfer_id, error))
+            failures.append((transfer_id, _naming_the_file(queue, transfer_id, error, ids)))
     if len(failures) == 1 and not paused:
         raise failures[0][1]  # main() prints it on one line and exits with its code
     for transfer_id, error in failures:

@@ -11,7 +11,7 @@ from pathlib import Path
 
 import coachadmin
 from coachadmin.s3.client import S3Settings, make_client
-from tests.support.faultproxy import FaultProxy
+from tests.support.faultproxy import Fault, FaultProxy
 from tests.support.transfers import get_bytes, json_lines, make_bucket, run_cli, start_cli
 
 SAMPLE_VIDEO = Path(coachadmin.__file__).parent / "resources" / "sample-media" / "sample-video.mp4"
@@ -159,3 +159,23 @@ def test_a_folder_upload_killed_midway_resumes_to_every_file_exactly_once(
     for name, data in files.items():
         assert get_bytes(s3_server, bucket, f"many/{name}") == data
     assert run_cli("uploads", "--json").stdout.strip() == ""
+
+
+def test_a_file_that_fails_in_a_folder_is_named(s3_server: str, tmp_path: Path) -> None:
+    bucket = make_bucket(s3_server)
+    make_course(tmp_path)
+    refused = b"<Error><Code>InvalidRequest</Code><Message>Refused by policy</Message></Error>"
+    with FaultProxy(s3_server) as proxy:
+        proxy.add_fault(
+            lambda r: r.method == "PUT" and "intro.txt" in r.target,
+            Fault("status", code=400, body=refused),
+            times=10,
+        )
+        result = run_cli(
+            "upload", str(tmp_path / "course"), f"s3://{bucket}/p/", "--endpoint-url", proxy.url
+        )
+    assert result.returncode == 1
+    line = result.stderr.strip()
+    assert line.count("\n") == 0, line
+    assert f"{tmp_path / 'course' / 'intro.txt'}: S3 refused the request" in line
+    assert "p/course/video/a.mp4" in keys_in(s3_server, bucket)  # the others went up
