@@ -14,14 +14,23 @@ go only where the user pointed the tool.
 
 from __future__ import annotations
 
+import errno
 import logging
-from collections.abc import Callable, Mapping
+import socket
+import ssl
+from collections.abc import Callable, Iterator, Mapping
 from typing import Any, TypeVar
 from urllib.parse import quote
 
 import requests
 import urllib3.exceptions
-from urllib3.exceptions import ConnectTimeoutError, ReadTimeoutError
+from urllib3.exceptions import (
+    ConnectTimeoutError,
+    NameResolutionError,
+    NewConnectionError,
+    ProtocolError,
+    ReadTimeoutError,
+)
 
 from coachadmin import __version__
 from coachadmin.backend.deadline import Deadline, DeadlineAdapter, DeadlinePassed, DeadlineRetry
@@ -34,6 +43,7 @@ from coachadmin.backend.errors import (
     Refused,
     SignInRefused,
     UnexpectedAnswer,
+    Unreachable,
     error_for_status,
 )
 from coachadmin.backend.models import (
@@ -90,12 +100,83 @@ def _retrying_session() -> requests.Session:
     return session
 
 
-def _timed_out(exc: Exception) -> bool:
-    """A timeout, also when urllib3's retries wrapped it in a connection error."""
-    if isinstance(exc, requests.Timeout):
-        return True
-    reason = getattr(exc.args[0], "reason", None) if exc.args else None
-    return isinstance(reason, ReadTimeoutError | ConnectTimeoutError)
+def _causes(exc: BaseException) -> Iterator[BaseException]:
+    """``exc`` and what it wraps: requests wraps urllib3's MaxRetryError, which names its
+    ``reason``, raised from the socket's own OSError."""
+    seen: set[int] = set()
+    pending: list[BaseException] = [exc]
+    while pending:
+        current = pending.pop(0)
+        if id(current) in seen:
+            continue
+        seen.add(id(current))
+        yield current
+        inner = [getattr(current, "reason", None), current.__cause__, current.__context__]
+        inner.extend(current.args[:1])
+        pending.extend(item for item in inner if isinstance(item, BaseException))
+
+
+_NO_ROUTE = frozenset({errno.ENETUNREACH, errno.EHOSTUNREACH, errno.ENETDOWN, errno.EHOSTDOWN})
+
+
+def _is_connect_timeout(cause: BaseException) -> bool:
+    # A refused connection is a NewConnectionError, which urllib3 makes a
+    # ConnectTimeoutError too (for compatibility): not a timeout.
+    return isinstance(cause, requests.ConnectTimeout) or (
+        isinstance(cause, ConnectTimeoutError) and not isinstance(cause, NewConnectionError)
+    )
+
+
+#: (test, kind) in passes: the first pass's kinds are the most specific causes, so a timeout
+#: or a reset found deeper in the same chain does not hide them.
+_KINDS: tuple[tuple[tuple[Callable[[BaseException], bool], Unreachable], ...], ...] = (
+    (
+        (lambda c: isinstance(c, ConnectionRefusedError), Unreachable.REFUSED),
+        (
+            lambda c: isinstance(c, NameResolutionError | socket.gaierror),
+            Unreachable.NAME_NOT_FOUND,
+        ),
+        (lambda c: isinstance(c, OSError) and c.errno in _NO_ROUTE, Unreachable.NO_ROUTE),
+        (lambda c: isinstance(c, ssl.SSLError | requests.exceptions.SSLError), Unreachable.TLS),
+    ),
+    (
+        (lambda c: isinstance(c, ReadTimeoutError | requests.ReadTimeout), Unreachable.NO_ANSWER),
+        (_is_connect_timeout, Unreachable.CONNECT_TIMEOUT),
+    ),
+    (
+        (
+            lambda c: isinstance(
+                c,
+                ConnectionResetError
+                | ConnectionAbortedError
+                | ProtocolError
+                | requests.exceptions.ChunkedEncodingError,
+            ),
+            Unreachable.CUT,
+        ),
+        (lambda c: isinstance(c, TimeoutError | requests.Timeout), Unreachable.NO_ANSWER),
+    ),
+)
+
+
+def _unreachable(exc: BaseException) -> tuple[Unreachable, str]:
+    """Why a request got no answer, and a few words of detail, from what was raised."""
+    causes = list(_causes(exc))
+    for kinds in _KINDS:
+        for test, kind in kinds:
+            if any(test(cause) for cause in causes):
+                detail = _reason_words(exc) if kind is Unreachable.TLS else ""
+                return kind, detail
+    return Unreachable.OTHER, type(exc).__name__
+
+
+def _reason_words(error: BaseException) -> str:
+    """An SSL error's reason (``CERTIFICATE_VERIFY_FAILED``, ``WRONG_VERSION_NUMBER``)."""
+    for cause in _causes(error):
+        reason = getattr(cause, "reason", None)
+        if isinstance(cause, ssl.SSLError) and isinstance(reason, str) and reason:
+            return reason.replace("_", " ").lower()
+    return ""
 
 
 def _segment(value: str) -> str:
@@ -197,15 +278,12 @@ class BackendClient:
                     response.close()
         except DeadlinePassed:
             raise too_slow from None
-        except (requests.Timeout, requests.ConnectionError) as exc:
-            if deadline.expired:
-                raise too_slow from None
-            reason = "no answer in time" if _timed_out(exc) else "connection failed"
-            raise BackendUnreachable(self.base_url, reason) from exc
         except (requests.RequestException, urllib3.exceptions.HTTPError, OSError) as exc:
             if deadline.expired:
                 raise too_slow from None
-            raise BackendUnreachable(self.base_url, type(exc).__name__) from exc
+            why, detail = _unreachable(exc)
+            log.info("%s on %s: %s (%s)", request, self.base_url, why.value, exc)
+            raise BackendUnreachable(self.base_url, why, detail) from exc
         if deadline.expired:  # the socket was cut: what came may look complete, and is not
             raise too_slow
         return response.status_code, response.reason or "", response.headers, body

@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+import enum
+from urllib.parse import urlsplit
+
 from coachadmin.errors import UserFacingError
 
 
@@ -117,16 +120,84 @@ class AnswerTooLarge(BackendError):
         )
 
 
+class Unreachable(enum.Enum):
+    """Why no answer came: each calls for a different check."""
+
+    REFUSED = "refused"  # the host answered that nothing listens on the port
+    NAME_NOT_FOUND = "name-not-found"  # DNS knows no such host
+    NO_ROUTE = "no-route"  # the network cannot reach the host
+    CONNECT_TIMEOUT = "connect-timeout"  # nothing answered the connection in time
+    NO_ANSWER = "no-answer"  # connected, then no answer in time
+    TLS = "tls"  # the secure connection failed
+    CUT = "cut"  # the connection was reset or closed mid-exchange
+    OTHER = "other"
+
+
 class BackendUnreachable(BackendError):
-    def __init__(self, url: str, reason: str) -> None:
+    """No answer from the backend; :attr:`why` tells a refused connection, an unknown
+    name, a timeout and the rest apart, and the message says what to check for each."""
+
+    why = Unreachable.OTHER
+
+    def __init__(self, url: str, why: Unreachable, detail: str = "") -> None:
         super().__init__(
-            f"Cannot reach the backend at {url} ({reason}). "
-            "Check your network connection and the backend URL in the connection settings.",
+            f"Cannot reach the backend at {url}: {_unreachable_advice(url, why, detail)}"
         )
+        self.why = why
+
+
+#: What to say for each kind; ``{where}`` is host:port, ``{host}`` the host, ``{said}`` detail.
+_ADVICE = {
+    Unreachable.REFUSED: (
+        "the connection was refused (nothing listens at {where}). Check that the backend is "
+        "running and that the URL's host and port are right."
+    ),
+    Unreachable.NAME_NOT_FOUND: (
+        "no server is known by the name {host}. Check the backend URL for a typing mistake, "
+        "and your network connection (DNS, VPN)."
+    ),
+    Unreachable.NO_ROUTE: (
+        "the network cannot reach {host}. Check your network connection (Wi-Fi, VPN) and the "
+        "backend URL."
+    ),
+    Unreachable.CONNECT_TIMEOUT: (
+        "no answer in time to the connection to {where}. Check your network connection (a "
+        "firewall or VPN may block it) and the backend URL."
+    ),
+    Unreachable.NO_ANSWER: (
+        "it accepted the connection but sent no answer in time. Try again in a minute; if it "
+        "goes on, the backend is overloaded or stuck: tell the platform's developers."
+    ),
+    Unreachable.TLS: (
+        "the secure connection (TLS) failed{said}. Check that the URL's scheme (http:// or "
+        "https://) and port are the backend's, and the computer's date and certificates."
+    ),
+    Unreachable.CUT: (
+        "the connection was cut before the answer was complete. Try again; if it goes on, "
+        "check your network connection and any proxy."
+    ),
+    Unreachable.OTHER: (
+        "the connection failed{said}. Check your network connection and the backend URL."
+    ),
+}
+
+
+def _unreachable_advice(url: str, why: Unreachable, detail: str) -> str:
+    parts = urlsplit(url)
+    host = parts.hostname or url
+    try:
+        port = parts.port or (443 if parts.scheme == "https" else 80)
+    except ValueError:  # a port out of range: the URL says it as it is
+        port = None
+    where = f"{host}:{port}" if port else host
+    said = f" ({detail})" if detail else ""
+    return _ADVICE[why].format(where=where, host=host, said=said)
 
 
 class BackendTooSlow(BackendUnreachable):
     """The whole answer did not arrive within the client's deadline (bytes may have trickled)."""
+
+    why = Unreachable.NO_ANSWER
 
     def __init__(self, url: str, request: str, seconds: float) -> None:
         BackendError.__init__(

@@ -1,10 +1,12 @@
 """`coachadmin login|logout|whoami`: signing in to the platform's backend.
 
-The token goes to the OS keychain under the backend's URL. Without a keychain
-nothing is written anywhere: the command says so and shows how to pass the token
-in ``COACHADMIN_API_TOKEN`` instead (``--print-token``). The password is never an
-argument (the process list shows arguments): it is asked for without echo, or
-read from standard input with ``--password-stdin``.
+The token goes to the OS keychain under the backend's URL, and the URL and email to
+the settings (for the next sign-in and the messages). ``--print-token`` prints the
+token for ``COACHADMIN_API_TOKEN`` and writes nothing anywhere, neither keychain nor
+settings. Without a keychain nothing is written either: the command says so and shows
+how to pass the token in ``COACHADMIN_API_TOKEN`` instead. The password is never an
+argument (the process list shows arguments): it is asked for without echo, or read
+from standard input with ``--password-stdin``.
 """
 
 from __future__ import annotations
@@ -56,11 +58,11 @@ def run_login(args: argparse.Namespace) -> int:
         session = client.login(email, password)
     finally:
         client.close()
-    sign_in.remember_login(url, email)  # not secret: the next login and messages offer them
-    if args.print_token:
+    if args.print_token:  # for a script: it keeps the token; nothing is written here
         print(session.token)
         return 0
     sign_in.remember_token(url, session.token)
+    sign_in.remember_login(url, email)  # not secret: the next login and messages offer them
     user = session.user
     if args.json:
         emit_json(

@@ -4,7 +4,9 @@ The backend comes from ``--api-url``, ``COACHADMIN_API_URL``, the last sign-in o
 the active connection; its token from ``COACHADMIN_API_TOKEN`` or the keychain
 (``coachadmin login``). A bucket and S3 come from flags, then the environment
 (``AWS_ENDPOINT_URL``, AWS credentials), then the active connection. A 401 ends
-with the sign-in command to run and exit status 3. See docs/lessons.md.
+with the sign-in command to run and exit status 3. A video must be in the platform's
+bucket and be a video (:mod:`coachadmin.services.lesson_videos`); ids are checked
+before anything is asked. See docs/lessons.md.
 """
 
 from __future__ import annotations
@@ -13,7 +15,12 @@ import argparse
 import sys
 from pathlib import Path
 
-from coachadmin.cli.backend_session import apply_pending_links, call_backend, signed_in_client
+from coachadmin.cli.backend_session import (
+    api_url_from,
+    apply_pending_links,
+    call_backend,
+    signed_in_client,
+)
 from coachadmin.cli.common import (
     drive,
     emit_json,
@@ -26,11 +33,19 @@ from coachadmin.cli.media import ready_to_send, remove_copies
 from coachadmin.cli.transfer_output import TransferOutput
 from coachadmin.display import format_size, printable
 from coachadmin.errors import UsageError, UserFacingError
+from coachadmin.media.health import MediaHealth
 from coachadmin.s3.client import make_client
 from coachadmin.s3.objects import head_object
 from coachadmin.s3.settings import S3Settings
 from coachadmin.s3.uri import parse_s3_uri
 from coachadmin.services.lesson_usage import find_lesson
+from coachadmin.services.lesson_videos import (
+    platform_connection,
+    refuse_not_video_file,
+    refuse_not_video_name,
+    refuse_not_video_object,
+    refuse_other_bucket,
+)
 from coachadmin.services.link_check import (
     LessonLink,
     LinkReport,
@@ -49,6 +64,21 @@ def _bucket_and_settings(args: argparse.Namespace, bucket: str | None) -> tuple[
     return target.bucket, target.settings
 
 
+def checked_id(value: str, what: str) -> str:
+    """``value`` as a course or lesson id; UsageError (exit 2) for what no id can be: empty,
+    blank, or with a slash, a space or a control character (it would name another path of
+    the API, or none)."""
+    listing = "coachadmin courses" if what == "course" else "coachadmin lessons COURSE_ID"
+    if not value.strip():
+        raise UsageError(f"A {what} id is needed: see `{listing}` for the ids.")
+    if "/" in value or any(c.isspace() or not c.isprintable() for c in value):
+        raise UsageError(
+            f"'{printable(value)}' is not a {what} id: ids have no slash, space or control "
+            f"character. See `{listing}` for the ids."
+        )
+    return value
+
+
 def run_courses(args: argparse.Namespace) -> int:
     url, client = signed_in_client(args)
     courses = call_backend(url, client.courses)
@@ -63,8 +93,9 @@ def run_courses(args: argparse.Namespace) -> int:
 
 
 def run_lessons(args: argparse.Namespace) -> int:
+    course_id = checked_id(args.course_id, "course")
     url, client = signed_in_client(args)
-    lessons = call_backend(url, lambda: client.lessons(args.course_id))
+    lessons = call_backend(url, lambda: client.lessons(course_id))
     for lesson in lessons:
         video = lesson.video_id
         kind = "none" if not video else "legacy" if is_legacy_id(video) else "key"
@@ -88,30 +119,25 @@ def run_lessons(args: argparse.Namespace) -> int:
 
 
 def run_link(args: argparse.Namespace) -> int:
+    lesson_id = checked_id(args.lesson_id, "lesson")
     target = parse_s3_uri(args.uri)
     if target.is_prefix:
         raise UsageError(f"{args.uri} names no object: write s3://BUCKET/KEY")
+    refuse_other_bucket(target.bucket, target.key, platform_connection(api_url_from(args)))
+    if args.no_check:
+        refuse_not_video_name(target.key)  # nothing is read: the name must say it
     url, client = signed_in_client(args)
-    ref = call_backend(url, lambda: find_lesson(client, args.lesson_id))
+    ref = call_backend(url, lambda: find_lesson(client, lesson_id))
     if ref is None:
-        raise UsageError(
-            f"There is no lesson {args.lesson_id}: see `coachadmin lessons COURSE_ID`."
-        )
-    if not args.no_check:
-        bucket, settings = _bucket_and_settings(args, target.bucket)
-        s3 = make_client(settings)
-        if guard(lambda: head_object(s3, bucket, target.key)) is None:
-            raise UserFacingError(
-                f"s3://{bucket}/{target.key} does not exist, so students could not play it. "
-                "Upload it first (or use coachadmin upload-link)."
-            )
+        raise UsageError(f"There is no lesson {lesson_id}: see `coachadmin lessons COURSE_ID`.")
+    health = None if args.no_check else _checked_video(args, target.bucket, target.key)
     previous = ref.lesson.video_id
     if previous and previous != target.key and not args.replace:
         raise UsageError(
             f"“{ref.lesson.title}” already links {previous}. Pass --replace to link "
             f"{target.key} instead (the old object stays in the bucket)."
         )
-    lesson = call_backend(url, lambda: client.link(args.lesson_id, target.key))
+    lesson = call_backend(url, lambda: client.link(lesson_id, target.key))
     if args.json:
         emit_json(
             {
@@ -125,15 +151,35 @@ def run_link(args: argparse.Namespace) -> int:
     else:
         replaced = f" (replacing {previous})" if previous and previous != target.key else ""
         print(f"Linked {target.key} to “{lesson.title}” ({ref.course.title}){replaced}.")
+    if health is not None and not health.healthy:
+        print(
+            f"coachadmin: {printable(target.key)} may not play for students: {health.describe()}",
+            file=sys.stderr,
+        )
     return 0
 
 
+def _checked_video(args: argparse.Namespace, bucket: str, key: str) -> MediaHealth:
+    """The media health of a key to link, read as check-links reads it; refuses one that is
+    missing from the bucket or holds no video (exit status 1)."""
+    bucket, settings = _bucket_and_settings(args, bucket)
+    s3 = make_client(settings)
+    head = guard(lambda: head_object(s3, bucket, key))
+    if head is None:
+        raise UserFacingError(
+            f"s3://{bucket}/{printable(key)} does not exist, so students could not play it. "
+            "Upload it first (or use coachadmin upload-link)."
+        )
+    return guard(lambda: refuse_not_video_object(s3, bucket, key, head.size))
+
+
 def run_unlink(args: argparse.Namespace) -> int:
+    lesson_id = checked_id(args.lesson_id, "lesson")
     url, client = signed_in_client(args)
 
-    ref = call_backend(url, lambda: find_lesson(client, args.lesson_id))
+    ref = call_backend(url, lambda: find_lesson(client, lesson_id))
     previous = ref.lesson.video_id if ref else None
-    lesson = call_backend(url, lambda: client.unlink(args.lesson_id))
+    lesson = call_backend(url, lambda: client.unlink(lesson_id))
     if args.json:
         emit_json(
             {
@@ -208,8 +254,15 @@ def _where(link: LessonLink) -> str:
 
 
 def run_upload_link(args: argparse.Namespace) -> int:
+    lesson_id = checked_id(args.lesson_id, "lesson")
     path = Path(args.path)
     check_source(path)
+    try:
+        refuse_not_video_file(path)
+    except OSError as error:
+        raise UserFacingError(f"{path} cannot be read: {error.strerror or error}") from None
+    target = s3_target(args, args.bucket)
+    refuse_other_bucket(target.bucket, None, platform_connection(api_url_from(args)))
     url, client = signed_in_client(args)
     user = call_backend(url, client.me)
     if not user.is_admin:
@@ -217,17 +270,14 @@ def run_upload_link(args: argparse.Namespace) -> int:
             f"Only admins can link videos; {user.email} is an {user.role}. "
             "Ask an admin of the platform to do it."
         )
-    ref = call_backend(url, lambda: find_lesson(client, args.lesson_id))
+    ref = call_backend(url, lambda: find_lesson(client, lesson_id))
     if ref is None:
-        raise UsageError(
-            f"There is no lesson {args.lesson_id}: see `coachadmin lessons COURSE_ID`."
-        )
+        raise UsageError(f"There is no lesson {lesson_id}: see `coachadmin lessons COURSE_ID`.")
     if ref.lesson.video_id and not args.replace:
         raise UsageError(
             f"“{ref.lesson.title}” already links {ref.lesson.video_id}. Pass --replace to "
             "link the new upload instead (the old object stays in the bucket)."
         )
-    target = s3_target(args, args.bucket)
     bucket, settings = target.bucket, target.settings
     config = transfer_config(args)
     ready = ready_to_send(path, fix=args.faststart)

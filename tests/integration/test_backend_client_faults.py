@@ -137,7 +137,7 @@ def test_nothing_listening_is_unreachable() -> None:
     with socket.socket() as sock:
         sock.bind(("127.0.0.1", 0))
         port = sock.getsockname()[1]
-    with pytest.raises(BackendUnreachable, match="Check your network connection"):
+    with pytest.raises(BackendUnreachable, match="Check that the backend is running"):
         BackendClient(f"http://127.0.0.1:{port}", "tok").courses()
 
 

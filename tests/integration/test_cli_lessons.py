@@ -252,6 +252,7 @@ def test_without_a_keychain_login_explains_the_environment_variables(capsys, mon
         token = out.strip()
     finally:
         keyring.set_keyring(previous)
+    monkeypatch.setenv(API_URL_ENV, info.api_url)  # --print-token kept no URL: as it says
     monkeypatch.setenv(API_TOKEN_ENV, token)
     code, out, _ = run(capsys, "whoami")
     assert code == 0 and info.admin_email in out

@@ -8,6 +8,7 @@ import os
 import re
 import signal
 import sqlite3
+import struct
 import subprocess
 import sys
 import time
@@ -20,6 +21,7 @@ from coachadmin import paths
 from coachadmin.backend.client import BackendClient
 from coachadmin.cli import main
 from coachadmin.demo.environment import DemoEnvironment, DemoInfo
+from coachadmin.demo.s3_seed import sample_bytes
 from coachadmin.s3.client import make_client
 from coachadmin.services.pending_links import PendingLinks
 from coachadmin.services.sign_in import API_TOKEN_ENV, API_URL_ENV
@@ -54,6 +56,15 @@ def lesson_id(demo: DemoEnvironment, title: str) -> str:
     raise AssertionError(title)
 
 
+def video_bytes(size: int) -> bytes:
+    """A real video (the demo's sample: upload-link refuses what is none) of ``size`` bytes:
+    random bytes fill a ``free`` box after it, which players skip."""
+    sample = sample_bytes("sample-video.mp4")
+    filler = size - len(sample)
+    assert filler >= 8
+    return sample + struct.pack(">I4s", filler, b"free") + os.urandom(filler - 8)
+
+
 def object_bytes(info: DemoInfo, key: str) -> bytes:
     client = make_client(info.s3_settings())
     return client.get_object(Bucket=info.bucket, Key=key)["Body"].read()
@@ -64,7 +75,7 @@ def test_upload_link_uploads_under_the_platform_naming_then_links(
 ):
     info = demo.info
     video = tmp_path / "Lesson Video.mp4"
-    video.write_bytes(os.urandom(300_000))
+    video.write_bytes(video_bytes(300_000))
     target = lesson_id(demo, "The coaching mindset")
     code = main(
         ["upload-link", target, str(video), "--bucket", info.bucket,
@@ -84,7 +95,7 @@ def test_upload_link_uploads_under_the_platform_naming_then_links(
 def test_upload_link_refuses_to_replace_without_asking(demo, signed_in, tmp_path, capsys):
     info = demo.info
     video = tmp_path / "new.mp4"
-    video.write_bytes(b"x" * 1000)
+    video.write_bytes(video_bytes(100_000))
     target = lesson_id(demo, "Welcome and how this course works")
     before = demo.backend.store.lesson(target).video_id
     code = main(["upload-link", target, str(video), "--bucket", info.bucket,
@@ -100,7 +111,7 @@ def test_an_author_cannot_upload_and_link(demo, tmp_path, capsys, monkeypatch):
     monkeypatch.setenv(API_URL_ENV, info.api_url)
     monkeypatch.setenv(API_TOKEN_ENV, token)
     video = tmp_path / "new.mp4"
-    video.write_bytes(b"x" * 1000)
+    video.write_bytes(video_bytes(100_000))
     code = main(["upload-link", lesson_id(demo, "The coaching mindset"), str(video),
                  "--bucket", info.bucket, "--endpoint-url", info.s3_endpoint])  # fmt: skip
     assert code == 1
@@ -123,7 +134,7 @@ def _journal_parts(transfer_id: str) -> int:
 def test_upload_and_link_survives_a_kill_and_a_resume(demo, signed_in, tmp_path):
     info = demo.info
     video = tmp_path / "Lesson Video.mp4"
-    data = os.urandom(30 * MiB)  # 6 parts of 5 MiB
+    data = video_bytes(30 * MiB)  # 6 parts of 5 MiB
     video.write_bytes(data)
     target = lesson_id(demo, "Setting goals that stick")
     env = {**os.environ, **signed_in}

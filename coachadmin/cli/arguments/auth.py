@@ -12,8 +12,10 @@ def register(subparsers: Subparsers) -> None:
         help="sign in to the platform backend (the token is kept in the keychain)",
         description=(
             "Sign in to the platform's backend. The password is asked for, or read from "
-            "standard input with --password-stdin; the token is kept in the OS keychain. "
-            "Scripts and CI can skip this and set COACHADMIN_API_URL and COACHADMIN_API_TOKEN."
+            "standard input with --password-stdin; the token is kept in the OS keychain, and "
+            "the URL and email in the settings (offered by the next sign-in). Scripts and CI "
+            "can skip this and set COACHADMIN_API_URL and COACHADMIN_API_TOKEN (--print-token "
+            "prints a token and writes nothing)."
         ),
         epilog=EXIT_CODES,
     )
@@ -25,7 +27,10 @@ def register(subparsers: Subparsers) -> None:
     login.add_argument(
         "--print-token",
         action="store_true",
-        help="print the token instead of keeping it (for COACHADMIN_API_TOKEN); stores nothing",
+        help=(
+            "print the token instead of keeping it (for COACHADMIN_API_TOKEN); writes "
+            "nothing: no keychain entry, and the settings keep no URL or email"
+        ),
     )
     add_json_option(login)
     login.set_defaults(handler=Handler("coachadmin.cli.auth", "run_login"), command="login")

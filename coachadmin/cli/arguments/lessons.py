@@ -38,16 +38,23 @@ def register(subparsers: Subparsers) -> None:
         "link",
         help="link an S3 object to a lesson (admins)",
         description=(
-            "Make s3://BUCKET/KEY the lesson's video. The object must exist (checked with "
-            "HeadObject unless --no-check); a lesson that already has another video keeps it "
-            "unless --replace is given (the old object is never deleted)."
+            "Make s3://BUCKET/KEY the lesson's video. BUCKET must be the platform's (the bucket "
+            "of the saved connection for the backend): the backend keeps only the key. The "
+            "object must exist and be a video (checked with HeadObject and a read of its first "
+            "bytes, as check-links reads it, unless --no-check: then the key must at least be "
+            "named like a video). A lesson that already has another video keeps it unless "
+            "--replace is given (the old object is never deleted)."
         ),
         epilog=EXIT_CODES,
     )
     link.add_argument("lesson_id", metavar="LESSON_ID")
     link.add_argument("uri", metavar="s3://BUCKET/KEY")
     link.add_argument("--replace", action="store_true", help="replace the lesson's current video")
-    link.add_argument("--no-check", action="store_true", help="do not check that the object exists")
+    link.add_argument(
+        "--no-check",
+        action="store_true",
+        help="read nothing from the bucket (the key must still be named like a video)",
+    )
     _common(link)
     link.set_defaults(handler=Handler("coachadmin.cli.lessons", "run_link"), command="link")
 
@@ -85,13 +92,20 @@ def register(subparsers: Subparsers) -> None:
         description=(
             "Upload FILE to videos/BASENAME-TIMESTAMP-RANDOM.EXT (the platform's naming) and "
             "link it to the lesson once the upload is verified. If the command is interrupted, "
-            "`coachadmin resume` finishes the upload and then makes the link."
+            "`coachadmin resume` finishes the upload and then makes the link. FILE must be a "
+            "video (.mp4, .m4v, .mov, .qt, .mkv or .webm, holding an MP4, QuickTime or "
+            "Matroska container), and the bucket the platform's: anything else is refused "
+            "before anything is uploaded."
         ),
         epilog=EXIT_CODES,
     )
     upload.add_argument("lesson_id", metavar="LESSON_ID")
     upload.add_argument("path", metavar="FILE")
-    upload.add_argument("--bucket", metavar="BUCKET", help="default: the active connection's")
+    upload.add_argument(
+        "--bucket",
+        metavar="BUCKET",
+        help="default: the active connection's; must be the platform's bucket",
+    )
     upload.add_argument("--replace", action="store_true", help="replace the lesson's current video")
     add_media_options(upload)
     add_tuning_options(upload)
