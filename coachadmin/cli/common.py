@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import argparse
 import json
+import logging
 import os
 import signal
 import sys
@@ -37,6 +38,7 @@ if TYPE_CHECKING:  # transfer_output.py writes with emit_json
     from coachadmin.cli.transfer_output import TransferOutput
 
 T = TypeVar("T")
+log = logging.getLogger("coachadmin.cli")
 
 MAX_CONCURRENCY = 64
 
@@ -200,6 +202,8 @@ def drive(queue: TransferQueue, ids: list[str], output: TransferOutput) -> int:
     try:
         while not queue.wait_idle(timeout=0.2):
             pass
+    except KeyboardInterrupt:  # the second Ctrl-C: stop now; the report names what to resume
+        log.info("stopped at once by a second Ctrl-C")
     finally:
         signal.signal(signal.SIGINT, previous)
         queue.shutdown()

@@ -114,3 +114,29 @@ def test_a_download_interrupted_then_run_again_fetches_only_what_is_missing(
     assert f"{paused['id']}: going on with the unfinished download" in again.stderr
     assert dest.read_bytes() == data
     assert _unfinished("download") == []
+
+
+def test_a_second_ctrl_c_stops_at_once_and_names_what_to_resume(
+    s3_server: str, tmp_path: Path
+) -> None:
+    bucket = make_bucket(s3_server)
+    data = write_random(tmp_path / "lesson.mp4", 40 * MiB)
+    with FaultProxy(s3_server, rate=8 * MiB) as proxy:
+        command = [
+            sys.executable, "-m", "coachadmin", "upload", str(tmp_path / "lesson.mp4"),
+            f"s3://{bucket}/videos/", "--endpoint-url", proxy.url, "--part-size", "5MiB",
+            "--concurrency", "2",
+        ]  # fmt: skip
+        first = subprocess.Popen(command, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+        _wait_for_parts(proxy, 2)
+        first.send_signal(signal.SIGINT)
+        time.sleep(0.3)
+        first.send_signal(signal.SIGINT)  # do not wait for the parts in flight
+        _out, err = first.communicate(timeout=60)
+        assert first.returncode == 130, err
+        [stopped] = _unfinished("upload")
+        assert f"`coachadmin resume {stopped['id']}`" in err and "same command again" in err
+        assert "interrupted" not in err
+        again = subprocess.run(command, capture_output=True, text=True, timeout=120, check=False)
+    assert again.returncode == 0, again.stderr
+    assert get_bytes(s3_server, bucket, "videos/lesson.mp4") == data
