@@ -13,7 +13,7 @@ import argparse
 import sys
 from dataclasses import replace
 
-from botocore.exceptions import BotoCoreError, ClientError, ProfileNotFound
+from botocore.exceptions import BotoCoreError, ClientError
 
 from coachadmin.cli.common import emit_json, guard, s3_target
 from coachadmin.errors import UsageError, UserFacingError
@@ -31,10 +31,7 @@ def run(args: argparse.Namespace) -> int:
         raise UsageError(f"'{args.uri}' is a folder, not an object: write s3://BUCKET/KEY")
     expires = check_expiry(parse_duration(args.expires))
     settings = s3_target(args, uri.bucket).settings
-    try:
-        session = make_session(settings)
-    except ProfileNotFound as error:
-        raise UsageError(f"{error}: check --profile against your AWS config") from error
+    session = make_session(settings)  # an unknown profile is a usage error (exit 2)
     if not session.region_name:
         raise UsageError(
             "the bucket's region is unknown, and a SigV4 link is signed for one region: "

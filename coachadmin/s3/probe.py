@@ -27,7 +27,7 @@ from typing import TYPE_CHECKING, Any
 from botocore.exceptions import BotoCoreError, ClientError
 
 from coachadmin.redact import redact
-from coachadmin.s3.client import make_client, make_session
+from coachadmin.s3.client import S3SettingsError, make_client, make_session
 from coachadmin.s3.explain import DENIED_CODES, explain_error, region_from_error
 from coachadmin.s3.settings import S3Settings
 
@@ -249,6 +249,10 @@ class _Probe:
         try:
             credentials = make_session(self.settings).get_credentials()
             frozen = credentials.get_frozen_credentials() if credentials else None
+        except S3SettingsError as error:  # an unknown profile, a malformed endpoint or region
+            text = str(error)
+            self.record(StepId.CREDENTIALS, StepStatus.FAILED, text[:1].upper() + text[1:] + ".")
+            return False
         except (BotoCoreError, ClientError) as error:
             self.record(StepId.CREDENTIALS, StepStatus.FAILED, self.explain(error))
             return False
