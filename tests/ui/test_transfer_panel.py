@@ -144,6 +144,34 @@ def test_pause_and_resume(qtbot, panel: TransferQueuePanel, connection, tmp_path
     assert meter.never_stuck_for(0.25), (worst, meter.elapsed)
 
 
+def test_the_same_file_dropped_again_goes_on_with_its_paused_upload(
+    qtbot, panel: TransferQueuePanel, connection, tmp_path
+):
+    path = big_file(tmp_path)
+    s3 = make_client(connection.s3)
+    with FaultProxy(connection.s3.endpoint_url, rate=6 * MiB) as proxy:
+        through = dataclasses.replace(
+            connection, s3=S3Settings(endpoint_url=proxy.url, region="us-east-1")
+        )
+        panel.service.upload(path, "videos/lecture.mp4", through)
+        qtbot.waitUntil(lambda: panel.model.rowCount() == 1, timeout=10000)
+        qtbot.waitUntil(lambda: panel.model.transfer(0).bytes_done >= 5 * MiB, timeout=20000)
+        select_row(panel, 0)
+        panel.pause_action.trigger()
+        qtbot.waitUntil(lambda: states(panel) == [TransferState.PAUSED], timeout=20000)
+        first = panel.model.transfer(0).transfer_id
+        sent_before = {r.part_number for r in proxy.stats.upload_parts()}
+
+        panel.service.upload(path, "videos/lecture.mp4", through)  # dropped again
+        qtbot.waitUntil(lambda: states(panel) == [TransferState.DONE], timeout=60000)
+        assert panel.model.rowCount() == 1 and panel.model.transfer(0).transfer_id == first
+        parts = [r.part_number for r in proxy.stats.upload_parts()]
+    assert sorted(parts) == sorted(set(parts))  # no part sent twice
+    assert sent_before < set(parts)
+    body = s3.get_object(Bucket=connection.bucket, Key="videos/lecture.mp4")
+    assert body["Body"].read() == path.read_bytes()
+
+
 def test_cancel_leaves_nothing_behind(qtbot, panel: TransferQueuePanel, connection, tmp_path):
     path = big_file(tmp_path)
     with FaultProxy(connection.s3.endpoint_url, rate=4 * MiB) as proxy:

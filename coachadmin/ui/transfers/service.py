@@ -24,6 +24,7 @@ from coachadmin.settings import load_settings
 from coachadmin.transfers.config import DEFAULT_MAX_FILES, TransferConfig
 from coachadmin.transfers.events import TransferEvent, TransferKind, TransferState
 from coachadmin.transfers.journal import Journal
+from coachadmin.transfers.unfinished import unfinished_upload, unfinished_uploads
 from coachadmin.ui.bridge import Bridge, EventRelay
 from coachadmin.ui.worker_imports import WorkerModule
 
@@ -189,6 +190,9 @@ class TransferService(QObject):
             )
             if media is not None:
                 request = media.apply(request)
+            earlier = self._unfinished(request.path, key, connection)
+            if earlier is not None:
+                return earlier
             transfer_id = self.queue().add_upload(request, connection.s3)
             if media is not None:
                 self.media_summaries[transfer_id] = media.summary
@@ -197,6 +201,25 @@ class TransferService(QObject):
             return transfer_id
 
         return self._run(self._in_turn(add), on_error)
+
+    def _unfinished(self, path: Path, key: str, connection: Connection) -> str | None:
+        """The unfinished upload of ``path`` to ``key`` (paused, failed, or left by an
+        earlier run), queued again: the same file dropped on the same folder goes on with
+        it, as the same command run again does (worker thread)."""
+        queue = self.queue()
+        client = queue.clients(connection.s3)
+        endpoint = clients.journaled_endpoint(connection.s3, client)
+        found = unfinished_upload(
+            unfinished_uploads(queue.journal, connection.bucket, endpoint), path, key
+        )
+        if found is None:
+            return None
+        if found.id in queue.ids():
+            queue.resume(found.id)  # paused or failed here; one that runs goes on running
+        else:
+            queue.add_existing(found.id)
+        log.info("upload of %s to %s: going on with %s", path, key, found.id)
+        return found.id
 
     def remove_when_done(self, transfer_id: str, copy: Path) -> None:
         """Remove ``copy`` (a faststart copy sent in its original's place) once the upload
