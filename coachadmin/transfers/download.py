@@ -68,7 +68,7 @@ from coachadmin.transfers.local_paths import (
     partial_path_for,
 )
 from coachadmin.transfers.result import TransferResult
-from coachadmin.transfers.retry import head_with_retries, with_retries
+from coachadmin.transfers.retry import head_with_retries, retried, with_retries
 from coachadmin.transfers.runner import Restart, TransferRunner
 from coachadmin.transfers.streams import WINDOW, DurableRanges, Growth, RangePlan, Workers
 from coachadmin.transfers.verify_download import (
@@ -161,16 +161,7 @@ def missing_object(
         client.get_object(Bucket=bucket, Key=key, Range="bytes=0-0")["Body"].close()
 
     try:
-        with_retries(
-            ask,
-            what="GetObject",
-            control=control or TransferControl(),
-            max_attempts=config.max_attempts,
-            base=config.backoff_base,
-            cap=config.backoff_cap,
-            bucket=bucket,
-            key=key,
-        )
+        retried(ask, what="GetObject", config=config, bucket=bucket, key=key, control=control)
     except NoSuchBucket as error:
         return error
     except (TransferPaused, TransferCancelled):

@@ -75,6 +75,29 @@ def with_retries(
             control.check()  # a pause or cancel during the wait stops here
 
 
+def retried(
+    call: Callable[[], T],
+    *,
+    what: str,
+    config: TransferConfig,
+    bucket: str,
+    key: str,
+    control: TransferControl | None = None,
+) -> T:
+    """:func:`with_retries` with the attempts and backoff of ``config``, for one request
+    about ``s3://bucket/key`` made outside a running transfer's own loop."""
+    return with_retries(
+        call,
+        what=what,
+        control=control or TransferControl(),
+        max_attempts=config.max_attempts,
+        base=config.backoff_base,
+        cap=config.backoff_cap,
+        bucket=bucket,
+        key=key,
+    )
+
+
 def head_with_retries(
     client: S3Client,
     bucket: str,
@@ -86,13 +109,11 @@ def head_with_retries(
     part_number: int | None = None,
 ) -> ObjectInfo | None:
     """HeadObject (None when the key does not exist), retried like any transfer request."""
-    return with_retries(
+    return retried(
         lambda: head_object(client, bucket, key, part_number=part_number, checksum=checksum),
         what="HeadObject",
-        control=control or TransferControl(),
-        max_attempts=config.max_attempts,
-        base=config.backoff_base,
-        cap=config.backoff_cap,
+        config=config,
         bucket=bucket,
         key=key,
+        control=control,
     )

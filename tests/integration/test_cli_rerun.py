@@ -25,6 +25,18 @@ def _wait_for_parts(proxy: FaultProxy, count: int, timeout: float = 30) -> None:
         time.sleep(0.05)
 
 
+def _upload_command(path: Path, destination: str, endpoint: str) -> list[str]:
+    """Small parts, two at a time: a throttled upload that Ctrl-C finds half done."""
+    return [
+        sys.executable, "-m", "coachadmin", "upload", str(path), destination,
+        "--endpoint-url", endpoint, "--part-size", "5MiB", "--concurrency", "2",
+    ]  # fmt: skip
+
+
+def _start(command: list[str]) -> subprocess.Popen[str]:
+    return subprocess.Popen(command, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+
+
 def _unfinished(kind: str) -> list[dict[str, object]]:
     listed = run_cli(f"{kind}s", "--json")
     return [json.loads(line) for line in listed.stdout.splitlines() if line.strip()]
@@ -36,12 +48,8 @@ def test_an_upload_interrupted_then_run_again_sends_only_what_is_missing(
     bucket = make_bucket(s3_server)
     data = write_random(tmp_path / "lesson.mp4", 40 * MiB)
     with FaultProxy(s3_server, rate=16 * MiB) as proxy:
-        command = [
-            sys.executable, "-m", "coachadmin", "upload", str(tmp_path / "lesson.mp4"),
-            f"s3://{bucket}/videos/", "--endpoint-url", proxy.url, "--part-size", "5MiB",
-            "--concurrency", "2",
-        ]  # fmt: skip
-        first = subprocess.Popen(command, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+        command = _upload_command(tmp_path / "lesson.mp4", f"s3://{bucket}/videos/", proxy.url)
+        first = _start(command)
         _wait_for_parts(proxy, 3)
         first.send_signal(signal.SIGINT)  # pause: the parts in flight finish
         _out, err = first.communicate(timeout=60)
@@ -66,12 +74,8 @@ def test_a_killed_upload_run_again_goes_on_and_another_key_is_another_upload(
     bucket = make_bucket(s3_server)
     data = write_random(tmp_path / "lesson.mp4", 30 * MiB)
     with FaultProxy(s3_server, rate=16 * MiB) as proxy:
-        command = [
-            sys.executable, "-m", "coachadmin", "upload", str(tmp_path / "lesson.mp4"),
-            f"s3://{bucket}/videos/", "--endpoint-url", proxy.url, "--part-size", "5MiB",
-            "--concurrency", "2",
-        ]  # fmt: skip
-        first = subprocess.Popen(command, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+        command = _upload_command(tmp_path / "lesson.mp4", f"s3://{bucket}/videos/", proxy.url)
+        first = _start(command)
         _wait_for_parts(proxy, 2)
         os.kill(first.pid, signal.SIGKILL)
         first.communicate(timeout=30)
@@ -103,7 +107,7 @@ def test_a_download_interrupted_then_run_again_fetches_only_what_is_missing(
             sys.executable, "-m", "coachadmin", "download", f"s3://{bucket}/videos/lesson.mp4",
             str(dest), "--endpoint-url", proxy.url,
         ]  # fmt: skip
-        first = subprocess.Popen(command, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+        first = _start(command)
         time.sleep(1.5)
         first.send_signal(signal.SIGINT)
         _out, err = first.communicate(timeout=60)
@@ -122,12 +126,8 @@ def test_a_second_ctrl_c_stops_at_once_and_names_what_to_resume(
     bucket = make_bucket(s3_server)
     data = write_random(tmp_path / "lesson.mp4", 40 * MiB)
     with FaultProxy(s3_server, rate=8 * MiB) as proxy:
-        command = [
-            sys.executable, "-m", "coachadmin", "upload", str(tmp_path / "lesson.mp4"),
-            f"s3://{bucket}/videos/", "--endpoint-url", proxy.url, "--part-size", "5MiB",
-            "--concurrency", "2",
-        ]  # fmt: skip
-        first = subprocess.Popen(command, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+        command = _upload_command(tmp_path / "lesson.mp4", f"s3://{bucket}/videos/", proxy.url)
+        first = _start(command)
         _wait_for_parts(proxy, 2)
         first.send_signal(signal.SIGINT)
         time.sleep(0.3)
