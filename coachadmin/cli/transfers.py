@@ -13,6 +13,7 @@ import os
 import re
 from functools import partial
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from coachadmin.cli.common import (
     drive,
@@ -29,22 +30,29 @@ from coachadmin.cli.transfer_output import TransferOutput
 from coachadmin.connection import DEMO_CONNECTION
 from coachadmin.display import format_size, printable
 from coachadmin.errors import UsageError
+from coachadmin.s3.objects import head_object
 from coachadmin.s3.uri import parse_s3_uri
 from coachadmin.services.media_readiness import Readiness
 from coachadmin.services.transfer_connections import TransferConnections
 from coachadmin.transfers.clients import TransferClients, journaled_endpoint
 from coachadmin.transfers.download import DownloadRequest, destination_for
 from coachadmin.transfers.errors import KeyExists
-from coachadmin.transfers.folders import Filter, Rule, existing_keys, plan_files
+from coachadmin.transfers.folders import Filter, PlannedFile, Rule, existing_objects, plan_files
 from coachadmin.transfers.manage import abort_transfer, forget_transfer
 from coachadmin.transfers.orphans import abort_orphan, find_orphans
+from coachadmin.transfers.queue import TransferQueue
 from coachadmin.transfers.source import check_source
 from coachadmin.transfers.unfinished import (
+    already_there,
+    finished_uploads,
     unfinished_download,
-    unfinished_upload,
     unfinished_uploads,
+    upload_of,
 )
 from coachadmin.transfers.upload import KeyCheck, UploadRequest
+
+if TYPE_CHECKING:
+    from mypy_boto3_s3 import S3Client
 
 
 def run_upload(args: argparse.Namespace) -> int:
@@ -66,24 +74,21 @@ def run_upload(args: argparse.Namespace) -> int:
     ids: list[str] = []
     try:
         client = queue.clients(settings)
+        endpoint = journaled_endpoint(settings, client)
         # The same command run again (after Ctrl-C, a crash or a reboot) goes on with the
-        # first run's uploads, not a second of each beside them.
-        waiting = unfinished_uploads(
-            queue.journal, destination.bucket, journaled_endpoint(settings, client)
-        )
-        again = {p.key: r for p in planned if (r := unfinished_upload(waiting, p.path, p.key))}
+        # first run's uploads, not a second of each beside them, and leaves the files it
+        # finished as they are.
+        waiting = unfinished_uploads(queue.journal, destination.bucket, endpoint)
+        again = {p.key: r for p in planned if (r := upload_of(waiting, p.path, p.key))}
         fresh = [p for p in planned if p.key not in again]
-        prepared = [ready_to_send(p.path, fix=args.faststart) for p in fresh]
         # One file's key is checked in the round trip that begins its upload; a batch's
         # keys are all checked first, from one listing: all or nothing for a script.
         key_check = KeyCheck.WITH_CREATE if len(planned) == 1 else KeyCheck.DONE
-        if not args.overwrite and len(planned) > 1 and fresh:
-            keys = [p.key for p in fresh]
-            taken = guard(
-                partial(existing_keys, client, destination.bucket, keys), again="upload it again"
+        if not args.overwrite and fresh:
+            fresh = _not_done_before(
+                queue, client, fresh, output, bucket=destination.bucket, endpoint=endpoint
             )
-            if taken:
-                raise KeyExists(destination.bucket, taken[0], others=len(taken) - 1)
+        prepared = [ready_to_send(p.path, fix=args.faststart) for p in fresh]
         requests = [
             with_media(
                 UploadRequest(
@@ -120,6 +125,46 @@ def run_upload(args: argparse.Namespace) -> int:
     finally:
         remove_copies(prepared, finished=code == 0)
     return code
+
+
+def _not_done_before(
+    queue: TransferQueue,
+    client: S3Client,
+    planned: list[PlannedFile],
+    output: TransferOutput,
+    *,
+    bucket: str,
+    endpoint: str | None,
+) -> list[PlannedFile]:
+    """The files still to send: without those an earlier run uploaded to the same key and
+    that are unchanged since, their object still the one it made (by its ETag). Any other
+    key that exists refuses the batch: no silent overwrite. A single file's key is checked
+    when its upload begins; it is looked at here only if the journal has it done."""
+    done = finished_uploads(queue.journal, bucket, endpoint)
+    if len(planned) > 1:
+        keys = [p.key for p in planned]
+        taken = guard(partial(existing_objects, client, bucket, keys), again="upload it again")
+    else:
+        [one] = planned
+        if upload_of(done, one.path, one.key) is None:
+            return planned
+        info = guard(lambda: head_object(client, bucket, one.key), again="upload it again")
+        taken = {one.key: info.etag} if info is not None else {}
+    kept = {
+        p.key
+        for p in planned
+        if p.key in taken and already_there(upload_of(done, p.path, p.key), p.path, taken[p.key])
+    }
+    refused = [key for key in taken if key not in kept]
+    if refused:
+        raise KeyExists(bucket, refused[0], others=len(refused) - 1)
+    if kept:
+        files = "1 file" if len(kept) == 1 else f"{len(kept):,} files"
+        output.note(
+            f"{files} uploaded by an earlier run, unchanged since, and still in the bucket as "
+            "uploaded: left as they are"
+        )
+    return [p for p in planned if p.key not in kept]
 
 
 #: What an HTTP header's name may hold (RFC 9110 "token"): S3 sends each metadata name as

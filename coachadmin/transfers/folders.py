@@ -91,10 +91,13 @@ def _refuse(error: OSError) -> None:
     raise SourceFileError(f"{error.filename} cannot be read: {error.strerror or error}")
 
 
-def existing_keys(client: S3Client, bucket: str, keys: Sequence[str]) -> list[str]:
-    """Which of ``keys`` name objects, from one listing of their longest common prefix
-    (a page per 1,000 objects under it, not a request per key), in the order given."""
+def existing_objects(client: S3Client, bucket: str, keys: Sequence[str]) -> dict[str, str]:
+    """Which of ``keys`` name objects, with their ETags, from one listing of their longest
+    common prefix (a page per 1,000 objects under it, not a request per key), in the order
+    given."""
     prefix = os.path.commonprefix(list(keys))  # noqa: RUF071 - a key prefix, not a path
     wanted = set(keys)
-    found = {info.key for info in iter_objects(client, bucket, prefix) if info.key in wanted}
-    return [key for key in keys if key in found]
+    found = {
+        info.key: info.etag for info in iter_objects(client, bucket, prefix) if info.key in wanted
+    }
+    return {key: found[key] for key in keys if key in found}

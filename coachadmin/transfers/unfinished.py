@@ -1,5 +1,6 @@
 """An unfinished transfer of the same file to the same place: what running the same
-command again continues, instead of beginning a second transfer beside the first.
+command again continues, instead of beginning a second transfer beside the first; and a
+finished one, whose object a folder's second run leaves as it is.
 
 After Ctrl-C, a crash, a kill or a reboot, a user runs the command again; the journal
 then holds the first run's transfer, paused or interrupted. It is the same transfer when
@@ -13,7 +14,9 @@ from __future__ import annotations
 import os
 from pathlib import Path
 
+from coachadmin.transfers.events import TransferState
 from coachadmin.transfers.journal import DownloadRecord, Journal, UploadRecord
+from coachadmin.transfers.source import Fingerprint, current_fingerprint
 
 
 def _where(path: str | Path) -> str:
@@ -25,16 +28,43 @@ def unfinished_uploads(
 ) -> dict[tuple[str, str], UploadRecord]:
     """The newest unfinished upload for each (file, key) to ``bucket`` at ``endpoint_url``
     (``None``: AWS), by the file's absolute path and the key."""
+    return _newest(journal.list_uploads(), bucket, endpoint_url)
+
+
+def finished_uploads(
+    journal: Journal, bucket: str, endpoint_url: str | None
+) -> dict[tuple[str, str], UploadRecord]:
+    """The newest finished (``done``) upload for each (file, key), as :func:`unfinished_uploads`."""
+    done = [r for r in journal.list_uploads(unfinished=False) if r.state == TransferState.DONE]
+    return _newest(done, bucket, endpoint_url)
+
+
+def already_there(record: UploadRecord | None, path: Path, etag: str) -> bool:
+    """The file was uploaded to the key by ``record``, is unchanged since, and the object
+    there is still the one that upload made (its ETag)."""
+    return (
+        record is not None
+        and record.etag.strip('"') == etag.strip('"')
+        and Fingerprint(record.size, record.mtime_ns, record.ctime_ns, record.inode).matches(
+            current_fingerprint(path)
+        )
+    )
+
+
+def _newest(
+    records: list[UploadRecord], bucket: str, endpoint_url: str | None
+) -> dict[tuple[str, str], UploadRecord]:
     found: dict[tuple[str, str], UploadRecord] = {}
-    for record in journal.list_uploads():  # oldest first: the newest stays
+    for record in records:  # oldest first: the newest stays
         if record.bucket == bucket and record.endpoint_url == endpoint_url:
             found[(_where(record.path), record.key)] = record
     return found
 
 
-def unfinished_upload(
+def upload_of(
     found: dict[tuple[str, str], UploadRecord], path: Path, key: str
 ) -> UploadRecord | None:
+    """The record of ``path``'s upload to ``key`` among ``found``, if any."""
     return found.get((_where(path), key))
 
 

@@ -161,6 +161,49 @@ def test_a_folder_upload_killed_midway_resumes_to_every_file_exactly_once(
     assert run_cli("uploads", "--json").stdout.strip() == ""
 
 
+def test_a_folder_upload_killed_midway_then_run_again_finishes_and_no_more(
+    s3_server: str, tmp_path: Path
+) -> None:
+    """The same command again: the unfinished files go on, the finished ones are left as
+    they are; once all are there, a third run sends nothing; a file changed since its
+    upload is an existing key like any other (no silent overwrite)."""
+    bucket = make_bucket(s3_server)
+    folder = tmp_path / "many"
+    folder.mkdir()
+    files = {f"f{n:03}.bin": os.urandom(2000 + n) for n in range(60)}
+    for name, data in files.items():
+        (folder / name).write_bytes(data)
+    with FaultProxy(s3_server, latency=0.2) as proxy:  # one endpoint for every run
+        command = ("upload", str(folder), f"s3://{bucket}/", "--endpoint-url", proxy.url)
+        process = start_cli(*command)
+        deadline = time.monotonic() + 30
+        while len(proxy.stats.requests) < 15 and time.monotonic() < deadline:
+            time.sleep(0.02)
+        os.kill(process.pid, signal.SIGKILL)
+        process.wait()
+        assert 0 < len(keys_in(s3_server, bucket)) < len(files)
+        again = run_cli(*command)
+        assert again.returncode == 0, again.stderr
+        assert "going on with the unfinished upload" in again.stderr
+        assert keys_in(s3_server, bucket) == {f"many/{name}" for name in files}
+        for name, data in files.items():
+            assert get_bytes(s3_server, bucket, f"many/{name}") == data
+        assert run_cli("uploads", "--json").stdout.strip() == ""
+
+        before = len(proxy.stats.requests)
+        third = run_cli(*command)
+        puts = [r for r in proxy.stats.requests[before:] if r.method == "PUT"]
+        assert third.returncode == 0, third.stderr
+        assert "60 files uploaded by an earlier run, unchanged since" in third.stderr
+        assert puts == []
+
+        (folder / "f007.bin").write_bytes(b"edited since")
+        fourth = run_cli(*command)
+    assert fourth.returncode == 1
+    assert f"s3://{bucket}/many/f007.bin already exists" in fourth.stderr
+    assert get_bytes(s3_server, bucket, "many/f007.bin") == files["f007.bin"]
+
+
 def test_a_file_that_fails_in_a_folder_is_named(s3_server: str, tmp_path: Path) -> None:
     bucket = make_bucket(s3_server)
     make_course(tmp_path)

@@ -24,7 +24,6 @@ from coachadmin.settings import load_settings
 from coachadmin.transfers.config import DEFAULT_MAX_FILES, TransferConfig
 from coachadmin.transfers.events import TransferEvent, TransferKind, TransferState
 from coachadmin.transfers.journal import Journal
-from coachadmin.transfers.unfinished import unfinished_upload, unfinished_uploads
 from coachadmin.ui.bridge import Bridge, EventRelay
 from coachadmin.ui.worker_imports import WorkerModule
 
@@ -33,7 +32,7 @@ if TYPE_CHECKING:
     from coachadmin.s3.settings import S3Settings
     from coachadmin.services import transfer_connections
     from coachadmin.services.media_readiness import Readiness
-    from coachadmin.transfers import clients
+    from coachadmin.transfers import clients, unfinished
     from coachadmin.transfers import download as download_module
     from coachadmin.transfers import queue as queue_module
     from coachadmin.transfers import upload as upload_module
@@ -45,6 +44,7 @@ else:
     download_module = WorkerModule("coachadmin.transfers.download")
     upload_module = WorkerModule("coachadmin.transfers.upload")
     queue_module = WorkerModule("coachadmin.transfers.queue")
+    unfinished = WorkerModule("coachadmin.transfers.unfinished")
 
 #: The running demo's S3 settings, or None (what a transfer made on the demo resumes with).
 DemoSettings = Callable[[], "S3Settings | None"]
@@ -209,8 +209,8 @@ class TransferService(QObject):
         queue = self.queue()
         client = queue.clients(connection.s3)
         endpoint = clients.journaled_endpoint(connection.s3, client)
-        found = unfinished_upload(
-            unfinished_uploads(queue.journal, connection.bucket, endpoint), path, key
+        found = unfinished.upload_of(
+            unfinished.unfinished_uploads(queue.journal, connection.bucket, endpoint), path, key
         )
         if found is None:
             return None
