@@ -48,6 +48,8 @@ COMMAND_MODULES: tuple[ModuleType, ...] = (
 
 #: The exit status of a failure that is a bug, not the user's (sysexits' EX_SOFTWARE).
 INTERNAL_ERROR = 70
+#: The commands that, run again after an interruption, go on with their transfers.
+TRANSFER_COMMANDS = ("upload", "download", "resume")
 
 OPEN_WINDOW = Handler("coachadmin.cli.gui", "run")
 SELF_TEST = Handler("coachadmin.cli.selftest", "run")
@@ -116,8 +118,10 @@ def main(argv: Sequence[str] | None = None) -> int:
         log.warning("%s failed: %s", getattr(args, "command", "coachadmin"), message)
         print(f"coachadmin: {message}", file=sys.stderr)
         return error.exit_code
-    except KeyboardInterrupt:
-        print("coachadmin: interrupted", file=sys.stderr)
+    except KeyboardInterrupt:  # before its transfers were under way (drive() pauses them)
+        goes_on = getattr(args, "command", "") in TRANSFER_COMMANDS
+        again = "; run the same command again to go on where it stopped" if goes_on else ""
+        print(f"coachadmin: interrupted{again}", file=sys.stderr)
         return 130
     except BrokenPipeError:  # the reader went away (`coachadmin uploads | head -1`)
         _drop_output()

@@ -13,6 +13,7 @@ uses, so that a resume after a crash uses them again (see
 from __future__ import annotations
 
 import argparse
+import contextlib
 import json
 import logging
 import os
@@ -20,7 +21,7 @@ import signal
 import sys
 from collections.abc import Callable
 from dataclasses import dataclass, replace
-from typing import TYPE_CHECKING, Any, TextIO, TypeVar
+from typing import TYPE_CHECKING, Any, NoReturn, TextIO, TypeVar
 
 from coachadmin import profiles
 from coachadmin.demo.home import running_demo
@@ -184,13 +185,16 @@ def transfer_queue(config: TransferConfig) -> TransferQueue:
 
 
 def drive(queue: TransferQueue, ids: list[str], output: TransferOutput) -> int:
-    """Wait for the queued transfers, pausing them all on Ctrl-C; report; return the exit code."""
+    """Wait for the queued transfers, pausing them all on Ctrl-C; report; return the exit code.
+
+    A second Ctrl-C stops at once (:func:`_stop_now`).
+    """
     interrupted = False
 
     def on_interrupt(_signum: int, _frame: Any) -> None:
         nonlocal interrupted
         if interrupted:
-            raise KeyboardInterrupt
+            _stop_now(queue, ids, output)
         interrupted = True
         print(
             "\ncoachadmin: pausing (the parts in flight finish); Ctrl-C again to stop at once",
@@ -202,13 +206,36 @@ def drive(queue: TransferQueue, ids: list[str], output: TransferOutput) -> int:
     try:
         while not queue.wait_idle(timeout=0.2):
             pass
-    except KeyboardInterrupt:  # the second Ctrl-C: stop now; the report names what to resume
-        log.info("stopped at once by a second Ctrl-C")
     finally:
         signal.signal(signal.SIGINT, previous)
         queue.shutdown()
         queue.journal.close()
     return _report(queue, ids, output)
+
+
+def _stop_now(queue: TransferQueue, ids: list[str], output: TransferOutput) -> NoReturn:
+    """End the process without waiting for the parts in flight, as a kill would, which the
+    journal is made for (what was sent and not journaled is found on the server by the
+    resume): results of what finished, then what to resume."""
+    left = []
+    for transfer_id in ids:
+        future = queue.future(transfer_id)
+        if not future.done():
+            left.append(transfer_id)
+        elif future.exception() is None:
+            output.result(future.result())
+    if left:
+        print(
+            "\ncoachadmin: stopped; run the same command again, or "
+            f"`coachadmin resume {' '.join(left)}`, to continue",
+            file=sys.stderr,
+        )
+    log.info("stopped at once by a second Ctrl-C; unfinished: %s", " ".join(left) or "none")
+    logging.shutdown()
+    for stream in (sys.stdout, sys.stderr):
+        with contextlib.suppress(OSError, ValueError, AttributeError):
+            stream.flush()
+    os._exit(TransferPaused.exit_code if left else 0)
 
 
 def _naming_the_file(

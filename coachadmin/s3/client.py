@@ -40,17 +40,41 @@ class S3SettingsError(UsageError):
 def check_settings(settings: S3Settings) -> None:
     """Raise :class:`S3SettingsError` for an endpoint or region botocore would fail on
     later, with a message that says what to write instead."""
-    endpoint = settings.endpoint_url
-    if endpoint is not None:
-        parts = urlsplit(endpoint.strip())
-        if parts.scheme.lower() not in ("http", "https") or not parts.hostname:
-            raise S3SettingsError(
-                f"the endpoint '{endpoint}' is not a web address: write it with http:// or "
-                "https://, e.g. https://s3.eu-north-1.amazonaws.com or http://127.0.0.1:9000"
-            )
-    if settings.region is not None and not REGION.fullmatch(settings.region):
+    if settings.endpoint_url is not None:
+        _check_endpoint(settings.endpoint_url)
+    if settings.region is not None:
+        check_region(settings.region)
+
+
+def _check_endpoint(endpoint: str) -> None:
+    text = endpoint.strip()
+    wrong = S3SettingsError(
+        f"the endpoint '{endpoint}' is not a web address: write it with http:// or https://, "
+        "e.g. https://s3.eu-north-1.amazonaws.com or http://127.0.0.1:9000"
+    )
+    try:
+        parts = urlsplit(text)
+        parts.port  # noqa: B018 - raises ValueError for a port that is no port
+        host = parts.hostname
+    except ValueError:
+        raise wrong from None
+    if parts.password:  # never shown, logged or journaled
+        register_secret(parts.password)
+    if parts.scheme.lower() not in ("http", "https") or not host or any(c.isspace() for c in text):
+        raise wrong
+    if parts.username or parts.password:
         raise S3SettingsError(
-            f"'{settings.region}' is not a region's name: write it like eu-north-1 (the "
+            "the endpoint carries a user name or password, which S3 does not take (it signs "
+            "each request with the access key): remove the part before '@'"
+        )
+
+
+def check_region(region: str, where: str = "") -> None:
+    """Raise :class:`S3SettingsError` for a region that is no region's name (``where``:
+    where it came from, when not from the settings given)."""
+    if not REGION.fullmatch(region):
+        raise S3SettingsError(
+            f"'{region}' is not a region's name{where}: write it like eu-north-1 (the "
             "bucket's region, shown in the S3 console)"
         )
 
@@ -60,15 +84,19 @@ def make_session(settings: S3Settings) -> boto3.session.Session:
     register_secret(settings.secret_key)
     register_secret(settings.session_token)
     try:
-        return boto3.session.Session(
+        session = boto3.session.Session(
             profile_name=settings.profile,
             aws_access_key_id=settings.access_key,
             aws_secret_access_key=settings.secret_key,
             aws_session_token=settings.session_token,
             region_name=settings.region,
         )
+        region = session.region_name  # the settings', or the environment's, or the profile's
     except ProfileNotFound as error:
         raise _no_profile(error) from None
+    if region is not None and settings.region is None:
+        check_region(region, " (from AWS_REGION, AWS_DEFAULT_REGION or your AWS config)")
+    return session
 
 
 def _no_profile(error: ProfileNotFound) -> S3SettingsError:

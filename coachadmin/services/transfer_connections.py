@@ -27,7 +27,7 @@ from coachadmin.demo.home import running_demo
 from coachadmin.demo.info import DemoInfo
 from coachadmin.errors import UserFacingError
 from coachadmin.s3.settings import S3Settings
-from coachadmin.transfers.clients import journaled
+from coachadmin.transfers.clients import journaled, same_endpoint
 from coachadmin.transfers.journal import DownloadRecord, Journal, UploadRecord
 
 Record = UploadRecord | DownloadRecord
@@ -114,7 +114,7 @@ class TransferConnections:
 
 def _same_endpoint(profile: profiles.Profile, record: Record) -> bool:
     """The saved endpoint is the journaled one (None for AWS's own, on both sides)."""
-    return (profile.endpoint_url or None) == (record.endpoint_url or None)
+    return same_endpoint(profile.endpoint_url, record.endpoint_url)
 
 
 def _where(endpoint: str | None) -> str:

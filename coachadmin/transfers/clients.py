@@ -63,10 +63,20 @@ class TransferClients:
             return client
 
 
+def endpoint_spelling(url: str | None) -> str | None:
+    """One spelling per endpoint: ``http://h:9000/`` is ``http://h:9000``; None (AWS's
+    own) and "" alike are None."""
+    return url.strip().rstrip("/") or None if url else None
+
+
+def same_endpoint(one: str | None, other: str | None) -> bool:
+    return endpoint_spelling(one) == endpoint_spelling(other)
+
+
 def journaled_endpoint(settings: S3Settings, client: S3Client) -> str | None:
     """The endpoint to journal: the one actually used, unless AWS's own (the region says it)."""
     if settings.endpoint_url:
-        return settings.endpoint_url
+        return endpoint_spelling(settings.endpoint_url)
     url = client.meta.endpoint_url
     host = urlsplit(url).hostname or ""
     if host.endswith((".amazonaws.com", ".amazonaws.com.cn")):

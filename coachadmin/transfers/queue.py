@@ -159,7 +159,8 @@ class TransferQueue:
             state,
             done,
             record.size,
-            message=message or record.error,
+            # Why it stopped, for a row restored paused; queued again, it is going on.
+            message=message or (record.error if state is not TransferState.QUEUED else ""),
             bucket=record.bucket,
             key=record.key,
             path=path,

@@ -14,6 +14,7 @@ from __future__ import annotations
 import os
 from pathlib import Path
 
+from coachadmin.transfers.clients import same_endpoint
 from coachadmin.transfers.events import TransferState
 from coachadmin.transfers.journal import DownloadRecord, Journal, UploadRecord
 from coachadmin.transfers.source import Fingerprint, current_fingerprint
@@ -56,7 +57,7 @@ def _newest(
 ) -> dict[tuple[str, str], UploadRecord]:
     found: dict[tuple[str, str], UploadRecord] = {}
     for record in records:  # oldest first: the newest stays
-        if record.bucket == bucket and record.endpoint_url == endpoint_url:
+        if record.bucket == bucket and same_endpoint(record.endpoint_url, endpoint_url):
             found[(_where(record.path), record.key)] = record
     return found
 
@@ -76,7 +77,8 @@ def unfinished_download(
     matches = [
         record
         for record in journal.list_downloads()
-        if (record.bucket, record.key, record.endpoint_url) == (bucket, key, endpoint_url)
+        if (record.bucket, record.key) == (bucket, key)
+        and same_endpoint(record.endpoint_url, endpoint_url)
         and _where(record.dest) == wanted
     ]
     return matches[-1] if matches else None

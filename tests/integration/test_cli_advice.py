@@ -3,6 +3,7 @@
 
 from __future__ import annotations
 
+import importlib
 import os
 import socket
 from pathlib import Path
@@ -82,3 +83,25 @@ def test_a_download_that_never_began_says_to_download_again(s3_server: str, tmp_
     assert refused.stderr.rstrip().endswith("then download it again"), refused.stderr
     assert "coachadmin resume" not in dead.stderr + refused.stderr
     assert run_cli("downloads", env=env).stdout.strip() == "no unfinished downloads"
+
+
+def test_ctrl_c_before_the_transfers_are_under_way_says_to_run_it_again(
+    monkeypatch, capsys, tmp_path: Path
+) -> None:
+    """Ctrl-C while a big batch is still being journaled: its rows are there to go on with."""
+    from coachadmin import cli  # noqa: PLC0415 - the entry point, called in-process
+
+    transfers = importlib.import_module("coachadmin.cli.transfers")  # the handlers' module
+
+    def interrupted(_args: object) -> int:
+        raise KeyboardInterrupt
+
+    monkeypatch.setattr(transfers, "run_upload", interrupted)
+    (tmp_path / "a.txt").write_text("a")
+    assert cli.main(["upload", str(tmp_path / "a.txt"), "s3://b/p/"]) == 130
+    assert capsys.readouterr().err == (
+        "coachadmin: interrupted; run the same command again to go on where it stopped\n"
+    )
+    monkeypatch.setattr(transfers, "run_list", interrupted)
+    assert cli.main(["uploads"]) == 130
+    assert capsys.readouterr().err == "coachadmin: interrupted\n"

@@ -33,6 +33,11 @@ def _keys(server: str, bucket: str) -> list[str]:
         (["--endpoint-url", "127.0.0.1:9000"], {}, "'127.0.0.1:9000' is not a web address"),
         (["--endpoint-url", "ftp://example.com"], {}, "write it with http:// or https://"),
         (["--endpoint-url", "not a url"], {}, "is not a web address"),
+        (["--endpoint-url", "http://[::1"], {}, "is not a web address"),
+        (["--endpoint-url", "http://127.0.0.1:99999"], {}, "is not a web address"),
+        (["--endpoint-url", "http://127.0.0.1:abc"], {}, "is not a web address"),
+        (["--endpoint-url", "http://exa mple.com"], {}, "is not a web address"),
+        ([], {"AWS_ENDPOINT_URL": "http://[::1"}, "is not a web address"),
         (["--profile", "nope"], {}, "the AWS profile 'nope' is not in your AWS configuration"),
         ([], {"AWS_PROFILE": "nope"}, "the AWS profile 'nope' is not in your AWS configuration"),
         (["--region", ""], {}, "'' is not a region's name: write it like eu-north-1"),
@@ -44,7 +49,7 @@ def test_bad_s3_settings_are_usage_errors(
 ) -> None:
     bucket = make_bucket(s3_server)
     (tmp_path / "a.txt").write_text("hello")
-    if "--endpoint-url" not in flags:
+    if "--endpoint-url" not in flags and "AWS_ENDPOINT_URL" not in env:
         flags = [*flags, "--endpoint-url", s3_server]
     for planned in (
         ["upload", str(tmp_path / "a.txt"), f"s3://{bucket}/in/"],
@@ -59,6 +64,47 @@ def test_bad_s3_settings_are_usage_errors(
         assert result.stderr.count("\n") == 1 and "Traceback" not in result.stderr
         assert "unexpected error" not in result.stderr
     assert _keys(s3_server, bucket) == []
+
+
+@pytest.mark.parametrize(
+    ("region", "says"),
+    [
+        ("EU North", "'EU North' is not a region's name (from AWS_REGION, AWS_DEFAULT_REGION"),
+        ("", "'' is not a region's name (from AWS_REGION, AWS_DEFAULT_REGION"),
+    ],
+)
+def test_a_bad_region_from_the_environment_is_a_usage_error(
+    s3_server: str, tmp_path: Path, region: str, says: str
+) -> None:
+    bucket = make_bucket(s3_server)
+    (tmp_path / "a.txt").write_text("hello")
+    env = _env(AWS_DEFAULT_REGION=region)
+    for command in (
+        ["upload", str(tmp_path / "a.txt"), f"s3://{bucket}/in/"],
+        ["download", f"s3://{bucket}/in/a.txt", str(tmp_path / "b.txt")],
+    ):
+        result = run_cli(*command, "--endpoint-url", s3_server, env=env)
+        assert result.returncode == 2, (command, result.stderr)
+        assert says in result.stderr and result.stderr.count("\n") == 1, result.stderr
+    assert _keys(s3_server, bucket) == []
+
+
+def test_a_password_in_the_endpoint_is_refused_and_never_shown(
+    s3_server: str, tmp_path: Path
+) -> None:
+    (tmp_path / "a.txt").write_text("hello")
+    home = tmp_path / "home"
+    endpoint = s3_server.replace("http://", "http://admin:S3cr3tPassw0rd@")
+    result = run_cli(
+        "upload", str(tmp_path / "a.txt"), "s3://some-bucket/in/", "--endpoint-url", endpoint,
+        env=_env(COACHADMIN_HOME=str(home)),
+    )  # fmt: skip
+    assert result.returncode == 2
+    assert "remove the part before '@'" in result.stderr
+    assert "S3cr3tPassw0rd" not in result.stderr
+    for path in home.rglob("*"):
+        if path.is_file():
+            assert b"S3cr3tPassw0rd" not in path.read_bytes(), path
 
 
 @pytest.mark.parametrize(

@@ -32,10 +32,12 @@ from tests.integration.test_resume_with_connection import (
 @pytest.fixture
 def desktop_keychain(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[dict[str, str]]:
     """A real keychain for this process and its children; no AWS keys in the environment."""
+    # The default chosen before the desktop's D-Bus is in the environment: chosen inside,
+    # it would be the Secret Service, left to the tests after this one without a D-Bus.
+    previous = keyring.get_keyring()
     with gnome_keyring(tmp_path / "desktop") as desktop:
         for name, value in desktop.items():
             monkeypatch.setenv(name, value)
-        previous = keyring.get_keyring()
         keyring.set_keyring(SecretService.Keyring())
         try:
             yield _user_env(desktop)
