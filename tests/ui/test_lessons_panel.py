@@ -460,7 +460,7 @@ def test_upload_and_link_links_once_the_upload_is_verified(qtbot, admin, demo, t
     panel = admin
     row = select_lesson(qtbot, panel, "The coaching mindset")
     video = tmp_path / "My New Lesson.mp4"
-    video.write_bytes(b"\x00\x01" * 150_000)
+    shutil.copy(SAMPLES / "sample-video.mp4", video)  # H.264 and AAC, index first
     panel.linker.choose_file = lambda: video
     asked: list[MediaNotes] = []
     panel.linker.ask_media = lambda notes: asked.append(notes) or MediaChoice.AS_IS
@@ -471,7 +471,29 @@ def test_upload_and_link_links_once_the_upload_is_verified(qtbot, admin, demo, t
     client = make_client(demo.info.s3_settings())
     assert client.get_object(Bucket=demo.info.bucket, Key=key)["Body"].read() == video.read_bytes()
     qtbot.waitUntil(lambda: panel.selected_row().state is LinkState.LINKED, timeout=WAIT)
-    assert asked and "not a video" in asked[0].files[0][1][0]  # said before it went up
+    assert asked == []  # a video that plays everywhere: nothing to ask
+
+
+def test_upload_and_link_refuses_a_file_that_is_no_video(
+    qtbot, admin, demo, messages, tmp_path: Path
+):
+    """As the command line does: a lesson linked to it would play for no student."""
+    panel = admin
+    row = select_lesson(qtbot, panel, "The coaching mindset")
+    before = stored_video(demo, row.lesson.id)
+    fake = tmp_path / "notes.mp4"
+    fake.write_bytes(b"\x00\x01" * 150_000)
+    panel.linker.choose_file = lambda: fake
+    asked: list[MediaNotes] = []
+    panel.linker.ask_media = lambda notes: asked.append(notes) or MediaChoice.AS_IS
+    panel.linker.upload_action.trigger()
+    qtbot.waitUntil(lambda: any("holds no video" in m.text for m in messages), timeout=WAIT)
+    assert asked == []  # refused before any question
+    assert stored_video(demo, row.lesson.id) == before
+    listed = make_client(demo.info.s3_settings()).list_objects_v2(
+        Bucket=demo.info.bucket, Prefix="videos/notes-"
+    )
+    assert listed["KeyCount"] == 0
 
 
 def test_upload_and_link_fixes_a_late_index_when_asked(qtbot, window, admin, demo, tmp_path):

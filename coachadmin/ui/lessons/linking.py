@@ -402,8 +402,8 @@ class Linker(QObject):
         path = self.choose_file()
         if path is None:
             return
-        self.panel.bridge.run(
-            work.probe_video,
+        self.panel.bridge.run(  # a file that is no video is refused (NotAVideo): the banner
+            work.lesson_video,
             path,
             on_result=lambda ready: self._ask_about_media(row, path, ready),
             owner=self,

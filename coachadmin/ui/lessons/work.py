@@ -25,6 +25,7 @@ from coachadmin.s3.explain import explain_error
 from coachadmin.s3.listing import ObjectInfo, iter_objects
 from coachadmin.s3.objects import head_object
 from coachadmin.services.lesson_usage import LessonRef, all_lessons, lesson_refs_linking
+from coachadmin.services.lesson_videos import refuse_not_video_file
 from coachadmin.services.link_check import (
     LessonLink,
     LinkReport,
@@ -118,6 +119,16 @@ def course_media(
 def probe_video(path: Path) -> Readiness | None:
     """The probe of a file named like a video (None for others, or one that cannot be read)."""
     return probe_videos([path]).get(path)
+
+
+def lesson_video(path: Path) -> Readiness | None:
+    """:func:`probe_video` of a file that may become a lesson's video; NotAVideo (a message
+    for the banner) for one that is no video, as the command line refuses it."""
+    try:
+        refuse_not_video_file(path)
+    except OSError as error:
+        raise UserFacingError(f"{path.name} cannot be read: {error.strerror or error}") from None
+    return probe_video(path)
 
 
 def fix_video(ready: Readiness, progress: Callable[[int, int], None], cancel: Flag) -> Readiness:
