@@ -153,8 +153,15 @@ def test_a_byte_damaged_in_any_get_fails_the_etag(
             lambda r: r.method == "GET" and ("range" in r.headers) == ranged,
             Fault("rewrite", reply=flip),
         )
-        with pytest.raises(IntegrityError, match="do not match the ETag"):
+        try:
             _download(capped, bucket, tmp_path / "out")
+        except IntegrityError as error:
+            assert "do not match the ETag" in str(error)
+        else:
+            assert not capped.stats.faults, "a damaged byte went unnoticed"
+            # Ranged GETs are added only while they add throughput: on a loaded host the
+            # first window may show none, and no ranged GET carried a damaged byte.
+            pytest.skip("no ranged GET was made on this host's load: nothing was damaged")
         flipped = [r for r, _ in capped.stats.faults]
     assert len(flipped) == 1
     assert not (tmp_path / "out").exists()
