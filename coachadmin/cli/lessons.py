@@ -257,10 +257,7 @@ def run_upload_link(args: argparse.Namespace) -> int:
     lesson_id = checked_id(args.lesson_id, "lesson")
     path = Path(args.path)
     check_source(path)
-    try:
-        refuse_not_video_file(path)
-    except OSError as error:
-        raise UserFacingError(f"{path} cannot be read: {error.strerror or error}") from None
+    refuse_not_video_file(path)
     target = s3_target(args, args.bucket)
     refuse_other_bucket(target.bucket, None, platform_connection(api_url_from(args)))
     url, client = signed_in_client(args)

@@ -37,7 +37,7 @@ from coachadmin.services.transfer_connections import TransferConnections
 from coachadmin.transfers.clients import TransferClients, journaled_endpoint
 from coachadmin.transfers.download import DownloadRequest, destination_for
 from coachadmin.transfers.errors import KeyExists
-from coachadmin.transfers.folders import Filter, PlannedFile, Rule, existing_objects, plan_files
+from coachadmin.transfers.folders import Filter, PlannedFile, Rule, existing_etags, plan_files
 from coachadmin.transfers.manage import abort_transfer, forget_transfer
 from coachadmin.transfers.orphans import abort_orphan, find_orphans
 from coachadmin.transfers.queue import TransferQueue
@@ -86,8 +86,9 @@ def run_upload(args: argparse.Namespace) -> int:
         key_check = KeyCheck.WITH_CREATE if len(planned) == 1 else KeyCheck.DONE
         if not args.overwrite and fresh:
             fresh = _not_done_before(
-                queue, client, fresh, output, bucket=destination.bucket, endpoint=endpoint
-            )
+                queue, client, fresh, output, bucket=destination.bucket, endpoint=endpoint,
+                batch=key_check is KeyCheck.DONE,
+            )  # fmt: skip
         prepared = [ready_to_send(p.path, fix=args.faststart) for p in fresh]
         requests = [
             with_media(
@@ -135,17 +136,22 @@ def _not_done_before(
     *,
     bucket: str,
     endpoint: str | None,
+    batch: bool,
 ) -> list[PlannedFile]:
     """The files still to send: without those an earlier run uploaded to the same key and
     that are unchanged since, their object still the one it made (by its ETag). Any other
-    key that exists refuses the batch: no silent overwrite. A single file's key is checked
-    when its upload begins; it is looked at here only if the journal has it done."""
-    done = finished_uploads(queue.journal, bucket, endpoint)
-    if len(planned) > 1:
+    key that exists refuses the batch (``batch``: its keys are checked here, from one
+    listing): no silent overwrite. A single file's key is checked when its upload begins;
+    it is looked at here only if the journal has it done."""
+    if batch:
         keys = [p.key for p in planned]
-        taken = guard(partial(existing_objects, client, bucket, keys), again="upload it again")
+        taken = guard(partial(existing_etags, client, bucket, keys), again="upload it again")
+        if not taken:
+            return planned
+        done = finished_uploads(queue.journal, bucket, endpoint)
     else:
         [one] = planned
+        done = finished_uploads(queue.journal, bucket, endpoint, one.key)
         if upload_of(done, one.path, one.key) is None:
             return planned
         info = guard(lambda: head_object(client, bucket, one.key), again="upload it again")

@@ -132,7 +132,15 @@ def refuse_not_video_name(key: str) -> None:
 
 def refuse_not_video_file(path: Path) -> None:
     """NotAVideo for a file that is not a lesson video: not named like one, or holding
-    no video container (the same probe as the link check's). OSError if unreadable."""
+    no video container (the same probe as the link check's); a message, too, for one that
+    cannot be read."""
+    try:
+        _refuse_not_video_file(path)
+    except OSError as error:
+        raise UserFacingError(f"{path} cannot be read: {error.strerror or error}") from None
+
+
+def _refuse_not_video_file(path: Path) -> None:
     name = printable(path.name)
     if not is_video_name(path.name):
         raise NotAVideo(

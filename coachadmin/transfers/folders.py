@@ -91,7 +91,7 @@ def _refuse(error: OSError) -> None:
     raise SourceFileError(f"{error.filename} cannot be read: {error.strerror or error}")
 
 
-def existing_objects(client: S3Client, bucket: str, keys: Sequence[str]) -> dict[str, str]:
+def existing_etags(client: S3Client, bucket: str, keys: Sequence[str]) -> dict[str, str]:
     """Which of ``keys`` name objects, with their ETags, from one listing of their longest
     common prefix (a page per 1,000 objects under it, not a request per key), in the order
     given."""

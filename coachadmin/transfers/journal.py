@@ -313,8 +313,17 @@ class Journal(DurableStore):
     def get_upload(self, transfer_id: str) -> UploadRecord:
         return _upload_from_row(self._row("uploads", transfer_id))
 
-    def list_uploads(self, *, unfinished: bool = True) -> list[UploadRecord]:
-        return [_upload_from_row(row) for row in self._rows("uploads", unfinished=unfinished)]
+    def list_uploads(
+        self,
+        *,
+        unfinished: bool = True,
+        bucket: str | None = None,
+        key: str | None = None,
+        state: str | None = None,
+    ) -> list[UploadRecord]:
+        """Uploads, oldest first; ``bucket``, ``key`` and ``state`` narrow them (in SQL)."""
+        rows = self._rows("uploads", unfinished=unfinished, bucket=bucket, key=key, state=state)
+        return [_upload_from_row(row) for row in rows]
 
     def update_upload(self, transfer_id: str, **changes: Any) -> None:
         self._update("uploads", transfer_id, changes)
@@ -407,8 +416,12 @@ class Journal(DurableStore):
     def get_download(self, transfer_id: str) -> DownloadRecord:
         return _download_from_row(self._row("downloads", transfer_id))
 
-    def list_downloads(self, *, unfinished: bool = True) -> list[DownloadRecord]:
-        return [_download_from_row(row) for row in self._rows("downloads", unfinished=unfinished)]
+    def list_downloads(
+        self, *, unfinished: bool = True, bucket: str | None = None, key: str | None = None
+    ) -> list[DownloadRecord]:
+        """Downloads, oldest first; ``bucket`` and ``key`` narrow them (in SQL)."""
+        rows = self._rows("downloads", unfinished=unfinished, bucket=bucket, key=key)
+        return [_download_from_row(row) for row in rows]
 
     def update_download(self, transfer_id: str, **changes: Any) -> None:
         self._update("downloads", transfer_id, changes)
@@ -556,14 +569,27 @@ class Journal(DurableStore):
             raise KeyError(transfer_id)
         return row
 
-    def _rows(self, table: str, *, unfinished: bool) -> list[sqlite3.Row]:
-        sql = f"SELECT * FROM {table}"  # noqa: S608
-        if unfinished:
-            sql += f" WHERE state IN ({_PLACEHOLDERS})"
+    def _rows(
+        self,
+        table: str,
+        *,
+        unfinished: bool,
+        bucket: str | None = None,
+        key: str | None = None,
+        state: str | None = None,
+    ) -> list[sqlite3.Row]:
+        clauses: list[str] = [f"state IN ({_PLACEHOLDERS})"] if unfinished else []
+        values: list[str] = list(UNFINISHED_STATES) if unfinished else []
+        for column, value in (("bucket", bucket), ("key", key), ("state", state)):
+            if value is not None:
+                clauses.append(f'"{column}" = ?')
+                values.append(value)
+        where = f" WHERE {' AND '.join(clauses)}" if clauses else ""
         self._flush_for(table, None)
         with self._lock:
             return self._db.execute(
-                sql + " ORDER BY created_at", UNFINISHED_STATES if unfinished else ()
+                f"SELECT * FROM {table}{where} ORDER BY created_at",  # noqa: S608 - our columns
+                values,
             ).fetchall()
 
     def _insert(self, table: str, row: dict[str, Any]) -> None:

@@ -17,7 +17,8 @@ from pathlib import Path
 from coachadmin.transfers.clients import same_endpoint
 from coachadmin.transfers.events import TransferState
 from coachadmin.transfers.journal import DownloadRecord, Journal, UploadRecord
-from coachadmin.transfers.source import Fingerprint, current_fingerprint
+from coachadmin.transfers.parts import recorded_fingerprint
+from coachadmin.transfers.source import current_fingerprint
 
 
 def _where(path: str | Path) -> str:
@@ -25,19 +26,19 @@ def _where(path: str | Path) -> str:
 
 
 def unfinished_uploads(
-    journal: Journal, bucket: str, endpoint_url: str | None
+    journal: Journal, bucket: str, endpoint_url: str | None, key: str | None = None
 ) -> dict[tuple[str, str], UploadRecord]:
     """The newest unfinished upload for each (file, key) to ``bucket`` at ``endpoint_url``
-    (``None``: AWS), by the file's absolute path and the key."""
-    return _newest(journal.list_uploads(), bucket, endpoint_url)
+    (``None``: AWS), by the file's absolute path and the key; ``key``: to that key only."""
+    return _newest(journal.list_uploads(bucket=bucket, key=key), endpoint_url)
 
 
 def finished_uploads(
-    journal: Journal, bucket: str, endpoint_url: str | None
+    journal: Journal, bucket: str, endpoint_url: str | None, key: str | None = None
 ) -> dict[tuple[str, str], UploadRecord]:
     """The newest finished (``done``) upload for each (file, key), as :func:`unfinished_uploads`."""
-    done = [r for r in journal.list_uploads(unfinished=False) if r.state == TransferState.DONE]
-    return _newest(done, bucket, endpoint_url)
+    done = journal.list_uploads(unfinished=False, bucket=bucket, key=key, state=TransferState.DONE)
+    return _newest(done, endpoint_url)
 
 
 def already_there(record: UploadRecord | None, path: Path, etag: str) -> bool:
@@ -46,18 +47,16 @@ def already_there(record: UploadRecord | None, path: Path, etag: str) -> bool:
     return (
         record is not None
         and record.etag.strip('"') == etag.strip('"')
-        and Fingerprint(record.size, record.mtime_ns, record.ctime_ns, record.inode).matches(
-            current_fingerprint(path)
-        )
+        and recorded_fingerprint(record).matches(current_fingerprint(path))
     )
 
 
 def _newest(
-    records: list[UploadRecord], bucket: str, endpoint_url: str | None
+    records: list[UploadRecord], endpoint_url: str | None
 ) -> dict[tuple[str, str], UploadRecord]:
     found: dict[tuple[str, str], UploadRecord] = {}
     for record in records:  # oldest first: the newest stays
-        if record.bucket == bucket and same_endpoint(record.endpoint_url, endpoint_url):
+        if same_endpoint(record.endpoint_url, endpoint_url):
             found[(_where(record.path), record.key)] = record
     return found
 
@@ -76,9 +75,7 @@ def unfinished_download(
     wanted = _where(dest)
     matches = [
         record
-        for record in journal.list_downloads()
-        if (record.bucket, record.key) == (bucket, key)
-        and same_endpoint(record.endpoint_url, endpoint_url)
-        and _where(record.dest) == wanted
+        for record in journal.list_downloads(bucket=bucket, key=key)
+        if same_endpoint(record.endpoint_url, endpoint_url) and _where(record.dest) == wanted
     ]
     return matches[-1] if matches else None

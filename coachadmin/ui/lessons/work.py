@@ -124,10 +124,7 @@ def probe_video(path: Path) -> Readiness | None:
 def lesson_video(path: Path) -> Readiness | None:
     """:func:`probe_video` of a file that may become a lesson's video; NotAVideo (a message
     for the banner) for one that is no video, as the command line refuses it."""
-    try:
-        refuse_not_video_file(path)
-    except OSError as error:
-        raise UserFacingError(f"{path.name} cannot be read: {error.strerror or error}") from None
+    refuse_not_video_file(path)
     return probe_video(path)
 
 

@@ -209,9 +209,8 @@ class TransferService(QObject):
         queue = self.queue()
         client = queue.clients(connection.s3)
         endpoint = clients.journaled_endpoint(connection.s3, client)
-        found = unfinished.upload_of(
-            unfinished.unfinished_uploads(queue.journal, connection.bucket, endpoint), path, key
-        )
+        waiting = unfinished.unfinished_uploads(queue.journal, connection.bucket, endpoint, key)
+        found = unfinished.upload_of(waiting, path, key)
         if found is None:
             return None
         if found.id in queue.ids():
