@@ -19,16 +19,19 @@ S3's do (``--moto-ranges``: plain moto, which copies the whole object for each).
 without aws, whose ranged GETs keep moto copying the object for 90 s a run and leave the
 GETs after them slower and less even. ``--keep-alive``: the folders and the download on a
 moto that keeps connections open between requests, as S3 does (werkzeug's server, moto's
-own, closes each one).
+own, closes each one). ``--s3rver DIR``: the folders and the download on s3rver (Node.js)
+instead of moto.
 """
 
 from __future__ import annotations
 
 import argparse
+import contextlib
 import json
 import os
 import resource
 import shutil
+import socket
 import statistics
 import subprocess
 import sys
@@ -214,6 +217,43 @@ def moto(s3_ranges: bool, keep_alive: bool = False) -> Iterator[str]:
         server.wait()
 
 
+@contextmanager
+def s3rver(package: Path, env: dict[str, str]) -> Iterator[str]:
+    """s3rver (Node.js, objects in files; ``npm install s3rver@3.7.1`` in ``package``) for
+    the folders and the download: a second server, not written in Python, whose ranged
+    GETs read only their bytes and whose cost per request is not moto's. It checks
+    signatures against its own account: the environment's keys become ``S3RVER``."""
+    script = package / "node_modules" / "s3rver" / "bin" / "s3rver.js"
+    if not script.is_file():
+        sys.exit(f"no s3rver under {package}: run `npm install s3rver@3.7.1` there")
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        port = probe.getsockname()[1]
+    shm = Path("/dev/shm") if Path("/dev/shm").is_dir() else None
+    with tempfile.TemporaryDirectory(prefix="s3rver-", dir=shm) as data:
+        server = subprocess.Popen(
+            ["node", str(script), "-d", data, "-a", "127.0.0.1", "-p", str(port), "-s"],
+            stdout=subprocess.DEVNULL,
+            stderr=subprocess.DEVNULL,
+        )
+        env.update(AWS_ACCESS_KEY_ID="S3RVER", AWS_SECRET_ACCESS_KEY="S3RVER")
+        os.environ.update(env)
+        endpoint = f"http://127.0.0.1:{port}"
+        SERVER_PID[:] = [server.pid]
+        SERVER_KIND[:] = ["s3rver 3.7.1 (Node.js)"]
+        print(f"server: {SERVER_KIND[0]} ({endpoint})", flush=True)
+        try:
+            for _ in range(100):
+                with contextlib.suppress(OSError), socket.create_connection(("127.0.0.1", port)):
+                    break
+                time.sleep(0.1)
+            make_client(S3Settings(endpoint_url=endpoint)).create_bucket(Bucket=BUCKET)
+            yield endpoint
+        finally:
+            server.terminate()
+            server.wait()
+
+
 def object_checksum(endpoint: str, key: str) -> str:
     """The checksum S3 keeps for the object (``none`` without one), and its ETag."""
     head = make_client(S3Settings(endpoint_url=endpoint)).head_object(
@@ -308,6 +348,12 @@ def main() -> None:
         help="the download row without aws, whose ranged GETs keep moto busy for 90 s a run",
     )
     parser.add_argument(
+        "--s3rver",
+        type=Path,
+        metavar="DIR",
+        help="folders and download on s3rver installed in DIR (npm install s3rver@3.7.1)",
+    )
+    parser.add_argument(
         "--keep-alive",
         action="store_true",
         help="folders and download on a moto that keeps connections open, as S3 does",
@@ -328,7 +374,12 @@ def main() -> None:
         work = Path(scratch)
         env["COACHADMIN_HOME"] = str(work / "home")
         if args.only & {"folders", "download"}:
-            with moto(s3_ranges=False, keep_alive=args.keep_alive) as endpoint:
+            server = (
+                s3rver(args.s3rver, env)
+                if args.s3rver
+                else moto(s3_ranges=False, keep_alive=args.keep_alive)
+            )
+            with server as endpoint:
                 results += plain_rows(args, work, env, endpoint)
         if args.only & {"capped-upload", "capped-download"}:
             with moto(s3_ranges=not args.moto_ranges) as endpoint:

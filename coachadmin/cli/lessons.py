@@ -45,6 +45,7 @@ from coachadmin.services.lesson_videos import (
     refuse_not_video_name,
     refuse_not_video_object,
     refuse_other_bucket,
+    refuse_root_key,
 )
 from coachadmin.services.link_check import (
     LessonLink,
@@ -124,6 +125,7 @@ def run_link(args: argparse.Namespace) -> int:
     if target.is_prefix:
         raise UsageError(f"{args.uri} names no object: write s3://BUCKET/KEY")
     refuse_other_bucket(target.bucket, target.key, platform_connection(api_url_from(args)))
+    refuse_root_key(target.key)
     if args.no_check:
         refuse_not_video_name(target.key)  # nothing is read: the name must say it
     url, client = signed_in_client(args)

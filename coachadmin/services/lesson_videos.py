@@ -4,8 +4,10 @@ The backend keeps a lesson's video as a key alone and plays every key from the o
 bucket the platform is configured with. A key of another bucket would be stored
 without its bucket, and the lesson would be broken for every student (what
 ``check-links`` calls broken); a file or an object that holds no video plays nowhere
-(what ``check-links`` calls "not a video"). ``coachadmin link`` and ``upload-link``
-call these checks before they upload or link anything.
+(what ``check-links`` calls "not a video"); a key outside any folder (no ``/``) is what
+the platform takes for a legacy Cloudflare Stream id, and plays to no student (what
+``check-links`` calls legacy). ``coachadmin link``, ``upload-link`` and the window call
+these checks before they upload or link anything.
 
 "Not a video" means here what it means to the link check
 (:mod:`coachadmin.services.media_health`): the first bytes are no video container a
@@ -40,6 +42,7 @@ __all__ = [
     "VIDEO_SUFFIXES",
     "NotAVideo",
     "NotAVideoObject",
+    "NotInAFolder",
     "OtherBucket",
     "is_video_name",
     "platform_connection",
@@ -47,6 +50,7 @@ __all__ = [
     "refuse_not_video_name",
     "refuse_not_video_object",
     "refuse_other_bucket",
+    "refuse_root_key",
 ]
 
 #: "Not a video" to the link check: these issues mean nothing can play the object at all.
@@ -68,6 +72,10 @@ class NotAVideo(UsageError):
 
 class NotAVideoObject(UserFacingError):
     """The object in the bucket holds no video (exit status 1, as for a missing object)."""
+
+
+class NotInAFolder(UsageError):
+    """The key is at the bucket's root, where the platform sees a legacy id (exit status 2)."""
 
 
 def _same_url(one: str, other: str) -> bool:
@@ -110,6 +118,19 @@ def refuse_other_bucket(bucket: str, key: str | None, platform: Profile | None) 
         f"s3://{bucket}/{printable(key)} is in another bucket than the platform's: {rule} "
         f"Copy the video there first (coachadmin upload FILE s3://{platform.bucket}/videos/), "
         "or upload and link it in one step with coachadmin upload-link."
+    )
+
+
+def refuse_root_key(key: str) -> None:
+    """NotInAFolder for a key with no ``/``: the platform takes such a video id for a
+    legacy Cloudflare Stream id and streams it to no student (``check-links`` calls such
+    a lesson legacy)."""
+    if "/" in key:
+        return
+    raise NotInAFolder(
+        f"{printable(key)} is at the top of the bucket, outside any folder: the platform takes "
+        "a video id with no '/' for an old Cloudflare Stream id and plays it to no student. "
+        f"Put the video in a folder first (as videos/{printable(key)}), then link that."
     )
 
 
@@ -170,7 +191,4 @@ def refuse_not_video_object(s3: S3Client, bucket: str, key: str, size: int) -> M
         why = "is empty (0 bytes)"
     else:
         why = "is not a video (its first bytes are no video container a player can read)"
-    raise NotAVideoObject(
-        f"{where} {why}, so students could not play it. Link a video's key, or upload the "
-        "video and link it in one step with coachadmin upload-link."
-    )
+    raise NotAVideoObject(f"{where} {why}, so students could not play it. Link a video instead.")

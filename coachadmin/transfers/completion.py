@@ -226,6 +226,10 @@ def _md5_verdict(
         return "etag"
     if parts_confirmed:
         return _other_etag(record, etag, expected, where)
+    if "-" in expected and "-" not in etag and _whole_md5(record) == etag:
+        # A store without ListParts that gives a multipart object its whole MD5 (s3rver):
+        # one read of the file proves every byte.
+        return "etag"
     raise IntegrityError(
         f"{where} has ETag {etag} but the file's checksum gives {expected}: the object "
         "does not match the file; upload it again with --overwrite"

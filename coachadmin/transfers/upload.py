@@ -328,7 +328,7 @@ class UploadRunner(TransferRunner[UploadRecord]):
         kept: dict[int, PartRecord] = {}
         if record.upload_id is not None:
             try:
-                kept = self._reconcile(record, total_parts)
+                kept = self._resumed_parts(record, total_parts)
             except _Completed as done:
                 return self._result(record, done.etag, parts=total_parts, verified=done.verified)
         assert self.tracker is not None
@@ -483,6 +483,33 @@ class UploadRunner(TransferRunner[UploadRecord]):
             self._refused = True
             raise
         self._check_key = False  # once: a restart need not ask again
+
+    def _resumed_parts(self, record: UploadRecord, total_parts: int) -> dict[int, PartRecord]:
+        """The parts a resumed upload keeps; :class:`KeyExists` if, while it waited, another
+        object took its key and parts remain to send (they would go up only to be refused
+        at completion: a paused video could send gigabytes for nothing).
+
+        The key is looked at alongside ListParts, in the same round trip.
+        """
+        if record.overwrite:
+            return self._reconcile(record, total_parts)
+        with ThreadPoolExecutor(max_workers=1, thread_name_prefix=f"key-{record.id}") as pool:
+            taken = pool.submit(self._key_taken, record)
+            kept = self._reconcile(record, total_parts)
+            if len(kept) < total_parts and taken.result():
+                raise KeyExists(record.bucket, record.key)
+        return kept
+
+    def _key_taken(self, record: UploadRecord) -> bool:
+        """Whether an object is at the key; False when that cannot be told (the
+        completion's ``If-None-Match`` still refuses to replace it)."""
+        try:
+            return (
+                head_with_retries(self.client, record.bucket, record.key, self.config) is not None
+            )
+        except TransferError as error:
+            log.info("%s: could not look at its key before resuming: %s", record.id, error)
+            return False
 
     def _reconcile(self, record: UploadRecord, total_parts: int) -> dict[int, PartRecord]:
         """Keep the journal's parts that the server has with the same ETag; adopt the rest."""

@@ -204,7 +204,7 @@ def test_link_refuses_an_object_that_is_no_video_as_check_links_sees_it(
     ]:
         code, out, err = run(capsys, "link", lesson, f"s3://{info.bucket}/{key}", *where)
         assert (code, out) == (1, ""), key
-        assert f"s3://{info.bucket}/{key} {said}" in err and "upload-link" in err
+        assert f"s3://{info.bucket}/{key} {said}" in err and "Link a video instead" in err
         assert demo.backend.store.lesson(lesson).video_id is None
 
     # --no-check reads nothing: the name must say it is a video
@@ -223,6 +223,28 @@ def test_link_refuses_an_object_that_is_no_video_as_check_links_sees_it(
 
     for key in ("videos/notes.txt", "videos/error-page.mp4", "videos/empty.mp4"):
         make_client(info.s3_settings()).delete_object(Bucket=info.bucket, Key=key)
+
+
+def test_link_refuses_a_key_outside_any_folder_as_check_links_sees_it(
+    demo, info, signed_in, lesson, capsys
+):
+    """A key with no '/' is what the platform takes for a legacy id: link refuses it
+    (checked or not), and a lesson that links one is what check-links calls legacy."""
+    put(info, "intro.mp4", VIDEO, "video/mp4")
+    where = ("--endpoint-url", info.s3_endpoint)
+    for flags in ((), ("--no-check",)):
+        code, out, err = run(capsys, "link", lesson, f"s3://{info.bucket}/intro.mp4", *where,
+                             *flags)  # fmt: skip
+        assert (code, out) == (2, ""), flags
+        assert "intro.mp4 is at the top of the bucket, outside any folder" in err
+        assert "as videos/intro.mp4" in err
+        assert demo.backend.store.lesson(lesson).video_id is None
+
+    demo.backend.store.set_video(lesson, "intro.mp4")  # as an older tool could have linked it
+    code, out, _ = run(capsys, "check-links", "--bucket", info.bucket, *where, "--json")
+    [found] = [p for p in json_lines(out)[0]["problems"] if p["lessonId"] == lesson]
+    assert found["state"] == "legacy"
+    make_client(info.s3_settings()).delete_object(Bucket=info.bucket, Key="intro.mp4")
 
 
 def test_link_says_when_a_video_may_not_play(demo, info, signed_in, lesson, capsys):

@@ -171,6 +171,38 @@ def test_pause_keeps_the_upload_and_resume_sends_only_the_rest(
     assert multipart_uploads(s3_server, bucket) == []
 
 
+def test_a_key_taken_while_paused_is_refused_before_the_rest_is_sent(
+    serial: Engine, s3_server: str, tmp_path: Path
+) -> None:
+    """Someone wrote the key while the upload was paused: the resume says so at once,
+    sends no more parts, keeps their object, and can still go on with --overwrite."""
+    bucket = make_bucket(s3_server)
+    data = write_random(tmp_path / "big", 30 * MiB)
+    record = serial.prepare(tmp_path / "big", bucket, "k")
+    control = TransferControl()
+
+    def pause_midway(event: TransferEvent) -> None:
+        if event.bytes_done >= 6 * MiB:
+            control.pause()
+
+    with pytest.raises(TransferPaused):
+        serial.uploader(record.id, sink=pause_midway, control=control).run()
+    sent = len(serial.journal.parts(record.id))
+    serial.client.put_object(Bucket=bucket, Key="k", Body=b"theirs")
+    events: list[TransferEvent] = []
+    with pytest.raises(KeyExists, match="--overwrite"):
+        serial.uploader(record.id, sink=events.append).run()
+    assert get_bytes(s3_server, bucket, "k") == b"theirs"
+    (upload,) = multipart_uploads(s3_server, bucket)
+    on_server = serial.client.list_parts(Bucket=bucket, Key="k", UploadId=upload["UploadId"])
+    assert len(on_server["Parts"]) == sent  # nothing more went up
+    assert serial.journal.get_upload(record.id).state == "failed"
+
+    resumed = serial.uploader(record.id, overwrite=True).run()
+    assert get_bytes(s3_server, bucket, "k") == data
+    assert resumed.bytes_sent == (6 - sent) * 5 * MiB
+
+
 def test_resume_reconciles_with_the_server_and_adopts_unjournaled_parts(
     eng: Engine, s3_server: str, tmp_path: Path
 ) -> None:

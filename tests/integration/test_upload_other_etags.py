@@ -20,6 +20,10 @@ from tests.support.s3shapes import EVERY, OpaqueEtags
 from tests.support.transfers import SMALL, Engine, engine, get_bytes, make_bucket, write_random
 
 PART = SMALL.part_size
+NO_LIST_PARTS = (
+    b"<Error><Code>MethodNotAllowed</Code><Message>The specified method is not allowed "
+    b"against this resource.</Message></Error>"
+)
 
 
 def is_create(request: Request) -> bool:
@@ -95,6 +99,41 @@ def test_a_whole_object_md5_etag_is_checked_against_the_file(
     assert result.verified == "etag"  # type: ignore[attr-defined]
     assert result.etag == whole  # type: ignore[attr-defined]
     assert eng.journal.get_upload(transfer_id).state == "done"
+
+
+@pytest.mark.parametrize("same", [True, False], ids=["the file's", "another"])
+def test_without_list_parts_a_whole_object_md5_is_proof_and_only_the_file_s(
+    eng: Engine, proxy: FaultProxy, s3_server: str, tmp_path: Path, same: bool
+) -> None:
+    """A store with no ListParts that gives a multipart object its whole MD5 as ETag
+    (s3rver does): the file's MD5 proves the object; any other MD5 is a mismatch."""
+    bucket = make_bucket(s3_server)
+    data = write_random(tmp_path / "lesson.mp4", 2 * PART + 1)
+    whole = hashlib.md5(data if same else data + b"!").hexdigest()
+
+    def whole_md5(request: Request, reply: Reply) -> Reply:
+        if "etag" in reply.headers:
+            reply.headers["etag"] = f'"{whole}"'
+        reply.body = re.sub(rb"[0-9a-f]{32}-3", whole.encode(), reply.body)
+        return reply
+
+    proxy.add_fault(
+        lambda r: is_complete(r) or r.method == "HEAD",
+        Fault("rewrite", reply=whole_md5),
+        times=EVERY,
+    )
+    proxy.add_fault(is_list_parts, Fault("status", code=405, body=NO_LIST_PARTS), times=EVERY)
+    record = eng.prepare(tmp_path / "lesson.mp4", bucket, "k")
+
+    if same:
+        result = eng.uploader(record.id).run()
+        assert (result.verified, result.etag) == ("etag", whole)
+        assert eng.journal.get_upload(record.id).state == "done"
+    else:
+        with pytest.raises(IntegrityError, match="does not match the file"):
+            eng.uploader(record.id).run()
+    assert any(is_list_parts(r) for r in proxy.stats.requests)
+    assert get_bytes(s3_server, bucket, "k") == data
 
 
 def test_a_part_the_server_holds_otherwise_fails_before_completion(

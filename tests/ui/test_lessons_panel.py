@@ -256,6 +256,38 @@ def test_dropping_an_object_on_a_lesson_links_it(qtbot, admin, demo):
     qtbot.waitUntil(lambda: stored_video(demo, row.lesson.id) == key, timeout=WAIT)
 
 
+def test_linking_what_plays_for_no_student_is_refused_with_why(qtbot, admin, demo, messages):
+    """As ``coachadmin link`` refuses them: an object that holds no video, and a key outside
+    any folder (the platform takes it for a legacy id)."""
+    panel = admin
+    row = select_lesson(qtbot, panel, "The coaching mindset")
+    before = stored_video(demo, row.lesson.id)
+    s3 = make_client(demo.info.s3_settings())
+    bucket = demo.info.bucket
+    s3.put_object(Bucket=bucket, Key="videos/error-page.mp4", Body=b"<html>502 Bad Gateway</html>")
+    s3.put_object(Bucket=bucket, Key="intro.mp4", Body=(SAMPLES / "sample-video.mp4").read_bytes())
+    for key, said in [
+        ("videos/error-page.mp4", "error-page.mp4 is not a video"),
+        ("intro.mp4", "intro.mp4 is at the top of the bucket, outside any folder"),
+    ]:
+        panel.linker.link_key(row, bucket, key)
+        qtbot.waitUntil(lambda said=said: any(said in m.text for m in messages), timeout=WAIT)
+        assert not isinstance(panel.linker.dialog, ReplaceLinkDialog), "refused before asking"
+    assert stored_video(demo, row.lesson.id) == before
+
+
+def test_linking_a_video_that_may_not_play_says_why(qtbot, admin, demo, messages):
+    panel = admin
+    slow = next(k for k in sorted(bucket_keys(demo)) if k.startswith("videos/discovery-calls"))
+    target = next(r for r in panel.lesson_model.rows if r.lesson.video_id is None)
+    panel.linker.link_key(target, demo.info.bucket, slow)
+    qtbot.waitUntil(lambda: stored_video(demo, target.lesson.id) == slow, timeout=WAIT)
+    qtbot.waitUntil(
+        lambda: any("may not play for students: not streamable" in m.text for m in messages),
+        timeout=WAIT,
+    )
+
+
 def test_link_to_lesson_from_an_object(qtbot, admin, demo):
     panel = admin
     key = unused_key(demo)

@@ -24,6 +24,7 @@ from coachadmin.backend.models import Lesson, StreamUrl
 from coachadmin.display import format_size
 from coachadmin.s3.listing import ObjectInfo
 from coachadmin.services.lesson_usage import LessonRef, LinkedObjectDelete
+from coachadmin.services.lesson_videos import NotInAFolder, refuse_root_key
 from coachadmin.services.link_check import LinkState, is_legacy_id, is_s3_key
 from coachadmin.services.pending_links import Applied, Outcome, PendingLink, PendingLinks
 from coachadmin.transfers.events import TransferEvent, TransferState
@@ -46,6 +47,7 @@ from coachadmin.ui.lessons.session import ADMIN_ONLY, BackendSession
 from coachadmin.ui.worker_imports import WorkerModule
 
 if TYPE_CHECKING:
+    from coachadmin.media.health import MediaHealth
     from coachadmin.services import transfer_connections, upload_link
     from coachadmin.services.media_readiness import Readiness
     from coachadmin.transfers import clients
@@ -264,6 +266,11 @@ class Linker(QObject):
         if row.lesson.video_id == key:
             bus.info(f"“{row.lesson.title}” already links {key}.")
             return
+        try:
+            refuse_root_key(key)
+        except NotInAFolder as refused:
+            bus.error(str(refused))
+            return
         self.panel.bridge.run(
             work.replace_info,
             connection.s3,
@@ -281,7 +288,7 @@ class Linker(QObject):
         size = info.new.size
         old = row.lesson.video_id
         if not old:
-            self._do_link(row, key, size)
+            self._do_link(row, key, size, info.health)
             return
         dialog = ReplaceLinkDialog(
             row.lesson,
@@ -290,13 +297,21 @@ class Linker(QObject):
             parent=self.panel.window(),
         )
         self.dialog = dialog
-        dialog.accepted.connect(lambda: self._do_link(row, key, size))
+        dialog.accepted.connect(lambda: self._do_link(row, key, size, info.health))
         dialog.open()
 
-    def _do_link(self, row: LessonRow, key: str, size: int) -> None:
+    def _do_link(
+        self, row: LessonRow, key: str, size: int, health: MediaHealth | None = None
+    ) -> None:
         def linked(lesson: Lesson) -> None:
             self.panel.lesson_model.update_lesson(lesson, state=LinkState.LINKED, size=size)
-            self.panel.bus.info(f"Linked {key} to “{lesson.title}”.")
+            if health is not None and not health.healthy:
+                self.panel.bus.warning(
+                    f"Linked {key} to “{lesson.title}”, but it may not play for students: "
+                    f"{health.describe()}"
+                )
+            else:
+                self.panel.bus.info(f"Linked {key} to “{lesson.title}”.")
             self.update_actions()
 
         self.session.call(

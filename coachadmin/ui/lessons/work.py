@@ -25,7 +25,7 @@ from coachadmin.s3.explain import explain_error
 from coachadmin.s3.listing import ObjectInfo, iter_objects
 from coachadmin.s3.objects import head_object
 from coachadmin.services.lesson_usage import LessonRef, all_lessons, lesson_refs_linking
-from coachadmin.services.lesson_videos import refuse_not_video_file
+from coachadmin.services.lesson_videos import refuse_not_video_file, refuse_not_video_object
 from coachadmin.services.link_check import (
     LessonLink,
     LinkReport,
@@ -165,16 +165,26 @@ class ReplaceInfo:
 
     new: VideoInfo | None
     old: VideoInfo | None
+    #: The new object's media health (None when it does not exist).
+    health: MediaHealth | None = None
 
 
 def replace_info(
     settings: S3Settings, bucket: str, new_key: str, old_key: str | None
 ) -> ReplaceInfo:
+    """The object to link and the one it replaces; NotAVideoObject (a message for the
+    banner) when the object to link holds no video, as ``coachadmin link`` refuses it."""
     new = object_info(settings, bucket, new_key)
+    health = None
+    if new is not None:
+        s3, size = s3_client(settings), new.size
+        health = guarded(
+            bucket, settings, lambda: refuse_not_video_object(s3, bucket, new_key, size)
+        )
     old = None
     if old_key and "/" in old_key:
         old = object_info(settings, bucket, old_key)
-    return ReplaceInfo(new, old)
+    return ReplaceInfo(new, old, health)
 
 
 def list_videos(settings: S3Settings, bucket: str) -> list[ObjectInfo]:
