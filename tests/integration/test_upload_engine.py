@@ -16,7 +16,7 @@ from coachadmin.transfers.config import MiB
 from coachadmin.transfers.control import TransferControl
 from coachadmin.transfers.errors import KeyExists, TransferCancelled, TransferPaused
 from coachadmin.transfers.events import TransferEvent, TransferState
-from coachadmin.transfers.journal import PartRecord
+from coachadmin.transfers.journal import PartRecord, UploadRecord
 from coachadmin.transfers.upload import KeyCheck
 from tests.support.faultproxy import FaultProxy
 from tests.support.transfers import (
@@ -144,21 +144,26 @@ def test_cancel_aborts_the_multipart_upload_on_the_server(
     assert "Contents" not in eng.client.list_objects_v2(Bucket=bucket)
 
 
-def test_pause_keeps_the_upload_and_resume_sends_only_the_rest(
-    serial: Engine, s3_server: str, tmp_path: Path
-) -> None:
-    bucket = make_bucket(s3_server)
-    data = write_random(tmp_path / "big", 30 * MiB)
-    record = serial.prepare(tmp_path / "big", bucket, "k")
+def paused_midway(serial: Engine, path: Path, bucket: str) -> tuple[bytes, UploadRecord]:
+    """A 30 MiB upload to ``k``, paused once 6 MiB are sent: its bytes and its record."""
+    data = write_random(path, 30 * MiB)
+    record = serial.prepare(path, bucket, "k")
     control = TransferControl()
 
     def pause_midway(event: TransferEvent) -> None:
         if event.bytes_done >= 6 * MiB:
             control.pause()
 
-    runner = serial.uploader(record.id, sink=pause_midway, control=control)
     with pytest.raises(TransferPaused):
-        runner.run()
+        serial.uploader(record.id, sink=pause_midway, control=control).run()
+    return data, record
+
+
+def test_pause_keeps_the_upload_and_resume_sends_only_the_rest(
+    serial: Engine, s3_server: str, tmp_path: Path
+) -> None:
+    bucket = make_bucket(s3_server)
+    data, record = paused_midway(serial, tmp_path / "big", bucket)
     paused = serial.journal.get_upload(record.id)
     assert paused.state == "paused"
     done_parts = set(serial.journal.parts(record.id))
@@ -177,16 +182,7 @@ def test_a_key_taken_while_paused_is_refused_before_the_rest_is_sent(
     """Someone wrote the key while the upload was paused: the resume says so at once,
     sends no more parts, keeps their object, and can still go on with --overwrite."""
     bucket = make_bucket(s3_server)
-    data = write_random(tmp_path / "big", 30 * MiB)
-    record = serial.prepare(tmp_path / "big", bucket, "k")
-    control = TransferControl()
-
-    def pause_midway(event: TransferEvent) -> None:
-        if event.bytes_done >= 6 * MiB:
-            control.pause()
-
-    with pytest.raises(TransferPaused):
-        serial.uploader(record.id, sink=pause_midway, control=control).run()
+    data, record = paused_midway(serial, tmp_path / "big", bucket)
     sent = len(serial.journal.parts(record.id))
     serial.client.put_object(Bucket=bucket, Key="k", Body=b"theirs")
     events: list[TransferEvent] = []

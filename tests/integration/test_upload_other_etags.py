@@ -48,6 +48,22 @@ def without_checksums(proxy: FaultProxy) -> None:
     proxy.add_fault(is_create, Fault("rewrite", request=strip), times=EVERY)
 
 
+def answer_whole_md5(proxy: FaultProxy, whole: str) -> None:
+    """The completed 3-part object's ETag becomes ``whole`` (as a whole object's MD5)."""
+
+    def whole_md5(request: Request, reply: Reply) -> Reply:
+        if "etag" in reply.headers:
+            reply.headers["etag"] = f'"{whole}"'
+        reply.body = re.sub(rb"[0-9a-f]{32}-3", whole.encode(), reply.body)
+        return reply
+
+    proxy.add_fault(
+        lambda r: is_complete(r) or r.method == "HEAD",
+        Fault("rewrite", reply=whole_md5),
+        times=EVERY,
+    )
+
+
 @pytest.fixture
 def eng(proxy: FaultProxy) -> Engine:
     without_checksums(proxy)
@@ -81,18 +97,7 @@ def test_a_whole_object_md5_etag_is_checked_against_the_file(
     bucket = make_bucket(s3_server)
     data = write_random(tmp_path / "lesson.mp4", 2 * PART + 1)
     whole = hashlib.md5(data).hexdigest()
-
-    def whole_md5(request: Request, reply: Reply) -> Reply:
-        if "etag" in reply.headers:
-            reply.headers["etag"] = f'"{whole}"'
-        reply.body = re.sub(rb"[0-9a-f]{32}-3", whole.encode(), reply.body)
-        return reply
-
-    proxy.add_fault(
-        lambda r: is_complete(r) or r.method == "HEAD",
-        Fault("rewrite", reply=whole_md5),
-        times=EVERY,
-    )
+    answer_whole_md5(proxy, whole)
 
     transfer_id, result = upload(eng, tmp_path / "lesson.mp4", bucket)
 
@@ -110,18 +115,7 @@ def test_without_list_parts_a_whole_object_md5_is_proof_and_only_the_file_s(
     bucket = make_bucket(s3_server)
     data = write_random(tmp_path / "lesson.mp4", 2 * PART + 1)
     whole = hashlib.md5(data if same else data + b"!").hexdigest()
-
-    def whole_md5(request: Request, reply: Reply) -> Reply:
-        if "etag" in reply.headers:
-            reply.headers["etag"] = f'"{whole}"'
-        reply.body = re.sub(rb"[0-9a-f]{32}-3", whole.encode(), reply.body)
-        return reply
-
-    proxy.add_fault(
-        lambda r: is_complete(r) or r.method == "HEAD",
-        Fault("rewrite", reply=whole_md5),
-        times=EVERY,
-    )
+    answer_whole_md5(proxy, whole)
     proxy.add_fault(is_list_parts, Fault("status", code=405, body=NO_LIST_PARTS), times=EVERY)
     record = eng.prepare(tmp_path / "lesson.mp4", bucket, "k")
 
