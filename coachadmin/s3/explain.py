@@ -11,6 +11,7 @@ import re
 from datetime import UTC, datetime
 from email.utils import parsedate_to_datetime
 from typing import Any
+from urllib.parse import urlsplit
 
 from botocore import exceptions as boto_errors
 from botocore.exceptions import ClientError
@@ -133,6 +134,16 @@ def _explain_client_error(error: ClientError, profile: str | None) -> str:
         return _CODE_MESSAGES[code]
     message = error.response.get("Error", {}).get("Message") or "no details"
     return f"S3 answered {code or 'an error'}: {message}"
+
+
+def own_endpoint(client: object) -> str | None:
+    """The endpoint a client was made for, unless AWS's own (its host is amazonaws.com):
+    the place a network failure names instead of "AWS S3"."""
+    url = getattr(getattr(client, "meta", None), "endpoint_url", None)
+    if not isinstance(url, str):
+        return None
+    host = urlsplit(url).hostname or ""
+    return None if host.endswith((".amazonaws.com", ".amazonaws.com.cn")) else url
 
 
 def explain_error(

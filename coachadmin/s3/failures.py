@@ -17,7 +17,7 @@ from typing import ParamSpec, TypeVar
 from botocore.exceptions import BotoCoreError, ClientError
 
 from coachadmin.errors import UserFacingError
-from coachadmin.s3.explain import DENIED_CODES, explain_error
+from coachadmin.s3.explain import DENIED_CODES, explain_error, own_endpoint
 
 P = ParamSpec("P")
 T = TypeVar("T")
@@ -94,7 +94,9 @@ def plain_errors(what: str) -> Callable[[Callable[P, T]], Callable[P, T]]:
             except UserFacingError:
                 raise
             except (BotoCoreError, ClientError, OSError) as error:
-                raise BrowseError(f"{what} failed. {explain_error(error)}") from error
+                endpoint = own_endpoint(args[0]) if args else None  # operations take the client
+                explained = explain_error(error, endpoint=endpoint)
+                raise BrowseError(f"{what} failed. {explained}") from error
 
         return wrapper
 

@@ -16,9 +16,9 @@ from __future__ import annotations
 import threading
 from collections.abc import Callable
 from typing import TYPE_CHECKING
-from urllib.parse import urlsplit
 
 from coachadmin.s3.client import DEFAULT_POOL, make_client
+from coachadmin.s3.explain import own_endpoint
 from coachadmin.s3.quick_put import install_quick_puts
 from coachadmin.s3.settings import S3Settings
 from coachadmin.transfers.config import DEFAULT_MAX_FILES, TransferConfig, most_parts_in_flight
@@ -77,11 +77,7 @@ def journaled_endpoint(settings: S3Settings, client: S3Client) -> str | None:
     """The endpoint to journal: the one actually used, unless AWS's own (the region says it)."""
     if settings.endpoint_url:
         return endpoint_spelling(settings.endpoint_url)
-    url = client.meta.endpoint_url
-    host = urlsplit(url).hostname or ""
-    if host.endswith((".amazonaws.com", ".amazonaws.com.cn")):
-        return None
-    return url
+    return own_endpoint(client)
 
 
 def journaled_settings(

@@ -194,7 +194,15 @@ class TransferRunner(ABC, Generic[R]):
             tracker.set_state(TransferState.PAUSED, str(paused))
             raise
         except TransferCancelled:
-            self._on_cancel(record)
+            try:
+                self._on_cancel(record)
+            except Exception as error:
+                # The server's side could not be cleaned up (the network is down, say): the
+                # transfer stays, failed, so that Cancel can be pressed again, or Remove.
+                message = f"cancel failed: {error}"
+                self._update(record.id, state=TransferState.FAILED, error=message)
+                tracker.set_state(TransferState.FAILED, message)
+                raise
             self._update(record.id, state=TransferState.CANCELLED)
             tracker.set_state(TransferState.CANCELLED, "cancelled")
             raise

@@ -375,7 +375,7 @@ class CheckPage(QWizardPage):
         for step in report.steps:
             self.rows[step.id].show(step)
         if report.ok:
-            text = "Everything works. Finish to save this connection."
+            text = "Everything works. Save the connection to use it."
         elif report.usable:
             text = (
                 f"{report.advice()} You can save the connection now and check again later "

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import socket
 import threading
 import uuid
 from typing import Any
@@ -239,3 +240,16 @@ def test_no_network_is_a_plain_sentence(bucket):
 def test_copy_parts_fit_in_10000():
     assert copy_part_size(6 * 1024**3) == 512 * MiB
     assert copy_part_size(5 * 1024**4) * 10_000 >= 5 * 1024**4
+
+
+def test_a_server_that_stopped_answering_is_named_not_aws() -> None:
+    """A connection to a local or company S3 server that went away: the message names it."""
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        port = probe.getsockname()[1]  # closed again: nothing listens there
+    endpoint = f"http://127.0.0.1:{port}"
+    s3 = make_client(S3Settings(endpoint_url=endpoint, region="us-east-1"))
+    with pytest.raises(BrowseError) as failed:
+        operations.list_folder(s3, "media", "videos/")
+    assert str(failed.value).startswith("Listing the folder failed.")
+    assert endpoint in str(failed.value) and "AWS" not in str(failed.value)

@@ -16,10 +16,18 @@ import pytest
 from coachadmin.s3.client import make_client
 from coachadmin.s3.settings import S3Settings
 from coachadmin.transfers.control import TransferControl
-from coachadmin.transfers.errors import CredentialsExpired, KeyExists, TransferPaused
+from coachadmin.transfers.errors import (
+    CredentialsExpired,
+    KeyExists,
+    TransferCancelled,
+    TransferError,
+    TransferPaused,
+)
 from coachadmin.transfers.events import TransferEvent, TransferState
+from coachadmin.transfers.manage import abort_transfer
 from coachadmin.transfers.upload import KeyCheck
 from tests.support.faultproxy import Fault, FaultProxy, Request
+from tests.support.s3shapes import EVERY
 from tests.support.transfers import (
     SMALL,
     Engine,
@@ -86,6 +94,40 @@ def test_a_refusal_that_left_nothing_to_resume_does_not_advise_resume(
 
     assert "coachadmin resume" not in str(refused.value)
     assert "then upload it again" in str(refused.value)
+    assert eng.journal.get_upload(record.id).state == "cancelled"
+
+
+def test_a_cancel_whose_abort_fails_says_so_and_can_be_cancelled_again(
+    proxy: FaultProxy, s3_server: str, tmp_path: Path
+) -> None:
+    """Cancel pressed while the server cannot be reached: the row must not stay at
+    "Uploading". It fails saying the cancel failed; the parts stay until a later cancel."""
+    eng = engine(proxy.url, replace(SMALL, concurrency=1, max_events_per_second=0))
+    bucket = make_bucket(s3_server)
+    write_random(tmp_path / "lesson.mp4", 4 * PART)
+    down = [True]
+    proxy.add_fault(lambda r: down[0] and is_abort(r), Fault("status", code=503), times=EVERY)
+    record = eng.prepare(tmp_path / "lesson.mp4", bucket, "k")
+    control = TransferControl()
+    events: list[TransferEvent] = []
+
+    def cancel_after_first_part(event: TransferEvent) -> None:
+        events.append(event)
+        if event.bytes_done >= PART and event.state == TransferState.UPLOADING:
+            control.cancel()
+
+    with pytest.raises(TransferError) as failed:
+        eng.uploader(record.id, sink=cancel_after_first_part, control=control).run()
+
+    assert not isinstance(failed.value, TransferCancelled)
+    assert events[-1].state is TransferState.FAILED
+    assert events[-1].message.startswith("cancel failed: ")
+    assert eng.journal.get_upload(record.id).state == "failed"
+    assert len(multipart_uploads(s3_server, bucket)) == 1
+
+    down[0] = False  # the server is back: Cancel again removes the parts
+    abort_transfer(eng.journal, eng.clients, record.id, eng.config)
+    assert multipart_uploads(s3_server, bucket) == []
     assert eng.journal.get_upload(record.id).state == "cancelled"
 
 

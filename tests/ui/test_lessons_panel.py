@@ -8,7 +8,7 @@ from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
-from PySide6.QtCore import Qt
+from PySide6.QtCore import Qt, QUrl
 from PySide6.QtMultimedia import QMediaPlayer
 from PySide6.QtWidgets import QMessageBox, QPushButton
 
@@ -485,6 +485,29 @@ def test_the_student_player_offers_play_again_after_an_error(qtbot, s3_server: s
     assert player.play_button.text() == "Pause"
     qtbot.waitUntil(lambda: player.status.text().startswith("Cannot play"), timeout=WAIT)
     assert player.play_button.text() == "Play"
+    player.close()
+
+
+@pytest.mark.qt_log_ignore(r".*(pipewire|HW decoder|audio device|PulseAudio|propagateSizeHints).*")
+def test_the_student_player_s_button_says_what_a_click_does(qtbot):
+    lesson = Lesson(id="l1", course_id="c1", title="Local", order=1, video_id="videos/v.mp4")
+    url = QUrl.fromLocalFile(str(SAMPLES / "sample-video.mp4")).toString()
+    player = StudentPlayer(lesson, StreamUrl(url, "l1", "c1", None), None)
+    qtbot.addWidget(player)
+    player.audio.setMuted(True)
+    player.show()
+    playing, paused = (
+        QMediaPlayer.PlaybackState.PlayingState,
+        QMediaPlayer.PlaybackState.PausedState,
+    )
+    qtbot.waitUntil(lambda: player.player.playbackState() == playing, timeout=WAIT)
+    assert player.play_button.text() == "Pause"
+    qtbot.mouseClick(player.play_button, Qt.MouseButton.LeftButton)
+    qtbot.waitUntil(lambda: player.player.playbackState() == paused, timeout=WAIT)
+    assert player.play_button.text() == "Play"
+    qtbot.mouseClick(player.play_button, Qt.MouseButton.LeftButton)
+    qtbot.waitUntil(lambda: player.player.playbackState() == playing, timeout=WAIT)
+    assert player.play_button.text() == "Pause"
     player.close()
 
 

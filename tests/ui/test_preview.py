@@ -75,6 +75,7 @@ def test_a_jpeg_portrait_and_its_size(qtbot, pane, demo):
     size = pane.image_view.pixmap().size()
     assert f"{size.width()} \u00d7 {size.height()} px" in pane.info.text()
     assert (size.width(), size.height()) == (240, 240)
+    assert pane.info.text().startswith("JPEG image")  # the file list's name for it
 
 
 def test_json_is_pretty_printed_and_subtitles_are_text(qtbot, pane, demo):
@@ -118,7 +119,7 @@ def test_an_unsupported_type_shows_its_details_and_links(qtbot, pane, demo):
     values = {name: label.text() for name, label in pane.details_view.values.items()}
     assert values["Name"] == "course.zip"
     assert values["Size"] == "504 bytes (504 bytes)"
-    assert values["Type"] == "ZIP file"
+    assert values["Type"] == "ZIP archive"  # as the file list names it
     assert values["ETag"] == item.info.etag
     assert values["Storage class"] == "STANDARD"
     assert "No preview" in pane.details_view.reason.text()

@@ -56,6 +56,12 @@ def local_time(moment: datetime | None, *, seconds: bool = False) -> str:
     return moment.astimezone().strftime("%Y-%m-%d %H:%M:%S" if seconds else "%Y-%m-%d %H:%M")
 
 
+def known_kind(key: str) -> str | None:
+    """The name of a kind of file this table knows ("JPEG image"), else None."""
+    found = _KINDS.get(posixpath.splitext(key)[1].lower())
+    return found[0] if found else None
+
+
 def kind_and_icon(key: str) -> tuple[str, str]:
     """What an object is, from its name: ("MP4 video", "file-video")."""
     if key.endswith("/"):

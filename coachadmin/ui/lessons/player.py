@@ -109,8 +109,10 @@ class StudentPlayer(QDialog):
         self._set_playing(False)
 
     def toggle(self) -> None:
-        if self.playing:
-            self.player.pause()
-        else:
+        # Said first: the player may report its new state from inside play() or pause().
+        play = not self.playing
+        self._set_playing(play)
+        if play:
             self.player.play()
-        self._set_playing(not self.playing)
+        else:
+            self.player.pause()

@@ -12,6 +12,8 @@ from pathlib import PurePosixPath
 
 from PySide6.QtGui import QImageReader
 
+from coachadmin.ui.browser.formatting import known_kind
+
 
 class Kind(enum.Enum):
     FOLDER = "folder"
@@ -27,16 +29,9 @@ AUDIO_SUFFIXES = frozenset({"mp3", "m4a", "aac", "wav", "ogg", "oga", "opus", "f
 TEXT_SUFFIXES = frozenset(
     {"txt", "text", "md", "json", "vtt", "srt", "csv", "tsv", "log", "xml", "yaml", "yml", "ini"}
 )
+
+
 #: Shown as text but named as what they are in the details line.
-_LABELS = {
-    "json": "JSON",
-    "vtt": "WebVTT subtitles",
-    "srt": "SubRip subtitles",
-    "md": "Markdown",
-    "csv": "CSV",
-}
-
-
 @cache
 def image_suffixes() -> frozenset[str]:
     """Suffixes the Qt image plugins can read here (jpg, png, gif, webp, ...)."""
@@ -70,9 +65,10 @@ def classify(key: str) -> Kind:
 
 def describe(key: str) -> str:
     """A short type name for the details line: "PNG image", "MP4 video", "JSON"."""
+    known = known_kind(key)  # the name the file list gives it, where it has one
+    if known:
+        return known
     ext = suffix(key)
-    if ext in _LABELS:
-        return _LABELS[ext]
     kind = classify(key)
     if kind is Kind.OTHER:
         return f"{ext.upper()} file" if ext else "File"
