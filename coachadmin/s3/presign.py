@@ -11,9 +11,11 @@ AWS_CREDENTIAL_EXPIRATION gives it); such a link is said to work for at most the
 from __future__ import annotations
 
 import re
+import unicodedata
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from typing import TYPE_CHECKING, Any
+from urllib.parse import quote
 
 from coachadmin.errors import UsageError
 
@@ -130,6 +132,26 @@ def credentials_expiry(
     return None
 
 
+#: RFC 5987's attr-char beside letters and digits: what ``filename*`` keeps unencoded.
+_ATTR_CHARS = "!#$&+-.^_`|~"
+
+
+def content_disposition(name: str) -> str:
+    """``attachment`` under ``name``, in ASCII (RFC 6266): S3 refuses a response header
+    that ISO-8859-1 cannot write (400 InvalidArgument), so a name such as "Café \u2013 intro"
+    or "中文.mp4" goes as ``filename*=UTF-8''…`` beside a plain ASCII ``filename``."""
+    shown = "".join(c for c in name if c.isprintable()).strip() or "download"
+    plain = unicodedata.normalize("NFKD", shown).encode("ascii", "ignore").decode()
+    plain = re.sub(r"\s+", " ", re.sub(r'["\\]', "_", plain)).strip()
+    stem, dot, suffix = plain.rpartition(".")
+    if not plain or (dot and not stem.strip()):
+        plain = f"download{dot}{suffix}"
+    value = f'attachment; filename="{plain}"'
+    if plain != shown:
+        value += f"; filename*=UTF-8''{quote(shown, safe=_ATTR_CHARS)}"
+    return value
+
+
 def presign_get(
     client: S3Client,
     bucket: str,
@@ -144,8 +166,7 @@ def presign_get(
     check_expiry(expires)
     params: dict[str, Any] = {"Bucket": bucket, "Key": key}
     if download_name:
-        safe = download_name.replace('"', "")
-        params["ResponseContentDisposition"] = f'attachment; filename="{safe}"'
+        params["ResponseContentDisposition"] = content_disposition(download_name)
     seconds = int(expires.total_seconds())
     start = now or datetime.now(UTC)
     url = client.generate_presigned_url("get_object", Params=params, ExpiresIn=seconds)

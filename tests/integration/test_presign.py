@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import uuid
 from datetime import UTC, datetime, timedelta
-from urllib.parse import parse_qs, urlsplit
+from urllib.parse import parse_qs, unquote, urlsplit
 
 import pytest
 import requests
@@ -56,6 +56,26 @@ def test_download_name_sets_content_disposition(s3_server: str, bucket: str) -> 
     link = presign_get(client, bucket, "videos/intro.mp4", download_name="Intro lesson.mp4")
     response = requests.get(link.url, timeout=10)
     assert response.headers["Content-Disposition"] == 'attachment; filename="Intro lesson.mp4"'
+
+
+@pytest.mark.parametrize("name", ["Café \u2013 intro.mp4", "中文课程.mp4", 'say "hi"\\.mp4'])
+def test_a_name_iso_8859_1_cannot_write_is_sent_as_rfc_6266_says(
+    s3_server: str, bucket: str, name: str
+) -> None:
+    """S3 refuses a response header ISO-8859-1 cannot write (400 InvalidArgument): the
+    link carries an ASCII name and the real one as filename*, and works."""
+    client = make_client(S3Settings(endpoint_url=s3_server, region=REGION))
+    key = f"videos/{name}"
+    client.put_object(Bucket=bucket, Key=key, Body=b"lesson bytes")
+    link = presign_get(client, bucket, key, download_name=name)
+    disposition = parse_qs(urlsplit(link.url).query)["response-content-disposition"][0]
+    disposition.encode("ascii")  # all of it
+    response = requests.get(link.url, timeout=10)
+    assert response.status_code == 200 and response.content == b"lesson bytes"
+    header = response.headers["Content-Disposition"]
+    assert header == disposition and header.startswith('attachment; filename="')
+    encoded = header.split("filename*=UTF-8''", 1)[1]
+    assert unquote(encoded) == name
 
 
 def test_more_than_seven_days_is_refused(s3_server: str, bucket: str) -> None:
