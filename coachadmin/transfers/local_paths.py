@@ -107,6 +107,25 @@ def local_path_for(folder: Path, relative_key: str) -> Path:
     return target
 
 
+def clash_key(path: Path) -> str:
+    """What makes two paths one file on some disk: letter case (Windows, macOS) and
+    Unicode normalisation (macOS)."""
+    return unicodedata.normalize("NFC", str(path)).casefold()
+
+
+def unclashing(path: Path, taken: set[str]) -> Path:
+    """``path``, or ``NAME (2).EXT`` and on while an earlier file of the same download
+    takes it on such a disk (keys that differ only by case, by a character no file name
+    may hold, or by normalisation); the path chosen joins ``taken``. Two downloads to one
+    file would otherwise race, and one could end with the other's bytes."""
+    candidate, number = path, 1
+    while clash_key(candidate) in taken:
+        number += 1
+        candidate = path.with_name(f"{path.stem} ({number}){path.suffix}")
+    taken.add(clash_key(candidate))
+    return candidate
+
+
 def open_partial(path: Path, *, create: bool) -> BinaryIO:
     """The partial file of a download, read-write; never through a symbolic link.
 

@@ -12,6 +12,7 @@ from PySide6.QtWidgets import QLabel
 from support.browser import ScriptedQuestions, client, keys, put, unique_bucket_connection
 
 from coachadmin.demo.environment import DemoEnvironment
+from coachadmin.transfers.events import TransferState
 from coachadmin.ui.browser.controller import BrowserController
 from coachadmin.ui.browser.dialogs import DeleteDialog
 from coachadmin.ui.browser.question_types import DeletePlan
@@ -297,3 +298,40 @@ def test_a_folder_download_never_writes_outside_the_chosen_folder(
     written = sorted(p for p in tmp_path.rglob("*") if p.is_file())
     assert all(p.is_relative_to(chosen) for p in written), written
     assert not list(tmp_path.rglob("ESCAPED*"))
+
+
+def test_keys_that_would_be_one_file_on_disk_are_saved_under_distinct_names(
+    qtbot, window, questions, connection, tmp_path
+):
+    """S3 keeps these apart; a disk does not (a character no file name may hold, letter
+    case on Windows and macOS, Unicode normalisation on macOS). Each object arrives whole
+    in a file of its own, and the user is told which were renamed."""
+    objects = {
+        "clash/a:b.txt": b"colon",
+        "clash/a_b.txt": b"underscore",
+        "clash/Video.MP4": b"upper",
+        "clash/video.mp4": b"lower",
+        "clash/caf\u00e9.txt": b"composed",
+        "clash/cafe\u0301.txt": b"decomposed",
+    }
+    for key, body in objects.items():
+        put(connection, key, body)
+    controller = open_at(qtbot, window, connection)
+    select(controller, "clash/")
+    questions.folder = tmp_path
+    said: list[str] = []
+    window.bus.posted.connect(lambda message: said.append(message.text))
+    window.browser.actions.download.trigger()
+    folder = tmp_path / "clash"
+    qtbot.waitUntil(lambda: len(list(folder.glob("*"))) == 6, timeout=20000)
+    panel = window.workspace.transfers
+    qtbot.waitUntil(
+        lambda: sum(e.state is TransferState.DONE for e in panel.model.events()) == 6,
+        timeout=20000,
+    )
+    contents = sorted(p.read_bytes() for p in folder.iterdir())
+    assert contents == sorted(objects.values())
+    assert not list(folder.glob("*.coachadmin-part"))
+    names = {p.name for p in folder.iterdir()}
+    assert {"a_b (2).txt", "video (2).mp4"} <= names
+    assert any("3 files saved under another name" in text for text in said), said

@@ -11,13 +11,13 @@ from __future__ import annotations
 import logging
 from collections.abc import Callable, Sequence
 from datetime import UTC, datetime
-from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from PySide6.QtCore import QObject, Qt
 from PySide6.QtGui import QGuiApplication
 from PySide6.QtWidgets import QWidget
 
+from coachadmin.display import printable
 from coachadmin.s3.listing import ObjectInfo
 from coachadmin.ui.browser.access import BucketAccess
 from coachadmin.ui.browser.controller import BrowserController
@@ -207,15 +207,20 @@ class BrowserCommands(QObject):
         access, transfers = self.access, self.transfers
         connection = access.connection
 
-        def queue(planned: tuple[list[tuple[str, Path]], list[str]]) -> None:
-            jobs, refused = planned
-            for key, dest in jobs:
+        def queue(plan: work.DownloadPlan) -> None:
+            for key, dest in plan.jobs:
                 transfers.download(key, dest, connection)
-            self.bus.info(f"Downloading {count(len(jobs), 'file')} to {folder}")
-            if refused:
+            self.bus.info(f"Downloading {count(len(plan.jobs), 'file')} to {folder}")
+            if plan.renamed:
+                key, path = plan.renamed[0]
+                self.bus.info(
+                    f"{count(len(plan.renamed), 'file')} saved under another name, because "
+                    f"another object's file has the same name on disk: {printable(key)} is "
+                    f"saved as {path.name}."
+                )
+            if plan.refused:
                 self.bus.warning(
-                    f"{count(len(refused), 'object')} not downloaded: their names would be "
-                    f"saved outside {folder}. {refused[0]}"
+                    f"{count(len(plan.refused), 'object')} not downloaded. {plan.refused[0]}"
                 )
 
         access.run(work.plan_download, selected, folder, on_result=queue, owner=self)

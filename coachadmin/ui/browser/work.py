@@ -9,6 +9,7 @@ first worker that runs one. Each takes ``(client, bucket, ...)`` as
 from __future__ import annotations
 
 from collections.abc import Sequence
+from dataclasses import dataclass
 from datetime import timedelta
 from pathlib import Path
 from typing import TYPE_CHECKING
@@ -19,7 +20,7 @@ from coachadmin.s3.failures import translate
 from coachadmin.s3.listing import ObjectInfo, iter_objects
 from coachadmin.s3.presign import PresignedUrl, presign_get
 from coachadmin.s3.versions import versioning_status
-from coachadmin.transfers.local_paths import UnsafeKey, local_path_for
+from coachadmin.transfers.local_paths import UnsafeKey, local_path_for, unclashing
 
 if TYPE_CHECKING:
     from mypy_boto3_s3 import S3Client
@@ -49,28 +50,45 @@ def free_keys(client: S3Client, bucket: str, keys: list[str], taken: set[str]) -
     return [operations.free_key(client, bucket, key, reserved) for key in keys]
 
 
+@dataclass(frozen=True)
+class DownloadPlan:
+    """What to download where, what was refused (why, one sentence each), and which keys
+    are saved under another name because an earlier key's file takes theirs on disk."""
+
+    jobs: list[tuple[str, Path]]
+    refused: list[str]
+    renamed: list[tuple[str, Path]]
+
+
 def plan_download(
     client: S3Client, bucket: str, selected: list[ObjectInfo], folder: Path
-) -> tuple[list[tuple[str, Path]], list[str]]:
-    """What to download where; keys that would leave the folder are refused."""
-    jobs: list[tuple[str, Path]] = []
-    refused: list[str] = []
+) -> DownloadPlan:
+    """Each selected object, and every object under each selected folder, as a file in
+    ``folder``; keys that would leave it or name no file are refused."""
+    plan = DownloadPlan([], [], [])
+    taken: set[str] = set()
+
+    def add(key: str, relative: str) -> None:
+        try:
+            target = local_path_for(folder, relative)
+        except UnsafeKey as error:
+            plan.refused.append(str(error))
+            return
+        chosen = unclashing(target, taken)
+        if chosen != target:
+            plan.renamed.append((key, chosen))
+        chosen.parent.mkdir(parents=True, exist_ok=True)
+        plan.jobs.append((key, chosen))
+
     for info in selected:
         if not info.key.endswith("/"):
-            jobs.append((info.key, folder))
+            add(info.key, info.name)
             continue
         base = info.key[: len(info.key.rstrip("/")) - len(info.name)]
         for item in iter_objects(client, bucket, info.key):
-            if item.key.endswith("/"):
-                continue
-            try:
-                target = local_path_for(folder, item.key[len(base) :])
-            except UnsafeKey as error:
-                refused.append(str(error))
-                continue
-            target.parent.mkdir(parents=True, exist_ok=True)
-            jobs.append((item.key, target))
-    return jobs, refused
+            if not item.key.endswith("/"):
+                add(item.key, item.key[len(base) :])
+    return plan
 
 
 def presign(client: S3Client, bucket: str, key: str, expiry: timedelta) -> PresignedUrl:
