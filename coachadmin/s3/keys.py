@@ -6,7 +6,7 @@ import mimetypes
 from pathlib import Path
 
 from coachadmin.errors import UsageError
-from coachadmin.s3.uri import S3Uri, validate_key
+from coachadmin.s3.uri import S3Uri, validate_new_key
 
 # A few types that the platform's media relies on and that some systems' mime
 # tables lack or get wrong.
@@ -39,10 +39,10 @@ def content_type_for(name: str) -> str:
 def key_for_upload(path: Path, destination: S3Uri, *, several: bool) -> str:
     """The key a file gets: ``PREFIX/name`` for a prefix, else the key as given (one file only)."""
     if destination.is_prefix:
-        return validate_key(destination.key + path.name)
+        return validate_new_key(destination.key + path.name)
     if several:
         raise UsageError(
             f"{destination} is a single key but several files were given; "
             "end the destination with / to upload them under that prefix"
         )
-    return destination.key
+    return validate_new_key(destination.key)

@@ -36,7 +36,7 @@ from coachadmin.s3.failures import (
 from coachadmin.s3.listing import ObjectInfo, Page, iter_objects, list_page
 from coachadmin.s3.objects import ObjectInfo as StoredObject
 from coachadmin.s3.objects import head_object
-from coachadmin.s3.uri import validate_key
+from coachadmin.s3.uri import validate_new_key
 
 if TYPE_CHECKING:
     from mypy_boto3_s3 import S3Client
@@ -104,7 +104,7 @@ def search_page(
 @plain_errors("Creating the folder")
 def create_folder(client: S3Client, bucket: str, parent: str, name: str) -> str:
     """Create ``parent/name/`` (a zero-byte marker, as the S3 console does); returns it."""
-    prefix = validate_key(parent + check_name(name) + "/")
+    prefix = validate_new_key(parent + check_name(name) + "/")
     if head_object(client, bucket, prefix) is not None:
         raise DestinationTaken(prefix)
     probe = list_page(client, bucket, prefix, delimiter=None, page_size=1)
@@ -159,7 +159,7 @@ def move_object(
     """Rename/move one object: copy (multipart above 5 GiB), then delete the source."""
     if source == target:
         return
-    validate_key(target)
+    validate_new_key(target)
     info = head_object(client, bucket, source)
     if info is None:
         raise ObjectGone(bucket, source)

@@ -5,12 +5,15 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 
+from coachadmin.display import printable
 from coachadmin.errors import UsageError
 
 # https://docs.aws.amazon.com/AmazonS3/latest/userguide/bucketnamingrules.html
 _BUCKET_RE = re.compile(r"^[a-z0-9][a-z0-9.-]{1,61}[a-z0-9]$")
 _IP_RE = re.compile(r"^\d+\.\d+\.\d+\.\d+$")
 MAX_KEY_BYTES = 1024
+#: What XML 1.0 cannot hold (tab, line feed and carriage return it can).
+_XML_INVALID = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f]")
 
 
 @dataclass(frozen=True)
@@ -40,8 +43,30 @@ def validate_bucket_name(bucket: str) -> str:
 
 
 def validate_key(key: str) -> str:
-    if len(key.encode("utf-8")) > MAX_KEY_BYTES:
+    try:
+        size = len(key.encode("utf-8"))
+    except UnicodeEncodeError:  # a name whose bytes were not UTF-8 (surrogate escapes)
+        shown = key.encode("utf-8", "surrogateescape").decode("utf-8", "backslashreplace")
+        raise UsageError(
+            f"'{printable(shown)}' is not UTF-8 text, which an S3 key must be (a file named "
+            "on another system?): rename it, then try again"
+        ) from None
+    if size > MAX_KEY_BYTES:
         raise UsageError(f"the key is longer than S3's limit of {MAX_KEY_BYTES} bytes")
+    return key
+
+
+def validate_new_key(key: str) -> str:
+    """:func:`validate_key`, and no character that XML 1.0 cannot carry: S3 echoes the key
+    in its XML answers to a multipart upload, as an entity no XML parser reads, so such an
+    upload could never finish (and a small file's would only by luck of its size)."""
+    validate_key(key)
+    bad = _XML_INVALID.search(key)
+    if bad:
+        raise UsageError(
+            f"'{printable(key)}' holds a control character ({printable(bad.group())}) that "
+            "S3's answers cannot carry: rename the file, or choose another key"
+        )
     return key
 
 

@@ -24,7 +24,7 @@ from typing import TYPE_CHECKING
 from coachadmin.errors import UsageError
 from coachadmin.s3.keys import key_for_upload
 from coachadmin.s3.listing import iter_objects
-from coachadmin.s3.uri import S3Uri, validate_key
+from coachadmin.s3.uri import S3Uri, validate_new_key
 from coachadmin.transfers.errors import SourceFileError
 from coachadmin.transfers.folder_walk import folder_files
 
@@ -67,7 +67,7 @@ def plan_files(
     for path in paths:
         if path.is_dir():
             for file, key in folder_files(path, destination.key, _refuse):
-                planned.append(PlannedFile(file, validate_key(key)))
+                planned.append(PlannedFile(file, validate_new_key(key)))
         else:
             planned.append(PlannedFile(path, key_for_upload(path, destination, several=several)))
     kept = [p for p in planned if _included(p.key[len(destination.key) :], filters)]

@@ -83,6 +83,33 @@ def test_endpoint_from_the_environment(
     assert get_bytes(s3_server, bucket, "a.bin") == (tmp_path / "a.bin").read_bytes()
 
 
+@pytest.mark.parametrize(
+    ("name", "said"),
+    [
+        ("lesson\x01.mp4", "holds a control character (\\x01) that S3's answers cannot carry"),
+        (os.fsdecode(b"le\xe7on.mp4"), "/le\\xe7on.mp4' is not UTF-8 text"),
+    ],
+    ids=["control-character", "not-utf8"],
+)
+@pytest.mark.parametrize("size", [10, 6 * MiB], ids=["put", "multipart"])
+def test_a_name_no_s3_key_can_hold_is_refused_before_anything_is_sent(
+    s3_server: str, tmp_path: Path, name: str, said: str, size: int
+) -> None:
+    """Such a multipart upload could never finish (S3 echoes the key in XML no parser
+    reads), and a name that is not UTF-8 is no key at all: refused in one line, exit 2."""
+    bucket = make_bucket(s3_server)
+    write_random(tmp_path / name, size)
+    result = run_cli(
+        "upload", str(tmp_path / name), f"s3://{bucket}/course/", "--endpoint-url", s3_server
+    )
+    assert result.returncode == 2, result.stderr
+    assert said in one_line_error(result)
+    assert "rename the file" in result.stderr or "rename it" in result.stderr
+    listed = make_client(S3Settings(endpoint_url=s3_server)).list_objects_v2(Bucket=bucket)
+    assert listed["KeyCount"] == 0
+    assert multipart_uploads(s3_server, bucket) == []
+
+
 def test_an_existing_key_fails_unless_overwrite(s3_server: str, tmp_path: Path) -> None:
     bucket = make_bucket(s3_server)
     make_client(S3Settings(endpoint_url=s3_server)).put_object(

@@ -163,3 +163,16 @@ def test_the_dialog_compares_the_object_and_the_file(qtbot, tmp_path):
     assert yours.text() == f"{format_size(419_430_400)}, modified {modified.astimezone():{local}}"
     assert yours.toolTip() == str(tmp_path / "intro.mp4")
     assert stored.isVisible() and yours.isVisible()
+
+
+def test_a_file_whose_name_no_key_can_hold_is_left_out_saying_why(
+    qtbot, window, questions, connection, files
+):
+    odd = files[0].parent / "notes\x01.txt"
+    odd.write_bytes(b"odd")
+    said: list[str] = []
+    window.bus.posted.connect(lambda message: said.append(message.text))
+    drop_and_wait(qtbot, window, [files[2], odd], expected=1)
+    assert body(connection, "c.txt") == b"new c"
+    assert "notes\x01.txt" not in keys(connection)
+    assert any("left out" in text and "control character (\\x01)" in text for text in said), said

@@ -15,6 +15,8 @@ from pathlib import Path
 
 from PySide6.QtCore import QMimeData
 
+from coachadmin.errors import UsageError
+from coachadmin.s3.uri import validate_new_key
 from coachadmin.transfers.folder_walk import folder_files
 
 
@@ -64,7 +66,11 @@ def _add(plan: UploadPlan, path: Path, key: str) -> None:
         size = path.stat().st_size
         if not path.is_file():
             raise IsADirectoryError(f"{path} is not a regular file")
+        validate_new_key(key)
     except OSError as error:
         plan.problems.append(f"{path}: {getattr(error, 'strerror', None) or error}")
+        return
+    except UsageError as error:
+        plan.problems.append(str(error))
         return
     plan.uploads.append(PlannedUpload(path, key, size))

@@ -93,7 +93,7 @@ class UploadFlow(QObject):
         if plan.problems:
             shown = "; ".join(plan.problems[:3])
             more = f" and {len(plan.problems) - 3} more" if len(plan.problems) > 3 else ""
-            self.bus.warning(f"Some files cannot be read and are left out: {shown}{more}")
+            self.bus.warning(f"Some files are left out: {shown}{more}")
         if not plan.uploads:
             return
         self.controller.bridge.run(
