@@ -11,6 +11,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import datetime
 from typing import TYPE_CHECKING, Any
+from urllib.parse import unquote_plus
 
 from coachadmin.transfers.config import TransferConfig
 from coachadmin.transfers.control import TransferControl
@@ -60,17 +61,22 @@ def list_multipart_uploads(
     while True:
         page = with_retries(
             lambda markers=markers: client.list_multipart_uploads(  # type: ignore[misc]
-                Bucket=bucket, **markers
+                Bucket=bucket, EncodingType="url", **markers
             ),
             what="ListMultipartUploads",
             **_retry_args(config, bucket),
         )
+        # Keys come URL-encoded when the server says so: a key with a character XML 1.0
+        # cannot hold would otherwise make the whole answer unreadable, page after page.
+        # botocore decodes them for ListObjects only.
+        decode = unquote_plus if page.get("EncodingType") == "url" else str
         for upload in page.get("Uploads", []):
-            found.append(Orphan(bucket, upload["Key"], upload["UploadId"], upload.get("Initiated")))
+            key = decode(upload["Key"])
+            found.append(Orphan(bucket, key, upload["UploadId"], upload.get("Initiated")))
         if not page.get("IsTruncated"):
             return found
         markers = {
-            "KeyMarker": page.get("NextKeyMarker", ""),
+            "KeyMarker": decode(page.get("NextKeyMarker", "")),
             "UploadIdMarker": page.get("NextUploadIdMarker", ""),
         }
 

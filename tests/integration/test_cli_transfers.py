@@ -2,12 +2,15 @@
 
 from __future__ import annotations
 
+import html
 import json
 import os
+import re
 import signal
 import sqlite3
 import time
 from pathlib import Path
+from urllib.parse import quote_plus
 
 import pytest
 
@@ -15,7 +18,7 @@ from coachadmin import paths
 from coachadmin.s3.client import make_client
 from coachadmin.s3.settings import S3Settings
 from coachadmin.transfers.config import MiB
-from tests.support.faultproxy import Fault, FaultProxy
+from tests.support.faultproxy import Fault, FaultProxy, Reply, Request
 from tests.support.transfers import (
     get_bytes,
     json_lines,
@@ -345,6 +348,41 @@ def test_orphans_lists_and_aborts_uploads_the_journal_does_not_know(s3_server: s
     assert aborted.returncode == 0, aborted.stderr
     assert "aborted" in aborted.stdout and "lost/video.mp4" in aborted.stdout
     assert multipart_uploads(s3_server, bucket) == []
+
+
+def test_orphans_reads_keys_as_aws_sends_them_url_encoded(s3_server: str) -> None:
+    """Asked for EncodingType=url (a key with a character XML cannot hold would make the
+    answer unreadable), AWS sends every key URL-encoded and says so; moto ignores it."""
+    bucket = make_bucket(s3_server)
+    client = make_client(S3Settings(endpoint_url=s3_server))
+    key = "lost/a+b c%41 caf\u00e9.mp4"
+    orphan = client.create_multipart_upload(Bucket=bucket, Key=key)["UploadId"]
+
+    def as_aws(request: Request, reply: Reply) -> Reply:
+        assert "encoding-type=url" in request.target
+        text = reply.body.decode()
+        text = re.sub(
+            r"<(Key|NextKeyMarker)>([^<]*)</\1>",
+            lambda m: f"<{m[1]}>{quote_plus(html.unescape(m[2]), safe='/')}</{m[1]}>",
+            text,
+        )
+        reply.body = text.replace(
+            "</Bucket>", "</Bucket><EncodingType>url</EncodingType>", 1
+        ).encode()
+        return reply
+
+    with FaultProxy(s3_server) as proxy:
+        proxy.add_fault(
+            lambda r: r.method == "GET" and "uploads" in r.target,
+            Fault("rewrite", reply=as_aws),
+            times=10,
+        )
+        listed = run_cli("orphans", f"s3://{bucket}", "--endpoint-url", proxy.url, "--json")
+        assert listed.returncode == 0, listed.stderr
+        assert [(o["key"], o["uploadId"]) for o in json_lines(listed.stdout)] == [(key, orphan)]
+        assert any(f for _request, f in proxy.stats.faults)  # the answer was AWS's kind
+    plain = run_cli("orphans", f"s3://{bucket}", "--endpoint-url", s3_server, "--json")
+    assert [o["key"] for o in json_lines(plain.stdout)] == [key]  # moto's, not encoded
 
 
 def test_download_is_byte_exact_and_refuses_to_overwrite(s3_server: str, tmp_path: Path) -> None:
