@@ -12,7 +12,7 @@ from collections.abc import Callable
 from typing import TYPE_CHECKING, Any
 
 from PySide6.QtCore import Signal
-from PySide6.QtGui import QCloseEvent, QGuiApplication
+from PySide6.QtGui import QActionGroup, QCloseEvent, QGuiApplication
 from PySide6.QtWidgets import QMainWindow, QStackedWidget, QVBoxLayout, QWidget
 
 from coachadmin import APP_NAME
@@ -113,6 +113,13 @@ class MainWindow(QMainWindow):
         self.connection_status = ConnectionStatus()
         self.statusBar().addPermanentWidget(self.connection_status)
         self._attach_lessons()
+        # Back, Up, Refresh, Upload, New Folder act on the Files tab's folder: on another
+        # tab they rest (a group keeps each action's own state for when they come back).
+        self._files_actions = QActionGroup(self)
+        self._files_actions.setExclusionPolicy(QActionGroup.ExclusionPolicy.None_)
+        for action in self.main_actions.browsing():
+            self._files_actions.addAction(action)
+        self.workspace.tabs.currentChanged.connect(self._files_tab_shown)
 
         self._connect_actions()
 
@@ -164,6 +171,9 @@ class MainWindow(QMainWindow):
         beside the Lessons tab."""
         files_shown = self.workspace.tabs.currentWidget() is self.workspace.files
         self.folder_count.setVisible(self.pages.currentWidget() is self.workspace and files_shown)
+
+    def _files_tab_shown(self) -> None:
+        self._files_actions.setEnabled(self.workspace.tabs.currentWidget() is self.workspace.files)
 
     def _warn(self, text: str) -> None:
         self.bus.warning(text)

@@ -187,6 +187,30 @@ def test_filter_narrows_and_sort_keeps_folders_first(qtbot, window, browse, demo
     assert view.placeholder_text().startswith("This folder is empty")
 
 
+def test_the_preview_never_shows_what_the_filter_hides(qtbot, window, browse, demo):
+    """A selected object the filter hides leaves the preview; one it keeps stays selected
+    and previewed when the filter changes or is cleared."""
+    connection = unique_bucket_connection(demo.info.connection())
+    for key in ("notes-01.txt", "notes-02.txt", "cover-01.txt"):
+        put(connection, key, b"x" * 100)
+    controller = open_and_wait(qtbot, window, connection)
+    selections: list[SelectedObject | None] = []
+    controller.object_selected.connect(selections.append)
+    controller.select_key("notes-02.txt")
+    assert selections[-1] is not None and selections[-1].key == "notes-02.txt"
+    box = window.workspace.files.filter_box
+
+    box.setText("notes")  # still shown: still selected, nothing changes for the preview
+    qtbot.waitUntil(lambda: shown(controller) == ["notes-01.txt", "notes-02.txt"], timeout=3000)
+    assert [i.key for i in controller.selected_infos()] == ["notes-02.txt"]
+    assert selections[-1] is not None and selections[-1].key == "notes-02.txt"
+
+    box.setText("cover")  # hidden: the preview lets it go
+    qtbot.waitUntil(lambda: shown(controller) == ["cover-01.txt"], timeout=3000)
+    qtbot.waitUntil(lambda: selections[-1] is None, timeout=3000)
+    assert controller.selected_infos() == []
+
+
 def test_search_by_prefix_across_the_bucket(qtbot, window, browse, demo):
     connection = demo.info.connection()
     controller = open_and_wait(qtbot, window, connection)

@@ -143,3 +143,18 @@ def test_the_quit_question_fits_its_title_and_speaks_of_one_transfer_in_the_sing
         "1 transfer is still running. If you quit now it is paused, and continues the next "
         "time you open coachadmin."
     )
+
+
+def test_the_files_actions_rest_while_the_lessons_tab_is_shown(window: MainWindow, make_connection):
+    """Upload, New Folder, Refresh and the rest act on the Files tab's folder: on the Lessons
+    tab they would act on a folder out of sight. F5 there refreshes the lessons."""
+    window.set_connection(make_connection())
+    actions = window.main_actions
+    tabs = window.workspace.tabs
+    assert actions.upload.isEnabled() and actions.new_folder.isEnabled()
+    tabs.setCurrentWidget(window.workspace.lessons)
+    assert not any(a.isEnabled() for a in actions.browsing())
+    assert window.lessons.refresh_action.shortcut() == actions.refresh.shortcut()
+    tabs.setCurrentWidget(window.workspace.files)
+    assert actions.upload.isEnabled() and actions.new_folder.isEnabled()
+    assert actions.refresh.isEnabled() and not actions.back.isEnabled()  # their own states

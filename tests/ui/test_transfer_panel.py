@@ -24,13 +24,21 @@ from coachadmin.s3.client import make_client
 from coachadmin.s3.settings import S3Settings
 from coachadmin.settings import load_settings, save_settings
 from coachadmin.transfers.config import MiB
-from coachadmin.transfers.events import TransferState
+from coachadmin.transfers.events import TransferEvent, TransferKind, TransferState
 from coachadmin.transfers.journal import Journal
 from coachadmin.ui.browser.question_types import MediaChoice
 from coachadmin.ui.browser.questions import upload_dialog
 from coachadmin.ui.demo_launcher import DemoLauncher
 from coachadmin.ui.main_window import MainWindow
-from coachadmin.ui.transfers.model import BUSY_ROLE, COMPLETING, ETA, PROGRESS, SPEED, STATE
+from coachadmin.ui.transfers.model import (
+    BUSY_ROLE,
+    COMPLETING,
+    ETA,
+    PAUSING,
+    PROGRESS,
+    SPEED,
+    STATE,
+)
 from coachadmin.ui.transfers.panel import TransferQueuePanel
 from coachadmin.ui.transfers.service import TransferService
 
@@ -128,6 +136,9 @@ def test_pause_and_resume(qtbot, panel: TransferQueuePanel, connection, tmp_path
         select_row(panel, 0)
         assert panel.pause_action.isEnabled()
         panel.pause_action.trigger()
+        # At once, before the parts under way have finished: the row says it is pausing.
+        assert panel.model.index(0, STATE).data() == PAUSING
+        assert not panel.pause_action.isEnabled() and not panel.pause_all_action.isEnabled()
         qtbot.waitUntil(lambda: states(panel) == [TransferState.PAUSED], timeout=20000)
         paused_at = panel.model.transfer(0).bytes_done
         assert 0 < paused_at < path.stat().st_size
@@ -516,3 +527,15 @@ def test_a_dropped_video_that_streams_late_is_fixed_only_when_the_user_says_so(
     qtbot.waitUntil(lambda: sorted(p.name for p in tmp_path.iterdir()) == [
         "stored.mp4", "week-1-intro.mp4"
     ], timeout=5000)  # fmt: skip
+
+
+def test_a_transfer_added_below_the_visible_rows_is_scrolled_into_view(qtbot, panel):
+    panel.resize(700, 160)
+    panel.show()
+    for number in range(12):
+        event = TransferEvent(
+            f"t{number}", TransferKind.UPLOAD, TransferState.QUEUED, 0, 100, key=f"f{number}.mp4"
+        )
+        panel.model.update([event])
+        last = panel.model.index(number, 0)
+        assert panel.queue.viewport().rect().intersects(panel.queue.visualRect(last)), number

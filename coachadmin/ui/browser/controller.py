@@ -13,7 +13,15 @@ import logging
 import posixpath
 from typing import TYPE_CHECKING
 
-from PySide6.QtCore import QItemSelection, QModelIndex, QObject, Qt, QTimer, Signal
+from PySide6.QtCore import (
+    QItemSelection,
+    QItemSelectionModel,
+    QModelIndex,
+    QObject,
+    Qt,
+    QTimer,
+    Signal,
+)
 from PySide6.QtGui import QAction, QKeySequence
 
 from coachadmin.errors import UserFacingError
@@ -277,7 +285,25 @@ class BrowserController(QObject):
         self.bus.error(str(error))
 
     def _apply_filter(self) -> None:
-        self.model.set_filter(self.page.filter_box.text())
+        """Filter the list; what was selected and is still shown stays selected, and the
+        preview follows: it never shows an object the list no longer shows."""
+        view = self.page.object_list
+        current = self.current_info()
+        kept = [info.key for info in self.selected_infos()]
+        self.model.set_filter(self.page.filter_box.text())  # a reset: the selection goes
+        selection = view.selectionModel()
+        flags = QItemSelectionModel.SelectionFlag.Select | QItemSelectionModel.SelectionFlag.Rows
+        for key in kept:
+            row = self.model.row_of(key)
+            if row is not None:
+                selection.select(self.model.index(row, 0), flags)
+        row = self.model.row_of(current.key) if current is not None else None
+        if row is not None:
+            selection.setCurrentIndex(
+                self.model.index(row, 0), QItemSelectionModel.SelectionFlag.NoUpdate
+            )
+            view.scrollTo(self.model.index(row, 0))
+        self._on_selection()
         self._show_empty_text()
 
     def _show_empty_text(self) -> None:

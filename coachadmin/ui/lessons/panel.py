@@ -14,7 +14,7 @@ from collections.abc import Callable, Sequence
 from typing import TYPE_CHECKING
 
 from PySide6.QtCore import QItemSelectionModel, Qt
-from PySide6.QtGui import QAction
+from PySide6.QtGui import QAction, QKeySequence
 from PySide6.QtWidgets import (
     QAbstractItemView,
     QCheckBox,
@@ -95,6 +95,10 @@ class LessonsPanel(QWidget):
         self.sign_in_action = self._action("lessonsSignIn", "Sign in…", None)
         self.sign_out_action = self._action("lessonsSignOut", "Sign out", None)
         self.refresh_action = self._action("lessonsRefresh", "Refresh", "refresh")
+        # F5 here, while the window's Refresh (the Files folder's) rests on this tab.
+        self.refresh_action.setShortcut(QKeySequence(QKeySequence.StandardKey.Refresh))
+        self.refresh_action.setShortcutContext(Qt.ShortcutContext.WidgetWithChildrenShortcut)
+        self.addAction(self.refresh_action)
         self.check_action = self._action("checkLinks", "Check links", "search")
         self.check_action.setToolTip(
             "Check every lesson's video against the bucket, and find videos no lesson uses"

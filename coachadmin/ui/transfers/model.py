@@ -30,6 +30,9 @@ BUSY_ROLE = Qt.ItemDataRole.UserRole + 4  # True while no bytes move (a busy bar
 
 #: After this many seconds of completing, the row says the server is slow.
 SLOW_COMPLETION_S = 10.0
+#: Between Pause and the engine's paused state: the parts (or ranges) under way finish first,
+#: which on a slow link takes a while; without a word the row looks as if Pause did nothing.
+PAUSING = "Pausing… finishing the parts already on their way"
 COMPLETING = "Completing on the server…"
 SLOW_COMPLETING = "Completing on the server… The server is slow to answer; the upload is safe."
 CHECKING = "Checking the download…"
@@ -55,6 +58,10 @@ _CLI_HINTS = (
     (re.compile(r"`coachadmin uploads` lists them"), "it may have finished in another window"),
     (re.compile(r"the --endpoint-url"), "the connection's endpoint"),
 )  # fmt: skip
+
+
+#: The states a pause finds a transfer still moving in.
+_MOVING_STATES = frozenset({TransferState.UPLOADING, TransferState.DOWNLOADING})
 
 
 def plain_words(message: str) -> str:
@@ -107,6 +114,8 @@ class TransferModel(QAbstractTableModel):
         #: Transfers removed from the list: their late events must not bring them back.
         self._removed: set[str] = set()
         self._icons = {TransferKind.UPLOAD: icon("upload"), TransferKind.DOWNLOAD: icon("download")}
+        #: Transfers asked to pause that still move (see :data:`PAUSING`).
+        self._pausing: set[str] = set()
         #: A transfer's extra line for its tooltip (a video's probe), if any.
         self.notes: Callable[[str], str | None] = lambda _transfer_id: None
 
@@ -116,6 +125,8 @@ class TransferModel(QAbstractTableModel):
         events = [e for e in events if e.transfer_id not in self._removed]
         fresh = [e for e in events if e.transfer_id not in self._index]
         for event in events:
+            if event.state not in _MOVING_STATES:
+                self._pausing.discard(event.transfer_id)
             if event.state is not TransferState.VERIFYING:
                 self._busy_since.pop(event.transfer_id, None)
             else:
@@ -134,6 +145,17 @@ class TransferModel(QAbstractTableModel):
                 self._index[event.transfer_id] = start + offset
                 self._rows.append(event)
             self.endInsertRows()
+
+    def mark_pausing(self, ids: list[str]) -> None:
+        """Say at once that these transfers pause, until they have (or end otherwise)."""
+        for transfer_id in ids:
+            row = self._index.get(transfer_id)
+            if row is not None and self._rows[row].state in _MOVING_STATES:
+                self._pausing.add(transfer_id)
+                self.dataChanged.emit(self.index(row, STATE), self.index(row, STATE))
+
+    def is_pausing(self, transfer_id: str) -> bool:
+        return transfer_id in self._pausing
 
     def busy(self) -> bool:
         """Some row is completing: its bar moves and its words change without events."""
@@ -225,6 +247,11 @@ class TransferModel(QAbstractTableModel):
             return speed_text(event.speed) if moving else ""
         if column == ETA:
             return eta_text(event.eta_seconds) if moving else ""
+        return self._state(event)
+
+    def _state(self, event: TransferEvent) -> str:
+        if event.transfer_id in self._pausing:
+            return PAUSING
         return state_text(event, slow=self.is_slow(event))
 
     def _tooltip(self, event: TransferEvent) -> str:
@@ -233,7 +260,7 @@ class TransferModel(QAbstractTableModel):
             where = f"{event.path} {arrow} s3://{event.bucket}/{event.key}"
         else:
             where = f"s3://{event.bucket}/{event.key} {arrow} {event.path}"
-        text = f"{where}\n{state_text(event, slow=self.is_slow(event))}"
+        text = f"{where}\n{self._state(event)}"
         note = self.notes(event.transfer_id)
         return f"{text}\n{note}" if note else text
 

@@ -212,7 +212,12 @@ class TransferQueuePanel(QWidget):
         self.queue.selectionModel().selectionChanged.connect(self._update_actions)
         self.model.dataChanged.connect(self._update_actions)
         self.model.rowsInserted.connect(self._update_actions)
+        self.model.rowsInserted.connect(self._show_new_rows)
         self.model.modelReset.connect(self._update_actions)
+
+    def _show_new_rows(self, _parent: object, _first: int, last: int) -> None:
+        """A transfer added below the visible rows is scrolled into view."""
+        self.queue.scrollTo(self.model.index(last, 0))
 
     def _button(self, action: QAction, *, text: bool) -> QToolButton:
         button = QToolButton()
@@ -250,6 +255,9 @@ class TransferQueuePanel(QWidget):
         if self.service is None or not ids:
             return
         getattr(self.service, what)(ids)
+        if what == "pause":
+            self.model.mark_pausing(ids)
+            self._update_actions()
 
     def remove_selected(self) -> None:
         events = self._selected_events()
@@ -278,14 +286,23 @@ class TransferQueuePanel(QWidget):
 
     def _update_actions(self, *_args: object) -> None:
         selected = {e.state for e in self._selected_events()}
-        self.pause_action.setEnabled(bool(selected & _MOVING))
+        pausable = [
+            e for e in self._selected_events()
+            if e.state in _MOVING and not self.model.is_pausing(e.transfer_id)
+        ]  # fmt: skip
+        self.pause_action.setEnabled(bool(pausable))
         self.resume_action.setEnabled(TransferState.PAUSED in selected)
         self.retry_action.setEnabled(TransferState.FAILED in selected)
         self.cancel_action.setEnabled(
             bool(selected - {TransferState.DONE, TransferState.CANCELLED})
         )
         states = [e.state for e in self.model.events()]
-        self.pause_all_action.setEnabled(any(s in _MOVING for s in states))
+        self.pause_all_action.setEnabled(
+            any(
+                e.state in _MOVING and not self.model.is_pausing(e.transfer_id)
+                for e in self.model.events()
+            )
+        )
         self.resume_all_action.setEnabled(TransferState.PAUSED in states)
         self.retry_all_action.setEnabled(TransferState.FAILED in states)
         self.cancel_all_action.setEnabled(
