@@ -25,8 +25,8 @@ from coachadmin.transfers.journal import Journal, UploadRecord
 from coachadmin.ui.browser.question_types import MediaChoice, MediaNotes
 from coachadmin.ui.lessons.dialogs import ChooseLessonDialog, ChooseVideoDialog, ReplaceLinkDialog
 from coachadmin.ui.lessons.mime import ObjectRef, to_mime_data
-from coachadmin.ui.lessons.models import STATE, LessonRow
-from coachadmin.ui.lessons.panel import LessonsPanel
+from coachadmin.ui.lessons.models import STATE, TITLE, VIDEO, LessonRow
+from coachadmin.ui.lessons.panel import REPORT_OUTDATED, LessonsPanel
 from coachadmin.ui.lessons.player import StudentPlayer
 from coachadmin.ui.lessons.sign_in import SignInDialog
 from coachadmin.ui.main_window import MainWindow
@@ -176,6 +176,26 @@ def test_check_links_reports_broken_legacy_and_unused_videos(qtbot, admin, demo,
     assert any("Links checked" in m.text for m in messages)
     assert sum((panel.course_model.problems or {}).values()) == 2
 
+    # A link changed afterwards: the report says it is of before.
+    row = select_lesson(qtbot, panel, "Active listening in practice")
+    panel.linker.unlink_action.trigger()
+    click_yes(qtbot, panel.linker.dialog)
+    qtbot.waitUntil(lambda: stored_video(demo, row.lesson.id) is None, timeout=WAIT)
+    qtbot.waitUntil(lambda: panel.summary.text().endswith(REPORT_OUTDATED), timeout=WAIT)
+
+
+def test_lesson_titles_keep_room_in_a_small_window(qtbot, window, admin):
+    """At 1024x640 the Video and State columns give way before a title is cut to a word."""
+    panel = admin
+    for width, height in ((1024, 640), (1600, 1000)):
+        window.resize(width, height)
+        qtbot.waitUntil(lambda w=width: abs(window.width() - w) < 50, timeout=WAIT)
+        qtbot.wait(50)
+        table = panel.lessons
+        title = table.columnWidth(TITLE)
+        assert title >= (table.viewport().width() - 116) * 0.38, (width, title)
+    assert table.columnWidth(VIDEO) == 300 and table.columnWidth(STATE) == 230
+
 
 def test_check_links_names_the_videos_that_may_not_play_with_why(qtbot, admin, demo):
     panel = admin
@@ -223,10 +243,14 @@ def test_link_by_dialog_asks_before_replacing_and_shows_both_videos(qtbot, admin
     row = select_lesson(qtbot, panel, "Welcome and how this course works")
     old = row.lesson.video_id
     new = unused_key(demo)
+    s3 = make_client(demo.info.s3_settings())
+    s3.put_object(Bucket=demo.info.bucket, Key="videos/intro.vtt", Body=b"WEBVTT\n")
     panel.linker.link_action.trigger()
     qtbot.waitUntil(lambda: isinstance(panel.linker.dialog, ChooseVideoDialog), timeout=WAIT)
     chooser = panel.linker.dialog
-    assert chooser.list.count() == len(bucket_keys(demo))
+    offered = [chooser.list.item(i).text() for i in range(chooser.list.count())]
+    assert len(offered) == len(bucket_keys(demo)) - 1  # the captions are no video to link
+    assert not any("intro.vtt" in text for text in offered)
     chooser.select_key(new)
     chooser.accept()
     qtbot.waitUntil(lambda: isinstance(panel.linker.dialog, ReplaceLinkDialog), timeout=WAIT)

@@ -305,6 +305,7 @@ class Linker(QObject):
     ) -> None:
         def linked(lesson: Lesson) -> None:
             self.panel.lesson_model.update_lesson(lesson, state=LinkState.LINKED, size=size)
+            self.panel.links_changed()
             if health is not None and not health.healthy:
                 self.panel.bus.warning(
                     f"Linked {key} to “{lesson.title}”, but it may not play for students: "
@@ -328,6 +329,7 @@ class Linker(QObject):
 
         def unlinked(lesson: Lesson) -> None:
             self.panel.lesson_model.update_lesson(lesson, state=LinkState.NO_VIDEO, size=None)
+            self.panel.links_changed()
             self.panel.bus.info(f"Unlinked “{lesson.title}”; {video} stays in the bucket.")
             self.update_actions()
 
@@ -374,6 +376,7 @@ class Linker(QObject):
             lesson = Lesson(row.lesson.id, row.lesson.course_id, row.lesson.title,
                             row.lesson.order, None)  # fmt: skip
             self.panel.lesson_model.update_lesson(lesson, state=LinkState.NO_VIDEO, size=None)
+            self.panel.links_changed()
             self.panel.bus.info(f"Deleted {key} and unlinked “{row.lesson.title}”.")
             self.update_actions()
 
@@ -576,6 +579,7 @@ class Linker(QObject):
                 self.panel.lesson_model.update_lesson(
                     result.lesson, state=LinkState.LINKED, size=link.size
                 )
+                self.panel.links_changed()
                 self.panel.bus.info(f"Uploaded and linked {link.key} to “{result.lesson.title}”.")
             elif result.outcome is Outcome.DROPPED:
                 self.panel.bus.warning(f"Not linked to the lesson: {result.message}")

@@ -13,7 +13,7 @@ import logging
 from collections.abc import Callable, Sequence
 from typing import TYPE_CHECKING
 
-from PySide6.QtCore import QItemSelectionModel, Qt
+from PySide6.QtCore import QEvent, QItemSelectionModel, QObject, Qt
 from PySide6.QtGui import QAction, QKeySequence
 from PySide6.QtWidgets import (
     QAbstractItemView,
@@ -66,6 +66,8 @@ else:
 log = logging.getLogger("coachadmin.ui.lessons")
 
 NO_BACKEND = "This connection has no backend URL. Add one to the connection to see its courses."
+#: Said after the report when a link has changed since the check.
+REPORT_OUTDATED = "Links have changed since this check: Check links again to see them now."
 SIGNED_OUT = "Sign in to the backend to see the courses and their lessons."
 REF_ROLE = Qt.ItemDataRole.UserRole + 20
 
@@ -187,11 +189,24 @@ class LessonsPanel(QWidget):
         header = self.lessons.horizontalHeader()
         header.setSectionResizeMode(TITLE, QHeaderView.ResizeMode.Stretch)
         header.setSectionResizeMode(VIDEO, QHeaderView.ResizeMode.Interactive)
-        self.lessons.setColumnWidth(VIDEO, 300)
-        self.lessons.setColumnWidth(STATE, 230)
         self.lessons.setColumnWidth(SIZE, 80)
         self.lessons.setColumnWidth(0, 36)
+        self._fit_lesson_columns()
+        self.lessons.viewport().installEventFilter(self)
         return self.lessons
+
+    def eventFilter(self, watched: QObject, event: QEvent) -> bool:
+        if watched is self.lessons.viewport() and event.type() == QEvent.Type.Resize:
+            self._fit_lesson_columns()
+        return super().eventFilter(watched, event)
+
+    def _fit_lesson_columns(self) -> None:
+        """Video and State at their widths (300, 230 px) while the title keeps at least two
+        fifths of the table; in a narrow window they give way, so that a lesson's title
+        stays readable."""
+        room = max(self.lessons.viewport().width() - 36 - 80, 0)
+        self.lessons.setColumnWidth(VIDEO, min(300, room * 33 // 100))
+        self.lessons.setColumnWidth(STATE, min(230, room * 27 // 100))
 
     def _build_report(self) -> QWidget:
         """The link report: a summary line, then the problems and the unused videos."""
@@ -461,6 +476,11 @@ class LessonsPanel(QWidget):
             on_finished=finished,
             owner=self,
         )
+
+    def links_changed(self) -> None:
+        """A lesson's link changed here: the report shown is of before, and says so."""
+        if self.report is not None and not self.summary.text().endswith(REPORT_OUTDATED):
+            self.summary.setText(f"{self.summary.text()} {REPORT_OUTDATED}")
 
     def show_report(self, report: LinkReport) -> None:
         self.report = report

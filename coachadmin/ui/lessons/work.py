@@ -25,7 +25,11 @@ from coachadmin.s3.explain import explain_error
 from coachadmin.s3.listing import ObjectInfo, iter_objects
 from coachadmin.s3.objects import head_object
 from coachadmin.services.lesson_usage import LessonRef, all_lessons, lesson_refs_linking
-from coachadmin.services.lesson_videos import refuse_not_video_file, refuse_not_video_object
+from coachadmin.services.lesson_videos import (
+    is_video_name,
+    refuse_not_video_file,
+    refuse_not_video_object,
+)
 from coachadmin.services.link_check import (
     LessonLink,
     LinkReport,
@@ -188,12 +192,13 @@ def replace_info(
 
 
 def list_videos(settings: S3Settings, bucket: str) -> list[ObjectInfo]:
-    """Every object under ``videos/`` (a few pages even for thousands)."""
+    """Every object under ``videos/`` named like a video (a few pages even for thousands):
+    the Link dialog offers no caption or image that linking would refuse."""
     s3 = s3_client(settings)
     return guarded(
         bucket,
         settings,
-        lambda: [o for o in iter_objects(s3, bucket, VIDEOS_PREFIX) if not o.key.endswith("/")],
+        lambda: [o for o in iter_objects(s3, bucket, VIDEOS_PREFIX) if is_video_name(o.key)],
     )
 
 
