@@ -16,7 +16,13 @@ from coachadmin.s3.client import make_client
 from coachadmin.s3.settings import S3Settings
 from coachadmin.transfers.events import TransferState
 from coachadmin.ui.browser.dialogs import ConflictDialog
-from coachadmin.ui.browser.question_types import Conflict, ConflictAnswer, ConflictChoice
+from coachadmin.ui.browser.question_types import (
+    Conflict,
+    ConflictAnswer,
+    ConflictChoice,
+    MediaNotes,
+)
+from coachadmin.ui.browser.questions import media_question
 from coachadmin.ui.main_window import MainWindow
 
 REPLACE, KEEP_BOTH, SKIP = ConflictChoice.REPLACE, ConflictChoice.KEEP_BOTH, ConflictChoice.SKIP
@@ -176,3 +182,21 @@ def test_a_file_whose_name_no_key_can_hold_is_left_out_saying_why(
     assert body(connection, "c.txt") == b"new c"
     assert "notes\x01.txt" not in keys(connection)
     assert any("left out" in text and "control character (\\x01)" in text for text in said), said
+
+
+def test_the_media_question_speaks_of_what_was_dropped(qtbot):
+    one = MediaNotes(files=(("big-masterclass.mov", ("not a video",)),), fixable=0)
+    box, fix, as_is = media_question(one, None)
+    qtbot.addWidget(box)
+    assert box.text() == "1 file may not play well for students."
+    assert fix is None and as_is.text() == "Upload As It Is"
+    assert "Fix and Upload" not in box.informativeText()
+
+    two = MediaNotes(
+        files=(("late.mp4", ("index at the end",)), ("notes.mov", ("not a video",))), fixable=1
+    )
+    box, fix, as_is = media_question(two, None)
+    qtbot.addWidget(box)
+    assert box.text() == "2 files may not play well for students."
+    assert fix is not None and as_is.text() == "Upload As They Are"
+    assert "for the 1 it can help; the others go as they are" in box.informativeText()

@@ -11,7 +11,15 @@ from __future__ import annotations
 from datetime import timedelta
 from pathlib import Path
 
-from PySide6.QtWidgets import QDialog, QFileDialog, QInputDialog, QLineEdit, QMessageBox, QWidget
+from PySide6.QtWidgets import (
+    QDialog,
+    QFileDialog,
+    QInputDialog,
+    QLineEdit,
+    QMessageBox,
+    QPushButton,
+    QWidget,
+)
 
 from coachadmin.ui.browser.dialogs import ConflictDialog, DeleteDialog, LinkExpiryDialog
 from coachadmin.ui.browser.question_types import (
@@ -39,26 +47,7 @@ class Questions:
 
     def media_notes(self, notes: MediaNotes) -> MediaChoice | None:
         """Upload videos that may not play well? Fix them first, as they are, or not at all."""
-        box = QMessageBox(self.parent)
-        box.setIcon(QMessageBox.Icon.Warning)
-        box.setWindowTitle("Before Uploading")
-        some = len(notes.files)
-        box.setText(f"{some} {'video' if some == 1 else 'videos'} may not play well for students.")
-        lines = [f"•  {name} — {' '.join(texts)}" for name, texts in notes.files[:6]]
-        if some > 6:
-            lines.append(f"•  … and {some - 6} more")
-        if notes.fixable:
-            lines.append(
-                "Fix and Upload moves the index to the front without re-encoding (the same "
-                "frames); the files on this computer are not changed."
-            )
-        box.setInformativeText("\n\n".join(lines))
-        fix = None
-        if notes.fixable:
-            fix = box.addButton("Fix and Upload", QMessageBox.ButtonRole.AcceptRole)
-            box.setDefaultButton(fix)
-        as_is = box.addButton("Upload As They Are", QMessageBox.ButtonRole.DestructiveRole)
-        box.addButton(QMessageBox.StandardButton.Cancel)
+        box, fix, as_is = media_question(notes, self.parent)
         box.exec()
         clicked = box.clickedButton()
         if fix is not None and clicked is fix:
@@ -139,3 +128,39 @@ def upload_dialog(parent: QWidget | None, destination: str) -> QFileDialog:
     dialog.setFileMode(QFileDialog.FileMode.ExistingFiles)
     dialog.setLabelText(QFileDialog.DialogLabel.Accept, "Upload")
     return dialog
+
+
+def media_question(
+    notes: MediaNotes, parent: QWidget | None
+) -> tuple[QMessageBox, QPushButton | None, QPushButton]:
+    """The question before uploading videos that may not play well, and its Fix and Upload
+    (None when no file can be fixed) and Upload As It Is / As They Are buttons."""
+    box = QMessageBox(parent)
+    box.setIcon(QMessageBox.Icon.Warning)
+    box.setWindowTitle("Before Uploading")
+    some = len(notes.files)
+    # "file": a note may be that the file holds no video at all.
+    box.setText(f"{some} {'file' if some == 1 else 'files'} may not play well for students.")
+    lines = [f"•  {name} — {' '.join(texts)}" for name, texts in notes.files[:6]]
+    if some > 6:
+        lines.append(f"•  … and {some - 6} more")
+    if notes.fixable:
+        which = (
+            "" if notes.fixable == some
+            else f" (for the {notes.fixable} it can help; the others go as they are)"
+        )  # fmt: skip
+        lines.append(
+            f"Fix and Upload moves the index to the front without re-encoding (the same "
+            f"frames){which}; the files on this computer are not changed."
+        )
+    box.setInformativeText("\n\n".join(lines))
+    fix = None
+    if notes.fixable:
+        fix = box.addButton("Fix and Upload", QMessageBox.ButtonRole.AcceptRole)
+        box.setDefaultButton(fix)
+    as_is = box.addButton(
+        "Upload As It Is" if some == 1 else "Upload As They Are",
+        QMessageBox.ButtonRole.DestructiveRole,
+    )
+    box.addButton(QMessageBox.StandardButton.Cancel)
+    return box, fix, as_is
