@@ -82,12 +82,22 @@ class CredentialsExpiry:
     exact: bool = True
 
 
+def has_dot_segments(key: str) -> bool:
+    """Whether a folder part of ``key`` is ``.`` or ``..``. S3 signs a link's path as it
+    is, but browsers, Qt and most HTTP libraries remove such parts from a URL before they
+    ask (the URL standard says so), so the signature fails or another object answers;
+    curl and the AWS CLI send the path as it is."""
+    return any(part in (".", "..") for part in key.split("/"))
+
+
 @dataclass(frozen=True)
 class PresignedUrl:
     url: str
     expires_at: datetime
     #: When the signing credentials expire first, the link dies with them.
     credentials_expire_at: CredentialsExpiry | None = None
+    #: The key has a ``.`` or ``..`` folder part (see :func:`has_dot_segments`).
+    dot_segments: bool = False
 
     @property
     def effective_expires_at(self) -> datetime:
@@ -101,9 +111,23 @@ class PresignedUrl:
         return self.effective_expires_at != self.expires_at
 
     def warning(self) -> str | None:
-        """What to tell the user when the link will not live as long as asked."""
+        """What to tell the user when the link may not open, or will not live as long as
+        asked (None when neither)."""
+        said = [text for text in (self._dots_warning(), self._expiry_warning()) if text]
+        return " ".join(said) or None
+
+    def _dots_warning(self) -> str:
+        if not self.dot_segments:
+            return ""
+        return (
+            "This link may not open in a browser or a player: the object's name has a '.' "
+            "or '..' folder part, which they remove from a link before asking S3. curl and "
+            "the AWS CLI open it; renaming the object makes a link that works everywhere."
+        )
+
+    def _expiry_warning(self) -> str:
         if not self.limited_by_credentials:
-            return None
+            return ""
         when = self.effective_expires_at.astimezone().strftime("%Y-%m-%d %H:%M %Z")
         if self.credentials_expire_at is not None and not self.credentials_expire_at.exact:
             return (
@@ -174,4 +198,5 @@ def presign_get(
         url=url,
         expires_at=start + timedelta(seconds=seconds),
         credentials_expire_at=credentials_expire_at,
+        dot_segments=has_dot_segments(key),
     )

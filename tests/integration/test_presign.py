@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import urllib.request
 import uuid
 from datetime import UTC, datetime, timedelta
 from urllib.parse import parse_qs, unquote, urlsplit
@@ -76,6 +77,22 @@ def test_a_name_iso_8859_1_cannot_write_is_sent_as_rfc_6266_says(
     assert header == disposition and header.startswith('attachment; filename="')
     encoded = header.split("filename*=UTF-8''", 1)[1]
     assert unquote(encoded) == name
+
+
+@pytest.mark.parametrize("key", ["videos/../intro.mp4", "videos/./intro.mp4", "../up.mp4"])
+def test_a_key_with_dot_folders_gets_a_link_that_works_as_sent_and_a_warning(
+    s3_server: str, bucket: str, key: str
+) -> None:
+    """S3 signs the path as it is; browsers, Qt and requests drop '.' and '..' parts before
+    they ask. The link works as sent (urllib sends it so), and the user is told."""
+    client = make_client(S3Settings(endpoint_url=s3_server, region=REGION))
+    client.put_object(Bucket=bucket, Key=key, Body=b"dotted")
+    link = presign_get(client, bucket, key)
+    with urllib.request.urlopen(link.url, timeout=10) as response:
+        assert response.read() == b"dotted"
+    warning = link.warning()
+    assert warning is not None and "'.' or '..' folder part" in warning
+    assert "renaming the object" in warning
 
 
 def test_more_than_seven_days_is_refused(s3_server: str, bucket: str) -> None:

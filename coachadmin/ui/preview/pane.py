@@ -22,7 +22,7 @@ from PySide6.QtWidgets import QFrame, QLabel, QStackedWidget, QVBoxLayout, QWidg
 
 from coachadmin.display import format_size
 from coachadmin.errors import UserFacingError
-from coachadmin.s3.presign import DEFAULT_EXPIRY, PresignedUrl
+from coachadmin.s3.presign import DEFAULT_EXPIRY, PresignedUrl, has_dot_segments
 from coachadmin.ui import bridge as bridge_module
 from coachadmin.ui import messages
 from coachadmin.ui.bridge import Latest
@@ -47,6 +47,11 @@ if TYPE_CHECKING:
 log = logging.getLogger("coachadmin.preview")
 
 NO_PREVIEW = "No preview for this type of file. Its details are below."
+#: The player asks through a link, and a link's '.' and '..' parts are removed on the way.
+NO_PLAYABLE_LINK = (
+    "This cannot play here: its name has a '.' or '..' folder part, which the player removes "
+    "from the link before asking S3. Download it, or rename it to play it here."
+)
 
 
 class PreviewPane(QWidget):
@@ -230,6 +235,8 @@ class PreviewPane(QWidget):
             self._load(load_image, self._show_image)
         elif kind is Kind.TEXT:
             self._load(load_text, self._show_text)
+        elif kind in (Kind.VIDEO, Kind.AUDIO) and has_dot_segments(selected.key):
+            self._show_details(NO_PLAYABLE_LINK)
         elif kind in (Kind.VIDEO, Kind.AUDIO):
             self._start_media(kind)
         else:
