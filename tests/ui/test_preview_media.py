@@ -32,6 +32,7 @@ from coachadmin.media.remux import faststart
 from coachadmin.ui.preview import PreviewPane
 from coachadmin.ui.preview.access import S3Access
 from coachadmin.ui.preview.media_session import PlaybackSession
+from coachadmin.ui.preview.media_view import MediaView
 
 pytestmark = pytest.mark.qt_log_ignore(*MEDIA_NOISE)
 
@@ -264,3 +265,20 @@ def test_a_video_fixed_by_faststart_plays_in_the_preview(qtbot, make_pane, demo,
     player = press_play(qtbot, pane)
     wait_playing(qtbot, player)
     assert player.duration() > 4000  # the sample's five seconds, read from the moved index
+
+
+def test_the_player_controls_fit_a_narrow_pane(qtbot, bridge):
+    """The window at its smallest leaves the preview ~300 px: the seek bar keeps a row
+    of its own and the time is never cut."""
+    view = MediaView(bridge)
+    qtbot.addWidget(view)
+    view.resize(300, 260)
+    view.show()
+    qtbot.waitExposed(view)
+    view.time_label.setText("1:02:03 / 1:10:00")
+    qtbot.wait(20)
+    assert view.seek_bar.width() >= 250
+    assert view.time_label.width() >= view.time_label.sizeHint().width()
+    buttons = (view.play_button, view.mute_button, view.volume, view.full_screen_button)
+    right = max(widget.geometry().right() for widget in buttons)
+    assert right <= view.width()

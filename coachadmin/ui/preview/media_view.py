@@ -85,18 +85,23 @@ class MediaView(QWidget):
         self.volume.setFixedWidth(70)
         self.full_screen_button = self._button("fullScreen", "Full screen", "fullscreen")
 
+        # The seek bar has a row of its own: in a narrow pane (the window at its smallest)
+        # one row left it a lone handle and cut the time short.
         controls = QWidget()
         controls.setObjectName("mediaControls")
-        row = QHBoxLayout(controls)
-        row.setContentsMargins(6, 4, 6, 4)
+        rows = QVBoxLayout(controls)
+        rows.setContentsMargins(6, 2, 6, 4)
+        rows.setSpacing(0)
+        rows.addWidget(self.seek_bar)
+        row = QHBoxLayout()
         row.setSpacing(4)
         row.addWidget(self.play_button)
-        row.addWidget(self.seek_bar, 1)
         row.addWidget(self.time_label)
-        row.addSpacing(4)
+        row.addStretch(1)
         row.addWidget(self.mute_button)
         row.addWidget(self.volume)
         row.addWidget(self.full_screen_button)
+        rows.addLayout(row)
         return controls
 
     def _connect(self) -> None:
