@@ -111,9 +111,10 @@ def destination_for(dest: Path, key: str, *, folder: bool = False) -> Path:
     if folder or _is_folder(dest):
         check_folder(dest)
         name = posixpath.basename(key)
-        if not name:
+        if name in ("", ".", ".."):
             raise DestinationRefused(
-                f"the key '{printable(key)}' has no file name; give a file path"
+                f"the key '{printable(key)}' ends in no file name that can be saved; give "
+                "a file path as the destination (a folder and the name to save it as)"
             )
         return local_path_for(dest, name)
     check_folder(dest.parent)

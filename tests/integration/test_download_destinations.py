@@ -234,6 +234,22 @@ def test_a_destination_ending_in_a_separator_names_a_folder(
     assert (missing / "a.txt").read_bytes() == BODY
 
 
+@pytest.mark.parametrize("key", ["docs/..", "docs/."])
+def test_a_key_ending_in_dots_into_a_folder_says_to_name_the_file(
+    s3_server: str, bucket: str, tmp_path: Path, key: str
+) -> None:
+    """S3 keeps such keys; into a folder they name no file. A file path saves them."""
+    make_client(S3Settings(endpoint_url=s3_server)).put_object(Bucket=bucket, Key=key, Body=BODY)
+    refused = _download(s3_server, f"s3://{bucket}/{key}", str(tmp_path))
+    assert refused.returncode == 2, refused.stderr
+    message = _one_line(refused)
+    assert "ends in no file name that can be saved; give a file path" in message
+    assert list(tmp_path.iterdir()) == []
+    done = _download(s3_server, f"s3://{bucket}/{key}", str(tmp_path / "saved.txt"))
+    assert done.returncode == 0, done.stderr
+    assert (tmp_path / "saved.txt").read_bytes() == BODY
+
+
 @pytest.mark.parametrize("under", ["a.txt/x", "a.txt/sub/x", "a.txt/"])
 def test_a_file_on_the_way_is_named_as_a_file_not_a_missing_folder(
     counted: FaultProxy, bucket: str, tmp_path: Path, under: str

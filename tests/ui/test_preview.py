@@ -111,9 +111,7 @@ def test_a_long_text_shows_its_beginning_and_says_so(qtbot, pane, demo):
 
 
 def test_a_video_whose_name_has_dot_folders_says_why_it_cannot_play(qtbot, pane, demo):
-    item = put_object(
-        demo.info.connection(), f"{unique_prefix('dots')}../intro.mp4", b"\x00" * 64
-    )
+    item = put_object(demo.info.connection(), f"{unique_prefix('dots')}../intro.mp4", b"\x00" * 64)
     pane.show_object(item)
     assert settle(qtbot, pane) == "details"
     assert "'.' or '..' folder part" in pane.details_view.reason.text()
