@@ -265,6 +265,27 @@ def test_access_denied_folder_shows_the_banner(qtbot, window, browse, demo, bus)
     assert "permission" in window.workspace.files.object_list.placeholder_text()
 
 
+def test_a_refresh_that_fails_leaves_the_folder_as_it_was(qtbot, window, browse, demo, bus):
+    """F5 while the server cannot be reached: the rows stay (not "0 items"), with why."""
+    base = unique_bucket_connection(demo.info.connection())
+    for key in ("videos/a.mp4", "videos/b.mp4", "videos/sub/c.mp4"):
+        put(base, key)
+    with FaultProxy(base.s3.endpoint_url) as proxy:
+        controller = open_and_wait(qtbot, window, with_endpoint(base, proxy.url))
+        with qtbot.waitSignal(controller.listed, timeout=10000):
+            controller.navigate("videos/")
+        before = shown(controller)
+        assert before == ["videos/sub/", "videos/a.mp4", "videos/b.mp4"]
+        proxy.add_fault(
+            lambda r: r.method == "GET", Fault("status", code=403, body=ACCESS_DENIED), times=50
+        )
+        with qtbot.waitSignal(bus.posted, timeout=15000):
+            controller.refresh()
+        qtbot.waitUntil(lambda: shown(controller) == before, timeout=5000)
+        assert controller.tree.index_for("videos/sub/").isValid()
+        assert window.folder_count.text() == "3 items"
+
+
 @pytest.mark.slow
 def test_a_100000_object_folder_pages_in_without_blocking(qtbot, window, browse, demo, request):
     connection = unique_bucket_connection(demo.info.connection(), "big")

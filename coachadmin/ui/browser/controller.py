@@ -82,6 +82,8 @@ class BrowserController(QObject):
         self._last_selected: SelectedObject | None = None
         #: Folders open in the tree before a refresh, opened again as they come back.
         self._reopen: set[str] = set()
+        #: (folder, its rows) while a refresh of it has delivered no page yet.
+        self._kept_rows: tuple[str, list[ObjectInfo]] | None = None
 
         view = page.object_list
         view.setModel(self.model)
@@ -213,8 +215,12 @@ class BrowserController(QObject):
         self._reopen = {
             p for p in self.tree.prefixes() if tree_view.isExpanded(self.tree.index_for(p))
         }
+        # What the folder showed comes back if the listing fails before its first page
+        # (the network is down): F5 then leaves the view as it was, with the reason.
+        kept = (self.prefix, self.model.listed())
         self.tree.reset(self.access)
         self.navigate(self.prefix, record=False)
+        self._kept_rows = kept
         tree_view.expand(self.tree.index_for(""))
 
     def _reopen_folders(self, parent: QModelIndex, first: int, last: int) -> None:
@@ -261,6 +267,7 @@ class BrowserController(QObject):
 
     # -- pages ---------------------------------------------------------------------------
     def _on_page(self, page: Page) -> None:
+        self._kept_rows = None
         self.model.add(page.folders, page.objects)
         if self.search_prefix is None:
             self.tree.add_folders(page.prefix, page.folders)
@@ -275,6 +282,11 @@ class BrowserController(QObject):
         log.debug("%s: %s", prefix or "/", count(rows, "row"))
 
     def _on_list_failed(self, error: UserFacingError) -> None:
+        kept, self._kept_rows = self._kept_rows, None
+        if kept is not None and kept[0] == self.prefix and self.search_prefix is None:
+            folders = [i.key for i in kept[1] if is_folder(i)]
+            self.model.add(folders, [i for i in kept[1] if not is_folder(i)])
+            self.tree.add_folders(self.prefix, folders)
         if self.tree.fed is not None:  # as when the tree fails to list it: Refresh retries
             self.tree.set_listed(self.tree.fed)
             self.tree.feed(None)

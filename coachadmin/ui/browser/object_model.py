@@ -134,6 +134,10 @@ class ObjectListModel(QAbstractTableModel):
         """Rows listed, whatever the filter."""
         return len(self._by_key)
 
+    def listed(self) -> list[ObjectInfo]:
+        """Every row listed, whatever the filter (folders first)."""
+        return [*self._folders.all, *self._objects.all]
+
     def clear(self, base: str = "") -> None:
         self.beginResetModel()
         self._folders, self._objects = _Group(), _Group()
