@@ -201,6 +201,15 @@ def run_unlink(args: argparse.Namespace) -> int:
 def run_check_links(args: argparse.Namespace) -> int:
     url, client = signed_in_client(args)
     bucket, settings = _bucket_and_settings(args, args.bucket)
+    platform = platform_connection(url)
+    if platform is not None and bucket != platform.bucket:
+        # Allowed (a copy of the bucket can be checked before a move), but never unsaid.
+        print(
+            f"coachadmin: note: {bucket} is not the platform's bucket: students get their "
+            f"videos from s3://{platform.bucket}/ (the connection '{platform.name}'); this "
+            f"checks the lessons against s3://{bucket}/ instead.",
+            file=sys.stderr,
+        )
     s3 = make_client(settings)
 
     def progress(text: str) -> None:

@@ -129,6 +129,20 @@ def test_link_refuses_a_video_in_another_bucket(
     assert demo.backend.store.lesson(lesson).video_id == video
 
 
+def test_check_links_against_another_bucket_says_it_is_not_the_platform_s(
+    demo, info, signed_in, connection, other_bucket, capsys
+):
+    """Allowed (a copy can be checked before a move), never unsaid."""
+    code, out, err = run(capsys, "check-links", "--bucket", other_bucket, "--json",
+                         "--endpoint-url", info.s3_endpoint)  # fmt: skip
+    assert code == 1, err  # the platform's videos are not in the copy
+    assert json_lines(out)[0]["bucket"] == other_bucket
+    assert f"note: {other_bucket} is not the platform's bucket" in err
+    assert f"s3://{info.bucket}/ (the connection 'demo')" in err
+    code, _, err = run(capsys, "check-links", "--json")
+    assert "not the platform's bucket" not in err
+
+
 def test_upload_link_refuses_another_bucket_before_uploading(
     demo, info, signed_in, connection, other_bucket, lesson, tmp_path, capsys
 ):

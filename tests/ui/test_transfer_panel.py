@@ -34,6 +34,7 @@ from coachadmin.ui.transfers.model import (
     BUSY_ROLE,
     COMPLETING,
     ETA,
+    LAST_PARTS,
     PAUSING,
     PROGRESS,
     SPEED,
@@ -539,3 +540,18 @@ def test_a_transfer_added_below_the_visible_rows_is_scrolled_into_view(qtbot, pa
         panel.model.update([event])
         last = panel.model.index(number, 0)
         assert panel.queue.viewport().rect().intersects(panel.queue.visualRect(last)), number
+
+
+def test_an_upload_whose_bytes_have_all_left_says_the_server_is_receiving_them(qtbot, panel):
+    """On a slow link the connections' buffers hold seconds of bytes: 100% handed over is
+    not 0 s left. The row says what is going on and shows no time left."""
+    sending = TransferEvent(
+        "t1", TransferKind.UPLOAD, TransferState.UPLOADING, 60, 100, speed=10.0, eta_seconds=4.0
+    )
+    panel.model.update([sending])
+    assert panel.model.index(0, STATE).data() == "Uploading"
+    assert panel.model.index(0, ETA).data() == "4 s"
+    handed = dataclasses.replace(sending, bytes_done=100, eta_seconds=0.0)
+    panel.model.update([handed])
+    assert panel.model.index(0, STATE).data() == LAST_PARTS
+    assert panel.model.index(0, ETA).data() == ""

@@ -33,6 +33,8 @@ SLOW_COMPLETION_S = 10.0
 #: Between Pause and the engine's paused state: the parts (or ranges) under way finish first,
 #: which on a slow link takes a while; without a word the row looks as if Pause did nothing.
 PAUSING = "Pausing… finishing the parts already on their way"
+#: An upload whose bytes have all left the app, the server still receiving the last parts.
+LAST_PARTS = "Uploading… the server is receiving the last bytes"
 COMPLETING = "Completing on the server…"
 SLOW_COMPLETING = "Completing on the server… The server is slow to answer; the upload is safe."
 CHECKING = "Checking the download…"
@@ -58,6 +60,12 @@ _CLI_HINTS = (
     (re.compile(r"`coachadmin uploads` lists them"), "it may have finished in another window"),
     (re.compile(r"the --endpoint-url"), "the connection's endpoint"),
 )  # fmt: skip
+
+
+def _all_handed(event: TransferEvent) -> bool:
+    """Every byte is counted: handed to the network, not yet all confirmed by the server
+    (on a slow link the connections' buffers hold seconds of them)."""
+    return event.total > 0 and event.bytes_done >= event.total
 
 
 #: The states a pause finds a transfer still moving in.
@@ -246,12 +254,14 @@ class TransferModel(QAbstractTableModel):
         if column == SPEED:
             return speed_text(event.speed) if moving else ""
         if column == ETA:
-            return eta_text(event.eta_seconds) if moving else ""
+            return eta_text(event.eta_seconds) if moving and not _all_handed(event) else ""
         return self._state(event)
 
     def _state(self, event: TransferEvent) -> str:
         if event.transfer_id in self._pausing:
             return PAUSING
+        if event.state is TransferState.UPLOADING and _all_handed(event):
+            return LAST_PARTS
         return state_text(event, slow=self.is_slow(event))
 
     def _tooltip(self, event: TransferEvent) -> str:
