@@ -168,7 +168,7 @@ def content_disposition(name: str) -> str:
     plain = unicodedata.normalize("NFKD", shown).encode("ascii", "ignore").decode()
     plain = re.sub(r"\s+", " ", re.sub(r'["\\]', "_", plain)).strip()
     stem, dot, suffix = plain.rpartition(".")
-    if not plain or (dot and not stem.strip()):
+    if not plain or (plain != shown and dot and not stem.strip()):  # "中文.mp4" → ".mp4"
         plain = f"download{dot}{suffix}"
     value = f'attachment; filename="{plain}"'
     if plain != shown:

@@ -13,7 +13,7 @@ _BUCKET_RE = re.compile(r"^[a-z0-9][a-z0-9.-]{1,61}[a-z0-9]$")
 _IP_RE = re.compile(r"^\d+\.\d+\.\d+\.\d+$")
 MAX_KEY_BYTES = 1024
 #: What XML 1.0 cannot hold (tab, line feed and carriage return it can).
-_XML_INVALID = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f]")
+_XML_INVALID = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\ufffe\uffff]")
 
 
 @dataclass(frozen=True)
@@ -46,7 +46,10 @@ def validate_key(key: str) -> str:
     try:
         size = len(key.encode("utf-8"))
     except UnicodeEncodeError:  # a name whose bytes were not UTF-8 (surrogate escapes)
-        shown = key.encode("utf-8", "surrogateescape").decode("utf-8", "backslashreplace")
+        try:  # the bytes as they were, where they were bytes
+            shown = key.encode("utf-8", "surrogateescape").decode("utf-8", "backslashreplace")
+        except UnicodeEncodeError:  # a lone surrogate of another kind (a Windows name)
+            shown = key.encode("utf-8", "backslashreplace").decode("utf-8")
         raise UsageError(
             f"'{printable(shown)}' is not UTF-8 text, which an S3 key must be (a file named "
             "on another system?): rename it, then try again"
@@ -64,8 +67,9 @@ def validate_new_key(key: str) -> str:
     bad = _XML_INVALID.search(key)
     if bad:
         raise UsageError(
-            f"'{printable(key)}' holds a control character ({printable(bad.group())}) that "
-            "S3's answers cannot carry: rename the file, or choose another key"
+            f"'{printable(key)}' holds a character S3's answers cannot carry "
+            f"(U+{ord(bad.group()):04X}, a control character): rename the file, or choose "
+            "another key"
         )
     return key
 

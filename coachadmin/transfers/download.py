@@ -101,14 +101,18 @@ class DownloadRequest:
     #: ``dest`` names a folder (the command line's PATH ended in a separator): the file
     #: goes into it under the key's name, and a folder that is not there is refused.
     folder: bool = False
+    #: ``dest`` is the file itself, whatever is there: a folder there is refused, never
+    #: saved into (the window plans every file's path of a folder download).
+    exact: bool = False
 
 
-def destination_for(dest: Path, key: str, *, folder: bool = False) -> Path:
+def destination_for(dest: Path, key: str, *, folder: bool = False, exact: bool = False) -> Path:
     """``dest`` itself, or ``dest/<key's name>`` when ``dest`` is a folder or ``folder``
-    says it names one (the name made safe: see :mod:`coachadmin.transfers.local_paths`).
-    The folder the file goes into must be there (:func:`check_folder`)."""
+    says it names one (the name made safe: see :mod:`coachadmin.transfers.local_paths`);
+    ``exact``: ``dest`` itself, whatever is there. The folder the file goes into must be
+    there (:func:`check_folder`)."""
     dest = dest.expanduser().absolute()
-    if folder or _is_folder(dest):
+    if not exact and (folder or _is_folder(dest)):
         check_folder(dest)
         name = posixpath.basename(key)
         if name in ("", ".", ".."):
@@ -181,7 +185,7 @@ def prepare_download(
 ) -> DownloadRecord:
     """Check the destination and the object, then journal the download (state ``queued``)."""
     given = request.dest.expanduser().absolute()
-    dest = destination_for(request.dest, request.key, folder=request.folder)
+    dest = destination_for(request.dest, request.key, folder=request.folder, exact=request.exact)
     check_local(dest, overwrite=request.overwrite, named_by_key=dest != given)
     try:
         info = head_with_retries(client, request.bucket, request.key, config, checksum=True)

@@ -108,9 +108,10 @@ def local_path_for(folder: Path, relative_key: str) -> Path:
 
 
 def clash_key(path: Path) -> str:
-    """What makes two paths one file on some disk: letter case (Windows, macOS) and
-    Unicode normalisation (macOS)."""
-    return unicodedata.normalize("NFC", str(path)).casefold()
+    """What makes two paths one file on some disk: letter case (Windows, macOS; one letter
+    to one, as their file systems compare names, so "ß" is not "ss") and Unicode
+    normalisation (macOS)."""
+    return unicodedata.normalize("NFC", str(path)).lower()
 
 
 def unclashing(path: Path, taken: set[str]) -> Path:
@@ -121,7 +122,11 @@ def unclashing(path: Path, taken: set[str]) -> Path:
     candidate, number = path, 1
     while clash_key(candidate) in taken:
         number += 1
-        candidate = path.with_name(f"{path.stem} ({number}){path.suffix}")
+        tail = f" ({number}){path.suffix}"
+        # Cut the stem, not the number, for a name already at the disk's 255 bytes.
+        budget = _MAX_NAME_BYTES - len(tail.encode("utf-8"))
+        stem = path.stem.encode("utf-8")[:budget].decode("utf-8", "ignore")
+        candidate = path.with_name(stem + tail)
     taken.add(clash_key(candidate))
     return candidate
 

@@ -22,6 +22,7 @@ from coachadmin.transfers.download import DownloadRunner
 from coachadmin.transfers.errors import NoSuchTransfer, RunningElsewhere
 from coachadmin.transfers.events import EventSink, TransferState
 from coachadmin.transfers.journal import DownloadRecord, Journal, TransferBusy, UploadRecord
+from coachadmin.transfers.orphans import orphan_note
 from coachadmin.transfers.parts import abort_upload
 from coachadmin.transfers.upload import UploadRunner
 
@@ -161,10 +162,7 @@ class Forgotten:
     def message(self) -> str:
         if not self.orphan:
             return "removed from the list"
-        return (
-            f"removed from the list; its unfinished upload stays on the server ({self.orphan}): "
-            f"clean it up later with `coachadmin orphans s3://{self.bucket} --abort`"
-        )
+        return f"removed from the list; {orphan_note(self.bucket, self.orphan)}"
 
 
 def forget_transfer(

@@ -51,6 +51,14 @@ def _retry_args(config: TransferConfig, bucket: str) -> dict[str, Any]:
     }
 
 
+def orphan_note(bucket: str, reason: str) -> str:
+    """What to say of a multipart upload left on the server because its abort failed."""
+    return (
+        f"its unfinished upload stays on the server ({reason}): clean it up later with "
+        f"`coachadmin orphans s3://{bucket} --abort`"
+    )
+
+
 def list_multipart_uploads(
     client: S3Client, bucket: str, config: TransferConfig | None = None
 ) -> list[Orphan]:

@@ -36,6 +36,7 @@ from coachadmin.transfers.errors import TransferCancelled, TransferError, Transf
 from coachadmin.transfers.events import EventSink, TransferEvent, TransferKind, TransferState
 from coachadmin.transfers.journal import DownloadRecord, Journal, UploadRecord
 from coachadmin.transfers.manage import Forgotten, abort_transfer, forget_transfer, runner_for
+from coachadmin.transfers.orphans import orphan_note
 from coachadmin.transfers.result import TransferResult
 from coachadmin.transfers.upload import KeyCheck, UploadRequest, prepare_upload, upload_record
 
@@ -420,21 +421,27 @@ class TransferQueue:
         threading.Thread(target=self._abort_idle, args=(job,), name="abort", daemon=True).start()
 
     def _abort_idle(self, job: _Job) -> None:
+        """Cancel a transfer that is not running. Its row closes even when the server
+        cannot be reached to abort its multipart upload (a row left open would resume by
+        itself at the next start); the message then names what stays on the server."""
         try:
-            abort_transfer(
+            orphan = abort_transfer(
                 self.journal,
                 self.clients,
                 job.id,
                 self.config,
                 override=job.override,
                 settings_for=self.settings_for,
+                forget=True,
             )
         except Exception as error:  # noqa: BLE001 - reported as an event and via the future
             log.warning("cancelling %s: %s", job.id, error)
             self._emit_state(job, TransferState.FAILED, f"cancel failed: {error}")
             self._settle(job, TransferState.FAILED, error=error)
             return
-        self._emit_state(job, TransferState.CANCELLED, "cancelled")
+        bucket = self.journal.get_record(job.id).bucket
+        said = f"cancelled; {orphan_note(bucket, orphan)}" if orphan else "cancelled"
+        self._emit_state(job, TransferState.CANCELLED, said)
         self._settle(job, TransferState.CANCELLED, error=TransferCancelled())
 
     def forget(self, transfer_id: str) -> Forgotten:

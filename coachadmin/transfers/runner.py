@@ -194,17 +194,18 @@ class TransferRunner(ABC, Generic[R]):
             tracker.set_state(TransferState.PAUSED, str(paused))
             raise
         except TransferCancelled:
+            said = "cancelled"
             try:
                 self._on_cancel(record)
-            except Exception as error:
-                # The server's side could not be cleaned up (the network is down, say): the
-                # transfer stays, failed, so that Cancel can be pressed again, or Remove.
-                message = f"cancel failed: {error}"
-                self._update(record.id, state=TransferState.FAILED, error=message)
-                tracker.set_state(TransferState.FAILED, message)
-                raise
-            self._update(record.id, state=TransferState.CANCELLED)
-            tracker.set_state(TransferState.CANCELLED, "cancelled")
+            except Exception as error:  # noqa: BLE001 - the cancel stands; the message says
+                # The server's side could not be cleaned up (the network is down, say). The
+                # transfer is cancelled all the same (a failed row would resume by itself at
+                # the next start, and could complete): what is left behind is named.
+                reason = str(error) if isinstance(error, UserFacingError) else repr(error)
+                log.warning("%s: cancelled without clean-up: %s", record.id, reason)
+                said = f"cancelled; {self._left_behind(record, reason)}"
+            self._update(record.id, state=TransferState.CANCELLED, error=said)
+            tracker.set_state(TransferState.CANCELLED, said)
             raise
         except Exception as error:
             state = self._journaled_failure()
@@ -221,6 +222,10 @@ class TransferRunner(ABC, Generic[R]):
         self._on_done(result)
         tracker.set_state(TransferState.DONE)
         return result
+
+    def _left_behind(self, record: R, reason: str) -> str:  # noqa: ARG002 - for subclasses
+        """What a cancel whose clean-up failed leaves behind, and how to remove it."""
+        return f"its clean-up failed ({reason})"
 
     def _journaled_failure(self) -> TransferState:
         """The state a failure leaves in the journal: resumable (``failed``) unless the

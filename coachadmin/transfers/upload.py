@@ -40,6 +40,7 @@ from coachadmin.transfers.errors import (
 )
 from coachadmin.transfers.events import EventSink, TransferKind, TransferState
 from coachadmin.transfers.journal import Journal, PartRecord, UploadRecord
+from coachadmin.transfers.orphans import orphan_note
 from coachadmin.transfers.parts import (
     CHANGED_DURING,
     LIST_PARTS_UNSUPPORTED,
@@ -487,29 +488,40 @@ class UploadRunner(TransferRunner[UploadRecord]):
     def _resumed_parts(self, record: UploadRecord, total_parts: int) -> dict[int, PartRecord]:
         """The parts a resumed upload keeps; :class:`KeyExists` if, while it waited, another
         object took its key and parts remain to send (they would go up only to be refused
-        at completion: a paused video could send gigabytes for nothing).
+        at completion: a paused video could send gigabytes for nothing), or the upload has
+        to start over (its multipart upload is gone).
 
-        The key is looked at alongside ListParts, in the same round trip.
+        The key is looked at alongside ListParts, in the same round trip. A pause or cancel
+        never waits for that look: its thread is left to end on its own.
         """
         if record.overwrite:
             return self._reconcile(record, total_parts)
-        with ThreadPoolExecutor(max_workers=1, thread_name_prefix=f"key-{record.id}") as pool:
+        pool = ThreadPoolExecutor(max_workers=1, thread_name_prefix=f"key-{record.id}")
+        try:
             taken = pool.submit(self._key_taken, record)
-            kept = self._reconcile(record, total_parts)
+            try:
+                kept = self._reconcile(record, total_parts)
+            except Restart:
+                if taken.result():
+                    raise KeyExists(record.bucket, record.key) from None
+                raise
             if len(kept) < total_parts and taken.result():
                 raise KeyExists(record.bucket, record.key)
-        return kept
+            return kept
+        finally:
+            pool.shutdown(wait=False, cancel_futures=True)
 
     def _key_taken(self, record: UploadRecord) -> bool:
         """Whether an object is at the key; False when that cannot be told (the
         completion's ``If-None-Match`` still refuses to replace it)."""
         try:
-            return (
-                head_with_retries(self.client, record.bucket, record.key, self.config) is not None
+            info = head_with_retries(
+                self.client, record.bucket, record.key, self.config, control=self.control
             )
-        except TransferError as error:
+        except TransferError as error:  # a pause or cancel too: the part phase says it
             log.info("%s: could not look at its key before resuming: %s", record.id, error)
             return False
+        return info is not None
 
     def _reconcile(self, record: UploadRecord, total_parts: int) -> dict[int, PartRecord]:
         """Keep the journal's parts that the server has with the same ETag; adopt the rest."""
@@ -591,6 +603,9 @@ class UploadRunner(TransferRunner[UploadRecord]):
             delay = min(delay * 2, COMPLETION_POLL_CAP)
 
     # -- helpers ---------------------------------------------------------------------
+
+    def _left_behind(self, record: UploadRecord, reason: str) -> str:
+        return orphan_note(record.bucket, reason)
 
     def _on_cancel(self, record: UploadRecord) -> None:
         """Abort the multipart upload on the server, so that no orphaned parts cost money."""

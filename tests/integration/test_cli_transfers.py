@@ -89,7 +89,10 @@ def test_endpoint_from_the_environment(
 @pytest.mark.parametrize(
     ("name", "said"),
     [
-        ("lesson\x01.mp4", "holds a control character (\\x01) that S3's answers cannot carry"),
+        (
+            "lesson\x01.mp4",
+            "holds a character S3's answers cannot carry (U+0001, a control character)",
+        ),
         (os.fsdecode(b"le\xe7on.mp4"), "/le\\xe7on.mp4' is not UTF-8 text"),
     ],
     ids=["control-character", "not-utf8"],

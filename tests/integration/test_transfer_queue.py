@@ -20,7 +20,7 @@ from coachadmin.transfers.events import TransferEvent, TransferKind, TransferSta
 from coachadmin.transfers.journal import Journal
 from coachadmin.transfers.queue import TransferQueue
 from coachadmin.transfers.upload import KeyCheck, UploadRequest
-from tests.support.faultproxy import FaultProxy
+from tests.support.faultproxy import Fault, FaultProxy
 from tests.support.transfers import SMALL, get_bytes, make_bucket, multipart_uploads, write_random
 
 CONFIG = replace(SMALL, max_events_per_second=0)
@@ -119,6 +119,33 @@ def test_pause_resume_cancel_and_retry_per_transfer(
     queue.retry(c)
     assert queue.future(c).result(timeout=30).key == "c.bin"
     assert get_bytes(s3_server, missing, "c.bin") == data_a
+
+
+def test_cancelling_a_paused_upload_while_the_server_is_down_closes_its_row(
+    queue_factory: Callable[..., TransferQueue], s3_server: str, tmp_path: Path
+) -> None:
+    """The abort cannot be sent: the transfer is cancelled all the same (a row left open
+    would come back, and resume, at the next start) and its last event names what stays."""
+    bucket = make_bucket(s3_server)
+    queue = queue_factory(replace(CONFIG, concurrency=1, max_attempts=2, backoff_base=0.01))
+    write_random(tmp_path / "a.bin", 20 * MiB)
+    events: list[TransferEvent] = []
+    queue.subscribe(events.append)
+    with FaultProxy(s3_server, rate=20 * MiB) as proxy:
+        slow = S3Settings(endpoint_url=proxy.url)
+        a = queue.add_upload(UploadRequest(tmp_path / "a.bin", bucket, "a.bin"), slow)
+        wait_until(lambda: (queue.snapshot(a) or _zero()).bytes_done > 0)
+        queue.pause(a)
+        wait_until(lambda: queue.state(a) is TransferState.PAUSED)
+        proxy.add_fault(lambda r: r.method == "DELETE", Fault("status", code=503), times=99)
+        queue.cancel(a)
+        with pytest.raises(TransferCancelled):
+            queue.future(a).result(timeout=30)
+    last = [e for e in events if e.transfer_id == a][-1]
+    assert last.state is TransferState.CANCELLED
+    assert "its unfinished upload stays on the server" in last.message
+    assert queue.journal.list_uploads() == []  # nothing comes back at the next start
+    assert len(multipart_uploads(s3_server, bucket)) == 1  # what the message names
 
 
 def _zero() -> TransferEvent:

@@ -199,6 +199,22 @@ def test_a_key_taken_while_paused_is_refused_before_the_rest_is_sent(
     assert resumed.bytes_sent == (6 - sent) * 5 * MiB
 
 
+def test_a_key_taken_while_the_multipart_upload_vanished_is_refused_before_starting_over(
+    serial: Engine, s3_server: str, tmp_path: Path
+) -> None:
+    """Its multipart upload gone (a lifecycle rule) and the key written by someone: the
+    resume would start over and send the whole file to be refused at completion."""
+    bucket = make_bucket(s3_server)
+    _data, record = paused_midway(serial, tmp_path / "big", bucket)
+    (upload,) = multipart_uploads(s3_server, bucket)
+    serial.client.abort_multipart_upload(Bucket=bucket, Key="k", UploadId=upload["UploadId"])
+    serial.client.put_object(Bucket=bucket, Key="k", Body=b"theirs")
+    with pytest.raises(KeyExists):
+        serial.uploader(record.id).run()
+    assert get_bytes(s3_server, bucket, "k") == b"theirs"
+    assert multipart_uploads(s3_server, bucket) == []  # no new upload was begun
+
+
 def test_resume_reconciles_with_the_server_and_adopts_unjournaled_parts(
     eng: Engine, s3_server: str, tmp_path: Path
 ) -> None:

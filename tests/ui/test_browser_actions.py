@@ -335,3 +335,26 @@ def test_keys_that_would_be_one_file_on_disk_are_saved_under_distinct_names(
     names = {p.name for p in folder.iterdir()}
     assert {"a_b (2).txt", "video (2).mp4"} <= names
     assert any("3 files saved under another name" in text for text in said), said
+
+
+def test_an_object_named_like_a_folder_beside_it_gets_a_file_of_its_own(
+    qtbot, window, questions, connection, tmp_path
+):
+    """Object ``notes`` and folder ``notes/`` selected together: the folder's files go into
+    ``notes/`` and the object is saved as ``notes (2)``, never into the folder. A key that
+    ends in ``..`` names no file: refused, saying how to save it."""
+    put(connection, "pair/notes", b"object")
+    put(connection, "pair/notes/inside.txt", b"inside")
+    put(connection, "pair/..", b"dots")
+    controller = open_at(qtbot, window, connection, "pair/")
+    select(controller, "pair/notes", "pair/notes/", "pair/..")
+    questions.folder = tmp_path
+    said: list[str] = []
+    window.bus.posted.connect(lambda message: said.append(message.text))
+    window.browser.actions.download.trigger()
+    wanted = {tmp_path / "notes (2)": b"object", tmp_path / "notes" / "inside.txt": b"inside"}
+    qtbot.waitUntil(
+        lambda: all(p.is_file() and p.read_bytes() == b for p, b in wanted.items()), timeout=20000
+    )
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["notes", "notes (2)"]
+    qtbot.waitUntil(lambda: any("ends in no name a file can have" in t for t in said), timeout=5000)

@@ -10,7 +10,7 @@ from pathlib import Path
 import pytest
 from PySide6.QtCore import Qt, QUrl
 from PySide6.QtMultimedia import QMediaPlayer
-from PySide6.QtWidgets import QMessageBox, QPushButton
+from PySide6.QtWidgets import QApplication, QMessageBox, QPushButton
 
 import coachadmin
 from coachadmin.backend.client import BackendClient
@@ -184,6 +184,26 @@ def test_check_links_reports_broken_legacy_and_unused_videos(qtbot, admin, demo,
     qtbot.waitUntil(lambda: panel.summary.text().endswith(REPORT_OUTDATED), timeout=WAIT)
 
 
+def test_f5_refreshes_the_tab_that_is_shown(qtbot, window, admin):
+    """On the Lessons tab F5 lists the lessons again (the Files actions rest there); on
+    the Files tab it lists the folder, and the hidden lessons panel takes no key."""
+    panel = admin
+    tabs = window.workspace.tabs
+    lessons_hits: list[bool] = []
+    files_hits: list[bool] = []
+    panel.refresh_action.triggered.connect(lambda *_: lessons_hits.append(True))
+    window.main_actions.refresh.triggered.connect(lambda *_: files_hits.append(True))
+    window.activateWindow()
+    qtbot.waitUntil(lambda: QApplication.activeWindow() is window, timeout=WAIT)
+    tabs.tabBar().setFocus()
+    qtbot.keyClick(tabs.tabBar(), Qt.Key.Key_F5)
+    assert (lessons_hits, files_hits) == ([True], [])
+    tabs.setCurrentWidget(window.workspace.files)
+    window.workspace.files.object_list.setFocus()
+    qtbot.keyClick(window.workspace.files.object_list, Qt.Key.Key_F5)
+    assert (lessons_hits, files_hits) == ([True], [True])
+
+
 def test_lesson_titles_keep_room_in_a_small_window(qtbot, window, admin):
     """At 1024x640 the Video and State columns give way before a title is cut to a word."""
     panel = admin
@@ -195,6 +215,11 @@ def test_lesson_titles_keep_room_in_a_small_window(qtbot, window, admin):
         title = table.columnWidth(TITLE)
         assert title >= (table.viewport().width() - 116) * 0.38, (width, title)
     assert table.columnWidth(VIDEO) == 300 and table.columnWidth(STATE) == 230
+    table.horizontalHeader().resizeSection(VIDEO, 420)  # as a drag of its edge does
+    window.resize(1400, 900)
+    qtbot.waitUntil(lambda: abs(window.width() - 1400) < 50, timeout=WAIT)
+    qtbot.wait(50)
+    assert table.columnWidth(VIDEO) == 420  # the user's width stays
 
 
 def test_check_links_names_the_videos_that_may_not_play_with_why(qtbot, admin, demo):

@@ -6,6 +6,7 @@ import json
 import os
 from collections.abc import Iterator
 from dataclasses import replace
+from datetime import timedelta
 from urllib.parse import parse_qs, urlsplit
 
 import pytest
@@ -110,12 +111,18 @@ def test_a_long_text_shows_its_beginning_and_says_so(qtbot, pane, demo):
     assert pane.text_view.note.text() == f"Showing the first 256 KiB of {len(body) / 1000:.0f} KB."
 
 
-def test_a_video_whose_name_has_dot_folders_says_why_it_cannot_play(qtbot, pane, demo):
+def test_a_video_whose_name_has_dot_folders_says_why_it_cannot_play(qtbot, pane, demo, bus):
     item = put_object(demo.info.connection(), f"{unique_prefix('dots')}../intro.mp4", b"\x00" * 64)
     pane.show_object(item)
     assert settle(qtbot, pane) == "details"
     assert "'.' or '..' folder part" in pane.details_view.reason.text()
     assert pane.links.open_button.isVisibleTo(pane)  # a link still, with its warning
+    said: list[str] = []
+    bus.posted.connect(lambda message: said.append(message.text))
+    pane.copy_link(timedelta(hours=1))
+    qtbot.waitUntil(lambda: bool(said), timeout=10_000)
+    assert said[-1].startswith("Link copied. It works until ")
+    assert "'.' or '..' folder part" in said[-1]
 
 
 def test_an_unsupported_type_shows_its_details_and_links(qtbot, pane, demo):

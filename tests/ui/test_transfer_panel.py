@@ -540,6 +540,13 @@ def test_a_transfer_added_below_the_visible_rows_is_scrolled_into_view(qtbot, pa
         panel.model.update([event])
         last = panel.model.index(number, 0)
         assert panel.queue.viewport().rect().intersects(panel.queue.visualRect(last)), number
+    # Scrolled up to look at a row: a new one does not pull the list away from it.
+    panel.queue.scrollToTop()
+    first = panel.queue.visualRect(panel.model.index(0, 0))
+    panel.model.update(
+        [TransferEvent("t99", TransferKind.UPLOAD, TransferState.QUEUED, 0, 100, key="late.mp4")]
+    )
+    assert panel.queue.visualRect(panel.model.index(0, 0)) == first
 
 
 def test_an_upload_whose_bytes_have_all_left_says_the_server_is_receiving_them(qtbot, panel):
@@ -555,3 +562,20 @@ def test_an_upload_whose_bytes_have_all_left_says_the_server_is_receiving_them(q
     panel.model.update([handed])
     assert panel.model.index(0, STATE).data() == LAST_PARTS
     assert panel.model.index(0, ETA).data() == ""
+
+
+def test_a_cancel_that_left_parts_on_the_server_says_so_in_its_row(qtbot, panel):
+    said = "cancelled; its unfinished upload stays on the server (the network is down): ..."
+    panel.model.update(
+        [TransferEvent("t1", TransferKind.UPLOAD, TransferState.CANCELLED, 5, 100, message=said)]
+    )
+    assert (
+        panel.model.index(0, STATE)
+        .data()
+        .startswith("Cancelled: Its unfinished upload stays on the server (the network is down)")
+    )
+    plain = TransferEvent(
+        "t2", TransferKind.UPLOAD, TransferState.CANCELLED, 5, 100, message="cancelled"
+    )
+    panel.model.update([plain])
+    assert panel.model.index(1, STATE).data() == "Cancelled"

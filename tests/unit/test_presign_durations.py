@@ -5,7 +5,7 @@ from datetime import timedelta
 import pytest
 
 from coachadmin.errors import UsageError
-from coachadmin.s3.presign import check_expiry, parse_duration
+from coachadmin.s3.presign import check_expiry, content_disposition, parse_duration
 
 
 @pytest.mark.parametrize(
@@ -39,3 +39,20 @@ def test_seven_days_is_the_longest_link() -> None:
 def test_a_link_must_live() -> None:
     with pytest.raises(UsageError):
         check_expiry(timedelta(0))
+
+
+@pytest.mark.parametrize(
+    ("name", "header"),
+    [
+        ("Intro lesson.mp4", 'attachment; filename="Intro lesson.mp4"'),
+        (".vtt", 'attachment; filename=".vtt"'),  # an ASCII name is kept as it is
+        (
+            "中文.mp4",
+            "attachment; filename=\"download.mp4\"; filename*=UTF-8''%E4%B8%AD%E6%96%87.mp4",
+        ),
+        ('a"b.mp4', "attachment; filename=\"a_b.mp4\"; filename*=UTF-8''a%22b.mp4"),
+        ("x\x01y.mp4", 'attachment; filename="xy.mp4"'),
+    ],
+)
+def test_the_download_name_is_written_as_rfc_6266_says(name: str, header: str) -> None:
+    assert content_disposition(name) == header

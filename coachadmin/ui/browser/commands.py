@@ -215,7 +215,8 @@ class BrowserCommands(QObject):
                 key, path = plan.renamed[0]
                 self.bus.info(
                     f"{count(len(plan.renamed), 'file')} saved under another name, because "
-                    f"another object's file has the same name on disk: {printable(key)} is "
+                    "another object's file or folder would have the same name on some disks "
+                    f"(letter case, characters no file name may hold): {printable(key)} is "
                     f"saved as {path.name}."
                 )
             if plan.refused:

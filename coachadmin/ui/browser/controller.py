@@ -303,12 +303,14 @@ class BrowserController(QObject):
         current = self.current_info()
         kept = [info.key for info in self.selected_infos()]
         self.model.set_filter(self.page.filter_box.text())  # a reset: the selection goes
-        selection = view.selectionModel()
-        flags = QItemSelectionModel.SelectionFlag.Select | QItemSelectionModel.SelectionFlag.Rows
+        still = QItemSelection()
         for key in kept:
             row = self.model.row_of(key)
             if row is not None:
-                selection.select(self.model.index(row, 0), flags)
+                still.select(self.model.index(row, 0), self.model.index(row, 0))
+        flags = QItemSelectionModel.SelectionFlag.Select | QItemSelectionModel.SelectionFlag.Rows
+        selection = view.selectionModel()
+        selection.select(still, flags)  # at once: one selectionChanged, however many rows
         row = self.model.row_of(current.key) if current is not None else None
         if row is not None:
             selection.setCurrentIndex(

@@ -14,13 +14,14 @@ from datetime import timedelta
 from pathlib import Path
 from typing import TYPE_CHECKING
 
+from coachadmin.display import printable
 from coachadmin.errors import UserFacingError
 from coachadmin.s3 import operations
 from coachadmin.s3.failures import translate
 from coachadmin.s3.listing import ObjectInfo, iter_objects
 from coachadmin.s3.presign import PresignedUrl, presign_get
 from coachadmin.s3.versions import versioning_status
-from coachadmin.transfers.local_paths import UnsafeKey, local_path_for, unclashing
+from coachadmin.transfers.local_paths import UnsafeKey, clash_key, local_path_for, unclashing
 
 if TYPE_CHECKING:
     from mypy_boto3_s3 import S3Client
@@ -63,31 +64,45 @@ class DownloadPlan:
 def plan_download(
     client: S3Client, bucket: str, selected: list[ObjectInfo], folder: Path
 ) -> DownloadPlan:
-    """Each selected object, and every object under each selected folder, as a file in
-    ``folder``; keys that would leave it or name no file are refused."""
+    """Each selected object, and every object under each selected folder, as a file of
+    its own in ``folder``; keys that would leave it or name no file are refused."""
     plan = DownloadPlan([], [], [])
-    taken: set[str] = set()
+    wanted: list[tuple[str, Path]] = []
 
     def add(key: str, relative: str) -> None:
         try:
-            target = local_path_for(folder, relative)
+            wanted.append((key, local_path_for(folder, relative)))
         except UnsafeKey as error:
             plan.refused.append(str(error))
-            return
+
+    for info in selected:
+        if info.key.endswith("/"):
+            base = info.key[: len(info.key.rstrip("/")) - len(info.name)]
+            for item in iter_objects(client, bucket, info.key):
+                if not item.key.endswith("/"):
+                    add(item.key, item.key[len(base) :])
+        elif info.name in (".", ".."):
+            plan.refused.append(
+                f"'{printable(info.key)}' ends in no name a file can have: download it with "
+                "a name of your choosing from the command line (coachadmin download "
+                f"s3://{bucket}/KEY FILE), or rename it in the bucket."
+            )
+        else:
+            add(info.key, info.name)
+    # The folders the files go into are taken first: an object named like one of them
+    # (``x`` beside ``x/...``) gets a name of its own rather than the folder's.
+    taken = {
+        clash_key(folder / parent)
+        for _key, target in wanted
+        for parent in target.relative_to(folder).parents
+        if parent != Path()
+    }
+    for key, target in wanted:
         chosen = unclashing(target, taken)
         if chosen != target:
             plan.renamed.append((key, chosen))
         chosen.parent.mkdir(parents=True, exist_ok=True)
         plan.jobs.append((key, chosen))
-
-    for info in selected:
-        if not info.key.endswith("/"):
-            add(info.key, info.name)
-            continue
-        base = info.key[: len(info.key.rstrip("/")) - len(info.name)]
-        for item in iter_objects(client, bucket, info.key):
-            if not item.key.endswith("/"):
-                add(item.key, item.key[len(base) :])
     return plan
 
 

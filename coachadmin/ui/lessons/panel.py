@@ -13,8 +13,8 @@ import logging
 from collections.abc import Callable, Sequence
 from typing import TYPE_CHECKING
 
-from PySide6.QtCore import QEvent, QItemSelectionModel, QObject, Qt
-from PySide6.QtGui import QAction, QKeySequence
+from PySide6.QtCore import QItemSelectionModel, Qt, Signal
+from PySide6.QtGui import QAction, QKeySequence, QResizeEvent
 from PySide6.QtWidgets import (
     QAbstractItemView,
     QCheckBox,
@@ -80,6 +80,17 @@ def _tool_button(action: QAction) -> QToolButton:
     return button
 
 
+class LessonTable(PlaceholderTableView):
+    """The lessons' table; says when its size changes, so that its columns fit (a signal,
+    not an event filter: a filter runs while the window is torn down, and crashed it)."""
+
+    resized = Signal()
+
+    def resizeEvent(self, event: QResizeEvent) -> None:
+        super().resizeEvent(event)
+        self.resized.emit()
+
+
 class LessonsPanel(QWidget):
     def __init__(self, parent: QWidget | None = None) -> None:
         super().__init__(parent)
@@ -97,9 +108,10 @@ class LessonsPanel(QWidget):
         self.sign_in_action = self._action("lessonsSignIn", "Sign in…", None)
         self.sign_out_action = self._action("lessonsSignOut", "Sign out", None)
         self.refresh_action = self._action("lessonsRefresh", "Refresh", "refresh")
-        # F5 here, while the window's Refresh (the Files folder's) rests on this tab.
+        # F5 on this tab, wherever the focus is, while the window's Refresh (the Files
+        # folder's) rests; on the Files tab this panel is hidden and its shortcut with it.
         self.refresh_action.setShortcut(QKeySequence(QKeySequence.StandardKey.Refresh))
-        self.refresh_action.setShortcutContext(Qt.ShortcutContext.WidgetWithChildrenShortcut)
+        self.refresh_action.setShortcutContext(Qt.ShortcutContext.WindowShortcut)
         self.addAction(self.refresh_action)
         self.check_action = self._action("checkLinks", "Check links", "search")
         self.check_action.setToolTip(
@@ -174,7 +186,7 @@ class LessonsPanel(QWidget):
         self.lesson_model = LessonTableModel(self)
         self.lesson_filter = ProblemsFilter(self)
         self.lesson_filter.setSourceModel(self.lesson_model)
-        self.lessons = PlaceholderTableView("Select a course to see its lessons.")
+        self.lessons = LessonTable("Select a course to see its lessons.")
         name_widget(self.lessons, "lessonTable", "The selected course's lessons and their videos")
         self.lessons.setModel(self.lesson_filter)
         self.lessons.verticalHeader().hide()
@@ -191,22 +203,30 @@ class LessonsPanel(QWidget):
         header.setSectionResizeMode(VIDEO, QHeaderView.ResizeMode.Interactive)
         self.lessons.setColumnWidth(SIZE, 80)
         self.lessons.setColumnWidth(0, 36)
+        #: The user dragged the Video column's edge: the fitting leaves it alone from then.
+        self._video_sized = False
+        self._fitting = False
         self._fit_lesson_columns()
-        self.lessons.viewport().installEventFilter(self)
+        header.sectionResized.connect(self._column_resized)
+        self.lessons.resized.connect(self._fit_lesson_columns)
         return self.lessons
 
-    def eventFilter(self, watched: QObject, event: QEvent) -> bool:
-        if watched is self.lessons.viewport() and event.type() == QEvent.Type.Resize:
-            self._fit_lesson_columns()
-        return super().eventFilter(watched, event)
+    def _column_resized(self, column: int, _old: int, _new: int) -> None:
+        if column == VIDEO and not self._fitting and self.lessons.isVisible():
+            self._video_sized = True
 
     def _fit_lesson_columns(self) -> None:
         """Video and State at their widths (300, 230 px) while the title keeps at least two
         fifths of the table; in a narrow window they give way, so that a lesson's title
         stays readable."""
         room = max(self.lessons.viewport().width() - 36 - 80, 0)
-        self.lessons.setColumnWidth(VIDEO, min(300, room * 33 // 100))
-        self.lessons.setColumnWidth(STATE, min(230, room * 27 // 100))
+        self._fitting = True
+        try:
+            if not self._video_sized:
+                self.lessons.setColumnWidth(VIDEO, min(300, room * 33 // 100))
+            self.lessons.setColumnWidth(STATE, min(230, room * 27 // 100))
+        finally:
+            self._fitting = False
 
     def _build_report(self) -> QWidget:
         """The link report: a summary line, then the problems and the unused videos."""

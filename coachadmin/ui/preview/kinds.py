@@ -31,7 +31,6 @@ TEXT_SUFFIXES = frozenset(
 )
 
 
-#: Shown as text but named as what they are in the details line.
 @cache
 def image_suffixes() -> frozenset[str]:
     """Suffixes the Qt image plugins can read here (jpg, png, gif, webp, ...)."""

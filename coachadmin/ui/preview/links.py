@@ -63,12 +63,17 @@ class LinkBar(QWidget):
 def open_in_browser(link: PresignedUrl, bus: MessageBus) -> None:
     if not QDesktopServices.openUrl(QUrl(link.url)):
         bus.warning("No web browser could be opened for the link. Use Copy link instead.")
+    elif link.dot_segments:  # the browser will drop those parts: say why it fails there
+        bus.warning(f"Opened in the browser. {link.warning()}")
 
 
 def copy_to_clipboard(link: PresignedUrl, bus: MessageBus) -> None:
     QGuiApplication.clipboard().setText(link.url)
     warning = link.warning()
     if warning:
+        if not link.limited_by_credentials:  # the warning does not say when it ends
+            until = link.expires_at.astimezone().strftime("%Y-%m-%d %H:%M")
+            warning = f"It works until {until}. {warning}"
         bus.warning(f"Link copied. {warning}")
     else:
         until = link.expires_at.astimezone().strftime("%Y-%m-%d %H:%M")

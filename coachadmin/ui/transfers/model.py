@@ -105,6 +105,9 @@ def state_text(event: TransferEvent, *, slow: bool = False) -> str:
     words = _STATE_WORDS.get(event.state, str(event.state).title())
     if event.state is TransferState.FAILED and event.message:
         return f"{words}: {plain_words(event.message)}"
+    left = event.message.removeprefix("cancelled; ")
+    if event.state is TransferState.CANCELLED and left != event.message:
+        return f"{words}: {plain_words(left)}"  # what a failed clean-up left on the server
     return words
 
 

@@ -80,6 +80,8 @@ class TransferQueuePanel(QWidget):
         super().__init__(parent)
         self.setObjectName("transfersPanel")
         self.service: TransferService | None = None
+        #: The list was scrolled to its end when rows came (see :meth:`_show_new_rows`).
+        self._at_bottom = True
         #: Asks for a connection (tests replace it).
         self.choose_connection: ConnectionChooser = ask_connection
         self.model = TransferModel(self)
@@ -212,12 +214,21 @@ class TransferQueuePanel(QWidget):
         self.queue.selectionModel().selectionChanged.connect(self._update_actions)
         self.model.dataChanged.connect(self._update_actions)
         self.model.rowsInserted.connect(self._update_actions)
+        self.model.rowsAboutToBeInserted.connect(self._note_at_bottom)
         self.model.rowsInserted.connect(self._show_new_rows)
         self.model.modelReset.connect(self._update_actions)
 
+    def _note_at_bottom(self, *_args: object) -> None:
+        """Whether the last row is in view as rows are about to come."""
+        last = self.model.rowCount() - 1
+        shown = self.queue.visualRect(self.model.index(last, 0))
+        self._at_bottom = last < 0 or self.queue.viewport().rect().intersects(shown)
+
     def _show_new_rows(self, _parent: object, _first: int, last: int) -> None:
-        """A transfer added below the visible rows is scrolled into view."""
-        self.queue.scrollTo(self.model.index(last, 0))
+        """A transfer added below the visible rows is scrolled into view, unless the user
+        has scrolled up to look at another (as a chat or a log view does)."""
+        if self._at_bottom:
+            self.queue.scrollTo(self.model.index(last, 0))
 
     def _button(self, action: QAction, *, text: bool) -> QToolButton:
         button = QToolButton()

@@ -232,7 +232,11 @@ class TransferService(QObject):
     def download(self, key: str, dest: Path, connection: Connection) -> Future[Any]:
         def add() -> str:
             request = download_module.DownloadRequest(
-                bucket=connection.bucket, key=key, dest=dest, connection=connection.transfer_owner
+                bucket=connection.bucket,
+                key=key,
+                dest=dest,
+                connection=connection.transfer_owner,
+                exact=True,  # the browser planned each file's path (work.plan_download)
             )
             return self.queue().add_download(request, connection.s3)
 

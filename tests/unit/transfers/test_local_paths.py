@@ -13,7 +13,14 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from coachadmin.display import printable
-from coachadmin.transfers.local_paths import UnsafeKey, local_path_for, open_partial, safe_name
+from coachadmin.transfers.local_paths import (
+    UnsafeKey,
+    clash_key,
+    local_path_for,
+    open_partial,
+    safe_name,
+    unclashing,
+)
 
 SEGMENTS = st.one_of(
     st.sampled_from(["..", ".", "", "...", ". .", "CON", "nul.txt", "a\\..\\b", "..\\..\\x"]),
@@ -80,3 +87,25 @@ def test_control_characters_are_shown_not_sent_to_the_terminal() -> None:
     assert printable("esc/\x1b]0;PWNED\x07x\ttab") == "esc/\\x1b]0;PWNED\\x07x\ttab"
     assert printable("Übung 1") == "Übung 1"
     assert os.linesep not in printable("a\nb")
+
+
+def test_unclashing_numbers_names_a_disk_would_take_for_one(tmp_path: Path) -> None:
+    taken: set[str] = set()
+    assert unclashing(tmp_path / "Video.MP4", taken) == tmp_path / "Video.MP4"
+    assert unclashing(tmp_path / "video.mp4", taken) == tmp_path / "video (2).mp4"
+    assert unclashing(tmp_path / "VIDEO.mp4", taken) == tmp_path / "VIDEO (3).mp4"
+    assert unclashing(tmp_path / "cafe\u0301.txt", taken) == tmp_path / "cafe\u0301.txt"
+    assert unclashing(tmp_path / "caf\u00e9.txt", taken) == tmp_path / "caf\u00e9 (2).txt"
+    # One letter to one, as file systems compare names: "ß" is not "ss".
+    assert unclashing(tmp_path / "stra\u00dfe.txt", taken) == tmp_path / "stra\u00dfe.txt"
+    assert unclashing(tmp_path / "strasse.txt", taken) == tmp_path / "strasse.txt"
+
+
+def test_a_numbered_name_still_fits_in_255_bytes(tmp_path: Path) -> None:
+    long = tmp_path / ("é" * 125 + ".mp4")  # 254 bytes
+    taken = {clash_key(long)}
+    second = unclashing(long, taken)
+    assert second.name.endswith(" (2).mp4")
+    assert len(second.name.encode("utf-8")) <= 255
+    third = unclashing(long, taken)
+    assert third.name.endswith(" (3).mp4") and third != second
