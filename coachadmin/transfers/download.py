@@ -270,6 +270,9 @@ class DownloadRunner(TransferRunner[DownloadRecord]):
     def _local_path(self, record: DownloadRecord) -> str:
         return record.dest
 
+    def _journaled_bytes(self, record: DownloadRecord) -> int:
+        return sum(self.journal.ranges(record.id).values())
+
     def _journaled_result(self, record: DownloadRecord) -> TransferResult:
         return self._result(record, "journal")
 

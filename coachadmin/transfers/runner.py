@@ -181,6 +181,9 @@ class TransferRunner(ABC, Generic[R]):
             path=self._local_path(record),
             max_per_second=self.config.max_events_per_second,
         )
+        # A resumed transfer starts from what the journal holds, as its row showed it, not
+        # from 0 (the check with the server may then move it, on its word).
+        tracker.reset(record.size, self._journaled_bytes(record))
         self._soon = self._light(record)
         try:
             if self._soon:
@@ -222,6 +225,10 @@ class TransferRunner(ABC, Generic[R]):
         self._on_done(result)
         tracker.set_state(TransferState.DONE)
         return result
+
+    def _journaled_bytes(self, record: R) -> int:  # noqa: ARG002 - for subclasses
+        """The bytes the journal says were moved before this run."""
+        return 0
 
     def _left_behind(self, record: R, reason: str) -> str:  # noqa: ARG002 - for subclasses
         """What a cancel whose clean-up failed leaves behind, and how to remove it."""

@@ -176,6 +176,21 @@ def test_pause_keeps_the_upload_and_resume_sends_only_the_rest(
     assert multipart_uploads(s3_server, bucket) == []
 
 
+def test_a_resumed_upload_s_progress_starts_where_it_stopped_and_never_goes_back(
+    serial: Engine, s3_server: str, tmp_path: Path
+) -> None:
+    """As the row showed it when paused: the first event of the resume is not 0."""
+    bucket = make_bucket(s3_server)
+    _data, record = paused_midway(serial, tmp_path / "big", bucket)
+    journaled = sum(part.size for part in serial.journal.parts(record.id).values())
+    assert journaled > 0
+    events: list[TransferEvent] = []
+    serial.uploader(record.id, sink=events.append).run()
+    done = [event.bytes_done for event in events]
+    assert done[0] == journaled
+    assert done == sorted(done), done
+
+
 def test_a_key_taken_while_paused_is_refused_before_the_rest_is_sent(
     serial: Engine, s3_server: str, tmp_path: Path
 ) -> None:
