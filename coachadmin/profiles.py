@@ -161,18 +161,33 @@ def save_profile(
     log.info("profile %r saved (%s)", profile.name, profile.credentials.value)
 
 
-def remove_profile(name: str) -> None:
+@dataclass(frozen=True)
+class Removed:
+    """What :func:`remove_profile` did beside forgetting the profile."""
+
+    #: It was the active connection: none is active now (never another, unasked: it
+    #: could be production).
+    was_active: bool
+    #: Its access key was kept in the keychain, and no keychain could be reached to delete
+    #: it: it stays there.
+    keys_left: bool
+
+
+def remove_profile(name: str) -> Removed:
     """Forget a profile and delete its secrets from the keychain."""
     settings = load_settings()
-    if name not in settings.profiles:
-        get_profile(name, settings)  # raises ProfileNotFound with the list
+    profile = get_profile(name, settings)  # raises ProfileNotFound with the list
     del settings.profiles[name]
-    if settings.active_profile == name:
-        settings.active_profile = next(iter(sorted(settings.profiles)), None)
+    was_active = settings.active_profile == name
+    if was_active:
+        settings.active_profile = None
     save_settings(settings)
     secrets.delete_aws_keys(name)
-    secrets.delete_backend_token(name)
+    keys_left = (
+        profile.credentials is CredentialSource.KEYCHAIN and not secrets.keychain_status().available
+    )
     log.info("profile %r removed", name)
+    return Removed(was_active=was_active, keys_left=keys_left)
 
 
 def set_active_profile(name: str) -> Profile:

@@ -176,10 +176,6 @@ def aws_username(profile: str) -> str:
     return f"{profile}/aws"
 
 
-def backend_username(profile: str) -> str:
-    return f"{profile}/backend"
-
-
 def get_aws_keys(profile: str) -> AwsKeyPair | None:
     """The access key pair saved for a connection profile, or None."""
     raw = get_secret(aws_username(profile))
@@ -209,16 +205,3 @@ def set_aws_keys(profile: str, keys: AwsKeyPair) -> None:
 
 def delete_aws_keys(profile: str) -> bool:
     return delete_secret(aws_username(profile))
-
-
-def get_backend_token(profile: str) -> str | None:
-    """The backend's bearer token saved for a profile (used by the backend client)."""
-    return get_secret(backend_username(profile))
-
-
-def set_backend_token(profile: str, token: str) -> None:
-    set_secret(backend_username(profile), token)
-
-
-def delete_backend_token(profile: str) -> bool:
-    return delete_secret(backend_username(profile))

@@ -15,8 +15,10 @@ from coachadmin import profiles, secrets
 from coachadmin.cli.common import emit_json
 from coachadmin.errors import UsageError
 from coachadmin.profiles import CredentialSource, Profile
+from coachadmin.s3.client import check_settings
 from coachadmin.s3.probe import ProbeReport, ProbeStep, StepCallback, probe_connection
 from coachadmin.s3.settings import S3Settings
+from coachadmin.services.sign_in import normalize_api_url
 from coachadmin.settings import load_settings
 
 _MARKS = {"passed": "ok  ", "warning": "warn", "failed": "FAIL", "skipped": "skip"}
@@ -54,7 +56,10 @@ def _read_secret(args: argparse.Namespace) -> str:
 
 
 def run_add(args: argparse.Namespace) -> int:
-
+    # What would be saved is checked whether or not the connection is tried (--no-test):
+    # an endpoint with a password in it must never reach the settings file.
+    check_settings(S3Settings(endpoint_url=args.endpoint_url, region=args.region))
+    api_url = normalize_api_url(args.api_url) if args.api_url else None
     keys = None
     if args.aws_profile:
         source = CredentialSource.AWS_PROFILE
@@ -71,7 +76,7 @@ def run_add(args: argparse.Namespace) -> int:
         bucket=args.bucket,
         region=args.region,
         endpoint_url=args.endpoint_url,
-        api_url=args.api_url,
+        api_url=api_url,
         credentials=source,
         aws_profile=args.aws_profile,
         production=args.production,
@@ -100,8 +105,19 @@ def run_add(args: argparse.Namespace) -> int:
 
 
 def run_remove(args: argparse.Namespace) -> int:
-    profiles.remove_profile(args.name)
+    removed = profiles.remove_profile(args.name)
     print(f"Removed connection '{args.name}'.")
+    if removed.was_active:
+        names = ", ".join(p.name for p in profiles.list_profiles())
+        choose = f": choose one with `coachadmin connection use NAME` ({names})" if names else ""
+        print(f"No connection is active now{choose}.")
+    if removed.keys_left:
+        print(
+            f"coachadmin: its access key stays in the keychain, which could not be reached "
+            f"now: delete the entry '{secrets.aws_username(args.name)}' of the service "
+            f"'{secrets.SERVICE}' with your keychain's own tool.",
+            file=sys.stderr,
+        )
     return 0
 
 

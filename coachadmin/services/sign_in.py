@@ -49,6 +49,13 @@ def normalize_api_url(url: str) -> str:
             f"'{url}' is not a backend URL: write it with http:// or https://, "
             "for example https://api.example.com"
         )
+    if parts.username is not None or parts.password is not None:
+        # Never kept, nor shown: the password in it would land in the settings file.
+        raise UsageError(
+            f"the backend URL for {parts.hostname or 'the backend'} holds a user name or "
+            "password, which is never kept. Give the URL without it (https://HOST), then "
+            "sign in with `coachadmin login`"
+        )
     path = parts.path.rstrip("/")
     return f"{parts.scheme.lower()}://{parts.netloc.lower()}{path}"
 

@@ -17,7 +17,7 @@ from PySide6.QtWidgets import QMainWindow, QStackedWidget, QVBoxLayout, QWidget
 
 from coachadmin import APP_NAME
 from coachadmin.errors import UserFacingError
-from coachadmin.profiles import resolve, set_active_profile
+from coachadmin.profiles import get_profile, list_profiles, resolve, set_active_profile
 from coachadmin.ui import messages, ui_state
 from coachadmin.ui.about import AboutDialog
 from coachadmin.ui.banner import MessageBanner
@@ -235,7 +235,11 @@ class MainWindow(QMainWindow):
 
     def _show_page(self, page: QWidget) -> None:
         self.pages.setCurrentWidget(page)
-        self.toolbar.setVisible(page is self.workspace)
+        # On the welcome page too when connections are saved: its switcher is the way to
+        # another one when the one saved as active could not open (its key gone, say).
+        self.toolbar.setVisible(
+            page is self.workspace or (page is self.welcome and bool(list_profiles()))
+        )
         self._show_folder_count()
         if page is not self.busy and not self._ready_sent:
             self._ready_sent = True
@@ -336,7 +340,11 @@ class MainWindow(QMainWindow):
         """Make the saved profile ``name`` active and work on it (keychain read on a worker)."""
 
         def activate() -> Connection:
-            return resolve(set_active_profile(name))
+            # Made active only once it resolves: a connection whose keychain entry is gone
+            # must not become the one the next start opens (and fails on).
+            connection = resolve(get_profile(name))
+            set_active_profile(name)
+            return connection
 
         self.bridge.run(activate, on_result=self.set_connection, owner=self)
 

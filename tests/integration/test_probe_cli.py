@@ -76,8 +76,35 @@ def test_keychain_keys_come_from_stdin_and_stay_in_the_keychain(
     assert connection is not None
     assert connection.s3.secret_key == SECRET
 
+    capsys.readouterr()
     assert main(["connection", "remove", "prod"]) == 0
     assert memory_keyring == {}
+    out = capsys.readouterr().out
+    assert "No connection is active now" in out  # never another one, unasked
+    assert profiles.active_profile() is None
+
+
+def test_removing_a_connection_whose_keychain_is_gone_says_its_key_stays(
+    s3_server: str,
+    memory_keyring: Store,
+    monkeypatch: pytest.MonkeyPatch,
+    capsys: pytest.CaptureFixture[str],
+) -> None:
+    bucket = make_bucket(s3_server)
+    monkeypatch.setattr("sys.stdin", io.StringIO(SECRET + "\n"))
+    argv = ["connection", "add", "prod", "--bucket", bucket, "--endpoint-url", s3_server]
+    assert main([*argv, "--keychain", "AKIAEXAMPLE000000004", "--secret-stdin"]) == 0
+    previous = keyring.get_keyring()
+    keyring.set_keyring(fail.Keyring())  # the keychain cannot be reached now
+    try:
+        capsys.readouterr()
+        assert main(["connection", "remove", "prod"]) == 0
+    finally:
+        keyring.set_keyring(previous)
+    err = capsys.readouterr().err
+    assert "its access key stays in the keychain" in err and "'prod/aws'" in err
+    assert SECRET not in err
+    assert profiles.list_profiles() == []
 
 
 def test_without_a_keychain_the_cli_offers_the_alternatives(
@@ -120,3 +147,24 @@ def test_list_says_when_the_settings_file_was_damaged(capsys: pytest.CaptureFixt
     err = capsys.readouterr().err
     assert "The settings file was damaged" in err
     assert "settings.json.corrupt-" in err
+
+
+@pytest.mark.parametrize(
+    "flags",
+    [
+        ("--endpoint-url", "http://AKIAX:sup3rS3cret@127.0.0.1:40999"),
+        ("--api-url", "https://admin:sup3rS3cret@api.example.com"),
+    ],
+    ids=["endpoint", "api-url"],
+)
+def test_a_password_in_a_url_is_refused_even_untested_and_never_written(
+    flags: tuple[str, str], capsys: pytest.CaptureFixture[str]
+) -> None:
+    argv = ["connection", "add", "t1", "--bucket", "coach-media", *flags, "--no-test"]
+    assert main(argv) == 2
+    captured = capsys.readouterr()
+    assert "sup3rS3cret" not in captured.out + captured.err
+    assert "user name or password" in captured.err or "user" in captured.err
+    assert profiles.list_profiles() == []
+    settings = paths.settings_path()
+    assert not settings.exists() or "sup3rS3cret" not in settings.read_text()

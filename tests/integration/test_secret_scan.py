@@ -104,10 +104,10 @@ def test_no_secret_reaches_a_log_the_settings_or_the_terminal(
         assert main(["connection", "test", "prod"]) == 1
 
     # 4. The backend's bearer token and a login password, as a careless debug line would.
-    secrets.set_backend_token("prod", FAKE_BEARER)
+    secrets.set_secret("backend@https://api.example.com", FAKE_BEARER)
     log.debug("GET /api/auth/me headers={'Authorization': 'Bearer %s'}", FAKE_BEARER)
     log.debug("login body %s", json.dumps({"email": "a@example.com", "password": FAKE_PASSWORD}))
-    log.debug("token refreshed: %s", secrets.get_backend_token("prod"))
+    log.debug("token refreshed: %s", secrets.get_secret("backend@https://api.example.com"))
 
     # 5. An unexpected error whose text carries a secret (crash handler's path: log it).
     try:

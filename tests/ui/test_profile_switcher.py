@@ -12,6 +12,7 @@ from coachadmin.profiles import (
 )
 from coachadmin.s3.client import make_client
 from coachadmin.s3.settings import S3Settings
+from coachadmin.secrets import AwsKeyPair, delete_aws_keys
 from coachadmin.ui.main_window import MainWindow
 
 REGION = "eu-north-1"
@@ -65,3 +66,55 @@ def test_saved_profiles_switch_from_the_toolbar(qtbot, window: MainWindow, s3_se
     switcher.rebuild_menu()
     checked = [a.text() for a in switcher.menu_.actions() if a.isChecked()]
     assert checked == ["Production  ·  PRODUCTION"]
+
+
+def test_a_connection_that_cannot_open_is_not_made_the_one_the_next_start_opens(
+    qtbot, window: MainWindow, s3_server: str, bus, memory_keyring
+):
+    """Its keychain entry is gone: the window says so, stays where it was, and the
+    active connection is still the one it was (the next start does not fail on it)."""
+    staging = Profile(
+        name="Staging",
+        bucket=make_bucket(s3_server),
+        region=REGION,
+        endpoint_url=s3_server,
+        credentials=CredentialSource.ENVIRONMENT,
+    )
+    gone = Profile(
+        name="Gone",
+        bucket=make_bucket(s3_server),
+        region=REGION,
+        endpoint_url=s3_server,
+        credentials=CredentialSource.KEYCHAIN,
+    )
+    save_profile(staging, make_active=True)
+    save_profile(gone, keys=AwsKeyPair("AKIAEXAMPLE000000009", "testing"))
+    delete_aws_keys("Gone")  # as when its keychain entry was deleted
+    window.switch_profile("Staging")
+    qtbot.waitUntil(lambda: window.connection is not None, timeout=15_000)
+    said: list[str] = []
+    bus.posted.connect(lambda message: said.append(message.text))
+    window.switch_profile("Gone")
+    qtbot.waitUntil(lambda: any("keychain" in text for text in said), timeout=15_000)
+    assert window.connection.name == "Staging"
+    assert active_profile().name == "Staging"
+
+
+def test_the_welcome_page_offers_the_saved_connections(qtbot, window: MainWindow, s3_server):
+    """When the connection saved as active could not open, the welcome page shows; its
+    toolbar's switcher is the way to the others (it was hidden there)."""
+    window.show_welcome()
+    assert not window.toolbar.isVisible()  # nothing saved: nothing to switch to
+    save_profile(
+        Profile(
+            name="Staging",
+            bucket=make_bucket(s3_server),
+            region=REGION,
+            endpoint_url=s3_server,
+            credentials=CredentialSource.ENVIRONMENT,
+        )
+    )
+    window.show_welcome()
+    assert window.toolbar.isVisible() and window.switcher.isVisible()
+    window.switcher.rebuild_menu()
+    assert "Staging" in [a.text() for a in window.switcher.menu_.actions()]

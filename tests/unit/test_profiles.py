@@ -93,7 +93,6 @@ def test_several_profiles_switch_and_remove(memory_keyring: Store) -> None:
         aws_profile=None,
     )
     profiles.save_profile(production, keys=KEYS)
-    secrets.set_backend_token("production", "FAKEbearer-DO-NOT-LOG-prof-2")
     assert profiles.active_profile() == _staging()  # adding does not switch...
     profiles.set_active_profile("production")
     assert profiles.active_profile() == production
@@ -101,10 +100,12 @@ def test_several_profiles_switch_and_remove(memory_keyring: Store) -> None:
     assert connection is not None
     assert connection.production
     assert [p.name for p in profiles.list_profiles()] == ["production", "staging"]
-    profiles.remove_profile("production")
-    assert memory_keyring == {}  # its key pair and backend token are gone too
-    assert profiles.active_profile() == _staging()
-    profiles.remove_profile("staging")
+    removed = profiles.remove_profile("production")
+    assert memory_keyring == {}  # its key pair is gone too
+    assert removed == profiles.Removed(was_active=True, keys_left=False)
+    # None is active now: never another one unasked (it could be production).
+    assert profiles.active_profile() is None
+    assert profiles.remove_profile("staging").was_active is False
     assert profiles.load_active_connection() is None
 
 

@@ -90,13 +90,6 @@ def test_the_aws_key_pair_is_one_entry_per_profile(memory_keyring: Store) -> Non
     assert memory_keyring == {}
 
 
-def test_backend_token_helpers(memory_keyring: Store) -> None:
-    secrets.set_backend_token("staging", "FAKEbearer-DO-NOT-LOG-91ab")
-    assert secrets.get_backend_token("staging") == "FAKEbearer-DO-NOT-LOG-91ab"
-    assert ("coachadmin", "staging/backend") in memory_keyring
-    assert secrets.delete_backend_token("staging") is True
-
-
 def test_a_damaged_entry_says_what_to_do(memory_keyring: Store) -> None:
     memory_keyring[("coachadmin", "p/aws")] = "not json"
     with pytest.raises(secrets.KeychainError, match=r"(?i)enter the access key again"):
