@@ -59,16 +59,21 @@ def test_a_failing_check_saves_nothing(s3_server: str, capsys: pytest.CaptureFix
     assert profiles.list_profiles() == []
 
 
+def add_with_keychain(s3_server: str, monkeypatch: pytest.MonkeyPatch, *flags: str) -> None:
+    """`connection add prod` of a new bucket, its secret key read from standard input."""
+    bucket = make_bucket(s3_server)
+    monkeypatch.setattr("sys.stdin", io.StringIO(SECRET + "\n"))
+    argv = ["connection", "add", "prod", "--bucket", bucket, "--endpoint-url", s3_server]
+    assert main([*argv, "--keychain", "AKIAEXAMPLE000000004", "--secret-stdin", *flags]) == 0
+
+
 def test_keychain_keys_come_from_stdin_and_stay_in_the_keychain(
     s3_server: str,
     memory_keyring: Store,
     monkeypatch: pytest.MonkeyPatch,
     capsys: pytest.CaptureFixture[str],
 ) -> None:
-    bucket = make_bucket(s3_server)
-    monkeypatch.setattr("sys.stdin", io.StringIO(SECRET + "\n"))
-    argv = ["connection", "add", "prod", "--bucket", bucket, "--endpoint-url", s3_server]
-    assert main([*argv, "--keychain", "AKIAEXAMPLE000000004", "--secret-stdin", "--use"]) == 0
+    add_with_keychain(s3_server, monkeypatch, "--use")
     assert SECRET in memory_keyring[("coachadmin", "prod/aws")]
     assert SECRET not in paths.settings_path().read_text()
     assert SECRET not in capsys.readouterr().out
@@ -76,7 +81,6 @@ def test_keychain_keys_come_from_stdin_and_stay_in_the_keychain(
     assert connection is not None
     assert connection.s3.secret_key == SECRET
 
-    capsys.readouterr()
     assert main(["connection", "remove", "prod"]) == 0
     assert memory_keyring == {}
     out = capsys.readouterr().out
@@ -90,10 +94,7 @@ def test_removing_a_connection_whose_keychain_is_gone_says_its_key_stays(
     monkeypatch: pytest.MonkeyPatch,
     capsys: pytest.CaptureFixture[str],
 ) -> None:
-    bucket = make_bucket(s3_server)
-    monkeypatch.setattr("sys.stdin", io.StringIO(SECRET + "\n"))
-    argv = ["connection", "add", "prod", "--bucket", bucket, "--endpoint-url", s3_server]
-    assert main([*argv, "--keychain", "AKIAEXAMPLE000000004", "--secret-stdin"]) == 0
+    add_with_keychain(s3_server, monkeypatch)
     previous = keyring.get_keyring()
     keyring.set_keyring(fail.Keyring())  # the keychain cannot be reached now
     try:

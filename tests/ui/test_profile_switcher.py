@@ -26,22 +26,18 @@ def make_bucket(endpoint: str) -> str:
     return name
 
 
+def profile(name: str, endpoint: str, **extra: object) -> Profile:
+    """A connection to a new bucket of the test server (credentials from the environment
+    unless ``extra`` says otherwise)."""
+    fields: dict[str, object] = {"credentials": CredentialSource.ENVIRONMENT} | extra
+    return Profile(
+        name=name, bucket=make_bucket(endpoint), region=REGION, endpoint_url=endpoint, **fields
+    )  # type: ignore[arg-type]
+
+
 def test_saved_profiles_switch_from_the_toolbar(qtbot, window: MainWindow, s3_server: str):
-    staging = Profile(
-        name="Staging",
-        bucket=make_bucket(s3_server),
-        region=REGION,
-        endpoint_url=s3_server,
-        credentials=CredentialSource.ENVIRONMENT,
-    )
-    production = Profile(
-        name="Production",
-        bucket=make_bucket(s3_server),
-        region=REGION,
-        endpoint_url=s3_server,
-        credentials=CredentialSource.ENVIRONMENT,
-        production=True,
-    )
+    staging = profile("Staging", s3_server)
+    production = profile("Production", s3_server, production=True)
     save_profile(staging, make_active=True)
     save_profile(production)
 
@@ -73,20 +69,8 @@ def test_a_connection_that_cannot_open_is_not_made_the_one_the_next_start_opens(
 ):
     """Its keychain entry is gone: the window says so, stays where it was, and the
     active connection is still the one it was (the next start does not fail on it)."""
-    staging = Profile(
-        name="Staging",
-        bucket=make_bucket(s3_server),
-        region=REGION,
-        endpoint_url=s3_server,
-        credentials=CredentialSource.ENVIRONMENT,
-    )
-    gone = Profile(
-        name="Gone",
-        bucket=make_bucket(s3_server),
-        region=REGION,
-        endpoint_url=s3_server,
-        credentials=CredentialSource.KEYCHAIN,
-    )
+    staging = profile("Staging", s3_server)
+    gone = profile("Gone", s3_server, credentials=CredentialSource.KEYCHAIN)
     save_profile(staging, make_active=True)
     save_profile(gone, keys=AwsKeyPair("AKIAEXAMPLE000000009", "testing"))
     delete_aws_keys("Gone")  # as when its keychain entry was deleted
@@ -105,15 +89,7 @@ def test_the_welcome_page_offers_the_saved_connections(qtbot, window: MainWindow
     toolbar's switcher is the way to the others (it was hidden there)."""
     window.show_welcome()
     assert not window.toolbar.isVisible()  # nothing saved: nothing to switch to
-    save_profile(
-        Profile(
-            name="Staging",
-            bucket=make_bucket(s3_server),
-            region=REGION,
-            endpoint_url=s3_server,
-            credentials=CredentialSource.ENVIRONMENT,
-        )
-    )
+    save_profile(profile("Staging", s3_server))
     window.show_welcome()
     assert window.toolbar.isVisible() and window.switcher.isVisible()
     window.switcher.rebuild_menu()
