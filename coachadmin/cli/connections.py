@@ -99,7 +99,17 @@ def run_add(args: argparse.Namespace) -> int:
         profile = profile.with_region(report.region)
     replaced = profile.name in {p.name for p in profiles.list_profiles()}
     profiles.save_profile(profile, keys=keys, make_active=args.use)
-    if not args.json:
+    if args.json:
+        active = profiles.active_profile()
+        emit_json(
+            {
+                "event": "saved",
+                "name": profile.name,
+                "replaced": replaced,
+                "active": active is not None and active.name == profile.name,
+            }
+        )
+    else:
         print(f"{'Replaced' if replaced else 'Saved'} connection '{profile.name}'.")
     return 0
 

@@ -162,9 +162,11 @@ def _key_hint(key: str) -> str:
     return f" (…{key[-4:]})" if len(key) >= 16 else ""
 
 
+#: What ``corrected_from`` holds when no region was given at all.
+NO_REGION = "(not set)"
 #: botocore's names for where credentials came from, in words.
 _CREDENTIAL_SOURCES = {
-    "explicit": "the key you entered",
+    "explicit": "the access key given for this connection",
     "env": "the environment variables",
     "shared-credentials-file": "your AWS credentials file",
     "config-file": "your AWS config file",
@@ -292,7 +294,12 @@ class _Probe:
         region = _response_region(head) or self.location()
         if region:
             self.correct_region(region)
-        if self.corrected_from is not None:
+        if self.corrected_from == NO_REGION:
+            message = (
+                f"The bucket {self.bucket} is in {self.settings.region}: the connection "
+                "now uses that region."
+            )
+        elif self.corrected_from is not None:
             message = (
                 f"The bucket {self.bucket} is in {self.settings.region}, not in "
                 f"{self.corrected_from}: the connection now uses {self.settings.region}."
@@ -310,7 +317,7 @@ class _Probe:
 
     def correct_region(self, region: str) -> None:
         if region != self.settings.region:
-            self.corrected_from = self.settings.region or "(not set)"
+            self.corrected_from = self.settings.region or NO_REGION
             self.settings = replace(self.settings, region=region)
             self._client = None
 

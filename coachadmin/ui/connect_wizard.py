@@ -37,7 +37,14 @@ from coachadmin import profiles, secrets
 from coachadmin.connection import Connection
 from coachadmin.errors import UserFacingError
 from coachadmin.profiles import CredentialSource, Profile
-from coachadmin.s3.probe import STEP_TITLES, ProbeReport, ProbeStep, StepId, StepStatus
+from coachadmin.s3.probe import (
+    NO_REGION,
+    STEP_TITLES,
+    ProbeReport,
+    ProbeStep,
+    StepId,
+    StepStatus,
+)
 from coachadmin.s3.probe import probe_connection as _probe_connection
 from coachadmin.s3.settings import S3Settings
 from coachadmin.ui import bridge as bridge_module
@@ -385,7 +392,9 @@ class CheckPage(QWizardPage):
             text = (
                 "The connection does not work yet: go back to fix what is marked, or check again."
             )
-        if report.region_corrected_from is not None:
+        if report.region_corrected_from == NO_REGION:
+            text = f"The bucket's region is {report.region}. {text}"
+        elif report.region_corrected_from is not None:
             text = f"The region was corrected to {report.region}. {text}"
         name = self._wizard.where.name.text()
         if name in {p.name for p in profiles.list_profiles()}:

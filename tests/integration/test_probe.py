@@ -76,6 +76,9 @@ def test_no_region_at_all_is_filled_in(s3_server: str) -> None:
     bucket = make_bucket(s3_server, "ap-southeast-2")
     report = probe_connection(S3Settings(endpoint_url=s3_server), bucket)
     assert report.region == "ap-southeast-2"
+    message = report.step(StepId.BUCKET).message
+    assert "is in ap-southeast-2: the connection now uses that region" in message
+    assert "not set" not in message
 
 
 def test_a_missing_bucket_stops_the_checks(s3_server: str) -> None:

@@ -49,6 +49,11 @@ def test_add_checks_corrects_the_region_and_saves(
     assert [line["status"] for line in lines[:-1]] == ["passed"] * 10
     assert lines[-1]["ok"] is True
 
+    # Saved again with --json: every line is JSON, the last says what was saved.
+    assert main([*argv, "--endpoint-url", s3_server, "--json"]) == 0
+    lines = [json.loads(line) for line in capsys.readouterr().out.splitlines()]
+    assert lines[-1] == {"event": "saved", "name": "staging", "replaced": True, "active": True}
+
 
 def test_a_failing_check_saves_nothing(s3_server: str, capsys: pytest.CaptureFixture[str]) -> None:
     argv = ["connection", "add", "x", "--bucket", f"missing-{uuid.uuid4().hex[:8]}"]
