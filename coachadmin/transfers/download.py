@@ -271,7 +271,7 @@ class DownloadRunner(TransferRunner[DownloadRecord]):
         return record.dest
 
     def _journaled_bytes(self, record: DownloadRecord) -> int:
-        return sum(self.journal.ranges(record.id).values())
+        return self.journal.downloaded_bytes(record.id)
 
     def _journaled_result(self, record: DownloadRecord) -> TransferResult:
         return self._result(record, "journal")
@@ -563,7 +563,7 @@ class DownloadRunner(TransferRunner[DownloadRecord]):
             yield
         except OSError as error:
             if error.errno in _DISK_FULL:
-                left = record.size - sum(self.journal.ranges(record.id).values())
+                left = record.size - self.journal.downloaded_bytes(record.id)
                 free = _free_space(Path(record.temp_path).parent)
                 raise DiskFull(record.dest, record.id, needed=left, free=free) from error
             reason = error.strerror or type(error).__name__

@@ -376,6 +376,10 @@ class Journal(DurableStore):
             ).fetchall()
         return {row["number"]: PartRecord(**dict(row)) for row in rows}
 
+    def uploaded_bytes(self, transfer_id: str) -> int:
+        """The bytes of the upload's journaled parts: how far it had gone."""
+        return sum(part.size for part in self.parts(transfer_id).values())
+
     def forget_parts(self, transfer_id: str, numbers: list[int] | None = None) -> None:
         with self._tx() as db:
             if numbers is None:
@@ -440,6 +444,10 @@ class Journal(DurableStore):
                 "SELECT number, size FROM ranges WHERE transfer_id=?", (transfer_id,)
             ).fetchall()
         return {row[0]: row[1] for row in rows}
+
+    def downloaded_bytes(self, transfer_id: str) -> int:
+        """The bytes of the download's journaled ranges: how far it had gone."""
+        return sum(self.ranges(transfer_id).values())
 
     def restart_download(self, transfer_id: str, **changes: Any) -> None:
         with self._tx() as db:

@@ -148,11 +148,11 @@ class TransferQueue:
         record: UploadRecord | DownloadRecord
         if job.kind is TransferKind.UPLOAD:
             record = self.journal.get_upload(job.id)
-            done = sum(p.size for p in self.journal.parts(job.id).values())
+            done = self.journal.uploaded_bytes(job.id)
             path = record.path
         else:
             record = self.journal.get_download(job.id)
-            done = sum(self.journal.ranges(job.id).values())
+            done = self.journal.downloaded_bytes(job.id)
             path = record.dest
         return TransferEvent(
             job.id,

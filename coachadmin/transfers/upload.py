@@ -605,7 +605,7 @@ class UploadRunner(TransferRunner[UploadRecord]):
     # -- helpers ---------------------------------------------------------------------
 
     def _journaled_bytes(self, record: UploadRecord) -> int:
-        return sum(part.size for part in self.journal.parts(record.id).values())
+        return self.journal.uploaded_bytes(record.id)
 
     def _left_behind(self, record: UploadRecord, reason: str) -> str:
         return orphan_note(record.bucket, reason)

@@ -39,6 +39,7 @@ from coachadmin.ui.icons import icon
 from coachadmin.ui.lessons.linking import Linker
 from coachadmin.ui.lessons.models import (
     COURSE_ROLE,
+    ORDER,
     SIZE,
     STATE,
     STATE_COLOURS,
@@ -202,7 +203,7 @@ class LessonsPanel(QWidget):
         header.setSectionResizeMode(TITLE, QHeaderView.ResizeMode.Stretch)
         header.setSectionResizeMode(VIDEO, QHeaderView.ResizeMode.Interactive)
         self.lessons.setColumnWidth(SIZE, 80)
-        self.lessons.setColumnWidth(0, 36)
+        self.lessons.setColumnWidth(ORDER, 36)
         #: The user dragged the Video column's edge: the fitting leaves it alone from then.
         self._video_sized = False
         self._fitting = False
@@ -219,7 +220,8 @@ class LessonsPanel(QWidget):
         """Video and State at their widths (300, 230 px) while the title keeps at least two
         fifths of the table; in a narrow window they give way, so that a lesson's title
         stays readable."""
-        room = max(self.lessons.viewport().width() - 36 - 80, 0)
+        fixed = self.lessons.columnWidth(ORDER) + self.lessons.columnWidth(SIZE)
+        room = max(self.lessons.viewport().width() - fixed, 0)
         self._fitting = True
         try:
             if not self._video_sized:

@@ -295,25 +295,20 @@ class TransferQueuePanel(QWidget):
         if name is not None:
             self.service.use_connection([e.transfer_id for e in events], name)
 
+    def _pausable(self, event: TransferEvent) -> bool:
+        return event.state in _MOVING and not self.model.is_pausing(event.transfer_id)
+
     def _update_actions(self, *_args: object) -> None:
-        selected = {e.state for e in self._selected_events()}
-        pausable = [
-            e for e in self._selected_events()
-            if e.state in _MOVING and not self.model.is_pausing(e.transfer_id)
-        ]  # fmt: skip
-        self.pause_action.setEnabled(bool(pausable))
+        chosen = self._selected_events()
+        selected = {e.state for e in chosen}
+        self.pause_action.setEnabled(any(self._pausable(e) for e in chosen))
         self.resume_action.setEnabled(TransferState.PAUSED in selected)
         self.retry_action.setEnabled(TransferState.FAILED in selected)
         self.cancel_action.setEnabled(
             bool(selected - {TransferState.DONE, TransferState.CANCELLED})
         )
         states = [e.state for e in self.model.events()]
-        self.pause_all_action.setEnabled(
-            any(
-                e.state in _MOVING and not self.model.is_pausing(e.transfer_id)
-                for e in self.model.events()
-            )
-        )
+        self.pause_all_action.setEnabled(any(self._pausable(e) for e in self.model.events()))
         self.resume_all_action.setEnabled(TransferState.PAUSED in states)
         self.retry_all_action.setEnabled(TransferState.FAILED in states)
         self.cancel_all_action.setEnabled(
