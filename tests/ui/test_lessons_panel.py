@@ -557,6 +557,14 @@ def test_the_student_player_s_button_says_what_a_click_does(qtbot):
     qtbot.mouseClick(player.play_button, Qt.MouseButton.LeftButton)
     qtbot.waitUntil(lambda: player.player.playbackState() == playing, timeout=WAIT)
     assert player.play_button.text() == "Pause"
+    # Played to its end before it closes, as the test above does: stopping FFmpeg's player
+    # mid-play hung a loaded CI host once, in the close's stop().
+    player.player.setPlaybackRate(4.0)
+    qtbot.waitUntil(
+        lambda: player.player.mediaStatus() == QMediaPlayer.MediaStatus.EndOfMedia,
+        timeout=30_000,
+    )
+    assert player.play_button.text() == "Play"
     player.close()
 
 
