@@ -376,7 +376,11 @@ class DownloadRunner(TransferRunner[DownloadRecord]):
             return
         plan = RangePlan(missing)
         durable = DurableRanges(self.journal, record.id, Path(record.temp_path))
-        growth = Growth(record.range_size, max(1, self.config.download_streams))
+        growth = Growth(
+            record.range_size,
+            max(1, self.config.download_streams),
+            hash_rate=_hash_rate(hashing),
+        )
         workers = Workers(plan, f"download-{record.id}")
         workers.start(
             lambda: self._stream(record, plan, durable, growth, hashing=hashing, whole=whole)
@@ -523,7 +527,7 @@ class DownloadRunner(TransferRunner[DownloadRecord]):
                             hashing.feed(start + counted, chunk)
                         counted += len(chunk)
                         self.tracker.add(len(chunk))
-                        growth.received(len(chunk))
+                        growth.received(len(chunk), hashed=hashing is not None)
                     if counted >= length:
                         break
                     chunk = body.read(
@@ -615,6 +619,14 @@ class DownloadRunner(TransferRunner[DownloadRecord]):
             restarted=self.restarted,
             verified=verified,
         )
+
+
+def _hash_rate(hashing: HashBehind | None) -> Callable[[], float] | None:
+    """How fast ``hashing`` takes the stream's bytes (:class:`.streams.Growth` weighs the
+    ranged GETs' bytes it must read back at the end), as it is measured."""
+    if hashing is None:
+        return None
+    return lambda: hashing.rate
 
 
 def _size_of(path: Path) -> int | None:

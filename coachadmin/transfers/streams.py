@@ -6,7 +6,10 @@ other end, one at a time, and are added only while they add throughput
 (:class:`Growth`: multiplied each window while the rate grows): on a server that serves
 each connection at a bounded rate (S3) each adds its share; on one where a ranged GET
 costs as much as the whole object (moto reads the object for every range) the stream's
-first byte comes later than it then needs for a whole range, and none is added. The
+first byte comes later than it then needs for a whole range, and none is added; nor where
+the hash that checks the file (an MD5 where the object has no checksum) is what sets the
+pace: it takes the bytes in order, the stream's as they come and a ranged GET's read back
+at the end. The
 stream and the ranged GETs claim ranges from one :class:`RangePlan`; the stream stops
 where a ranged GET has been.
 
@@ -162,6 +165,17 @@ class Growth:
     two windows (0.6 s); where one connection fills the link, the first step adds nothing
     and three ranged GETs are all it cost.
 
+    Where the file is checked by a hash that takes its bytes in order (``hash_rate``: that
+    hash's measured speed, bytes a second), only the stream's bytes are hashed as they
+    come (:meth:`received` with ``hashed``); a ranged GET's are read back and hashed after
+    the last range is in. A window's rate is then what it would be with that read-back
+    counted: 1 / (1 / rate + unhashed share / hash_rate). And no step is taken that would,
+    if it multiplied the rate by as much as the streams, fetch faster than the hash takes
+    bytes: against a loopback server one stream already brings about what an MD5 hashes on
+    a core sharing the machine with the server (0.3 against 0.4-0.5 GB/s), and none is
+    added; a CRC (ISA-L, several GB/s) or a link slower than the hash (S3 serves a
+    connection at ~0.1 GB/s) leaves the growth as it was.
+
     A GET whose first byte comes later than the stream then needs for a whole range costs
     the server more than a range brings (moto reads the whole object before it answers any
     GET, 0.6 s for 1 GiB against 27 ms for a range at the stream's rate): the stream's own
@@ -172,9 +186,14 @@ class Growth:
     limit: int
     streams: int = 1
     frozen: bool = False
+    #: The speed of the hash that takes the file's bytes in order (bytes/s; 0: unknown yet),
+    #: or None where none does.
+    hash_rate: Callable[[], float] | None = None
     _bytes: int = 0
+    _hashed: int = 0
     _window_start: float = field(default_factory=time.monotonic)
     _window_bytes: int = 0
+    _window_hashed: int = 0
     _last_rate: float = 0.0
     _stream_rate: float = 0.0
     #: Ranged GETs added last whose first byte has not come yet.
@@ -193,16 +212,19 @@ class Growth:
         they see bytes as they come (not 1 MiB at a time), ``size`` once settled."""
         return size if self.settled else min(size, GROWING_CHUNK)
 
-    def received(self, count: int) -> None:
+    def received(self, count: int, *, hashed: bool = False) -> None:
+        """``count`` bytes came (``hashed``: and went to the hash as they came)."""
         with self._lock:
             self._bytes += count
+            if hashed:
+                self._hashed += count
 
     def stream_first_byte(self, seconds: float, *, now: float) -> None:
         """The stream's first GET's time to first byte; its rate is measured from now."""
         with self._lock:
             if not self._stream_first_byte:
                 self._stream_first_byte = seconds
-                self._window_start, self._window_bytes = now, self._bytes
+                self._start_window(now)
 
     def first_byte(self, seconds: float, *, now: float, newest: bool) -> None:
         """A ranged GET's time to first byte (``newest``: of one of the ranged GETs added
@@ -213,7 +235,7 @@ class Growth:
             if newest and self._awaiting:
                 self._awaiting -= 1
                 if not self._awaiting:
-                    self._window_start, self._window_bytes = now, self._bytes
+                    self._start_window(now)
 
     def more(self, now: float, left: int) -> int:
         """At the end of a window: how many ranged GETs to add (0: none, now or for now),
@@ -225,22 +247,41 @@ class Growth:
             useful = min(self.limit, left) - self.streams
             if waiting or useful <= 0 or elapsed < WINDOW:
                 return 0
-            rate = (self._bytes - self._window_bytes) / elapsed
+            window = self._bytes - self._window_bytes
+            rate = window / elapsed
             if not rate:
                 return 0  # nothing came yet: the window goes on
+            hashing = self.hash_rate() if self.hash_rate is not None else 0.0
             if self.streams == 1:
                 self._stream_rate = rate
                 if self._stream_first_byte > self.range_size / rate:
                     self.frozen = True
                     return 0
-            elif rate < self._last_rate * GAIN:
-                self.frozen = True
-                return 0
+            else:
+                unhashed = 1 - (self._hashed - self._window_hashed) / window
+                rate = _with_read_back(rate, unhashed, hashing)
+                if rate < self._last_rate * GAIN:
+                    self.frozen = True
+                    return 0
             self._last_rate = rate
             added = min(self.streams * (STEP - 1), useful)
+            if hashing and rate * (self.streams + added) / self.streams > hashing:
+                self.frozen = True  # the hash would not keep up with the step at its best
+                return 0
             self.streams += added
             self._awaiting = added
             return added
+
+    def _start_window(self, now: float) -> None:
+        self._window_start, self._window_bytes, self._window_hashed = now, self._bytes, self._hashed
+
+
+def _with_read_back(rate: float, unhashed: float, hashing: float) -> float:
+    """A download's rate with the time counted to hash, after it, the ``unhashed`` share
+    of its bytes at ``hashing`` bytes a second (0: no hash takes the bytes in order)."""
+    if not hashing or unhashed <= 0:
+        return rate
+    return 1 / (1 / rate + unhashed / hashing)
 
 
 class Workers:

@@ -25,6 +25,7 @@ from __future__ import annotations
 import math
 import queue
 import threading
+import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -172,6 +173,8 @@ class HashBehind:
 
     def __init__(self, inline: InlineHash) -> None:
         self.inline = inline
+        self._hashed = 0
+        self._busy = 0.0
         self._waiting: queue.Queue[tuple[int, bytes] | None] = queue.Queue(maxsize=BEHIND)
         self._thread = threading.Thread(target=self._run, name="hash-behind", daemon=True)
         self._thread.start()
@@ -183,9 +186,18 @@ class HashBehind:
         self._waiting.put(None)
         self._thread.join()
 
+    @property
+    def rate(self) -> float:
+        """How fast the hash has taken bytes (a second of its work; 0 before any)."""
+        return self._hashed / self._busy if self._busy else 0.0
+
     def _run(self) -> None:
         while (item := self._waiting.get()) is not None:
+            started, position = time.monotonic(), self.inline.position
             self.inline.feed(*item)
+            if self.inline.position > position:  # bytes after a gap wait for the end
+                self._busy += time.monotonic() - started
+                self._hashed += self.inline.position - position
 
 
 def likely_part_sizes(size: int, parts: int) -> list[int]:

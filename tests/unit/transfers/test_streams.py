@@ -102,3 +102,56 @@ def test_no_more_ranged_gets_than_ranges_the_streams_would_not_take_next() -> No
         growth.first_byte(0.01, now=now, newest=True)
     now = _stream(growth, 32 * MiB, now, 0.3)
     assert growth.more(now, 11) == 7 and growth.streams == 11
+
+
+def _hashing(rate: float) -> Growth:
+    """A download checked by a hash that takes the stream's bytes in order at ``rate``."""
+    growth = Growth(8 * MiB, limit=16, hash_rate=lambda: rate)
+    growth.stream_first_byte(0.01, now=0.0)
+    return growth
+
+
+def _hashed(growth: Growth, stream: float, others: float, start: float, seconds: float) -> float:
+    growth.received(int(stream * seconds), hashed=True)
+    growth.received(int(others * seconds))
+    return start + seconds
+
+
+def test_no_ranged_get_where_one_stream_nearly_fills_the_hash() -> None:
+    """A loopback server, an MD5-checked object: the stream brings 300 MB/s, the MD5 takes
+    450 MB/s on the core it shares with the server. Four streams could at best fetch
+    1.2 GB/s, three quarters of it to read back and hash after: none is added."""
+    growth = _hashing(450e6)
+    now = _hashed(growth, 300e6, 0, 0.0, 0.3)
+    assert growth.more(now, 100) == 0 and growth.frozen and growth.streams == 1
+
+
+def test_a_capped_link_grows_as_before_under_an_md5() -> None:
+    """8 MiB/s a connection: sixteen streams fetch 128 MiB/s, well under the MD5's speed."""
+    growth = _hashing(450e6)
+    now = _hashed(growth, 8 * MiB, 0, 0.0, 0.3)
+    assert growth.more(now, 100) == 3
+    for _ in range(3):
+        growth.first_byte(0.01, now=now, newest=True)
+    now = _hashed(growth, 8 * MiB, 24 * MiB, now, 0.3)
+    assert growth.more(now, 100) == 12 and growth.streams == 16
+
+
+def test_a_step_that_pays_only_before_the_read_back_ends_the_growth() -> None:
+    """A slow core's MD5 (150 MB/s), a link of 20 MB/s a connection that four share at
+    28 MB/s: 1.4 times the stream's rate, but three quarters of the bytes are hashed after
+    the last range; counted, the step brought 1.23 times, under GAIN."""
+    growth = _hashing(150e6)
+    now = _hashed(growth, 20e6, 0, 0.0, 0.3)
+    assert growth.more(now, 100) == 3
+    for _ in range(3):
+        growth.first_byte(0.01, now=now, newest=True)
+    now = _hashed(growth, 7e6, 21e6, now, 0.3)
+    assert growth.more(now, 100) == 0 and growth.frozen and growth.streams == 4
+
+
+def test_without_a_measured_hash_the_growth_is_the_rate_s_alone() -> None:
+    """Resuming, the stream's bytes follow a gap: none is hashed as it comes (rate 0)."""
+    growth = _hashing(0.0)
+    now = _hashed(growth, 300e6, 0, 0.0, 0.3)
+    assert growth.more(now, 100) == 3
