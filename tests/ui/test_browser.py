@@ -266,9 +266,10 @@ def test_access_denied_folder_shows_the_banner(qtbot, window, browse, demo, bus)
 
 
 def test_a_refresh_that_fails_leaves_the_folder_as_it_was(qtbot, window, browse, demo, bus):
-    """F5 while the server cannot be reached: the rows stay (not "0 items"), with why."""
+    """F5 while the server cannot be reached: the rows stay (not "0 items"), with why, and
+    the tree keeps every folder it showed, those beside the current one too."""
     base = unique_bucket_connection(demo.info.connection())
-    for key in ("videos/a.mp4", "videos/b.mp4", "videos/sub/c.mp4"):
+    for key in ("images/x.png", "videos/a.mp4", "videos/b.mp4", "videos/sub/c.mp4"):
         put(base, key)
     with FaultProxy(base.s3.endpoint_url) as proxy:
         controller = open_and_wait(qtbot, window, with_endpoint(base, proxy.url))
@@ -276,13 +277,17 @@ def test_a_refresh_that_fails_leaves_the_folder_as_it_was(qtbot, window, browse,
             controller.navigate("videos/")
         before = shown(controller)
         assert before == ["videos/sub/", "videos/a.mp4", "videos/b.mp4"]
+        qtbot.waitUntil(lambda: controller.tree.is_listed(""), timeout=5000)
+        assert controller.tree.children_of("") == ["images/", "videos/"]
         proxy.add_fault(
             lambda r: r.method == "GET", Fault("status", code=403, body=ACCESS_DENIED), times=50
         )
         with qtbot.waitSignal(bus.posted, timeout=15000):
             controller.refresh()
         qtbot.waitUntil(lambda: shown(controller) == before, timeout=5000)
-        assert controller.tree.index_for("videos/sub/").isValid()
+        qtbot.waitUntil(lambda: controller.tree.is_listed(""), timeout=5000)
+        assert controller.tree.children_of("") == ["images/", "videos/"]
+        assert controller.tree.children_of("videos/") == ["videos/sub/"]
         assert window.folder_count.text() == "3 items"
 
 

@@ -218,7 +218,7 @@ class BrowserController(QObject):
         # What the folder showed comes back if the listing fails before its first page
         # (the network is down): F5 then leaves the view as it was, with the reason.
         kept = (self.prefix, self.model.listed())
-        self.tree.reset(self.access)
+        self.tree.reset(self.access, refresh=True)
         self.navigate(self.prefix, record=False)
         self._kept_rows = kept
         tree_view.expand(self.tree.index_for(""))
@@ -288,6 +288,7 @@ class BrowserController(QObject):
             self.model.add(folders, [i for i in kept[1] if not is_folder(i)])
             self.tree.add_folders(self.prefix, folders)
         if self.tree.fed is not None:  # as when the tree fails to list it: Refresh retries
+            self.tree.restore(self.tree.fed)
             self.tree.set_listed(self.tree.fed)
             self.tree.feed(None)
         self.page.object_list.set_placeholder_text(str(error))

@@ -43,6 +43,9 @@ class FolderTreeModel(QStandardItemModel):
         self._items: dict[str, QStandardItem] = {}
         self._listed: set[str] = set()
         self._loading: set[str] = set()
+        #: What the folders listed before a refresh held: shown again where listing them
+        #: again fails (the network is down), so F5 loses no folder from the tree.
+        self._known: dict[str, list[str]] = {}
         #: The folder the object list is listing: its pages fill the tree (see :meth:`feed`).
         self.fed: str | None = None
         self._access: BucketAccess | None = None
@@ -50,8 +53,11 @@ class FolderTreeModel(QStandardItemModel):
         self._ticket = self._latest.begin()
         self._folder_icon = icon("folder-closed")
 
-    def reset(self, access: BucketAccess | None) -> None:
-        """Start over on ``access``'s bucket: only the bucket's root, not yet listed."""
+    def reset(self, access: BucketAccess | None, *, refresh: bool = False) -> None:
+        """Start over on ``access``'s bucket: only the bucket's root, not yet listed
+        (``refresh``: the same bucket again; what its folders held is kept for
+        :meth:`restore`)."""
+        self._known = {p: self.children_of(p) for p in self._listed} if refresh else {}
         self._ticket = self._latest.begin()
         self.clear()
         self._items, self._listed, self._loading = {}, set(), set()
@@ -195,8 +201,13 @@ class FolderTreeModel(QStandardItemModel):
         else:
             self.set_listed(page.prefix)
 
+    def restore(self, prefix: str) -> None:
+        """Listing ``prefix`` again failed: show the sub-folders it had before the refresh."""
+        self.add_folders(prefix, self._known.pop(prefix, []))
+
     def _failed(self, prefix: str, error: UserFacingError) -> None:
         log.info("could not list the folders of %s: %s", prefix or "/", error)
+        self.restore(prefix)
         self.set_listed(prefix)  # no endless retries; Refresh lists again
         item = self._items.get(prefix)
         if item is not None:
