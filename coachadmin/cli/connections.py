@@ -12,13 +12,14 @@ import getpass
 import sys
 
 from coachadmin import profiles, secrets
-from coachadmin.cli.common import emit_json
+from coachadmin.cli.common import emit_json, open_journal
 from coachadmin.errors import UsageError
 from coachadmin.profiles import CredentialSource, Profile
 from coachadmin.s3.client import check_settings
 from coachadmin.s3.probe import ProbeReport, ProbeStep, StepCallback, probe_connection
 from coachadmin.s3.settings import S3Settings
 from coachadmin.services.sign_in import normalize_api_url
+from coachadmin.services.transfer_connections import left_without_connection, started_with
 from coachadmin.settings import load_settings
 
 _MARKS = {"passed": "ok  ", "warning": "warn", "failed": "FAIL", "skipped": "skip"}
@@ -117,6 +118,10 @@ def run_add(args: argparse.Namespace) -> int:
 def run_remove(args: argparse.Namespace) -> int:
     removed = profiles.remove_profile(args.name)
     print(f"Removed connection '{args.name}'.")
+    with open_journal() as journal:
+        waiting = started_with(journal, args.name)
+    if waiting:
+        print(f"coachadmin: {left_without_connection(waiting, args.name)}", file=sys.stderr)
     if removed.was_active:
         names = ", ".join(p.name for p in profiles.list_profiles())
         choose = f": choose one with `coachadmin connection use NAME` ({names})" if names else ""

@@ -139,3 +139,25 @@ def reassign(journal: Journal, transfer_id: str, connection: str) -> None:
             )
         changes["endpoint_url"] = profile.endpoint_url
     journal.update_record(transfer_id, **changes)
+
+
+def started_with(journal: Journal, connection: str) -> list[Record]:
+    """The unfinished transfers that belong to ``connection``, oldest first."""
+    records: list[Record] = [*journal.list_uploads(), *journal.list_downloads()]
+    return sorted((r for r in records if r.connection == connection), key=lambda r: r.created_at)
+
+
+def left_without_connection(records: list[Record], connection: str) -> str:
+    """What a user who removed ``connection`` is told of its unfinished ``records``: that
+    they wait, and the two ways on (another connection to the bucket, or forgetting them)."""
+    buckets = " or ".join(sorted({f"s3://{r.bucket}" for r in records}))
+    ids = ", ".join(r.id for r in records)
+    one = len(records) == 1
+    what = "1 unfinished transfer" if one else f"{len(records)} unfinished transfers"
+    was, they, them = ("was", "it waits", "it") if one else ("were", "they wait", "them")
+    return (
+        f"{what} ({ids}) {was} started with '{connection}': {they} until you resume {them} "
+        f"with another connection to {buckets} (coachadmin resume ID --connection NAME) or "
+        f"drop {them} (coachadmin abort --forget ID; `coachadmin orphans s3://BUCKET` then "
+        "lists the parts an upload left in the bucket)."
+    )

@@ -142,7 +142,12 @@ def test_a_transfer_whose_connection_is_gone_says_so_and_can_be_given_another_or
     with FaultProxy(s3_server, rate=5 * MiB) as proxy:
         add_connection(env, "media", bucket, proxy.url, "--environment")
         first = upload_killed_midway(env, proxy, tmp_path / "lesson.mp4", bucket)
-        assert cli(env, "connection", "remove", "media").returncode == 0
+        removed = cli(env, "connection", "remove", "media")
+        assert removed.returncode == 0, removed.stderr
+        note = removed.stderr.strip()  # the user is told the upload waits, and how it goes on
+        assert note.startswith(f"coachadmin: 1 unfinished transfer ({first}) was started with")
+        assert f"another connection to s3://{bucket}" in note
+        assert "resume ID --connection NAME" in note and "abort --forget ID" in note
 
         refused = cli(env, "resume", first)
         assert refused.returncode != 0
@@ -161,7 +166,9 @@ def test_a_transfer_whose_connection_is_gone_says_so_and_can_be_given_another_or
     with FaultProxy(s3_server, rate=5 * MiB) as proxy:
         add_connection(env, "elsewhere", bucket, proxy.url, "--environment")
         second = upload_killed_midway(env, proxy, tmp_path / "intro.mp4", bucket)
-    assert cli(env, "connection", "remove", "elsewhere").returncode == 0
+    gone = cli(env, "connection", "remove", "elsewhere")
+    assert gone.returncode == 0 and f"({second}) was started with 'elsewhere'" in gone.stderr
+    assert first not in gone.stderr  # resumed and done: not waiting
     forgotten = cli(env, "abort", "--forget", second, "--json")
     assert forgotten.returncode == 0, forgotten.stderr
     event = json_lines(forgotten.stdout)[0]
