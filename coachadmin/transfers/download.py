@@ -523,11 +523,10 @@ class DownloadRunner(TransferRunner[DownloadRecord]):
                         self.control.check_cancelled()
                         with self._writing(record):
                             handle.write(chunk)
-                        if hashing is not None:
-                            hashing.feed(start + counted, chunk)
+                        hashed = hashing is not None and hashing.feed(start + counted, chunk)
                         counted += len(chunk)
                         self.tracker.add(len(chunk))
-                        growth.received(len(chunk), hashed=hashing is not None)
+                        growth.received(len(chunk), hashed=hashed)
                     if counted >= length:
                         break
                     chunk = body.read(
@@ -622,8 +621,8 @@ class DownloadRunner(TransferRunner[DownloadRecord]):
 
 
 def _hash_rate(hashing: HashBehind | None) -> Callable[[], float] | None:
-    """How fast ``hashing`` takes the stream's bytes (:class:`.streams.Growth` weighs the
-    ranged GETs' bytes it must read back at the end), as it is measured."""
+    """How fast ``hashing`` takes bytes, as it is measured (:class:`.streams.Growth` weighs
+    the ranged GETs' bytes it must read back at the end)."""
     if hashing is None:
         return None
     return lambda: hashing.rate

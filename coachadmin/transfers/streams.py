@@ -6,12 +6,11 @@ other end, one at a time, and are added only while they add throughput
 (:class:`Growth`: multiplied each window while the rate grows): on a server that serves
 each connection at a bounded rate (S3) each adds its share; on one where a ranged GET
 costs as much as the whole object (moto reads the object for every range) the stream's
-first byte comes later than it then needs for a whole range, and none is added; nor where
-the hash that checks the file (an MD5 where the object has no checksum) is what sets the
-pace: it takes the bytes in order, the stream's as they come and a ranged GET's read back
-at the end. The
-stream and the ranged GETs claim ranges from one :class:`RangePlan`; the stream stops
-where a ranged GET has been.
+first byte comes later than it then needs for a whole range, and none is added. The
+growth weighs what more streams cost the client: the CPU each byte takes, and the hash
+that checks the file (an MD5 where the object has no checksum), which takes a ranged GET's
+bytes only after the last range, read back from the file. The stream and the ranged GETs
+claim ranges from one :class:`RangePlan`; the stream stops where a ranged GET has been.
 
 A range is journaled only once it is durable (:class:`DurableRanges`): written ranges are
 fsynced together every :data:`SYNC_BYTES` or :data:`SYNC_SECONDS` and at the end, then
@@ -43,6 +42,10 @@ STEP = 4
 #: Aggregate throughput must grow by this much when the streams grow (ideally by STEP) for
 #: them to grow again: well above a window's noise (a few per cent).
 GAIN = 1.25
+#: What a step must bring at its best (the streams' rate multiplied by as much as the
+#: streams, as far as the cores allow) to be taken: GAIN even if it falls short of that best
+#: by GAIN (a server on the same cores, connections that do not add up).
+FORESEEN_GAIN = GAIN * GAIN
 #: The window over which throughput is measured (seconds): at 8 MiB/s per connection,
 #: 2.4 MiB per stream, ten reads of :data:`GROWING_CHUNK`.
 WINDOW = 0.3
@@ -165,16 +168,20 @@ class Growth:
     two windows (0.6 s); where one connection fills the link, the first step adds nothing
     and three ranged GETs are all it cost.
 
-    Where the file is checked by a hash that takes its bytes in order (``hash_rate``: that
-    hash's measured speed, bytes a second), only the stream's bytes are hashed as they
-    come (:meth:`received` with ``hashed``); a ranged GET's are read back and hashed after
-    the last range is in. A window's rate is then what it would be with that read-back
-    counted: 1 / (1 / rate + unhashed share / hash_rate). And no step is taken that would,
-    if it multiplied the rate by as much as the streams, fetch faster than the hash takes
-    bytes: against a loopback server one stream already brings about what an MD5 hashes on
-    a core sharing the machine with the server (0.3 against 0.4-0.5 GB/s), and none is
-    added; a CRC (ISA-L, several GB/s) or a link slower than the hash (S3 serves a
-    connection at ~0.1 GB/s) leaves the growth as it was.
+    A step is taken only if, at its best, it would pay :data:`FORESEEN_GAIN`: the rate
+    multiplied by as much as the streams, but no more than the client's cores can receive
+    at the CPU a byte has cost so far (``cpu``, the process's CPU seconds; ``cores``).
+    Where the client is what bounds the download (a loopback server sharing its cores),
+    more streams would bring little, and none is added.
+
+    Where the file is checked by a hash that takes its bytes in order (``hash_rate``: the
+    bytes that hash takes in a second of its thread's CPU), only the stream's bytes are
+    hashed as they come (:meth:`received` with ``hashed``); a ranged GET's are read back
+    and hashed after the last range is in. A rate, measured or foreseen, then counts that
+    read-back: 1 / (1 / rate + unhashed share / hash_rate). With an MD5 (0.6 GB/s a core),
+    sixteen connections to S3 at 0.1 GB/s each still pay; against s3rver on the same two
+    cores, one stream at 0.3 GB/s already takes what the cores can give, and stays alone.
+    A CRC (ISA-L, several GB/s) changes nothing.
 
     A GET whose first byte comes later than the stream then needs for a whole range costs
     the server more than a range brings (moto reads the whole object before it answers any
@@ -186,14 +193,18 @@ class Growth:
     limit: int
     streams: int = 1
     frozen: bool = False
-    #: The speed of the hash that takes the file's bytes in order (bytes/s; 0: unknown yet),
-    #: or None where none does.
+    #: The bytes a second of CPU hashes, for the hash that takes the file's bytes in order
+    #: (0: not measured yet), or None where none does.
     hash_rate: Callable[[], float] | None = None
+    #: The process's CPU seconds so far, and the cores it may use.
+    cpu: Callable[[], float] = time.process_time
+    cores: int = field(default_factory=lambda: os.cpu_count() or 1)
     _bytes: int = 0
     _hashed: int = 0
     _window_start: float = field(default_factory=time.monotonic)
     _window_bytes: int = 0
     _window_hashed: int = 0
+    _window_cpu: float = 0.0
     _last_rate: float = 0.0
     _stream_rate: float = 0.0
     #: Ranged GETs added last whose first byte has not come yet.
@@ -213,7 +224,7 @@ class Growth:
         return size if self.settled else min(size, GROWING_CHUNK)
 
     def received(self, count: int, *, hashed: bool = False) -> None:
-        """``count`` bytes came (``hashed``: and went to the hash as they came)."""
+        """``count`` bytes came (``hashed``: and the hash took them as they came, in order)."""
         with self._lock:
             self._bytes += count
             if hashed:
@@ -252,21 +263,25 @@ class Growth:
             if not rate:
                 return 0  # nothing came yet: the window goes on
             hashing = self.hash_rate() if self.hash_rate is not None else 0.0
+            unhashed = 1 - (self._hashed - self._window_hashed) / window
+            counted = _with_read_back(rate, unhashed, hashing)
             if self.streams == 1:
                 self._stream_rate = rate
                 if self._stream_first_byte > self.range_size / rate:
                     self.frozen = True
                     return 0
-            else:
-                unhashed = 1 - (self._hashed - self._window_hashed) / window
-                rate = _with_read_back(rate, unhashed, hashing)
-                if rate < self._last_rate * GAIN:
-                    self.frozen = True
-                    return 0
-            self._last_rate = rate
+            elif counted < self._last_rate * GAIN:
+                self.frozen = True
+                return 0
+            self._last_rate = counted
             added = min(self.streams * (STEP - 1), useful)
-            if hashing and rate * (self.streams + added) / self.streams > hashing:
-                self.frozen = True  # the hash would not keep up with the step at its best
+            grown = self.streams + added
+            cpu_per_byte = max(self.cpu() - self._window_cpu, 0.0) / window
+            best = rate * grown / self.streams
+            if cpu_per_byte:
+                best = min(best, self.cores / cpu_per_byte)
+            if _with_read_back(best, 1 - 1 / grown, hashing) < counted * FORESEEN_GAIN:
+                self.frozen = True  # even at its best the step would pay little, or nothing
                 return 0
             self.streams += added
             self._awaiting = added
@@ -274,6 +289,7 @@ class Growth:
 
     def _start_window(self, now: float) -> None:
         self._window_start, self._window_bytes, self._window_hashed = now, self._bytes, self._hashed
+        self._window_cpu = self.cpu()
 
 
 def _with_read_back(rate: float, unhashed: float, hashing: float) -> float:

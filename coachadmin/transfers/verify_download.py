@@ -173,14 +173,25 @@ class HashBehind:
 
     def __init__(self, inline: InlineHash) -> None:
         self.inline = inline
+        #: Where the bytes fed must begin to be hashed as they come (-1: none will be).
+        self._follows = inline.position
         self._hashed = 0
-        self._busy = 0.0
+        self._cpu = 0.0
         self._waiting: queue.Queue[tuple[int, bytes] | None] = queue.Queue(maxsize=BEHIND)
         self._thread = threading.Thread(target=self._run, name="hash-behind", daemon=True)
         self._thread.start()
 
-    def feed(self, offset: int, data: bytes) -> None:
+    def feed(self, offset: int, data: bytes) -> bool:
+        """Hash ``data`` (at ``offset``) on the thread; whether it is hashed as it comes: it
+        follows the bytes hashed so far (bytes after a gap are read back at the end, and
+        after a repeat, the whole file), as :meth:`InlineHash.feed` takes them."""
+        follows = offset == self._follows
+        if follows:
+            self._follows += len(data)
+        elif offset < self._follows:
+            self._follows = -1  # a repeat spoils the inline hash: all is read back
         self._waiting.put((offset, data))
+        return follows
 
     def close(self) -> None:
         self._waiting.put(None)
@@ -188,16 +199,18 @@ class HashBehind:
 
     @property
     def rate(self) -> float:
-        """How fast the hash has taken bytes (a second of its work; 0 before any)."""
-        return self._hashed / self._busy if self._busy else 0.0
+        """The bytes the hash takes in a second of its thread's CPU (0 before it has taken
+        any): its speed on a core of its own, however busy the others are."""
+        return self._hashed / self._cpu if self._cpu > 0 else 0.0
 
     def _run(self) -> None:
+        started = time.thread_time()  # CPU of this thread: coarse ticks on Windows, summed
         while (item := self._waiting.get()) is not None:
-            started, position = time.monotonic(), self.inline.position
+            position = self.inline.position
             self.inline.feed(*item)
-            if self.inline.position > position:  # bytes after a gap wait for the end
-                self._busy += time.monotonic() - started
+            if self.inline.position > position:
                 self._hashed += self.inline.position - position
+                self._cpu = time.thread_time() - started
 
 
 def likely_part_sizes(size: int, parts: int) -> list[int]:

@@ -104,26 +104,74 @@ def test_no_more_ranged_gets_than_ranges_the_streams_would_not_take_next() -> No
     assert growth.more(now, 11) == 7 and growth.streams == 11
 
 
-def _hashing(rate: float) -> Growth:
+class Clock:
+    """The process's CPU seconds, as the test spends them."""
+
+    def __init__(self) -> None:
+        self.seconds = 0.0
+
+    def __call__(self) -> float:
+        return self.seconds
+
+
+def _hashing(rate: float, *, cores: int = 8, clock: Clock | None = None) -> Growth:
     """A download checked by a hash that takes the stream's bytes in order at ``rate``."""
-    growth = Growth(8 * MiB, limit=16, hash_rate=lambda: rate)
+    growth = Growth(8 * MiB, limit=16, hash_rate=lambda: rate, cpu=clock or Clock(), cores=cores)
     growth.stream_first_byte(0.01, now=0.0)
     return growth
 
 
-def _hashed(growth: Growth, stream: float, others: float, start: float, seconds: float) -> float:
+def _hashed(
+    growth: Growth,
+    stream: float,
+    others: float,
+    start: float,
+    seconds: float,
+    *,
+    clock: Clock | None = None,
+    cpu_per_byte: float = 0.0,
+) -> float:
+    """The stream (hashed as it comes) and the ranged GETs (not) bring their bytes for
+    ``seconds``, each byte costing ``cpu_per_byte`` of ``clock``."""
     growth.received(int(stream * seconds), hashed=True)
     growth.received(int(others * seconds))
+    if clock is not None:
+        clock.seconds += (stream + others) * seconds * cpu_per_byte
     return start + seconds
 
 
-def test_no_ranged_get_where_one_stream_nearly_fills_the_hash() -> None:
-    """A loopback server, an MD5-checked object: the stream brings 300 MB/s, the MD5 takes
-    450 MB/s on the core it shares with the server. Four streams could at best fetch
-    1.2 GB/s, three quarters of it to read back and hash after: none is added."""
-    growth = _hashing(450e6)
-    now = _hashed(growth, 300e6, 0, 0.0, 0.3)
+def test_an_md5_still_lets_sixteen_connections_to_s3_pay() -> None:
+    """S3 serves a connection at 100 MB/s, an MD5 takes 580 MB/s: with the ranged GETs'
+    bytes hashed after the last range, four streams bring 264 MB/s counted, sixteen 446."""
+    growth = _hashing(580e6)
+    now = _hashed(growth, 100e6, 0, 0.0, 0.3)
+    assert growth.more(now, 100) == 3
+    for _ in range(3):
+        growth.first_byte(0.01, now=now, newest=True)
+    now = _hashed(growth, 100e6, 300e6, now, 0.3)
+    assert growth.more(now, 100) == 12 and growth.streams == 16
+
+
+def test_a_client_its_cores_bound_adds_no_ranged_get() -> None:
+    """A loopback server on the same two cores: the stream brings 320 MB/s at 4 ns of CPU a
+    byte (receiving, writing, hashing), so the cores could take 500 MB/s at best; with three
+    quarters of that hashed after the last range (MD5, 580 MB/s), a step would bring 304."""
+    clock = Clock()
+    growth = _hashing(580e6, cores=2, clock=clock)
+    now = _hashed(growth, 320e6, 0, 0.0, 0.3, clock=clock, cpu_per_byte=4e-9)
     assert growth.more(now, 100) == 0 and growth.frozen and growth.streams == 1
+
+
+def test_the_cores_bound_a_step_without_a_hash_too() -> None:
+    """No hash (a size check): 100 MB/s at 8 ns a byte on two cores; four streams could
+    bring 250 MB/s at best, more than GAIN, and are added; at 16 ns a byte, 125: none."""
+    for cpu_per_byte, added in ((8e-9, 3), (16e-9, 0)):
+        clock = Clock()
+        growth = Growth(8 * MiB, limit=16, cpu=clock, cores=2)
+        growth.stream_first_byte(0.01, now=0.0)
+        growth.received(int(100e6 * 0.3))
+        clock.seconds += 100e6 * 0.3 * cpu_per_byte
+        assert growth.more(0.3, 100) == added
 
 
 def test_a_capped_link_grows_as_before_under_an_md5() -> None:
@@ -151,7 +199,8 @@ def test_a_step_that_pays_only_before_the_read_back_ends_the_growth() -> None:
 
 
 def test_without_a_measured_hash_the_growth_is_the_rate_s_alone() -> None:
-    """Resuming, the stream's bytes follow a gap: none is hashed as it comes (rate 0)."""
+    """Resuming, the stream's bytes follow a gap: the hash takes none as it comes (its rate
+    0), and the growth is as without a hash."""
     growth = _hashing(0.0)
-    now = _hashed(growth, 300e6, 0, 0.0, 0.3)
-    assert growth.more(now, 100) == 3
+    growth.received(int(300e6 * 0.3))
+    assert growth.more(0.3, 100) == 3

@@ -13,6 +13,7 @@ from coachadmin.transfers import integrity, object_checksums
 from coachadmin.transfers.config import MiB
 from coachadmin.transfers.errors import IntegrityError
 from coachadmin.transfers.verify_download import (
+    HashBehind,
     InlineHash,
     Way,
     likely_part_sizes,
@@ -149,3 +150,24 @@ def test_parts_other_than_the_likely_ones_are_read_back(tmp_path: Path) -> None:
     assert inline.sizes != tuple(SIZES)
     inline.spoiled = True  # what the download does when the server's sizes differ
     assert verify_download(_file(tmp_path), "s3://b/k", info, _sizes, inline=inline) == "etag"
+
+
+def test_the_hash_behind_says_which_bytes_it_takes_as_they_come() -> None:
+    """Bytes that follow those hashed are hashed as they come; those after a gap (a resumed
+    download's stream) are not, nor, after a repeat (a retried GET), any: they are read
+    back from the file."""
+    inline = InlineHash(Way("MD5", 0), (16 * MiB,))
+    behind = HashBehind(inline)
+    assert behind.feed(0, os.urandom(8 * MiB))
+    assert behind.feed(8 * MiB, b"abc")
+    assert not behind.feed(8 * MiB + 10, b"after a gap")
+    behind.close()
+    assert inline.position == 8 * MiB + 3
+    assert behind.rate > 0  # bytes a second of the hash thread's CPU
+
+    repeated = HashBehind(InlineHash(Way("MD5", 0), (16,)))
+    assert repeated.feed(0, b"0123")
+    assert not repeated.feed(2, b"23")
+    assert not repeated.feed(4, b"45")  # spoiled: the whole file is read back
+    repeated.close()
+    assert repeated.inline.spoiled
