@@ -88,6 +88,12 @@ log = logging.getLogger("coachadmin.transfers")
 #: No space left, or over the user's quota (also Windows' ERROR_DISK_FULL, mapped to ENOSPC).
 _DISK_FULL = frozenset({errno.ENOSPC, getattr(errno, "EDQUOT", errno.ENOSPC)})
 OBJECT_CHANGED = "the object changed on the server since the download began; starting over"
+#: An earlier run's ranges on disk, then a file that is not the object: they may be what is
+#: wrong (the partial file changed meanwhile, the disk), so all of it is fetched again.
+EARLIER_RANGES_BAD = (
+    "the downloaded file did not match the object, with ranges from an earlier run in it; "
+    "downloading all of it again"
+)
 
 
 @dataclass(frozen=True)
@@ -318,7 +324,16 @@ class DownloadRunner(TransferRunner[DownloadRecord]):
         self.tracker.reset(record.size, sum(done.values()))
         count = part_count(record.size, record.range_size) if record.size else 0
         missing = [n for n in range(1, count + 1) if n not in done]
-        verified = self._fetch_verified(record, info, missing, whole=len(missing) == count)
+        try:
+            verified = self._fetch_verified(record, info, missing, whole=len(missing) == count)
+        except IntegrityError:
+            if done:
+                raise Restart(EARLIER_RANGES_BAD) from None
+            # None of it can be trusted: running the download again fetches all of it.
+            with self._writing(record):
+                temp.unlink(missing_ok=True)
+            self.journal.restart_download(record.id)
+            raise
         if verified == "size":
             self.tracker.notify(NO_CHECKSUM)
         check_destination(dest, overwrite=record.overwrite)  # as it is now, just before

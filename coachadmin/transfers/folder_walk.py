@@ -21,7 +21,11 @@ def files_under(folder: Path, onerror: Callable[[OSError], None]) -> Iterator[Pa
         dirs.sort()
         for name in sorted(files):
             path = Path(root) / name
-            if path.is_symlink() and not path.exists():
+            try:
+                if path.is_symlink() and not path.exists():
+                    continue
+            except OSError as error:  # a link into a folder this user cannot read
+                onerror(error)
                 continue
             yield path
 

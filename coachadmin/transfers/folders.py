@@ -73,10 +73,15 @@ def plan_files(
     kept = [p for p in planned if _included(p.key[len(destination.key) :], filters)]
     if not kept:
         raise UsageError("no files to upload (the folders are empty, or the filters left none)")
-    keys = [p.key for p in kept]
-    if len(set(keys)) != len(keys):
-        raise UsageError("two of the files have the same name; upload them separately")
-    return kept
+    first: dict[str, Path] = {}
+    for planned_file in kept:
+        other = first.setdefault(planned_file.key, planned_file.path)
+        if other.resolve() != planned_file.path.resolve():
+            raise UsageError(
+                f"{other} and {planned_file.path} would both go to "
+                f"s3://{destination.bucket}/{planned_file.key}; upload them separately"
+            )
+    return [PlannedFile(path, key) for key, path in first.items()]  # a file named twice: once
 
 
 def _included(name: str, filters: Iterable[Filter]) -> bool:

@@ -116,6 +116,22 @@ def test_a_name_no_s3_key_can_hold_is_refused_before_anything_is_sent(
     assert multipart_uploads(s3_server, bucket) == []
 
 
+@pytest.mark.parametrize("command", ["upload", "download"])
+def test_an_empty_path_is_refused_not_taken_for_the_current_folder(
+    s3_server: str, command: str
+) -> None:
+    """`coachadmin upload "$FILE" s3://…` with FILE unset would otherwise upload the folder
+    the command runs in (here the project's root), all of it."""
+    bucket = make_bucket(s3_server)
+    make_client(S3Settings(endpoint_url=s3_server)).put_object(Bucket=bucket, Key="k", Body=b"x")
+    where = [f"s3://{bucket}/k", ""] if command == "download" else ["", f"s3://{bucket}/up/"]
+    result = run_cli(command, *where, "--endpoint-url", s3_server)
+    assert result.returncode == 2
+    assert "argument PATH: an empty path: give a file or folder" in result.stderr
+    listed = make_client(S3Settings(endpoint_url=s3_server)).list_objects_v2(Bucket=bucket)
+    assert [o["Key"] for o in listed["Contents"]] == ["k"]
+
+
 def test_an_existing_key_fails_unless_overwrite(s3_server: str, tmp_path: Path) -> None:
     bucket = make_bucket(s3_server)
     make_client(S3Settings(endpoint_url=s3_server)).put_object(

@@ -103,6 +103,45 @@ def test_bad_folder_uploads_give_one_line(s3_server: str, tmp_path: Path) -> Non
         assert expected in result.stderr and result.stderr.strip().count("\n") == 0
 
 
+def test_two_files_for_one_key_are_both_named_and_a_file_named_twice_goes_once(
+    s3_server: str, tmp_path: Path
+) -> None:
+    bucket = make_bucket(s3_server)
+    for folder in ("a", "b"):
+        (tmp_path / folder).mkdir()
+        (tmp_path / folder / "x.txt").write_bytes(folder.encode())
+    clash = run_cli("upload", str(tmp_path / "a" / "x.txt"), str(tmp_path / "b" / "x.txt"),
+                    f"s3://{bucket}/dup/", "--endpoint-url", s3_server)  # fmt: skip
+    assert clash.returncode == 2
+    assert (
+        f"{tmp_path / 'a' / 'x.txt'} and {tmp_path / 'b' / 'x.txt'} would both go to "
+        f"s3://{bucket}/dup/x.txt" in clash.stderr
+    )
+    twice = run_cli("upload", str(tmp_path / "a" / "x.txt"), str(tmp_path / "a" / "x.txt"),
+                    f"s3://{bucket}/dup/", "--endpoint-url", s3_server, "--json")  # fmt: skip
+    assert twice.returncode == 0, twice.stderr
+    assert len([e for e in json_lines(twice.stdout) if e["event"] == "result"]) == 1
+    assert get_bytes(s3_server, bucket, "dup/x.txt") == b"a"
+
+
+def test_a_link_that_cannot_be_checked_is_no_crash(s3_server: str, tmp_path: Path) -> None:
+    """A link whose target cannot even be looked up (here a name too long for the system;
+    as a user, a link into a folder they cannot read): named in one line, or skipped as a
+    link to nothing where Python says it does not exist (3.12+), never "a bug"."""
+    bucket = make_bucket(s3_server)
+    make_course(tmp_path)
+    link = tmp_path / "course" / "odd.mp4"
+    link.symlink_to(tmp_path / ("x" * 300) / "y")
+    result = run_cli("upload", str(tmp_path / "course"), f"s3://{bucket}/p/",
+                     "--endpoint-url", s3_server)  # fmt: skip
+    assert "Traceback" not in result.stderr and "bug" not in result.stderr
+    if result.returncode:
+        assert result.stderr.strip().count("\n") == 0 and str(link) in result.stderr
+        assert keys_in(s3_server, bucket) == set()
+    else:
+        assert "p/course/odd.mp4" not in keys_in(s3_server, bucket)
+
+
 def test_dot_dot_is_the_parent_by_name_and_links_to_nothing_are_skipped(
     s3_server: str, tmp_path: Path
 ) -> None:
@@ -141,10 +180,12 @@ def test_a_folder_upload_killed_midway_resumes_to_every_file_exactly_once(
     bucket = make_bucket(s3_server)
     folder = tmp_path / "many"
     folder.mkdir()
-    files = {f"f{n:03}.bin": os.urandom(2000 + n) for n in range(60)}
+    # 150 files, 30 at once, 0.3 s a request: seconds to send, time for a loaded host to
+    # see the first ones up and kill the upload well before the last.
+    files = {f"f{n:03}.bin": os.urandom(2000 + n) for n in range(150)}
     for name, data in files.items():
         (folder / name).write_bytes(data)
-    with FaultProxy(s3_server, latency=0.2) as proxy:
+    with FaultProxy(s3_server, latency=0.3) as proxy:
         process = start_cli("upload", str(folder), f"s3://{bucket}/", "--endpoint-url", proxy.url)
         deadline = time.monotonic() + 30
         while len(keys_in(s3_server, bucket)) < 3 and time.monotonic() < deadline:
@@ -170,10 +211,12 @@ def test_a_folder_upload_killed_midway_then_run_again_finishes_and_no_more(
     bucket = make_bucket(s3_server)
     folder = tmp_path / "many"
     folder.mkdir()
-    files = {f"f{n:03}.bin": os.urandom(2000 + n) for n in range(60)}
+    # 150 files, 30 at once, 0.3 s a request: seconds to send, time for a loaded host to
+    # see the first ones up and kill the upload well before the last.
+    files = {f"f{n:03}.bin": os.urandom(2000 + n) for n in range(150)}
     for name, data in files.items():
         (folder / name).write_bytes(data)
-    with FaultProxy(s3_server, latency=0.2) as proxy:  # one endpoint for every run
+    with FaultProxy(s3_server, latency=0.3) as proxy:  # one endpoint for every run
         command = ("upload", str(folder), f"s3://{bucket}/", "--endpoint-url", proxy.url)
         process = start_cli(*command)
         deadline = time.monotonic() + 30
@@ -194,7 +237,7 @@ def test_a_folder_upload_killed_midway_then_run_again_finishes_and_no_more(
         third = run_cli(*command)
         puts = [r for r in proxy.stats.requests[before:] if r.method == "PUT"]
         assert third.returncode == 0, third.stderr
-        assert "60 files uploaded by an earlier run, unchanged since" in third.stderr
+        assert "150 files uploaded by an earlier run, unchanged since" in third.stderr
         assert puts == []
 
         (folder / "f007.bin").write_bytes(b"edited since")

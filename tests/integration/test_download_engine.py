@@ -11,7 +11,12 @@ import pytest
 from coachadmin.s3.objects import ObjectInfo
 from coachadmin.transfers.config import MiB
 from coachadmin.transfers.control import TransferControl
-from coachadmin.transfers.download import RECENT_HEADS, DownloadRunner, RecentHeads
+from coachadmin.transfers.download import (
+    EARLIER_RANGES_BAD,
+    RECENT_HEADS,
+    DownloadRunner,
+    RecentHeads,
+)
 from coachadmin.transfers.errors import (
     DestinationExists,
     IntegrityError,
@@ -19,7 +24,7 @@ from coachadmin.transfers.errors import (
     TransferPaused,
 )
 from coachadmin.transfers.events import TransferEvent
-from tests.support.faultproxy import FaultProxy
+from tests.support.faultproxy import Fault, FaultProxy, Reply, Request
 from tests.support.transfers import SMALL, Engine, engine, make_bucket, write_random
 
 
@@ -108,20 +113,54 @@ def test_a_paused_download_resumes_with_only_the_missing_ranges(
     assert resumed.verified == "checksum"  # the ranges from before the pause read back
 
 
-def test_a_damaged_partial_file_is_caught_by_verification(
+def test_a_damaged_partial_file_is_caught_and_the_download_fetched_again(
     eng: Engine, s3_server: str, tmp_path: Path
 ) -> None:
+    """A bit flipped in a range an earlier run journaled: the file does not match the
+    object; the ranges from before may be what is wrong, so all of it comes again, and the
+    user is told why."""
     bucket = make_bucket(s3_server)
-    _, dest, transfer_id = _paused_download(eng, tmp_path, bucket)
+    data, dest, transfer_id = _paused_download(eng, tmp_path, bucket)
+    before = sum(eng.journal.ranges(transfer_id).values())
     partial = dest.with_name("out.bin.coachadmin-part")
-    with partial.open("r+b") as handle:  # a bit flips in a range already journaled
+    with partial.open("r+b") as handle:
         handle.seek(10)
         byte = handle.read(1)
         handle.seek(10)
         handle.write(bytes([byte[0] ^ 0xFF]))
-    with pytest.raises(IntegrityError, match="do not match"):
-        eng.downloader(transfer_id).run()
-    assert not dest.exists()
+    said: list[str] = []
+    runner = eng.downloader(transfer_id, sink=lambda e: e.message and said.append(e.message))
+    result = runner.run()
+    assert dest.read_bytes() == data
+    assert result.verified == "checksum"
+    assert result.bytes_sent == (13 * MiB - before) + 13 * MiB  # the rest, then all again
+    assert EARLIER_RANGES_BAD in said
+
+
+def test_bytes_that_do_not_match_leave_nothing_to_resume_so_a_new_run_fetches_all(
+    eng: Engine, s3_server: str, tmp_path: Path
+) -> None:
+    """The server sent a wrong byte in a download begun afresh: it fails, the partial file
+    and its ranges are dropped, and running it again (as the message says) succeeds."""
+    bucket = make_bucket(s3_server)
+    data = _put(eng, tmp_path, bucket, 13 * MiB)
+
+    def flip(request: Request, reply: Reply) -> Reply:
+        reply.body = reply.body[:100] + bytes([reply.body[100] ^ 1]) + reply.body[101:]
+        return reply
+
+    dest = tmp_path / "out.bin"
+    with FaultProxy(s3_server) as proxy:
+        proxy.add_fault(lambda r: r.method == "GET", Fault("rewrite", reply=flip), times=1)
+        through = replace(eng, endpoint=proxy.url)
+        transfer_id, runner = _download(through, bucket, dest)
+        with pytest.raises(IntegrityError, match="download it again"):
+            runner.run()
+        assert not dest.with_name("out.bin.coachadmin-part").exists()
+        assert eng.journal.ranges(transfer_id) == {}
+        again = through.downloader(transfer_id).run()
+    assert dest.read_bytes() == data
+    assert again.bytes_sent == 13 * MiB
 
 
 def test_an_object_replaced_between_runs_is_downloaded_afresh(

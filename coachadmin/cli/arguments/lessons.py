@@ -13,6 +13,7 @@ from coachadmin.cli.arguments.options import (
     add_media_options,
     add_s3_options,
     add_tuning_options,
+    local_path,
 )
 
 
@@ -100,7 +101,7 @@ def register(subparsers: Subparsers) -> None:
         epilog=EXIT_CODES,
     )
     upload.add_argument("lesson_id", metavar="LESSON_ID")
-    upload.add_argument("path", metavar="FILE")
+    upload.add_argument("path", metavar="FILE", type=local_path)
     upload.add_argument(
         "--bucket",
         metavar="BUCKET",

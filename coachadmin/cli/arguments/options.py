@@ -12,6 +12,14 @@ EXIT_CODES = (
 )
 
 
+def local_path(text: str) -> str:
+    """A local path argument: never empty (an unset shell variable would otherwise mean
+    the current folder, and upload all of it)."""
+    if not text.strip():
+        raise argparse.ArgumentTypeError("an empty path: give a file or folder (. for this one)")
+    return text
+
+
 def add_json_option(parser: argparse.ArgumentParser) -> None:
     parser.add_argument(
         "--json",

@@ -11,6 +11,7 @@ from coachadmin.cli.arguments.options import (
     add_media_options,
     add_s3_options,
     add_tuning_options,
+    local_path,
 )
 
 
@@ -25,7 +26,9 @@ def register(subparsers: Subparsers) -> None:
             "resume` finishes them. An existing key is refused unless --overwrite."
         ),
     )
-    upload.add_argument("paths", nargs="+", metavar="PATH", help="files and folders to upload")
+    upload.add_argument(
+        "paths", nargs="+", metavar="PATH", type=local_path, help="files and folders to upload"
+    )
     upload.add_argument("destination", metavar="s3://BUCKET/PREFIX/", help="where to put them")
     upload.add_argument("--overwrite", action="store_true", help="replace existing objects")
     for rule, verb in (("exclude", "leave out"), ("include", "take again")):
@@ -58,7 +61,7 @@ def register(subparsers: Subparsers) -> None:
         description="Download s3://BUCKET/KEY to PATH (a file, or a folder to keep its name).",
     )
     download.add_argument("source", metavar="s3://BUCKET/KEY")
-    download.add_argument("path", metavar="PATH")
+    download.add_argument("path", metavar="PATH", type=local_path)
     download.add_argument("--overwrite", action="store_true", help="replace an existing file")
     add_tuning_options(download)
     _add_common(download)
