@@ -38,6 +38,7 @@ from coachadmin.transfers.clients import TransferClients, journaled_endpoint
 from coachadmin.transfers.download import DownloadRequest, destination_for
 from coachadmin.transfers.errors import KeyExists
 from coachadmin.transfers.folders import Filter, PlannedFile, Rule, existing_etags, plan_files
+from coachadmin.transfers.journal import UploadRecord
 from coachadmin.transfers.manage import abort_transfer, forget_transfer
 from coachadmin.transfers.orphans import abort_orphan, find_orphans
 from coachadmin.transfers.queue import TransferQueue
@@ -55,6 +56,34 @@ if TYPE_CHECKING:
     from mypy_boto3_s3 import S3Client
 
 
+def _options_kept(record: UploadRecord, cache_control: str | None, metadata: dict[str, str]) -> str:
+    """What a user who gave other options than the unfinished upload began with is told:
+    the upload keeps its own (its object is created with them), and how to change them."""
+    changed = (cache_control is not None and cache_control != record.cache_control) or (
+        bool(metadata) and metadata != record.metadata
+    )
+    if not changed:
+        return ""
+    began = (
+        ", ".join([f"--cache-control {record.cache_control}"] if record.cache_control else [])
+        or "no --cache-control"
+    )
+    shown = " ".join(f"{k}={v}" for k, v in record.metadata.items())
+    began += f", --metadata {shown}" if shown else ", no --metadata"
+    return (
+        f"; it keeps the options it began with ({began}): to change them, "
+        f"`coachadmin abort {record.id}`, then upload again"
+    )
+
+
+def _check_cache_control(value: str | None) -> None:
+    """``--cache-control`` as an HTTP header can carry it: printable ASCII, one line."""
+    if value is not None and not (value.isascii() and value.isprintable() and value.strip()):
+        raise UsageError(
+            "--cache-control takes one line of plain ASCII, e.g. max-age=86400 or no-cache"
+        )
+
+
 def run_upload(args: argparse.Namespace) -> int:
     destination = parse_s3_uri(args.destination)
     paths = [Path(p) for p in args.paths]
@@ -64,6 +93,7 @@ def run_upload(args: argparse.Namespace) -> int:
     filters = [Filter(Rule(rule), glob) for rule, glob in args.filters]
     planned = plan_files(paths, destination, filters)
     metadata = _parse_metadata(args.metadata)
+    _check_cache_control(args.cache_control)
     config = transfer_config(args)
     target = s3_target(args, destination.bucket)
     settings = target.settings
@@ -112,6 +142,7 @@ def run_upload(args: argparse.Namespace) -> int:
             output.note(
                 f"{record.id}: going on with the unfinished upload of {record.path} to "
                 f"s3://{record.bucket}/{record.key} (only what is not on the server is sent)"
+                + _options_kept(record, args.cache_control, metadata)
             )
         added = queue.add_uploads(requests, settings, key_check=key_check) if requests else []
         ids = [r.id for r in again.values()] + added

@@ -88,10 +88,20 @@ def test_a_killed_upload_run_again_goes_on_and_another_key_is_another_upload(
             "--endpoint-url", proxy.url,
         )  # fmt: skip
         assert elsewhere.returncode == 0 and "going on with" not in elsewhere.stderr
-        again = subprocess.run(command, capture_output=True, text=True, timeout=120, check=False)
+        # Run again with an option the first run did not have: the upload keeps its own.
+        with_option = [*command, "--metadata", "course=new"]
+        again = subprocess.run(
+            with_option, capture_output=True, text=True, timeout=120, check=False
+        )
     assert again.returncode == 0, again.stderr
     assert f"{killed['id']}: going on with the unfinished upload" in again.stderr
+    assert "it keeps the options it began with (no --cache-control, no --metadata)" in again.stderr
+    assert f"`coachadmin abort {killed['id']}`, then upload again" in again.stderr
     assert get_bytes(s3_server, bucket, "videos/lesson.mp4") == data
+    head = make_client(S3Settings(endpoint_url=s3_server)).head_object(
+        Bucket=bucket, Key="videos/lesson.mp4"
+    )
+    assert head["Metadata"] == {}
     assert get_bytes(s3_server, bucket, "copy/lesson.mp4") == data
     assert _unfinished("upload") == []
 
