@@ -30,7 +30,13 @@ from coachadmin.s3.settings import S3Settings
 from coachadmin.services.transfer_connections import TransferConnections
 from coachadmin.transfers.clients import TransferClients
 from coachadmin.transfers.config import MAX_PART_SIZE, MIN_PART_SIZE, TransferConfig, parse_size
-from coachadmin.transfers.errors import TransferError, TransferPaused, TransientError, classify
+from coachadmin.transfers.errors import (
+    RESUME,
+    TransferError,
+    TransferPaused,
+    TransientError,
+    classify,
+)
 from coachadmin.transfers.events import TransferKind
 from coachadmin.transfers.journal import Journal
 from coachadmin.transfers.queue import TransferQueue
@@ -263,7 +269,10 @@ def _report(queue: TransferQueue, ids: list[str], output: TransferOutput) -> int
         if error is None:
             output.result(future.result())
         else:
-            failures.append((transfer_id, _naming_the_file(queue, transfer_id, error, ids)))
+            named = _naming_the_file(queue, transfer_id, error, ids)
+            if isinstance(named, UserFacingError):  # which transfer to resume: this one
+                named.args = (str(named).replace(RESUME, f"{RESUME[:-1]} {transfer_id}`"),)
+            failures.append((transfer_id, named))
     if len(failures) == 1 and not paused:
         raise failures[0][1]  # main() prints it on one line and exits with its code
     for transfer_id, error in failures:

@@ -32,6 +32,14 @@ from coachadmin.errors import UserFacingError
 RESUME = "run `coachadmin resume`"
 
 
+def with_advice(message: str, advice: str) -> str:
+    """``message`` with its advice to resume (the engine's words) replaced by ``advice``
+    ("" drops it): for an abort, a forget, or a resume that names its transfer."""
+    for said in (f"; {RESUME_LATER}", f", then {RESUME}", f"; {RESUME}"):
+        message = message.replace(said, f"; {advice}" if advice else "")
+    return message
+
+
 class TransferError(UserFacingError):
     """Base of the engine's expected failures."""
 

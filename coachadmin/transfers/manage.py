@@ -19,7 +19,7 @@ from coachadmin.transfers.clients import ClientFactory, SettingsFor, journaled
 from coachadmin.transfers.config import TransferConfig
 from coachadmin.transfers.control import TransferControl
 from coachadmin.transfers.download import DownloadRunner
-from coachadmin.transfers.errors import NoSuchTransfer, RunningElsewhere
+from coachadmin.transfers.errors import NoSuchTransfer, RunningElsewhere, with_advice
 from coachadmin.transfers.events import EventSink, TransferState
 from coachadmin.transfers.journal import DownloadRecord, Journal, TransferBusy, UploadRecord
 from coachadmin.transfers.orphans import orphan_note
@@ -110,9 +110,11 @@ def abort_transfer(
                     _abort_on_server(upload, clients, config, settings_for(upload, override))
                 except Exception as error:
                     if not forget:
+                        if isinstance(error, UserFacingError):
+                            error.args = (with_advice(str(error), _abort_later(transfer_id)),)
                         raise
                     orphan = (
-                        str(error)
+                        with_advice(str(error), "")
                         if isinstance(error, UserFacingError)
                         else f"{type(error).__name__}: {error}"
                     )
@@ -129,6 +131,15 @@ def abort_transfer(
     finally:
         journal.release(table, transfer_id)
     return orphan
+
+
+def _abort_later(transfer_id: str) -> str:
+    """The advice of an abort that could not reach the server."""
+    return (
+        f"the upload is not aborted: run `coachadmin abort {transfer_id}` again when the "
+        f"network or server is back, or `coachadmin abort --forget {transfer_id}` to take it "
+        "off the list now"
+    )
 
 
 def _abort_on_server(

@@ -5,13 +5,16 @@ from __future__ import annotations
 
 import importlib
 import os
+import signal
 import socket
+import time
 from pathlib import Path
 
 from moto.core.authorization import enable_iam_authentication
 
+from tests.support.faultproxy import FaultProxy
 from tests.support.motoiam import restricted_user
-from tests.support.transfers import make_bucket, run_cli
+from tests.support.transfers import json_lines, make_bucket, run_cli, start_cli
 
 
 def _dead_endpoint() -> str:
@@ -105,3 +108,41 @@ def test_ctrl_c_before_the_transfers_are_under_way_says_to_run_it_again(
     monkeypatch.setattr(transfers, "run_list", interrupted)
     assert cli.main(["uploads"]) == 130
     assert capsys.readouterr().err == "coachadmin: interrupted\n"
+
+
+def test_a_transfer_left_unfinished_names_itself_in_every_advice(
+    s3_server: str, tmp_path: Path
+) -> None:
+    """Killed mid-way, its server then gone: `resume ID` says to resume that id; `abort ID`
+    says to abort again or --forget, never to resume; --forget says what stays behind."""
+    bucket = make_bucket(s3_server)
+    big = tmp_path / "lesson.mp4"
+    big.write_bytes(os.urandom(30 * 1024 * 1024))
+    env = _env(tmp_path)
+    with FaultProxy(s3_server, rate=8 * 1024 * 1024) as proxy:
+        process = start_cli(
+            "upload", str(big), f"s3://{bucket}/v/", "--endpoint-url", proxy.url,
+            "--part-size", "5MiB", "--concurrency", "2", env=env,
+        )  # fmt: skip
+        deadline = time.monotonic() + 60
+        while len({r.part_number for r in proxy.stats.upload_parts()}) < 2:
+            assert time.monotonic() < deadline and process.poll() is None
+            time.sleep(0.05)
+        os.kill(process.pid, signal.SIGKILL)
+        process.wait()
+    [row] = json_lines(run_cli("uploads", "--json", env=env).stdout)
+    transfer_id = str(row["id"])
+
+    resumed = run_cli("resume", transfer_id, env=env)  # the proxy's port is closed now
+    assert resumed.returncode == 1
+    assert f"run `coachadmin resume {transfer_id}` when the network" in resumed.stderr
+    aborted = run_cli("abort", transfer_id, env=env)
+    assert aborted.returncode == 1
+    assert f"run `coachadmin abort {transfer_id}` again when the network" in aborted.stderr
+    assert f"`coachadmin abort --forget {transfer_id}`" in aborted.stderr
+    assert "coachadmin resume" not in aborted.stderr
+    forgotten = run_cli("abort", "--forget", transfer_id, env=env)
+    assert forgotten.returncode == 0, forgotten.stderr
+    assert "removed from the list; its unfinished upload stays on the server" in forgotten.stdout
+    assert f"`coachadmin orphans s3://{bucket} --abort`" in forgotten.stdout
+    assert "coachadmin resume" not in forgotten.stdout + forgotten.stderr
