@@ -38,7 +38,7 @@ from coachadmin.transfers.clients import TransferClients, journaled_endpoint
 from coachadmin.transfers.download import DownloadRequest, destination_for
 from coachadmin.transfers.errors import KeyExists
 from coachadmin.transfers.folders import Filter, PlannedFile, Rule, existing_etags, plan_files
-from coachadmin.transfers.journal import UploadRecord
+from coachadmin.transfers.journal import UploadRecord, listed_state
 from coachadmin.transfers.manage import abort_transfer, forget_transfer
 from coachadmin.transfers.orphans import abort_orphan, find_orphans
 from coachadmin.transfers.queue import TransferQueue
@@ -288,7 +288,7 @@ def run_list(args: argparse.Namespace) -> int:
                 {
                     "id": u.id,
                     "kind": "upload",
-                    "state": u.state,
+                    "state": listed_state(u),
                     "path": u.path,
                     "bucket": u.bucket,
                     "key": u.key,
@@ -308,7 +308,7 @@ def run_list(args: argparse.Namespace) -> int:
                 {
                     "id": d.id,
                     "kind": "download",
-                    "state": d.state,
+                    "state": listed_state(d),
                     "path": d.dest,
                     "bucket": d.bucket,
                     "key": d.key,
@@ -337,7 +337,7 @@ def run_list(args: argparse.Namespace) -> int:
         # From where to where: a download goes from the bucket to the disk.
         route = f"{remote} -> {local}" if args.kind == "download" else f"{local} -> {remote}"
         print(
-            f"{row['id']}  {row['state']:<9} {percent:5.1f}% of {format_size(size):>10}  "
+            f"{row['id']}  {row['state']:<11} {percent:5.1f}% of {format_size(size):>10}  "
             f"{route}"
             + (f"  [{_connection_label(row['connection'])}]" if row["connection"] else "")
             + (f"  ({row['error']})" if row["error"] else "")

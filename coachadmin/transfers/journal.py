@@ -203,6 +203,17 @@ class TransferBusy(Exception):
         self.pid = pid
 
 
+def listed_state(record: UploadRecord | DownloadRecord) -> str:
+    """The state to show for an unfinished transfer: as journaled while a live process runs
+    it; with none, an active one was interrupted (a kill, a crash, a reboot) and a queued
+    one waits like a paused one, both until a resume."""
+    if record.owner_pid is not None and _pid_alive(record.owner_pid):
+        return str(record.state)
+    if record.state in ("uploading", "downloading", "verifying"):
+        return "interrupted"
+    return "paused" if record.state == "queued" else str(record.state)
+
+
 def _pid_alive(pid: int) -> bool:
     if pid == os.getpid():
         return True

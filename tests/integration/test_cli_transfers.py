@@ -285,7 +285,8 @@ def test_kill_9_midway_then_resume_finishes_and_resends_only_parts_in_flight(
         listing = run_cli("uploads", "--json")
         unfinished = json_lines(listing.stdout)
         assert [u["id"] for u in unfinished] == [transfer_id]
-        assert unfinished[0]["state"] == "uploading"
+        assert unfinished[0]["state"] == "interrupted"  # journaled "uploading", nobody on it
+        assert f"{transfer_id}  interrupted" in run_cli("uploads").stdout
 
         proxy.up_limit = None  # the network is fast again
         before = len(proxy.stats.requests)
