@@ -8,6 +8,7 @@ can act on is a :class:`~coachadmin.errors.UserFacingError`.
 from __future__ import annotations
 
 from typing import Any
+from urllib.parse import urlsplit
 
 from botocore.exceptions import (
     ClientError,
@@ -227,6 +228,17 @@ class ServerUnavailable(TransferError):
         super().__init__(f"the server kept failing ({detail}); {advice}")
 
 
+class ServerUnreachable(ServerUnavailable):
+    """Not one attempt reached the server: the address, the network, a VPN or a proxy."""
+
+    def __init__(self, detail: str, advice: str = RESUME_LATER) -> None:
+        TransferError.__init__(
+            self,
+            f"the server could not be reached ({detail}): check the address, the network, "
+            f"VPN or proxy; {advice}",
+        )
+
+
 class S3RequestFailed(TransferError):
     def __init__(self, code: str, message: str) -> None:
         super().__init__(f"S3 refused the request: {code}: {message}")
@@ -234,11 +246,13 @@ class S3RequestFailed(TransferError):
 
 
 class TransientError(Exception):
-    """A failure worth retrying (reset, timeout, 500, 503 SlowDown...)."""
+    """A failure worth retrying (reset, timeout, 500, 503 SlowDown...); ``unreachable``: the
+    request never reached the server (no connection could be made)."""
 
-    def __init__(self, detail: str) -> None:
+    def __init__(self, detail: str, *, unreachable: bool = False) -> None:
         super().__init__(detail)
         self.detail = detail
+        self.unreachable = unreachable
 
 
 _TRANSIENT_CODES = frozenset(
@@ -299,6 +313,10 @@ def classify(  # noqa: PLR0911 - a flat mapping reads best as one function
         return CredentialsMissing()
     if isinstance(error, TokenRetrievalError):
         return CredentialsExpired("the SSO token could not be refreshed")
+    if isinstance(error, EndpointConnectionError | ConnectTimeoutError):
+        url = str(getattr(error, "kwargs", {}).get("endpoint_url", ""))
+        where = urlsplit(url).netloc or "the server"
+        return TransientError(f"{type(error).__name__}: no connection to {where}", unreachable=True)
     if isinstance(error, _NETWORK_ERRORS):
         return TransientError(f"{type(error).__name__}: {error}")
     if isinstance(error, ClientError):

@@ -18,6 +18,7 @@ from coachadmin.transfers.control import TransferControl
 from coachadmin.transfers.errors import (
     RESUME_LATER,
     ServerUnavailable,
+    ServerUnreachable,
     TransientError,
     classify,
 )
@@ -54,6 +55,7 @@ def with_retries(
     ``advice`` ends the message when the retries run out: what the user can do then.
     """
     attempt = 0
+    reached = False  # some attempt got a connection to the server
     while True:
         control.check_cancelled()
         try:
@@ -64,9 +66,11 @@ def with_retries(
                 if mapped is error:
                     raise
                 raise mapped from error
+            reached = reached or not mapped.unreachable
             attempt += 1
             if attempt >= max_attempts:
-                raise ServerUnavailable(f"{what}: {mapped.detail}", advice) from error
+                gave_up = ServerUnavailable if reached else ServerUnreachable
+                raise gave_up(f"{what}: {mapped.detail}", advice) from error
             delay = backoff_delay(attempt - 1, base, cap)
             log.info("%s failed (%s); retry %d in %.2fs", what, mapped.detail, attempt, delay)
             if on_retry is not None:

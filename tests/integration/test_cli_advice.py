@@ -42,6 +42,11 @@ def test_an_upload_that_never_began_says_to_upload_again_not_to_resume(tmp_path:
     assert result.returncode == 1
     assert "nothing was sent: upload it again when" in result.stderr, result.stderr
     assert "coachadmin resume" not in result.stderr
+    # No attempt got a connection: said as such, with where it tried, not as a failing server.
+    port = result.stderr.split("no connection to 127.0.0.1:")[1].split(")")[0]
+    assert port.isdigit(), result.stderr
+    assert "the server could not be reached" in result.stderr
+    assert "check the address, the network, VPN or proxy" in result.stderr
     listed = run_cli("uploads", env=env)
     assert listed.stdout.strip() == "no unfinished uploads"
 
