@@ -36,6 +36,7 @@ def run_list(args: argparse.Namespace) -> int:
             emit_json({"name": profile.name, "active": is_active, **profile.to_dict()})
             continue
         where = f"s3://{profile.bucket}" + (f" ({profile.region})" if profile.region else "")
+        where += f" at {profile.endpoint_url}" if profile.endpoint_url else ""
         flags = " [production]" if profile.production else ""
         source = profile.aws_profile if profile.aws_profile else profile.credentials.value
         print(f"{'*' if is_active else ' '} {profile.name}: {where}, {source}{flags}")

@@ -134,11 +134,14 @@ def test_use_and_unknown_names(capsys: pytest.CaptureFixture[str]) -> None:
     for name in ("a", "b"):
         argv = ["connection", "add", name, "--bucket", "coach-media", "--no-test"]
         assert main([*argv, "--aws-profile", "coach"]) == 0
+    argv = ["connection", "add", "local", "--bucket", "media", "--no-test", "--environment"]
+    assert main([*argv, "--endpoint-url", "http://127.0.0.1:9000", "--region", "us-east-1"]) == 0
     assert main(["connection", "use", "b"]) == 0
     assert main(["connection", "list"]) == 0
     out = capsys.readouterr().out
     assert "* b: s3://coach-media, coach" in out
     assert "  a: s3://coach-media, coach" in out
+    assert "  local: s3://media (us-east-1) at http://127.0.0.1:9000, environment" in out
     assert main(["connection", "use", "c"]) == 1
     assert "no connection profile named 'c'" in capsys.readouterr().err
     argv = ["connection", "add", "a", "--bucket", "coach-media-2", "--no-test"]
