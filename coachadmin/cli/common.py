@@ -208,21 +208,33 @@ def drive(queue: TransferQueue, ids: list[str], output: TransferOutput) -> int:
         )
         queue.pause_all()
 
+    def on_terminate(_signum: int, _frame: Any) -> None:
+        _stop_now(queue, ids, output, code=TERMINATED)  # a kill the journal is made for
+
     previous = signal.signal(signal.SIGINT, on_interrupt)
+    previous_term = signal.signal(signal.SIGTERM, on_terminate)
     try:
         while not queue.wait_idle(timeout=0.2):
             pass
     finally:
         signal.signal(signal.SIGINT, previous)
+        signal.signal(signal.SIGTERM, previous_term)
         queue.shutdown()
         queue.journal.close()
     return _report(queue, ids, output)
 
 
-def _stop_now(queue: TransferQueue, ids: list[str], output: TransferOutput) -> NoReturn:
+#: The exit status after SIGTERM (128 + 15), as a shell reports a process it terminated.
+TERMINATED = 143
+
+
+def _stop_now(
+    queue: TransferQueue, ids: list[str], output: TransferOutput, *, code: int | None = None
+) -> NoReturn:
     """End the process without waiting for the parts in flight, as a kill would, which the
     journal is made for (what was sent and not journaled is found on the server by the
-    resume): results of what finished, then what to resume."""
+    resume): results of what finished, then what to resume; exit ``code`` (by default
+    130 while transfers are left, else 0)."""
     left = []
     for transfer_id in ids:
         future = queue.future(transfer_id)
@@ -236,12 +248,16 @@ def _stop_now(queue: TransferQueue, ids: list[str], output: TransferOutput) -> N
             f"`coachadmin resume {' '.join(left)}`, to continue",
             file=sys.stderr,
         )
-    log.info("stopped at once by a second Ctrl-C; unfinished: %s", " ".join(left) or "none")
+    log.info(
+        "stopped at once (%s); unfinished: %s",
+        "SIGTERM" if code == TERMINATED else "a second Ctrl-C",
+        " ".join(left) or "none",
+    )
     logging.shutdown()
     for stream in (sys.stdout, sys.stderr):
         with contextlib.suppress(OSError, ValueError, AttributeError):
             stream.flush()
-    os._exit(TransferPaused.exit_code if left else 0)
+    os._exit(code if code is not None else TransferPaused.exit_code if left else 0)
 
 
 def _naming_the_file(

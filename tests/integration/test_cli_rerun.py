@@ -157,3 +157,24 @@ def test_a_second_ctrl_c_stops_at_once_and_names_what_to_resume(
     assert again.returncode == 0, again.stderr
     assert f"{stopped['id']}: going on with the unfinished upload" in again.stderr
     assert get_bytes(s3_server, bucket, "videos/lesson.mp4") == data
+
+
+def test_sigterm_stops_at_once_names_what_to_resume_and_exits_143(
+    s3_server: str, tmp_path: Path
+) -> None:
+    """`kill PID` (a logout, a service manager): as a second Ctrl-C, with the shell's 143."""
+    bucket = make_bucket(s3_server)
+    data = write_random(tmp_path / "lesson.mp4", 20 * MiB)
+    with FaultProxy(s3_server, rate=2 * MiB) as proxy:
+        command = _upload_command(tmp_path / "lesson.mp4", f"s3://{bucket}/videos/", proxy.url)
+        first = _start(command)
+        _wait_for_parts(proxy, 2)
+        first.send_signal(signal.SIGTERM)
+        _out, err = first.communicate(timeout=30)
+        assert first.returncode == 143, err
+        [stopped] = _unfinished("upload")
+        assert stopped["state"] == "interrupted"
+        assert f"`coachadmin resume {stopped['id']}`" in err
+        again = subprocess.run(command, capture_output=True, text=True, timeout=120, check=False)
+    assert again.returncode == 0, again.stderr
+    assert get_bytes(s3_server, bucket, "videos/lesson.mp4") == data
