@@ -11,6 +11,7 @@ from pathlib import Path
 from coachadmin import paths
 from coachadmin.s3.client import S3Settings, make_client
 from coachadmin.transfers.config import MiB, download_range_size
+from coachadmin.transfers.result import TransferResult
 from tests.support.faultproxy import FaultProxy
 from tests.support.transfers import engine, make_bucket, run_cli, start_cli, write_random
 
@@ -25,6 +26,16 @@ def _object(endpoint: str, size: int) -> tuple[str, bytes]:
 def _gets(proxy: FaultProxy) -> list[str | None]:
     """Each GET's Range header (None: a plain GET)."""
     return [r.headers.get("range") for r in proxy.stats.requests if r.method == "GET"]
+
+
+def _download_capped(
+    endpoint: str, bucket: str, dest: Path
+) -> tuple[TransferResult, list[str | None]]:
+    """``v.bin`` downloaded through a link of 4 MiB/s a connection: the result, the GETs."""
+    with FaultProxy(endpoint, connection_rate=4 * MiB) as proxy:
+        eng = engine(proxy.url)
+        record = eng.prepare_download(bucket, "v.bin", dest)
+        return eng.downloader(record.id).run(), _gets(proxy)
 
 
 def test_a_server_whose_gets_cost_the_whole_object_gets_one_plain_get(
@@ -68,11 +79,7 @@ def test_on_a_capped_link_ranged_gets_share_the_object_and_all_of_it_is_verified
     data = write_random(tmp_path / "src", 24 * MiB + 7)
     uploads = engine(s3_server)
     uploads.uploader(uploads.prepare(tmp_path / "src", bucket, "v.bin").id).run()
-    with FaultProxy(s3_server, connection_rate=4 * MiB) as proxy:
-        eng = engine(proxy.url)
-        record = eng.prepare_download(bucket, "v.bin", tmp_path / "out")
-        result = eng.downloader(record.id).run()
-        gets = _gets(proxy)
+    result, gets = _download_capped(s3_server, bucket, tmp_path / "out")
     assert (tmp_path / "out").read_bytes() == data
     assert result.verified == "checksum"
     assert gets[0] is None and len([g for g in gets if g]) >= 3  # 1 stream, then 4 or more
@@ -125,11 +132,7 @@ def test_an_object_checked_by_its_md5_still_gets_ranged_gets_on_a_capped_link(
     from the file: on a link of 4 MiB/s a connection that costs far less than the streams
     bring, and they are added; the whole file is checked against the ETag."""
     bucket, data = _object(s3_server, 24 * MiB)
-    with FaultProxy(s3_server, connection_rate=4 * MiB) as proxy:
-        eng = engine(proxy.url)
-        record = eng.prepare_download(bucket, "v.bin", tmp_path / "out")
-        result = eng.downloader(record.id).run()
-        gets = _gets(proxy)
+    result, gets = _download_capped(s3_server, bucket, tmp_path / "out")
     assert (tmp_path / "out").read_bytes() == data
     assert result.verified == "etag"
     assert gets[0] is None and len([g for g in gets if g]) >= 3
