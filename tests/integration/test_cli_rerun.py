@@ -11,6 +11,8 @@ import sys
 import time
 from pathlib import Path
 
+import pytest
+
 from coachadmin.s3.client import make_client
 from coachadmin.s3.settings import S3Settings
 from coachadmin.transfers.config import MiB
@@ -133,48 +135,36 @@ def test_a_download_interrupted_then_run_again_fetches_only_what_is_missing(
     assert _unfinished("download") == []
 
 
-def test_a_second_ctrl_c_stops_at_once_and_names_what_to_resume(
-    s3_server: str, tmp_path: Path
+@pytest.mark.parametrize(
+    ("signals", "code"),
+    [((signal.SIGINT, signal.SIGINT), 130), ((signal.SIGTERM,), 143)],
+    ids=["a-second-ctrl-c", "sigterm"],
+)
+def test_a_second_ctrl_c_or_sigterm_stops_at_once_and_names_what_to_resume(
+    s3_server: str, tmp_path: Path, signals: tuple[signal.Signals, ...], code: int
 ) -> None:
+    """Neither waits for the parts in flight; SIGTERM (`kill PID`, a logout) exits with the
+    shell's 143."""
     bucket = make_bucket(s3_server)
     data = write_random(tmp_path / "lesson.mp4", 20 * MiB)
     with FaultProxy(s3_server, rate=2 * MiB) as proxy:  # a part in flight takes seconds
         command = _upload_command(tmp_path / "lesson.mp4", f"s3://{bucket}/videos/", proxy.url)
         first = _start(command)
         _wait_for_parts(proxy, 2)
-        first.send_signal(signal.SIGINT)
-        time.sleep(0.3)
+        for earlier in signals[:-1]:
+            first.send_signal(earlier)
+            time.sleep(0.3)
         asked = time.monotonic()
-        first.send_signal(signal.SIGINT)  # do not wait for the parts in flight
+        first.send_signal(signals[-1])  # do not wait for the parts in flight
         _out, err = first.communicate(timeout=60)
         took = time.monotonic() - asked
-        assert first.returncode == 130, err
+        assert first.returncode == code, err
         assert took < 2, took  # the two 5 MiB parts in flight would take 5 s at 2 MiB/s
         [stopped] = _unfinished("upload")
+        assert stopped["state"] == "interrupted"
         assert f"`coachadmin resume {stopped['id']}`" in err and "same command again" in err
         assert "interrupted" not in err
         again = subprocess.run(command, capture_output=True, text=True, timeout=120, check=False)
     assert again.returncode == 0, again.stderr
     assert f"{stopped['id']}: going on with the unfinished upload" in again.stderr
-    assert get_bytes(s3_server, bucket, "videos/lesson.mp4") == data
-
-
-def test_sigterm_stops_at_once_names_what_to_resume_and_exits_143(
-    s3_server: str, tmp_path: Path
-) -> None:
-    """`kill PID` (a logout, a service manager): as a second Ctrl-C, with the shell's 143."""
-    bucket = make_bucket(s3_server)
-    data = write_random(tmp_path / "lesson.mp4", 20 * MiB)
-    with FaultProxy(s3_server, rate=2 * MiB) as proxy:
-        command = _upload_command(tmp_path / "lesson.mp4", f"s3://{bucket}/videos/", proxy.url)
-        first = _start(command)
-        _wait_for_parts(proxy, 2)
-        first.send_signal(signal.SIGTERM)
-        _out, err = first.communicate(timeout=30)
-        assert first.returncode == 143, err
-        [stopped] = _unfinished("upload")
-        assert stopped["state"] == "interrupted"
-        assert f"`coachadmin resume {stopped['id']}`" in err
-        again = subprocess.run(command, capture_output=True, text=True, timeout=120, check=False)
-    assert again.returncode == 0, again.stderr
     assert get_bytes(s3_server, bucket, "videos/lesson.mp4") == data
