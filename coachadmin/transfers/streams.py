@@ -7,9 +7,9 @@ other end, one at a time, and are added only while they add throughput
 each connection at a bounded rate (S3) each adds its share; on one where a ranged GET
 costs as much as the whole object (moto reads the object for every range) the stream's
 first byte comes later than it then needs for a whole range, and none is added. The
-growth weighs what more streams cost the client: the CPU each byte takes, and the hash
-that checks the file (an MD5 where the object has no checksum), which takes a ranged GET's
-bytes only after the last range, read back from the file. The stream and the ranged GETs
+growth weighs what more streams cost the client: the hash that checks the file (an MD5
+where the object has no checksum) takes a ranged GET's bytes only after the last range,
+read back from the file. The stream and the ranged GETs
 claim ranges from one :class:`RangePlan`; the stream stops where a ranged GET has been.
 
 A range is journaled only once it is durable (:class:`DurableRanges`): written ranges are
@@ -43,8 +43,8 @@ STEP = 4
 #: them to grow again: well above a window's noise (a few per cent).
 GAIN = 1.25
 #: What a step must bring at its best (the streams' rate multiplied by as much as the
-#: streams, as far as the cores allow) to be taken: GAIN even if it falls short of that best
-#: by GAIN (a server on the same cores, connections that do not add up).
+#: streams) to be taken: GAIN even if it falls short of that best by GAIN (a server on the
+#: same computer, connections that do not add up).
 FORESEEN_GAIN = GAIN * GAIN
 #: The window over which throughput is measured (seconds): at 8 MiB/s per connection,
 #: 2.4 MiB per stream, ten reads of :data:`GROWING_CHUNK`.
@@ -168,20 +168,17 @@ class Growth:
     two windows (0.6 s); where one connection fills the link, the first step adds nothing
     and three ranged GETs are all it cost.
 
-    A step is taken only if, at its best, it would pay :data:`FORESEEN_GAIN`: the rate
-    multiplied by as much as the streams, but no more than the client's cores can receive
-    at the CPU a byte has cost so far (``cpu``, the process's CPU seconds; ``cores``).
-    Where the client is what bounds the download (a loopback server sharing its cores),
-    more streams would bring little, and none is added.
+    A step is taken only if, at its best (the rate multiplied by as much as the streams),
+    it would pay :data:`FORESEEN_GAIN`.
 
     Where the file is checked by a hash that takes its bytes in order (``hash_rate``: the
     bytes that hash takes in a second of its thread's CPU), only the stream's bytes are
     hashed as they come (:meth:`received` with ``hashed``); a ranged GET's are read back
     and hashed after the last range is in. A rate, measured or foreseen, then counts that
     read-back: 1 / (1 / rate + unhashed share / hash_rate). With an MD5 (0.6 GB/s a core),
-    sixteen connections to S3 at 0.1 GB/s each still pay; against s3rver on the same two
-    cores, one stream at 0.3 GB/s already takes what the cores can give, and stays alone.
-    A CRC (ISA-L, several GB/s) changes nothing.
+    sixteen connections to S3 at 0.1 GB/s each still pay; against s3rver on the same
+    computer, one stream at 0.3 GB/s already brings most of what the MD5 could take, and
+    stays alone. A CRC (ISA-L, several GB/s) changes nothing.
 
     A GET whose first byte comes later than the stream then needs for a whole range costs
     the server more than a range brings (moto reads the whole object before it answers any
@@ -196,15 +193,11 @@ class Growth:
     #: The bytes a second of CPU hashes, for the hash that takes the file's bytes in order
     #: (0: not measured yet), or None where none does.
     hash_rate: Callable[[], float] | None = None
-    #: The process's CPU seconds so far, and the cores it may use.
-    cpu: Callable[[], float] = time.process_time
-    cores: int = field(default_factory=lambda: os.cpu_count() or 1)
     _bytes: int = 0
     _hashed: int = 0
     _window_start: float = field(default_factory=time.monotonic)
     _window_bytes: int = 0
     _window_hashed: int = 0
-    _window_cpu: float = 0.0
     _last_rate: float = 0.0
     _stream_rate: float = 0.0
     #: Ranged GETs added last whose first byte has not come yet.
@@ -276,10 +269,7 @@ class Growth:
             self._last_rate = counted
             added = min(self.streams * (STEP - 1), useful)
             grown = self.streams + added
-            cpu_per_byte = max(self.cpu() - self._window_cpu, 0.0) / window
             best = rate * grown / self.streams
-            if cpu_per_byte:
-                best = min(best, self.cores / cpu_per_byte)
             if _with_read_back(best, 1 - 1 / grown, hashing) < counted * FORESEEN_GAIN:
                 self.frozen = True  # even at its best the step would pay little, or nothing
                 return 0
@@ -289,7 +279,6 @@ class Growth:
 
     def _start_window(self, now: float) -> None:
         self._window_start, self._window_bytes, self._window_hashed = now, self._bytes, self._hashed
-        self._window_cpu = self.cpu()
 
 
 def _with_read_back(rate: float, unhashed: float, hashing: float) -> float:
