@@ -36,6 +36,7 @@ from coachadmin.transfers.errors import (
     TransferPaused,
     TransientError,
     classify,
+    resume_advice,
 )
 from coachadmin.transfers.events import TransferKind
 from coachadmin.transfers.journal import Journal
@@ -287,7 +288,7 @@ def _report(queue: TransferQueue, ids: list[str], output: TransferOutput) -> int
         else:
             named = _naming_the_file(queue, transfer_id, error, ids)
             if isinstance(named, UserFacingError):  # which transfer to resume: this one
-                named.args = (str(named).replace(RESUME, f"{RESUME[:-1]} {transfer_id}`"),)
+                named.args = (str(named).replace(RESUME, resume_advice(transfer_id)),)
             failures.append((transfer_id, named))
     if len(failures) == 1 and not paused:
         raise failures[0][1]  # main() prints it on one line and exits with its code

@@ -65,8 +65,7 @@ def _options_kept(record: UploadRecord, cache_control: str | None, metadata: dic
     if not changed:
         return ""
     began = (
-        ", ".join([f"--cache-control {record.cache_control}"] if record.cache_control else [])
-        or "no --cache-control"
+        f"--cache-control {record.cache_control}" if record.cache_control else "no --cache-control"
     )
     shown = " ".join(f"{k}={v}" for k, v in record.metadata.items())
     began += f", --metadata {shown}" if shown else ", no --metadata"

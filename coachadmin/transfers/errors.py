@@ -33,6 +33,11 @@ from coachadmin.errors import UserFacingError
 RESUME = "run `coachadmin resume`"
 
 
+def resume_advice(transfer_id: str) -> str:
+    """:data:`RESUME` naming the transfer to resume."""
+    return f"run `coachadmin resume {transfer_id}`"
+
+
 def with_advice(message: str, advice: str) -> str:
     """``message`` with its advice to resume (the engine's words) replaced by ``advice``
     ("" drops it): for an abort, a forget, or a resume that names its transfer."""

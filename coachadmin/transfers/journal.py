@@ -28,6 +28,7 @@ from typing import Any
 
 from coachadmin import paths
 from coachadmin.durable_db import DurableStore
+from coachadmin.transfers.events import TransferState
 
 log = logging.getLogger("coachadmin.transfers")
 
@@ -209,9 +210,10 @@ def listed_state(record: UploadRecord | DownloadRecord) -> str:
     one waits like a paused one, both until a resume."""
     if record.owner_pid is not None and _pid_alive(record.owner_pid):
         return str(record.state)
-    if record.state in ("uploading", "downloading", "verifying"):
+    state = TransferState(record.state)
+    if state.is_active:
         return "interrupted"
-    return "paused" if record.state == "queued" else str(record.state)
+    return str(TransferState.PAUSED if state is TransferState.QUEUED else state)
 
 
 def _pid_alive(pid: int) -> bool:
