@@ -38,7 +38,7 @@ def progress_line(event: TransferEvent) -> str:
     return (
         f"[{bar}] {event.fraction * 100:5.1f}% {format_size(event.bytes_done)}"
         f"/{format_size(event.total)} {format_size(event.speed)}/s ETA {_eta(event.eta_seconds)} "
-        f"{event.state} {printable(name)}"
+        f"{'waiting' if event.waiting else event.state} {printable(name)}"
     )
 
 
@@ -58,6 +58,7 @@ class TransferOutput:
         self._lock = threading.Lock()
         self._last_line: dict[str, float] = {}
         self._said: dict[str, str] = {}  # the last message printed for each transfer
+        self._waiting: dict[str, str] = {}  # why each transfer waits for the network
         self._bar_shown = False
 
     def event(self, event: TransferEvent) -> None:
@@ -73,6 +74,7 @@ class TransferOutput:
                 self._said[event.transfer_id] = event.message
                 self._clear_bar()
                 self.err.write(f"coachadmin: {event.transfer_id}: {printable(event.message)}\n")
+            self._say_waiting(event)
             if not event.state.is_active:
                 self._clear_bar()
                 return
@@ -87,6 +89,18 @@ class TransferOutput:
                 self._last_line[event.transfer_id] = now
                 self.err.write(progress_line(event) + "\n")
                 self.err.flush()
+
+    def _say_waiting(self, event: TransferEvent) -> None:
+        """A line when a transfer begins to wait for the network, and one when it goes on."""
+        before = self._waiting.get(event.transfer_id, "")
+        if event.waiting == before or not (event.state.is_active or before):
+            return
+        self._waiting[event.transfer_id] = event.waiting
+        if not event.state.is_active:
+            return  # it ended while waiting: its result or error says how
+        said = event.waiting or "the connection is back; going on"
+        self._clear_bar()
+        self.err.write(f"coachadmin: {event.transfer_id}: {printable(said)}\n")
 
     def result(self, result: TransferResult) -> None:
         with self._lock:

@@ -83,6 +83,10 @@ class TransferConfig:
     max_events_per_second: float = 10.0
     #: Read/write granularity for streaming download bodies to disk.
     io_chunk_size: int = 1 * MiB
+    #: How long a transfer its server has answered waits for a lost network (no connection
+    #: can be made) before it fails, resumable: long enough for Wi-Fi to come back, a VPN
+    #: to reconnect or a router to restart (:mod:`coachadmin.transfers.outage`).
+    outage_patience: float = 300.0
     #: How long a resume waits for the object of a completion whose reply was lost (a
     #: server may still be assembling a large object) before it starts the upload over.
     completion_wait: float = 60.0

@@ -13,6 +13,7 @@ import threading
 
 from coachadmin.bounded import Flag
 from coachadmin.transfers.errors import TransferCancelled, TransferPaused
+from coachadmin.transfers.outage import Link
 
 
 class TransferControl:
@@ -23,6 +24,8 @@ class TransferControl:
         #: Set on pause or cancel (after the flag it reflects): wakes every backoff wait
         #: and every wait for a slot at once (the ``stop`` of :func:`~coachadmin.bounded.run_each`).
         self.halted = Flag()
+        #: Whether the server has answered, and the outage the transfer may be riding out.
+        self.link = Link()
 
     def pause(self) -> None:
         self._pause.set()

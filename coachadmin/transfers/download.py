@@ -564,6 +564,7 @@ class DownloadRunner(TransferRunner[DownloadRecord]):
             max_attempts=self.config.max_attempts,
             base=self.config.backoff_base,
             cap=self.config.backoff_cap,
+            patience=self.config.outage_patience,
             bucket=record.bucket,
             key=record.key,
         )

@@ -63,6 +63,8 @@ class TransferEvent:
     bucket: str = ""
     key: str = ""
     path: str = ""
+    #: Why a moving transfer stands still: the network it waits for ("" while it moves).
+    waiting: str = ""
 
     @property
     def fraction(self) -> float:
@@ -83,6 +85,7 @@ class TransferEvent:
             "bucket": self.bucket,
             "key": self.key,
             "path": self.path,
+            "waiting": self.waiting,
         }
 
 
@@ -122,6 +125,7 @@ class ProgressTracker:
         self._done = 0
         self._state = TransferState.QUEUED
         self._message = ""
+        self._waiting = ""
         self._speed = 0.0
         now = clock()
         self._last_emit = -math.inf
@@ -170,6 +174,17 @@ class ProgressTracker:
         """Tell the user something without changing state (e.g. "starting over")."""
         self.set_state(self.state, message)
 
+    def set_waiting(self, why: str) -> None:
+        """The transfer waits for the network (``why``), or moves again (``""``); always emits."""
+        with self._emit_lock:
+            with self._lock:
+                self._waiting = why
+                self._speed = 0.0  # what it did before the wait says nothing of after it
+                self._sample_time, self._sample_bytes = self._clock(), self._done
+                event = self._maybe_event(force=True)
+            if event is not None:
+                self._deliver(event)
+
     def snapshot(self) -> TransferEvent:
         with self._lock:
             return self._event(self._clock())
@@ -197,7 +212,8 @@ class ProgressTracker:
         del now
         remaining = max(0, self._total - self._done)
         eta = remaining / self._speed if self._speed > 0 else None
-        if self._state.is_final or self._state is TransferState.PAUSED:
+        waiting = self._waiting if self._state.is_active else ""
+        if self._state.is_final or self._state is TransferState.PAUSED or waiting:
             eta = None
         return TransferEvent(
             transfer_id=self._id,
@@ -211,6 +227,7 @@ class ProgressTracker:
             bucket=self._bucket,
             key=self._key,
             path=self._path,
+            waiting=waiting,
         )
 
     def _deliver(self, event: TransferEvent) -> None:

@@ -19,6 +19,7 @@ from collections import deque
 from collections.abc import Callable
 from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass, field
+from typing import TYPE_CHECKING
 
 from coachadmin.bounded import Slots
 from coachadmin.errors import UserFacingError
@@ -37,8 +38,12 @@ from coachadmin.transfers.events import EventSink, TransferEvent, TransferKind, 
 from coachadmin.transfers.journal import DownloadRecord, Journal, UploadRecord
 from coachadmin.transfers.manage import Forgotten, abort_transfer, forget_transfer, runner_for
 from coachadmin.transfers.orphans import orphan_note
+from coachadmin.transfers.outage import Link
 from coachadmin.transfers.result import TransferResult
 from coachadmin.transfers.upload import KeyCheck, UploadRequest, prepare_upload, upload_record
+
+if TYPE_CHECKING:
+    from mypy_boto3_s3 import S3Client
 
 log = logging.getLogger("coachadmin.transfers")
 
@@ -98,6 +103,8 @@ class TransferQueue:
         self._subscribers: list[EventSink] = []
         self._pool = ThreadPoolExecutor(max_workers=self.budget, thread_name_prefix="transfer")
         self._closed = False
+        #: What is known of the network to each endpoint, shared by its transfers.
+        self._links: dict[str, Link] = {}
 
     # -- subscribing -----------------------------------------------------------------
 
@@ -320,6 +327,11 @@ class TransferQueue:
                 job.control.reset()
                 self._pool.submit(self._run, job)
 
+    def _link_to(self, client: S3Client) -> Link:
+        """The link to ``client``'s endpoint (:mod:`coachadmin.transfers.outage`)."""
+        with self._lock:
+            return self._links.setdefault(client.meta.endpoint_url, Link())
+
     def _run(self, job: _Job) -> None:
         runner = None
         try:
@@ -337,6 +349,7 @@ class TransferQueue:
                 client=self.clients(job.prepared_with) if job.prepared_with else None,
                 settings_for=self.settings_for,
             )
+            job.control.link = self._link_to(runner.client)
             result = runner.run()
         except TransferPaused:
             with self._lock:

@@ -22,6 +22,7 @@ from coachadmin.transfers.errors import (
     TransientError,
     classify,
 )
+from coachadmin.transfers.outage import NETWORK_WAIT, PROBE_SECONDS, patience_text
 
 if TYPE_CHECKING:
     from mypy_boto3_s3 import S3Client
@@ -47,36 +48,77 @@ def with_retries(
     cap: float,
     bucket: str = "",
     key: str = "",
-    on_retry: Callable[[TransientError], None] | None = None,
     advice: str = RESUME_LATER,
+    patience: float = 0.0,
 ) -> T:
     """Run ``call``; retry transient failures up to ``max_attempts`` times in all.
 
     ``advice`` ends the message when the retries run out: what the user can do then.
+    ``patience``: once the server has answered the transfer (``control.link``), how many
+    seconds a lost network is waited for when the retries run out with no connection
+    (:mod:`coachadmin.transfers.outage`).
     """
     attempt = 0
     reached = False  # some attempt got a connection to the server
     while True:
         control.check_cancelled()
         try:
-            return call()
+            result = call()
         except Exception as error:
             mapped = classify(error, bucket=bucket, key=key)
             if not isinstance(mapped, TransientError):
                 if mapped is error:
                     raise
                 raise mapped from error
-            reached = reached or not mapped.unreachable
+            if not mapped.unreachable:
+                reached = True
+                control.link.met()
             attempt += 1
             if attempt >= max_attempts:
+                if _waits_for_network(mapped, control, patience):
+                    _wait_for_network(
+                        what, mapped, control=control, patience=patience, advice=advice, error=error
+                    )
+                    continue
                 gave_up = ServerUnavailable if reached else ServerUnreachable
                 raise gave_up(f"{what}: {mapped.detail}", advice) from error
             delay = backoff_delay(attempt - 1, base, cap)
             log.info("%s failed (%s); retry %d in %.2fs", what, mapped.detail, attempt, delay)
-            if on_retry is not None:
-                on_retry(mapped)
             control.sleep(delay)
             control.check()  # a pause or cancel during the wait stops here
+        else:
+            control.link.answer()
+            return result
+
+
+def _waits_for_network(mapped: TransientError, control: TransferControl, patience: float) -> bool:
+    """An outage is ridden out by a transfer its server has answered, when no connection can
+    be made (or, once the network is known lost, whatever transient failure a flapping link
+    brings)."""
+    link = control.link
+    return patience > 0 and link.answered and (mapped.unreachable or link.lost)
+
+
+def _wait_for_network(
+    what: str,
+    mapped: TransientError,
+    *,
+    control: TransferControl,
+    patience: float,
+    advice: str,
+    error: Exception,
+) -> None:
+    """Wait for the network a while, or raise :class:`ServerUnreachable` once ``patience``
+    has run out."""
+    why = f"{NETWORK_WAIT} for up to {patience_text(patience)} ({mapped.detail})"
+    lasted = control.link.lose(why)
+    if lasted >= patience:
+        raise ServerUnreachable(
+            f"{what}: {mapped.detail}; no connection for {patience_text(lasted)}", advice
+        ) from error
+    log.info("%s: no connection (%s); waiting for the network", what, mapped.detail)
+    control.link.wait(min(PROBE_SECONDS, patience / 10, patience - lasted), control.halted)
+    control.check()
 
 
 def retried(
@@ -97,6 +139,7 @@ def retried(
         max_attempts=config.max_attempts,
         base=config.backoff_base,
         cap=config.backoff_cap,
+        patience=config.outage_patience,
         bucket=bucket,
         key=key,
     )

@@ -185,6 +185,7 @@ class TransferRunner(ABC, Generic[R]):
         # from 0 (the check with the server may then move it, on its word).
         tracker.reset(record.size, self._journaled_bytes(record))
         self._soon = self._light(record)
+        stop_listening = self.control.link.listen(tracker.set_waiting)
         try:
             if self._soon:
                 self.journal.update_soon(self.table, record.id, state=self.moving, error="")
@@ -222,6 +223,8 @@ class TransferRunner(ABC, Generic[R]):
             self._update(record.id, state=state, error=message)
             tracker.set_state(TransferState.FAILED, message)
             raise
+        finally:
+            stop_listening()
         self._on_done(result)
         tracker.set_state(TransferState.DONE)
         return result

@@ -634,6 +634,7 @@ class UploadRunner(TransferRunner[UploadRecord]):
             "max_attempts": self.config.max_attempts,
             "base": self.config.backoff_base,
             "cap": self.config.backoff_cap,
+            "patience": self.config.outage_patience,
             "bucket": self._where[0],
             "key": self._where[1],
         }

@@ -163,17 +163,22 @@ class FaultProxy:
         self._lock = threading.Lock()
         self._stop = threading.Event()
         self._sockets: set[socket.socket] = set()
-        self._listener = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
-        self._listener.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
-        # Small kernel buffers, as on a real link: loopback's megabytes would let a client
-        # believe it has sent what is still queued here.
-        self._listener.setsockopt(socket.SOL_SOCKET, socket.SO_RCVBUF, _CHUNK)
-        self._listener.bind(("127.0.0.1", 0))
-        self._listener.listen(64)
-        self._listener.settimeout(0.2)
+        self._listener = self._listen(0)
         self.port = self._listener.getsockname()[1]
         self._connections = 0
         self._thread = threading.Thread(target=self._accept, name="faultproxy", daemon=True)
+
+    @staticmethod
+    def _listen(port: int) -> socket.socket:
+        listener = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
+        listener.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+        # Small kernel buffers, as on a real link: loopback's megabytes would let a client
+        # believe it has sent what is still queued here.
+        listener.setsockopt(socket.SOL_SOCKET, socket.SO_RCVBUF, _CHUNK)
+        listener.bind(("127.0.0.1", port))
+        listener.listen(64)
+        listener.settimeout(0.2)
+        return listener
 
     @property
     def url(self) -> str:
@@ -197,6 +202,26 @@ class FaultProxy:
             for sock in list(self._sockets):
                 with contextlib.suppress(OSError):
                     sock.close()
+
+    def cut(self) -> None:
+        """The network goes away: every connection is reset and new ones are refused
+        (the client sees no connection made, as with Wi-Fi gone), until :meth:`restore`."""
+        self._stop.set()
+        self._thread.join(timeout=5)
+        self._listener.close()
+        with self._lock:
+            open_sockets = list(self._sockets)
+        for sock in open_sockets:  # wakes the threads that read them (close alone would not)
+            with contextlib.suppress(OSError):
+                sock.shutdown(socket.SHUT_RDWR)
+        self._close(*open_sockets, reset=True)
+
+    def restore(self) -> None:
+        """The network is back: connections are accepted again on the same port."""
+        self._listener = self._listen(self.port)
+        self._stop.clear()
+        self._thread = threading.Thread(target=self._accept, name="faultproxy", daemon=True)
+        self._thread.start()
 
     def add_fault(self, match: Callable[[Request], bool], fault: Fault, *, times: int = 1) -> None:
         with self._lock:

@@ -35,6 +35,7 @@ from coachadmin.ui.transfers.model import (
     COMPLETING,
     ETA,
     LAST_PARTS,
+    NETWORK_LOST,
     PAUSING,
     PROGRESS,
     SPEED,
@@ -154,6 +155,31 @@ def test_pause_and_resume(qtbot, panel: TransferQueuePanel, connection, tmp_path
     # The window kept answering (moto shares this process and its GIL; bench/bench_ui_upload.py
     # measures the stalls with the server in its own process).
     assert meter.never_stuck_for(0.25), (worst, meter.elapsed)
+
+
+def test_a_row_says_it_waits_for_the_network_and_goes_on_when_it_is_back(
+    qtbot, panel: TransferQueuePanel, connection, tmp_path
+):
+    """Wi-Fi gone mid-upload: the row waits (no speed, no time left, why in its tooltip)
+    instead of failing, and finishes by itself once the network is back."""
+    path = big_file(tmp_path)
+    with FaultProxy(connection.s3.endpoint_url, rate=6 * MiB) as proxy:
+        settings = S3Settings(endpoint_url=proxy.url, region="us-east-1")
+        panel.service.upload(
+            path, "videos/lecture.mp4", dataclasses.replace(connection, s3=settings)
+        )
+        qtbot.waitUntil(lambda: panel.model.rowCount() == 1, timeout=10000)
+        qtbot.waitUntil(lambda: panel.model.transfer(0).bytes_done >= 5 * MiB, timeout=20000)
+        proxy.cut()
+        qtbot.waitUntil(lambda: panel.model.index(0, STATE).data() == NETWORK_LOST, timeout=20000)
+        assert panel.model.index(0, SPEED).data() == ""
+        assert panel.model.index(0, ETA).data() == ""
+        tooltip = panel.model.index(0, STATE).data(Qt.ItemDataRole.ToolTipRole)
+        assert "No connection to the server: waiting for the network for up to 5 min" in tooltip
+        proxy.restore()
+        qtbot.waitUntil(lambda: states(panel) == [TransferState.DONE], timeout=60000)
+    body = make_client(connection.s3).get_object(Bucket=connection.bucket, Key="videos/lecture.mp4")
+    assert body["Body"].read() == path.read_bytes()
 
 
 def test_the_same_file_dropped_again_goes_on_with_its_paused_upload(

@@ -38,6 +38,9 @@ LAST_PARTS = "Uploading… the server is receiving the last bytes"
 COMPLETING = "Completing on the server…"
 SLOW_COMPLETING = "Completing on the server… The server is slow to answer; the upload is safe."
 CHECKING = "Checking the download…"
+#: The network went away under a transfer its server had answered; the engine tries again
+#: every few seconds and goes on by itself when it is back (the tooltip says for how long).
+NETWORK_LOST = "Waiting for the network…"
 
 AnyIndex = QModelIndex | QPersistentModelIndex
 
@@ -98,6 +101,8 @@ def eta_text(seconds: float | None) -> str:
 
 def state_text(event: TransferEvent, *, slow: bool = False) -> str:
     """The Status column; ``slow``: the server has been completing the upload for long."""
+    if event.waiting and event.state.is_active:
+        return NETWORK_LOST
     if event.state is TransferState.VERIFYING:
         if event.kind is TransferKind.DOWNLOAD:
             return CHECKING
@@ -263,7 +268,7 @@ class TransferModel(QAbstractTableModel):
     def _state(self, event: TransferEvent) -> str:
         if event.transfer_id in self._pausing:
             return PAUSING
-        if event.state is TransferState.UPLOADING and _all_handed(event):
+        if event.state is TransferState.UPLOADING and _all_handed(event) and not event.waiting:
             return LAST_PARTS
         return state_text(event, slow=self.is_slow(event))
 
@@ -274,6 +279,8 @@ class TransferModel(QAbstractTableModel):
         else:
             where = f"s3://{event.bucket}/{event.key} {arrow} {event.path}"
         text = f"{where}\n{self._state(event)}"
+        if event.waiting and event.state.is_active:
+            text = f"{text}\n{event.waiting[:1].upper()}{event.waiting[1:]}"
         note = self.notes(event.transfer_id)
         return f"{text}\n{note}" if note else text
 
