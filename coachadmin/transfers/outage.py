@@ -29,6 +29,11 @@ from coachadmin.bounded import Flag
 #: the network is back before the transfer moves again.
 PROBE_SECONDS = 5.0
 
+#: An outage no request has found still there for this long is over: whoever waited gave
+#: up (a waiting request reports again at least every probe and connect timeout), and the
+#: next request that finds no connection begins another, with all its patience.
+STALE_SECONDS = 60.0
+
 #: What a transfer says while it waits (its Status column in the window).
 NETWORK_WAIT = "no connection to the server: waiting for the network"
 
@@ -54,6 +59,7 @@ class Link:
         self._changed = threading.Condition()
         self._answered = False
         self._lost_since: float | None = None
+        self._last_lost = 0.0  # when a request last found the network gone
         self._why = ""
         self._listeners: list[OutageListener] = []
 
@@ -65,15 +71,20 @@ class Link:
 
     @property
     def lost(self) -> bool:
+        """Requests are waiting for the network now (an outage, not yet :meth:`answer`-ed)."""
         with self._changed:
-            return self._lost_since is not None
+            return self._lost_now()
+
+    def _lost_now(self) -> bool:
+        stale = self._clock() - self._last_lost > STALE_SECONDS
+        return self._lost_since is not None and not stale
 
     def listen(self, listener: OutageListener) -> Callable[[], None]:
         """Tell ``listener`` when an outage begins (at once, if one has begun) and when it
         ends; returns how to stop."""
         with self._changed:
             self._listeners.append(listener)
-            why = self._why if self._lost_since is not None else ""
+            why = self._why if self._lost_now() else ""
         if why:
             listener(why)
 
@@ -105,11 +116,11 @@ class Link:
         """A request ran out of retries with no connection: the seconds the outage has
         lasted (0 for the first such request, which tells the listeners ``why``)."""
         with self._changed:
-            now = self._clock()
-            began = self._lost_since is None
-            if began:
+            began = not self._lost_now()
+            now = self._last_lost = self._clock()
+            if began or self._lost_since is None:
                 self._lost_since, self._why = now, why
-            lasted = now - (self._lost_since if self._lost_since is not None else now)
+            lasted = now - self._lost_since
             listeners = list(self._listeners) if began else []
         for listener in listeners:
             listener(why)

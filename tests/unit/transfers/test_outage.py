@@ -12,7 +12,7 @@ from botocore.exceptions import ClientError, ConnectionClosedError, EndpointConn
 from coachadmin.transfers.control import TransferControl
 from coachadmin.transfers.errors import ServerUnavailable, ServerUnreachable, TransferPaused
 from coachadmin.transfers.events import ProgressTracker, TransferEvent, TransferKind, TransferState
-from coachadmin.transfers.outage import NETWORK_WAIT, patience_text
+from coachadmin.transfers.outage import NETWORK_WAIT, STALE_SECONDS, Link, patience_text
 from coachadmin.transfers.retry import with_retries
 
 FAST = {"max_attempts": 3, "base": 0.001, "cap": 0.01}
@@ -167,3 +167,20 @@ def test_the_tracker_says_it_waits_with_no_speed_or_time_left() -> None:
 )
 def test_patience_text(seconds: float, text: str) -> None:
     assert patience_text(seconds) == text
+
+
+def test_an_outage_everyone_gave_up_on_is_over_for_the_next_request() -> None:
+    """Every waiter gave up after its patience and the transfers failed; the user presses
+    Retry later. What the queue's shared link remembers must not make that run fail at
+    once (a reset would find an outage 'lasted' for hours) or wait on a 503."""
+    now = [0.0]
+    link = Link(clock=lambda: now[0])
+    assert link.lose("gone") == 0.0
+    now[0] = 4.0
+    assert link.lose("gone") == 4.0 and link.lost  # the same outage, still reported
+    now[0] = 4.0 + STALE_SECONDS + 1  # nobody reported it since: they gave up
+    assert not link.lost
+    assert link.lose("gone again") == 0.0  # a new outage, with all its patience
+    heard: list[str] = []
+    link.listen(heard.append)
+    assert heard == ["gone again"]
