@@ -58,7 +58,7 @@ class TransferOutput:
         self._lock = threading.Lock()
         self._last_line: dict[str, float] = {}
         self._said: dict[str, str] = {}  # the last message printed for each transfer
-        self._waiting: dict[str, str] = {}  # why each transfer waits for the network
+        self._waiting: dict[str, str] = {}  # the transfers that wait for the network: why
         self._bar_shown = False
 
     def event(self, event: TransferEvent) -> None:
@@ -91,16 +91,23 @@ class TransferOutput:
                 self.err.flush()
 
     def _say_waiting(self, event: TransferEvent) -> None:
-        """A line when a transfer begins to wait for the network, and one when it goes on."""
-        before = self._waiting.get(event.transfer_id, "")
-        if event.waiting == before or not (event.state.is_active or before):
+        """A line when the transfers begin to wait for the network, and one when they go on
+        (once for all of them: they share one link to the server)."""
+        before = bool(self._waiting)
+        if event.waiting and event.state.is_active:
+            self._waiting[event.transfer_id] = event.waiting
+        else:
+            self._waiting.pop(event.transfer_id, None)
+        if bool(self._waiting) == before:
             return
-        self._waiting[event.transfer_id] = event.waiting
-        if not event.state.is_active:
+        if self._waiting:
+            said = event.waiting
+        elif event.state.is_active:
+            said = "the connection is back; going on"
+        else:
             return  # it ended while waiting: its result or error says how
-        said = event.waiting or "the connection is back; going on"
         self._clear_bar()
-        self.err.write(f"coachadmin: {event.transfer_id}: {printable(said)}\n")
+        self.err.write(f"coachadmin: {printable(said)}\n")
 
     def result(self, result: TransferResult) -> None:
         with self._lock:

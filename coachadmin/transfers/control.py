@@ -24,7 +24,10 @@ class TransferControl:
         #: Set on pause or cancel (after the flag it reflects): wakes every backoff wait
         #: and every wait for a slot at once (the ``stop`` of :func:`~coachadmin.bounded.run_each`).
         self.halted = Flag()
-        #: Whether the server has answered, and the outage the transfer may be riding out.
+        #: The server has answered a request of this run (or made a connection for it):
+        #: a lost network is then waited for (:mod:`coachadmin.transfers.outage`).
+        self.answered = False
+        #: The link to the server: the outage the transfer may be riding out, with others.
         self.link = Link()
 
     def pause(self) -> None:
@@ -38,6 +41,7 @@ class TransferControl:
     def reset(self) -> None:
         """Clear a pause (before running the transfer again)."""
         self._pause.clear()
+        self.answered = False
         if not self._cancel.is_set():
             self.halted.clear()
 

@@ -244,6 +244,17 @@ class ServerUnreachable(ServerUnavailable):
         )
 
 
+class NetworkLost(ServerUnreachable):
+    """The network went away under a transfer and did not come back in time."""
+
+    def __init__(self, lasted: str, detail: str, advice: str = RESUME_LATER) -> None:
+        where = detail.partition(": ")[2] or detail  # without the exception's class name
+        TransferError.__init__(
+            self,
+            f"the network was gone for {lasted} ({where}): check the Wi-Fi, cable or VPN; {advice}",
+        )
+
+
 class S3RequestFailed(TransferError):
     def __init__(self, code: str, message: str) -> None:
         super().__init__(f"S3 refused the request: {code}: {message}")

@@ -175,10 +175,15 @@ class ProgressTracker:
         self.set_state(self.state, message)
 
     def set_waiting(self, why: str) -> None:
-        """The transfer waits for the network (``why``), or moves again (``""``); always emits."""
+        """The transfer waits for the network (``why``), or moves again (``""``): emits when
+        that changes while it moves (only a moving transfer's events show it)."""
         with self._emit_lock:
             with self._lock:
+                if why == self._waiting:
+                    return
                 self._waiting = why
+                if not self._state.is_active:
+                    return
                 self._speed = 0.0  # what it did before the wait says nothing of after it
                 self._sample_time, self._sample_bytes = self._clock(), self._done
                 event = self._maybe_event(force=True)

@@ -4,12 +4,13 @@ A laptop's Wi-Fi drops for half a minute, a VPN reconnects, a router restarts: a
 transfer that had been talking to its server then meets only connections that cannot
 be made. Failing after a few seconds of retries would leave a content manager's
 upload of a 4 GB video failed over a break they may not even notice. So once the
-server has answered a transfer, a request whose retries run out on a connection that
-cannot be made (:attr:`~coachadmin.transfers.errors.TransientError.unreachable`) waits
-for the network instead, trying again every few seconds, for as long as the config's
-``outage_patience``; the first request of the transfer to get through wakes the others
-at once. A transfer that never reached its server (a mistyped endpoint, no VPN) still
-fails fast: there is no network to wait for, only an address to fix.
+server has answered a run of a transfer (:attr:`TransferControl.answered`), a request
+whose retries run out on a connection that cannot be made
+(:attr:`~coachadmin.transfers.errors.TransientError.unreachable`) waits for the network
+instead, trying again every few seconds, for as long as the config's ``outage_patience``;
+the first request of the transfer to get through wakes the others at once. A run that
+never reached its server (a mistyped endpoint, no VPN, the network down already) still
+fails fast: there is no network to wait for, only an address or a network to check.
 
 A transfer queue gives the transfers to one endpoint one :class:`Link`: a file that starts
 while the others wait for the network waits with them rather than failing at once, and the
@@ -29,11 +30,6 @@ from coachadmin.bounded import Flag
 #: the network is back before the transfer moves again.
 PROBE_SECONDS = 5.0
 
-#: An outage no request has found still there for this long is over: whoever waited gave
-#: up (a waiting request reports again at least every probe and connect timeout), and the
-#: next request that finds no connection begins another, with all its patience.
-STALE_SECONDS = 60.0
-
 #: What a transfer says while it waits (its Status column in the window).
 NETWORK_WAIT = "no connection to the server: waiting for the network"
 
@@ -52,41 +48,39 @@ def patience_text(seconds: float) -> str:
 
 
 class Link:
-    """One transfer's link: whether its server has answered, and since when it is lost."""
+    """The link to one endpoint: since when the network is lost, and who waits for it.
+
+    A request that waits :meth:`enter`-s once and :meth:`leave`-s however it ends (through,
+    given up, paused, cancelled); when the last one leaves, the outage is over for the
+    link, so that a later run begins with all its patience. Listeners are told the
+    link's state as it is when they are told, one change at a time: a late word of an
+    outage already over never reaches them after the word that it is over.
+    """
 
     def __init__(self, clock: Callable[[], float] = time.monotonic) -> None:
         self._clock = clock
         self._changed = threading.Condition()
-        self._answered = False
+        self._telling = threading.RLock()
         self._lost_since: float | None = None
-        self._last_lost = 0.0  # when a request last found the network gone
         self._why = ""
+        self._waiting = 0
         self._listeners: list[OutageListener] = []
 
     @property
-    def answered(self) -> bool:
-        """Some request of the transfer got through to the server (:meth:`met`, :meth:`answer`)."""
-        with self._changed:
-            return self._answered
-
-    @property
     def lost(self) -> bool:
-        """Requests are waiting for the network now (an outage, not yet :meth:`answer`-ed)."""
+        """Requests are waiting for the network now."""
         with self._changed:
-            return self._lost_now()
-
-    def _lost_now(self) -> bool:
-        stale = self._clock() - self._last_lost > STALE_SECONDS
-        return self._lost_since is not None and not stale
+            return self._lost_since is not None
 
     def listen(self, listener: OutageListener) -> Callable[[], None]:
         """Tell ``listener`` when an outage begins (at once, if one has begun) and when it
         ends; returns how to stop."""
-        with self._changed:
-            self._listeners.append(listener)
-            why = self._why if self._lost_now() else ""
-        if why:
-            listener(why)
+        with self._telling:
+            with self._changed:
+                self._listeners.append(listener)
+                why = self._why if self._lost_since is not None else ""
+            if why:
+                listener(why)
 
         def stop() -> None:
             with self._changed:
@@ -95,36 +89,50 @@ class Link:
 
         return stop
 
-    def met(self) -> None:
-        """A request made a connection and then failed (a reset, a timeout, a 503): the
-        server was there, whatever became of the request; an outage goes on."""
+    def enter(self) -> None:
+        """A request begins to wait for the network (once, however often it tries)."""
         with self._changed:
-            self._answered = True
+            self._waiting += 1
+
+    def leave(self) -> None:
+        """A request that waited is done waiting; the last one out ends the outage."""
+        with self._changed:
+            self._waiting -= 1
+            ended = self._waiting == 0 and self._lost_since is not None
+            if ended:
+                self._lost_since = None
+        if ended:
+            self._tell()
 
     def answer(self) -> None:
         """A request got through: the link is there, and whoever waits for it tries now."""
         with self._changed:
-            self._answered = True
             ended = self._lost_since is not None
             self._lost_since = None
             self._changed.notify_all()
-            listeners = list(self._listeners) if ended else []
-        for listener in listeners:
-            listener("")
+        if ended:
+            self._tell()
 
     def lose(self, why: str) -> float:
-        """A request ran out of retries with no connection: the seconds the outage has
-        lasted (0 for the first such request, which tells the listeners ``why``)."""
+        """A waiting request found no connection again: the seconds the outage has lasted
+        (0 for the first such request, whose ``why`` the listeners are told)."""
         with self._changed:
-            began = not self._lost_now()
-            now = self._last_lost = self._clock()
-            if began or self._lost_since is None:
+            now = self._clock()
+            began = self._lost_since is None
+            if self._lost_since is None:
                 self._lost_since, self._why = now, why
             lasted = now - self._lost_since
-            listeners = list(self._listeners) if began else []
-        for listener in listeners:
-            listener(why)
+        if began:
+            self._tell()
         return lasted
+
+    def _tell(self) -> None:
+        with self._telling:
+            with self._changed:
+                why = self._why if self._lost_since is not None else ""
+                listeners = list(self._listeners)
+            for listener in listeners:
+                listener(why)
 
     def wait(self, seconds: float, halted: Flag) -> None:
         """Wait ``seconds``, or less: until another request gets through, or a pause or

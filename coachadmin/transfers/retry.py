@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import logging
 import random
+import time
 from collections.abc import Callable
 from typing import TYPE_CHECKING, TypeVar
 
@@ -17,6 +18,7 @@ from coachadmin.transfers.config import TransferConfig
 from coachadmin.transfers.control import TransferControl
 from coachadmin.transfers.errors import (
     RESUME_LATER,
+    NetworkLost,
     ServerUnavailable,
     ServerUnreachable,
     TransientError,
@@ -60,62 +62,69 @@ def with_retries(
     """
     attempt = 0
     reached = False  # some attempt got a connection to the server
-    while True:
-        control.check_cancelled()
-        try:
-            result = call()
-        except Exception as error:
-            mapped = classify(error, bucket=bucket, key=key)
-            if not isinstance(mapped, TransientError):
-                if mapped is error:
-                    raise
-                raise mapped from error
-            if not mapped.unreachable:
-                reached = True
-                control.link.met()
-            attempt += 1
-            if attempt >= max_attempts:
-                if _waits_for_network(mapped, control, patience):
-                    _wait_for_network(
-                        what, mapped, control=control, patience=patience, advice=advice, error=error
+    waiting = False  # for the network (counted by control.link while it does)
+    try:
+        while True:
+            control.check_cancelled()
+            try:
+                result = call()
+            except Exception as error:
+                mapped = classify(error, bucket=bucket, key=key)
+                if not isinstance(mapped, TransientError):
+                    if mapped is error:
+                        raise
+                    raise mapped from error
+                if not mapped.unreachable:
+                    reached = control.answered = True  # a connection was made: it is there
+                attempt += 1
+                if attempt < max_attempts:
+                    delay = backoff_delay(attempt - 1, base, cap)
+                    log.info(
+                        "%s failed (%s); retry %d in %.2fs", what, mapped.detail, attempt, delay
                     )
-                    continue
-                gave_up = ServerUnavailable if reached else ServerUnreachable
-                raise gave_up(f"{what}: {mapped.detail}", advice) from error
-            delay = backoff_delay(attempt - 1, base, cap)
-            log.info("%s failed (%s); retry %d in %.2fs", what, mapped.detail, attempt, delay)
-            control.sleep(delay)
-            control.check()  # a pause or cancel during the wait stops here
-        else:
-            control.link.answer()
-            return result
+                    control.sleep(delay)
+                    control.check()  # a pause or cancel during the wait stops here
+                elif _waits_for_network(mapped, control, patience):
+                    if not waiting:
+                        control.link.enter()
+                        waiting = True
+                    _wait_for_network(what, mapped, control, patience, advice, error)
+                else:
+                    gave_up = ServerUnavailable if reached else ServerUnreachable
+                    raise gave_up(f"{what}: {mapped.detail}", advice) from error
+            else:
+                control.answered = True
+                control.link.answer()
+                return result
+    finally:
+        if waiting:
+            control.link.leave()
 
 
 def _waits_for_network(mapped: TransientError, control: TransferControl, patience: float) -> bool:
-    """An outage is ridden out by a transfer its server has answered, when no connection can
-    be made (or, once the network is known lost, whatever transient failure a flapping link
-    brings)."""
-    link = control.link
-    return patience > 0 and link.answered and (mapped.unreachable or link.lost)
+    """An outage is ridden out by a run its server has answered, or one that starts while
+    others to the same server wait; when no connection can be made (or, once the network
+    is known lost, whatever transient failure a flapping link brings)."""
+    lost = control.link.lost
+    return patience > 0 and (control.answered or lost) and (mapped.unreachable or lost)
 
 
-def _wait_for_network(
+def _wait_for_network(  # noqa: PLR0917 - one caller, in order
     what: str,
     mapped: TransientError,
-    *,
     control: TransferControl,
     patience: float,
     advice: str,
     error: Exception,
 ) -> None:
-    """Wait for the network a while, or raise :class:`ServerUnreachable` once ``patience``
-    has run out."""
-    why = f"{NETWORK_WAIT} for up to {patience_text(patience)} ({mapped.detail})"
-    lasted = control.link.lose(why)
+    """Wait for the network a while, or raise :class:`NetworkLost` once ``patience`` has
+    run out."""
+    since = time.strftime("%H:%M")
+    lasted = control.link.lose(
+        f"{NETWORK_WAIT} (since {since}, for up to {patience_text(patience)})"
+    )
     if lasted >= patience:
-        raise ServerUnreachable(
-            f"{what}: {mapped.detail}; no connection for {patience_text(lasted)}", advice
-        ) from error
+        raise NetworkLost(patience_text(lasted), mapped.detail, advice) from error
     log.info("%s: no connection (%s); waiting for the network", what, mapped.detail)
     control.link.wait(min(PROBE_SECONDS, patience / 10, patience - lasted), control.halted)
     control.check()

@@ -10,9 +10,14 @@ import pytest
 from botocore.exceptions import ClientError, ConnectionClosedError, EndpointConnectionError
 
 from coachadmin.transfers.control import TransferControl
-from coachadmin.transfers.errors import ServerUnavailable, ServerUnreachable, TransferPaused
+from coachadmin.transfers.errors import (
+    NetworkLost,
+    ServerUnavailable,
+    ServerUnreachable,
+    TransferPaused,
+)
 from coachadmin.transfers.events import ProgressTracker, TransferEvent, TransferKind, TransferState
-from coachadmin.transfers.outage import NETWORK_WAIT, STALE_SECONDS, Link, patience_text
+from coachadmin.transfers.outage import NETWORK_WAIT, Link, patience_text
 from coachadmin.transfers.retry import with_retries
 
 FAST = {"max_attempts": 3, "base": 0.001, "cap": 0.01}
@@ -26,7 +31,7 @@ def answered_control() -> TransferControl:
     """A transfer whose server has answered one request."""
     control = TransferControl()
     with_retries(lambda: None, what="CreateMultipartUpload", control=control, **FAST)
-    assert control.link.answered
+    assert control.answered
     return control
 
 
@@ -59,8 +64,7 @@ def test_a_lost_network_is_waited_for_and_the_request_goes_on() -> None:
     assert len(calls) == 6  # three attempts, then a try every 0.3 s while waiting
     assert calls[-1] - calls[2] >= 0.9
     assert len(heard) == 2 and heard[1] == ""
-    assert heard[0].startswith(NETWORK_WAIT) and "for up to 3 s" in heard[0]
-    assert "no connection to 127.0.0.1:9" in heard[0]
+    assert heard[0].startswith(f"{NETWORK_WAIT} (since ") and heard[0].endswith("for up to 3 s)")
     assert not control.link.lost
 
 
@@ -85,10 +89,14 @@ def test_the_wait_ends_when_its_patience_runs_out() -> None:
     control = answered_control()
     _calls, call = failing(1000, no_connection())
     began = time.monotonic()
-    with pytest.raises(ServerUnreachable, match=r"no connection for 1 s") as raised:
+    with pytest.raises(
+        NetworkLost, match=r"^the network was gone for 1 s \(no connection to 127"
+    ) as raised:
         with_retries(call, what="UploadPart 3", control=control, patience=1.0, **FAST)
     assert 1.0 <= time.monotonic() - began < 3.0
+    assert "check the Wi-Fi, cable or VPN" in str(raised.value)
     assert "resume" in str(raised.value)  # still resumable, and the message says how
+    assert not control.link.lost  # the last one waiting gave up: the outage is over
 
 
 def test_a_server_that_answers_with_errors_is_not_waited_for() -> None:
@@ -169,18 +177,48 @@ def test_patience_text(seconds: float, text: str) -> None:
     assert patience_text(seconds) == text
 
 
-def test_an_outage_everyone_gave_up_on_is_over_for_the_next_request() -> None:
-    """Every waiter gave up after its patience and the transfers failed; the user presses
-    Retry later. What the queue's shared link remembers must not make that run fail at
-    once (a reset would find an outage 'lasted' for hours) or wait on a 503."""
-    now = [0.0]
-    link = Link(clock=lambda: now[0])
-    assert link.lose("gone") == 0.0
-    now[0] = 4.0
-    assert link.lose("gone") == 4.0 and link.lost  # the same outage, still reported
-    now[0] = 4.0 + STALE_SECONDS + 1  # nobody reported it since: they gave up
-    assert not link.lost
-    assert link.lose("gone again") == 0.0  # a new outage, with all its patience
+def test_a_later_run_after_everyone_gave_up_begins_afresh() -> None:
+    """Every waiter gave up and the transfers failed; the user presses Retry later. The
+    queue's shared link must not make that run fail at once, nor wait 5 minutes when the
+    network is down from its start (the VPN off the next day): it fails fast, as a run
+    that never reached its server does."""
+    control = answered_control()
+    _calls, gone = failing(1000, no_connection())
+    with pytest.raises(NetworkLost):
+        with_retries(gone, what="UploadPart 3", control=control, patience=0.5, **FAST)
+    control.reset()
+    _calls, still_gone = failing(1000, no_connection())
+    began = time.monotonic()
+    with pytest.raises(ServerUnreachable) as raised:
+        with_retries(still_gone, what="UploadPart 3", control=control, patience=60, **FAST)
+    assert not isinstance(raised.value, NetworkLost) and time.monotonic() - began < 1
+    # the network back, a short drop is waited out with all its patience again
+    with_retries(lambda: None, what="UploadPart 4", control=control, **FAST)
+    _calls, short = failing(4, no_connection())
+    assert with_retries(short, what="UploadPart 4", control=control, patience=3, **FAST) == "sent"
+
+
+def test_listeners_hear_the_state_as_it_is_and_a_run_that_ended_says_nothing() -> None:
+    link = Link()
     heard: list[str] = []
     link.listen(heard.append)
-    assert heard == ["gone again"]
+    link.enter()
+    assert link.lose("gone") == 0.0
+    link.answer()
+    link.leave()
+    assert heard == ["gone", ""]
+    late: list[str] = []
+    link.enter()
+    link.lose("gone again")
+    link.listen(late.append)  # a transfer that starts during the outage hears of it at once
+    link.leave()  # the last one waiting gave up: over
+    assert late == ["gone again", ""] and not link.lost
+
+    events: list[TransferEvent] = []
+    tracker = ProgressTracker(events.append, transfer_id="u1", kind=TransferKind.UPLOAD, total=9)
+    tracker.set_state(TransferState.UPLOADING)
+    tracker.set_state(TransferState.FAILED, "gave up")
+    count = len(events)
+    tracker.set_waiting("gone")  # another transfer's outage, after this one failed
+    tracker.set_waiting("")
+    assert len(events) == count
