@@ -475,9 +475,9 @@ class DownloadRunner(TransferRunner[DownloadRecord]):
     def _ranged(
         self, record: DownloadRecord, plan: RangePlan, durable: DurableRanges, growth: Growth
     ) -> None:
-        """Ranges from the end, one GET each, while any are left."""
+        """Ranges from the end, one GET each, while any are left (and the growth keeps it)."""
         newest = True  # this ranged GET's first range: its first byte lets the next be added
-        while (number := plan.claim_back()) is not None:
+        while not growth.retire() and (number := plan.claim_back()) is not None:
             self.control.check()
             fetch = partial(self._one_range, record, number, growth, newest=newest)
             self._retrying(fetch, record, f"GetObject range {number}")

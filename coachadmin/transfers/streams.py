@@ -19,6 +19,7 @@ journaled in one transaction, so a kill -9 loses at most the ranges since the la
 
 from __future__ import annotations
 
+import logging
 import os
 import threading
 import time
@@ -33,6 +34,8 @@ from coachadmin.transfers.errors import TransferCancelled, TransferPaused
 from coachadmin.transfers.journal import Journal
 from coachadmin.transfers.local_paths import open_partial
 from coachadmin.transfers.runner import Restart
+
+log = logging.getLogger("coachadmin.transfers")
 
 #: Written bytes fsynced (then journaled) together, at most; and the longest wait for them.
 SYNC_BYTES = 64 * MiB
@@ -163,7 +166,9 @@ class Growth:
     of bytes received: the stream's first, then one from the first byte of the last ranged
     GET added. After the stream's window the streams are multiplied by :data:`STEP` (1, 4,
     16, up to ``limit``), again after each window whose throughput grew by :data:`GAIN`
-    over the one before; the first window that did not ends the growth. On a link that caps
+    over the one before; the first window that did not ends the growth, and one that was
+    slower than the window before the step undoes the step: the ranged GETs it added stop
+    after their range (:meth:`retire`; the stream takes what they leave). On a link that caps
     each connection (8 MiB/s) each step multiplies the rate, so sixteen streams run after
     two windows (0.6 s); where one connection fills the link, the first step adds nothing
     and three ranged GETs are all it cost.
@@ -202,6 +207,11 @@ class Growth:
     _stream_rate: float = 0.0
     #: Ranged GETs added last whose first byte has not come yet.
     _awaiting: int = 0
+    #: The streams before the last step, and the ranged GETs to stop (a step undone).
+    _before: int = 1
+    _retiring: int = 0
+    #: A ranged GET answered slower than the stream takes a range: no step after this one.
+    _capped: bool = False
     #: The stream's first GET's time to first byte (0: not yet).
     _stream_first_byte: float = 0.0
     _lock: threading.Lock = field(default_factory=threading.Lock)
@@ -235,7 +245,7 @@ class Growth:
         last, on its first range): the next window begins with the last of theirs."""
         with self._lock:
             if self._stream_rate and seconds > self.range_size / self._stream_rate:
-                self.frozen = True
+                self._capped = True  # the window after the step says whether to keep it
             if newest and self._awaiting:
                 self._awaiting -= 1
                 if not self._awaiting:
@@ -263,19 +273,43 @@ class Growth:
                 if self._stream_first_byte > self.range_size / rate:
                     self.frozen = True
                     return 0
-            elif counted < self._last_rate * GAIN:
+            elif counted < self._last_rate * GAIN or self._capped:
                 self.frozen = True
+                undone = counted < self._last_rate  # slower than before the step: undo it
+                log.debug(
+                    "download: %d streams at %.0f MB/s (%.0f counted) against %.0f before: %s",
+                    self.streams, rate / 1e6, counted / 1e6, self._last_rate / 1e6,
+                    f"back to {self._before}" if undone else "no more",
+                )  # fmt: skip
+                if undone:
+                    self._retiring, self.streams = self.streams - self._before, self._before
                 return 0
             self._last_rate = counted
             added = min(self.streams * (STEP - 1), useful)
             grown = self.streams + added
             best = rate * grown / self.streams
-            if _with_read_back(best, 1 - 1 / grown, hashing) < counted * FORESEEN_GAIN:
+            foreseen = _with_read_back(best, 1 - 1 / grown, hashing)
+            log.debug(
+                "download: %d stream(s) at %.0f MB/s (%.0f counting the read-back; hash %.0f "
+                "MB/s), %d foreseen at %.0f MB/s",
+                self.streams, rate / 1e6, counted / 1e6, hashing / 1e6, grown, foreseen / 1e6,
+            )  # fmt: skip
+            if foreseen < counted * FORESEEN_GAIN:
                 self.frozen = True  # even at its best the step would pay little, or nothing
                 return 0
+            self._before = self.streams
             self.streams += added
             self._awaiting = added
             return added
+
+    def retire(self) -> bool:
+        """Whether the ranged GET asking should stop before its next range (its step was
+        undone): each of those added by the step is told once."""
+        with self._lock:
+            if not self._retiring:
+                return False
+            self._retiring -= 1
+            return True
 
     def _start_window(self, now: float) -> None:
         self._window_start, self._window_bytes, self._window_hashed = now, self._bytes, self._hashed
