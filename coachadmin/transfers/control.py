@@ -12,7 +12,7 @@ from __future__ import annotations
 import threading
 
 from coachadmin.bounded import Flag
-from coachadmin.transfers.errors import TransferCancelled, TransferPaused
+from coachadmin.transfers.errors import SiblingFailed, TransferCancelled, TransferPaused
 from coachadmin.transfers.outage import Link
 
 
@@ -29,6 +29,8 @@ class TransferControl:
         self.answered = False
         #: The link to the server: the outage the transfer may be riding out, with others.
         self.link = Link()
+        #: A part (or range) failed for good: the others stop waiting for the network.
+        self.failing = Flag()
 
     def pause(self) -> None:
         self._pause.set()
@@ -42,6 +44,7 @@ class TransferControl:
         """Clear a pause (before running the transfer again)."""
         self._pause.clear()
         self.answered = False
+        self.failing.clear()
         if not self._cancel.is_set():
             self.halted.clear()
 
@@ -62,6 +65,12 @@ class TransferControl:
         self.check_cancelled()
         if self._pause.is_set():
             raise TransferPaused(self.transfer_id)
+
+    def part_failed(self, error: BaseException) -> None:
+        """A part's error: one of its own (not a pause, a cancel or a sibling's) tells the
+        parts waiting for the network to stop (:attr:`failing`)."""
+        if not isinstance(error, TransferPaused | TransferCancelled | SiblingFailed):
+            self.failing.set()
 
     def sleep(self, seconds: float) -> None:
         """Wait ``seconds`` unless a pause or cancel arrives first."""

@@ -396,7 +396,7 @@ class DownloadRunner(TransferRunner[DownloadRecord]):
             max(1, self.config.download_streams),
             hash_rate=_hash_rate(hashing),
         )
-        workers = Workers(plan, f"download-{record.id}")
+        workers = Workers(plan, f"download-{record.id}", self.control)
         workers.start(
             lambda: self._stream(record, plan, durable, growth, hashing=hashing, whole=whole)
         )

@@ -210,6 +210,11 @@ class TransferCancelled(TransferError):
         super().__init__(f"{what} was cancelled")
 
 
+class SiblingFailed(Exception):
+    """Not a failure of its own: a part (or range) stopped waiting for the network because
+    another part of its transfer failed for good; that one's error is the transfer's."""
+
+
 class TransferPaused(TransferError):
     """Not a failure: the transfer stopped on request and can be resumed."""
 

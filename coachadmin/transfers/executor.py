@@ -15,7 +15,7 @@ from typing import TypeVar
 
 from coachadmin.bounded import Slots, Stopped, run_each
 from coachadmin.transfers.control import TransferControl
-from coachadmin.transfers.errors import TransferCancelled, TransferPaused
+from coachadmin.transfers.errors import SiblingFailed, TransferCancelled, TransferPaused
 
 T = TypeVar("T")
 
@@ -40,16 +40,25 @@ def run_bounded(
     """
     if not items:
         return
+    control.failing.clear()  # an earlier attempt's (a restart) is not this one's
+
+    def part(item: T) -> None:
+        try:
+            work(item)
+        except BaseException as error:
+            control.part_failed(error)
+            raise
+
     try:
         run_each(
             items,
-            work,
+            part,
             in_flight=in_flight,
             name=name,
             stop=control.halted,
             shared=shared_slots,
             first=first,
-            quiet=(TransferPaused, TransferCancelled),
+            quiet=(TransferPaused, TransferCancelled, SiblingFailed),
         )
     except Stopped:
         control.check()

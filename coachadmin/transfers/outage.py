@@ -134,19 +134,21 @@ class Link:
             for listener in listeners:
                 listener(why)
 
-    def wait(self, seconds: float, halted: Flag) -> None:
-        """Wait ``seconds``, or less: until another request gets through, or a pause or
-        cancel (``halted``)."""
+    def wait(self, seconds: float, *stops: Flag) -> None:
+        """Wait ``seconds``, or less: until another request gets through, or one of ``stops``
+        is set (a pause or cancel, a sibling part's failure)."""
 
         def wake() -> None:
             with self._changed:
                 self._changed.notify_all()
 
-        stop_watching = halted.watch(wake)
+        unwatch = [stop.watch(wake) for stop in stops]
         try:
             with self._changed:
                 self._changed.wait_for(
-                    lambda: self._lost_since is None or halted.is_set(), timeout=seconds
+                    lambda: self._lost_since is None or any(stop.is_set() for stop in stops),
+                    timeout=seconds,
                 )
         finally:
-            stop_watching()
+            for stop_watching in unwatch:
+                stop_watching()

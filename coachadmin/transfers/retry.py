@@ -21,6 +21,7 @@ from coachadmin.transfers.errors import (
     NetworkLost,
     ServerUnavailable,
     ServerUnreachable,
+    SiblingFailed,
     TransientError,
     classify,
 )
@@ -126,8 +127,11 @@ def _wait_for_network(  # noqa: PLR0917 - one caller, in order
     if lasted >= patience:
         raise NetworkLost(patience_text(lasted), mapped.detail, advice) from error
     log.info("%s: no connection (%s); waiting for the network", what, mapped.detail)
-    control.link.wait(min(PROBE_SECONDS, patience / 10, patience - lasted), control.halted)
+    probe = min(PROBE_SECONDS, patience / 10, patience - lasted)
+    control.link.wait(probe, control.halted, control.failing)
     control.check()
+    if control.failing.is_set():
+        raise SiblingFailed() from error
 
 
 def retried(

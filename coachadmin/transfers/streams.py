@@ -30,7 +30,7 @@ from pathlib import Path
 
 from coachadmin.transfers.config import KiB, MiB
 from coachadmin.transfers.control import TransferControl
-from coachadmin.transfers.errors import TransferCancelled, TransferPaused
+from coachadmin.transfers.errors import SiblingFailed, TransferCancelled, TransferPaused
 from coachadmin.transfers.journal import Journal
 from coachadmin.transfers.local_paths import open_partial
 from coachadmin.transfers.runner import Restart
@@ -327,9 +327,11 @@ class Workers:
     """A download's threads: the first failure (a pause included) leaves the ranges not yet
     claimed to nobody, so every thread stops after its current range."""
 
-    def __init__(self, plan: RangePlan, name: str) -> None:
+    def __init__(self, plan: RangePlan, name: str, control: TransferControl) -> None:
         self._plan = plan
         self._name = name
+        self._control = control
+        control.failing.clear()  # an earlier attempt's (a restart) is not this one's
         self._threads: list[threading.Thread] = []
         self._errors: list[BaseException] = []
         self._lock = threading.Lock()
@@ -348,6 +350,7 @@ class Workers:
             with self._lock:
                 self._errors.append(error)
             self._plan.drain()
+            self._control.part_failed(error)
 
     def running(self, seconds: float) -> bool:
         """Wait up to ``seconds`` for the threads; True while any still runs."""
@@ -364,7 +367,7 @@ class Workers:
         """After :meth:`join`: a cancel, else a restart, else the first failure, else a pause."""
         if control.cancelled:
             raise TransferCancelled()
-        quiet = (TransferPaused, TransferCancelled)
+        quiet = (TransferPaused, TransferCancelled, SiblingFailed)
         restart = next((e for e in self._errors if isinstance(e, Restart)), None)
         chosen = restart or next((e for e in self._errors if not isinstance(e, quiet)), None)
         if chosen is not None:

@@ -11,14 +11,20 @@ from botocore.exceptions import ClientError, ConnectionClosedError, EndpointConn
 
 from coachadmin.transfers.control import TransferControl
 from coachadmin.transfers.errors import (
+    AccessDenied,
+    IntegrityError,
     NetworkLost,
     ServerUnavailable,
     ServerUnreachable,
+    SiblingFailed,
+    TransferCancelled,
     TransferPaused,
 )
 from coachadmin.transfers.events import ProgressTracker, TransferEvent, TransferKind, TransferState
+from coachadmin.transfers.executor import run_bounded
 from coachadmin.transfers.outage import NETWORK_WAIT, Link, patience_text
 from coachadmin.transfers.retry import with_retries
+from coachadmin.transfers.streams import RangePlan, Workers
 
 FAST = {"max_attempts": 3, "base": 0.001, "cap": 0.01}
 
@@ -222,3 +228,58 @@ def test_listeners_hear_the_state_as_it_is_and_a_run_that_ended_says_nothing() -
     tracker.set_waiting("gone")  # another transfer's outage, after this one failed
     tracker.set_waiting("")
     assert len(events) == count
+
+
+def test_a_part_that_fails_for_good_stops_the_parts_waiting_for_the_network() -> None:
+    """Two parts wait for the network; the third fails for good (access denied). The
+    transfer fails with that error at once, not after the others' patience (60 s)."""
+    control = answered_control()
+
+    def send(number: int) -> None:
+        if number == 3:
+            time.sleep(0.5)
+            raise AccessDenied("s3://b/k")
+        with_retries(no_connection_now, what=f"UploadPart {number}", control=control,
+                     patience=60, **FAST)  # fmt: skip
+
+    began = time.monotonic()
+    with pytest.raises(AccessDenied):
+        run_bounded([1, 2, 3], send, in_flight=3, control=control, name="parts")
+    assert time.monotonic() - began < 3
+
+
+def test_a_range_that_fails_for_good_stops_the_ranges_waiting_for_the_network() -> None:
+    control = answered_control()
+    plan = RangePlan([1, 2, 3])
+    workers = Workers(plan, "download-x", control)
+
+    def waiting_range() -> None:
+        with_retries(no_connection_now, what="GetObject range 1", control=control,
+                     patience=60, **FAST)  # fmt: skip
+
+    def failing_range() -> None:
+        time.sleep(0.5)
+        raise IntegrityError("the server sent 3 bytes for a range of 8")
+
+    began = time.monotonic()
+    workers.start(waiting_range)
+    workers.start(failing_range)
+    workers.join()
+    with pytest.raises(IntegrityError):
+        workers.raise_outcome(control)
+    assert time.monotonic() - began < 3
+
+
+def test_a_pause_or_a_sibling_s_stop_does_not_count_as_a_part_failing() -> None:
+    control = TransferControl("u1")
+    for quiet in (TransferPaused("u1"), TransferCancelled(), SiblingFailed()):
+        control.part_failed(quiet)
+        assert not control.failing.is_set()
+    control.part_failed(AccessDenied("s3://b/k"))
+    assert control.failing.is_set()
+    control.reset()
+    assert not control.failing.is_set()
+
+
+def no_connection_now() -> None:
+    raise no_connection()
