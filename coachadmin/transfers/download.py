@@ -476,16 +476,17 @@ class DownloadRunner(TransferRunner[DownloadRecord]):
         self, record: DownloadRecord, plan: RangePlan, durable: DurableRanges, growth: Growth
     ) -> None:
         """Ranges from the end, one GET each, while any are left (and the growth keeps it)."""
-        newest = True  # this ranged GET's first range: its first byte lets the next be added
+        # True until this ranged GET's first byte is reported (once, even if its range is
+        # retried after it): that byte lets the next window begin.
+        newest = [True]
         while not growth.retire() and (number := plan.claim_back()) is not None:
             self.control.check()
             fetch = partial(self._one_range, record, number, growth, newest=newest)
             self._retrying(fetch, record, f"GetObject range {number}")
             durable.add(number, part_span(record.size, record.range_size, number)[1])
-            newest = False
 
     def _one_range(
-        self, record: DownloadRecord, number: int, growth: Growth, *, newest: bool
+        self, record: DownloadRecord, number: int, growth: Growth, *, newest: list[bool]
     ) -> None:
         """One ranged GET; its time to first byte tells ``growth`` what ranges cost here."""
         start, length = part_span(record.size, record.range_size, number)
@@ -494,7 +495,8 @@ class DownloadRunner(TransferRunner[DownloadRecord]):
         try:
             first = body.read(1)
             now = time.monotonic()
-            growth.first_byte(now - asked, now=now, newest=newest)
+            growth.first_byte(now - asked, now=now, newest=newest[0])
+            newest[0] = False
             self._read_range(record, body, number, growth, head=first)
         finally:
             body.close()

@@ -259,7 +259,7 @@ class Growth:
             waiting = self.frozen or self._awaiting or not self._stream_first_byte
             elapsed = now - self._window_start
             useful = min(self.limit, left) - self.streams
-            if waiting or useful <= 0 or elapsed < WINDOW:
+            if waiting or elapsed < WINDOW or (useful <= 0 and self.streams == 1):
                 return 0
             window = self._bytes - self._window_bytes
             rate = window / elapsed
@@ -268,21 +268,10 @@ class Growth:
             hashing = self.hash_rate() if self.hash_rate is not None else 0.0
             unhashed = 1 - (self._hashed - self._window_hashed) / window
             counted = _with_read_back(rate, unhashed, hashing)
-            if self.streams == 1:
-                self._stream_rate = rate
-                if self._stream_first_byte > self.range_size / rate:
-                    self.frozen = True
-                    return 0
-            elif counted < self._last_rate * GAIN or self._capped:
+            if not self._judge(rate, counted):
+                return 0
+            if useful <= 0:  # the last step paid, and is as far as the streams go
                 self.frozen = True
-                undone = counted < self._last_rate  # slower than before the step: undo it
-                log.debug(
-                    "download: %d streams at %.0f MB/s (%.0f counted) against %.0f before: %s",
-                    self.streams, rate / 1e6, counted / 1e6, self._last_rate / 1e6,
-                    f"back to {self._before}" if undone else "no more",
-                )  # fmt: skip
-                if undone:
-                    self._retiring, self.streams = self.streams - self._before, self._before
                 return 0
             self._last_rate = counted
             added = min(self.streams * (STEP - 1), useful)
@@ -301,6 +290,26 @@ class Growth:
             self.streams += added
             self._awaiting = added
             return added
+
+    def _judge(self, rate: float, counted: float) -> bool:
+        """The window that just ended, of the stream alone or after a step: whether the
+        streams may grow on (else frozen, and a step that made the download slower undone)."""
+        if self.streams == 1:
+            self._stream_rate = rate
+            self.frozen = self._stream_first_byte > self.range_size / rate
+            return not self.frozen
+        if counted >= self._last_rate * GAIN and not self._capped:
+            return True
+        self.frozen = True
+        undone = counted < self._last_rate  # slower than before the step: undo it
+        log.debug(
+            "download: %d streams at %.0f MB/s (%.0f counted) against %.0f before: %s",
+            self.streams, rate / 1e6, counted / 1e6, self._last_rate / 1e6,
+            f"back to {self._before}" if undone else "no more",
+        )  # fmt: skip
+        if undone:
+            self._retiring, self.streams = self.streams - self._before, self._before
+        return False
 
     def retire(self) -> bool:
         """Whether the ranged GET asking should stop before its next range (its step was

@@ -68,6 +68,24 @@ def test_growth_stops_at_the_first_window_that_did_not_pay() -> None:
     assert growth.settled and growth.chunk(MiB) == MiB
 
 
+def test_the_step_to_the_limit_is_judged_too() -> None:
+    """1, 4, then 16 streams (the limit): the window at 16 brings less than the one at 4,
+    the twelve ranged GETs of that step stop after their range, four streams go on."""
+    growth = Growth(8 * MiB, limit=16)
+    growth.stream_first_byte(0.01, now=0.0)
+    now = _stream(growth, 8 * MiB, 0.0, 0.3)
+    assert growth.more(now, 100) == 3
+    for _ in range(3):
+        growth.first_byte(0.01, now=now, newest=True)
+    now = _stream(growth, 32 * MiB, now, 0.3)
+    assert growth.more(now, 100) == 12 and growth.streams == 16
+    for _ in range(12):
+        growth.first_byte(0.01, now=now, newest=True)
+    now = _stream(growth, 30 * MiB, now, 0.31)
+    assert growth.more(now, 100) == 0 and growth.frozen and growth.streams == 4
+    assert sum(growth.retire() for _ in range(20)) == 12
+
+
 def test_the_last_step_is_cut_to_the_limit() -> None:
     growth = Growth(4 * MiB, limit=10)
     growth.stream_first_byte(0.01, now=0.0)
