@@ -62,6 +62,14 @@ def run_add(args: argparse.Namespace) -> int:
     # an endpoint with a password in it must never reach the settings file.
     check_settings(S3Settings(endpoint_url=args.endpoint_url, region=args.region))
     api_url = normalize_api_url(args.api_url) if args.api_url else None
+    # Before a secret is asked for or anything tried: a saved connection (and the keys it
+    # keeps) is replaced only when asked.
+    replaced = args.name in {p.name for p in profiles.list_profiles()}
+    if replaced and not args.replace:
+        raise UsageError(
+            f"a connection named '{args.name}' is saved already: pass --replace to replace it "
+            "(and the credentials it keeps), or choose another name"
+        )
     keys = None
     if args.aws_profile:
         source = CredentialSource.AWS_PROFILE
@@ -99,7 +107,6 @@ def run_add(args: argparse.Namespace) -> int:
             print("coachadmin: not saved; fix the problem above or use --no-test", file=sys.stderr)
             return 1
         profile = profile.with_region(report.region)
-    replaced = profile.name in {p.name for p in profiles.list_profiles()}
     profiles.save_profile(profile, keys=keys, make_active=args.use)
     if args.json:
         active = profiles.active_profile()

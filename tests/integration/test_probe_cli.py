@@ -50,7 +50,7 @@ def test_add_checks_corrects_the_region_and_saves(
     assert lines[-1]["ok"] is True
 
     # Saved again with --json: every line is JSON, the last says what was saved.
-    assert main([*argv, "--endpoint-url", s3_server, "--json"]) == 0
+    assert main([*argv, "--endpoint-url", s3_server, "--json", "--replace"]) == 0
     lines = [json.loads(line) for line in capsys.readouterr().out.splitlines()]
     assert lines[-1] == {"event": "saved", "name": "staging", "replaced": True, "active": True}
 
@@ -145,7 +145,11 @@ def test_use_and_unknown_names(capsys: pytest.CaptureFixture[str]) -> None:
     assert main(["connection", "use", "c"]) == 1
     assert "no connection profile named 'c'" in capsys.readouterr().err
     argv = ["connection", "add", "a", "--bucket", "coach-media-2", "--no-test"]
-    assert main([*argv, "--environment"]) == 0
+    assert main([*argv, "--environment"]) == 2  # never replaced unasked
+    assert "a connection named 'a' is saved already: pass --replace" in capsys.readouterr().err
+    assert profiles.get_profile("a").bucket == "coach-media"
+    assert profiles.get_profile("a").aws_profile == "coach"
+    assert main([*argv, "--environment", "--replace"]) == 0
     assert "Replaced connection 'a'." in capsys.readouterr().out
     assert profiles.get_profile("a").bucket == "coach-media-2"
 

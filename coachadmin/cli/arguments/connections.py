@@ -54,6 +54,9 @@ def register(subparsers: Subparsers) -> None:
         "--secret-stdin", action="store_true", help="read the secret access key from stdin"
     )
     add.add_argument("--no-test", action="store_true", help="save without checking")
+    add.add_argument(
+        "--replace", action="store_true", help="replace the saved connection of that name"
+    )
     add.add_argument("--use", action="store_true", help="make it the active connection")
     add_json_option(add)
     add.set_defaults(
