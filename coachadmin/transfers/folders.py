@@ -64,12 +64,22 @@ def plan_files(
         )
     several = len(paths) > 1 or bool(folders)
     planned: list[PlannedFile] = []
+    refused: list[str] = []  # every name no key can hold, said together
     for path in paths:
-        if path.is_dir():
+        try:
+            if not path.is_dir():
+                key = key_for_upload(path, destination, several=several)
+                planned.append(PlannedFile(path, key))
+                continue
             for file, key in folder_files(path, destination.key, _refuse):
-                planned.append(PlannedFile(file, validate_new_key(key)))
-        else:
-            planned.append(PlannedFile(path, key_for_upload(path, destination, several=several)))
+                try:
+                    planned.append(PlannedFile(file, validate_new_key(key)))
+                except UsageError as error:
+                    refused.append(str(error))
+        except UsageError as error:
+            refused.append(str(error))
+    if refused:
+        raise _refusals(refused)
     kept = [p for p in planned if _included(p.key[len(destination.key) :], filters)]
     if not kept:
         raise UsageError("no files to upload (the folders are empty, or the filters left none)")
@@ -82,6 +92,23 @@ def plan_files(
                 f"s3://{destination.bucket}/{planned_file.key}; upload them separately"
             )
     return [PlannedFile(path, key) for key, path in first.items()]  # a file named twice: once
+
+
+#: The refusals a message names; the others are counted.
+SAID_REFUSALS = 3
+
+
+def _refusals(refused: Sequence[str]) -> UsageError:
+    """One error for every file refused its key (nothing is sent): the first few named."""
+    refused = list(dict.fromkeys(refused))  # one file too many for a single key: said once
+    if len(refused) == 1:
+        return UsageError(refused[0])
+    said = "; ".join(refused[:SAID_REFUSALS])
+    more = len(refused) - SAID_REFUSALS
+    return UsageError(
+        f"{len(refused)} files cannot be uploaded under their names, and nothing was sent: "
+        f"{said}" + (f"; and {more} more" if more > 0 else "")
+    )
 
 
 def _included(name: str, filters: Iterable[Filter]) -> bool:

@@ -103,6 +103,27 @@ def test_bad_folder_uploads_give_one_line(s3_server: str, tmp_path: Path) -> Non
         assert expected in result.stderr and result.stderr.strip().count("\n") == 0
 
 
+def test_every_name_no_key_can_hold_is_said_at_once_and_nothing_is_sent(
+    s3_server: str, tmp_path: Path
+) -> None:
+    """A folder with five names holding control characters: one line names three and
+    counts the rest, so that they are renamed in one go rather than one run at a time."""
+    bucket = make_bucket(s3_server)
+    course = tmp_path / "course"
+    course.mkdir()
+    (course / "fine.mp4").write_bytes(b"ok")
+    for number in range(5):
+        (course / f"clip{chr(number + 1)}.mp4").write_bytes(b"x")
+    result = run_cli("upload", str(course), f"s3://{bucket}/p/", "--endpoint-url", s3_server)
+    assert result.returncode == 2
+    line = result.stderr.strip()
+    assert line.count("\n") == 0
+    assert "5 files cannot be uploaded under their names, and nothing was sent:" in line
+    assert line.count("(U+000") == 3 and line.endswith("; and 2 more")
+    listed = make_client(S3Settings(endpoint_url=s3_server)).list_objects_v2(Bucket=bucket)
+    assert listed["KeyCount"] == 0
+
+
 def test_two_files_for_one_key_are_both_named_and_a_file_named_twice_goes_once(
     s3_server: str, tmp_path: Path
 ) -> None:
