@@ -23,6 +23,17 @@ def _stream(growth: Growth, rate: float, start: float, seconds: float) -> float:
     return start + seconds
 
 
+def _four_streams(growth: Growth, alone: float, four: float) -> float:
+    """The stream's window at ``alone`` bytes a second, the step to four streams, and
+    their window at ``four``: when it ends."""
+    growth.stream_first_byte(0.01, now=0.0)
+    now = _stream(growth, alone, 0.0, 0.3)
+    assert growth.more(now, 100) == 3
+    for _ in range(3):
+        growth.first_byte(0.01, now=now, newest=True)
+    return _stream(growth, four, now, 0.3)
+
+
 def test_ranges_are_never_added_where_a_get_costs_more_than_a_range_takes() -> None:
     growth = Growth(8 * MiB, limit=10)
     growth.stream_first_byte(0.6, now=0.0)  # moto: the whole object read first
@@ -72,12 +83,7 @@ def test_the_step_to_the_limit_is_judged_too() -> None:
     """1, 4, then 16 streams (the limit): the window at 16 brings less than the one at 4,
     the twelve ranged GETs of that step stop after their range, four streams go on."""
     growth = Growth(8 * MiB, limit=16)
-    growth.stream_first_byte(0.01, now=0.0)
-    now = _stream(growth, 8 * MiB, 0.0, 0.3)
-    assert growth.more(now, 100) == 3
-    for _ in range(3):
-        growth.first_byte(0.01, now=now, newest=True)
-    now = _stream(growth, 32 * MiB, now, 0.3)
+    now = _four_streams(growth, 8 * MiB, 32 * MiB)
     assert growth.more(now, 100) == 12 and growth.streams == 16
     for _ in range(12):
         growth.first_byte(0.01, now=now, newest=True)
@@ -88,12 +94,7 @@ def test_the_step_to_the_limit_is_judged_too() -> None:
 
 def test_the_last_step_is_cut_to_the_limit() -> None:
     growth = Growth(4 * MiB, limit=10)
-    growth.stream_first_byte(0.01, now=0.0)
-    now = _stream(growth, 8 * MiB, 0.0, 0.3)
-    assert growth.more(now, 100) == 3
-    for _ in range(3):
-        growth.first_byte(0.01, now=now, newest=True)
-    now = _stream(growth, 32 * MiB, now, 0.3)
+    now = _four_streams(growth, 8 * MiB, 32 * MiB)
     assert growth.more(now, 100) == 6 and growth.streams == 10 and growth.settled
 
 
