@@ -30,7 +30,7 @@ from coachadmin.bounded import Flag
 #: the network is back before the transfer moves again.
 PROBE_SECONDS = 5.0
 
-#: What a transfer says while it waits (its Status column in the window).
+#: How a waiting transfer's ``waiting`` begins (the command line's line, the row's tooltip).
 NETWORK_WAIT = "no connection to the server: waiting for the network"
 
 #: Called with why the transfer waits when an outage begins, and with "" when it ends.
