@@ -12,7 +12,7 @@ from __future__ import annotations
 import threading
 
 from coachadmin.bounded import Flag
-from coachadmin.transfers.errors import SiblingFailed, TransferCancelled, TransferPaused
+from coachadmin.transfers.errors import TOLD_TO_STOP, TransferCancelled, TransferPaused
 from coachadmin.transfers.outage import Link
 
 
@@ -69,7 +69,7 @@ class TransferControl:
     def part_failed(self, error: BaseException) -> None:
         """A part's error: one of its own (not a pause, a cancel or a sibling's) tells the
         parts waiting for the network to stop (:attr:`failing`)."""
-        if not isinstance(error, TransferPaused | TransferCancelled | SiblingFailed):
+        if not isinstance(error, TOLD_TO_STOP):
             self.failing.set()
 
     def sleep(self, seconds: float) -> None:

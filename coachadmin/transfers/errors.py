@@ -233,6 +233,11 @@ RESUME_LATER = f"the transfer is kept: {RESUME} when the network or server is ba
 TRY_AGAIN_LATER = "try again when the network or server is back"
 
 
+#: A part's errors that only say it was told to stop (a pause, a cancel, a sibling's
+#: failure): the transfer's outcome is another error, or the pause or cancel itself.
+TOLD_TO_STOP = (TransferPaused, TransferCancelled, SiblingFailed)
+
+
 class ServerUnavailable(TransferError):
     def __init__(self, detail: str, advice: str = RESUME_LATER) -> None:
         super().__init__(f"the server kept failing ({detail}); {advice}")

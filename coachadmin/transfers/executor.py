@@ -15,7 +15,7 @@ from typing import TypeVar
 
 from coachadmin.bounded import Slots, Stopped, run_each
 from coachadmin.transfers.control import TransferControl
-from coachadmin.transfers.errors import SiblingFailed, TransferCancelled, TransferPaused
+from coachadmin.transfers.errors import TOLD_TO_STOP, TransferCancelled, TransferPaused
 
 T = TypeVar("T")
 
@@ -58,7 +58,7 @@ def run_bounded(
             stop=control.halted,
             shared=shared_slots,
             first=first,
-            quiet=(TransferPaused, TransferCancelled, SiblingFailed),
+            quiet=TOLD_TO_STOP,
         )
     except Stopped:
         control.check()

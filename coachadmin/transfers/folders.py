@@ -16,8 +16,9 @@ from __future__ import annotations
 import enum
 import fnmatch
 import os
-from collections.abc import Iterable, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
+from functools import partial
 from pathlib import Path
 from typing import TYPE_CHECKING
 
@@ -65,19 +66,19 @@ def plan_files(
     several = len(paths) > 1 or bool(folders)
     planned: list[PlannedFile] = []
     refused: list[str] = []  # every name no key can hold, said together
-    for path in paths:
+
+    def plan(path: Path, key: Callable[[], str]) -> None:
         try:
-            if not path.is_dir():
-                key = key_for_upload(path, destination, several=several)
-                planned.append(PlannedFile(path, key))
-                continue
-            for file, key in folder_files(path, destination.key, _refuse):
-                try:
-                    planned.append(PlannedFile(file, validate_new_key(key)))
-                except UsageError as error:
-                    refused.append(str(error))
+            planned.append(PlannedFile(path, key()))
         except UsageError as error:
             refused.append(str(error))
+
+    for path in paths:
+        if path.is_dir():
+            for file, key in folder_files(path, destination.key, _refuse):
+                plan(file, partial(validate_new_key, key))
+        else:
+            plan(path, partial(key_for_upload, path, destination, several=several))
     if refused:
         raise _refusals(refused)
     kept = [p for p in planned if _included(p.key[len(destination.key) :], filters)]

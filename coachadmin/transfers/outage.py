@@ -118,10 +118,12 @@ class Link:
         (0 for the first such request, whose ``why`` the listeners are told)."""
         with self._changed:
             now = self._clock()
-            began = self._lost_since is None
-            if self._lost_since is None:
-                self._lost_since, self._why = now, why
-            lasted = now - self._lost_since
+            since = self._lost_since
+            began = since is None
+            if since is None:
+                since = self._lost_since = now
+                self._why = why
+            lasted = now - since
         if began:
             self._tell()
         return lasted

@@ -30,7 +30,7 @@ from pathlib import Path
 
 from coachadmin.transfers.config import KiB, MiB
 from coachadmin.transfers.control import TransferControl
-from coachadmin.transfers.errors import SiblingFailed, TransferCancelled, TransferPaused
+from coachadmin.transfers.errors import TOLD_TO_STOP, TransferCancelled
 from coachadmin.transfers.journal import Journal
 from coachadmin.transfers.local_paths import open_partial
 from coachadmin.transfers.runner import Restart
@@ -376,9 +376,8 @@ class Workers:
         """After :meth:`join`: a cancel, else a restart, else the first failure, else a pause."""
         if control.cancelled:
             raise TransferCancelled()
-        quiet = (TransferPaused, TransferCancelled, SiblingFailed)
         restart = next((e for e in self._errors if isinstance(e, Restart)), None)
-        chosen = restart or next((e for e in self._errors if not isinstance(e, quiet)), None)
+        chosen = restart or next((e for e in self._errors if not isinstance(e, TOLD_TO_STOP)), None)
         if chosen is not None:
             raise chosen
         if self._errors:
