@@ -7,7 +7,8 @@ benchmark starts it, so that the server's CPU and memory are not counted as the 
 moto answers a ranged GET by copying the whole object out of its store, then slicing
 the range: on moto, 16 ranged GETs of a 256 MiB object cost 16 x 256 MiB of copying,
 where S3 serves each at the cost of its range. ``--s3-ranges`` (:func:`s3_like_ranges`)
-makes GetObject read only the bytes it sends, so a benchmark of ranged downloads measures
+makes GetObject read only the bytes it sends, and only as it sends them (a GET of the
+whole object starts at once, as on S3), so a benchmark of ranged downloads measures
 the link and the client rather than moto's copying. The answers are moto's own: status,
 headers and bytes (tests/unit/test_bench_range_server.py compares them).
 
@@ -57,6 +58,17 @@ class StoredBytes:
             return bytes(self._key._value_buffer.read(max(0, stop - start)))
 
 
+#: The slice of a whole object read at a time while it is sent.
+PIECE = 1 << 20
+
+
+def _pieces(body: StoredBytes) -> Iterator[bytes]:
+    """The whole object, read as it is sent: S3 starts sending a GET's bytes at once; a
+    copy of the whole object first held a 256 MiB answer back by a quarter of a second."""
+    for start in range(0, len(body), PIECE):
+        yield body[start : start + PIECE]
+
+
 class _LazyKey:
     """A stored key whose ``value`` is :class:`StoredBytes`; everything else is the key's."""
 
@@ -77,8 +89,8 @@ def s3_like_ranges() -> Iterator[None]:
 
     GetObject gets the key's bytes as :class:`StoredBytes`; moto's own code then answers
     as before (its range handling takes ``len`` and slices; a part number slices too), and
-    whatever answer still holds them whole (no range, a range moto serves in full) gets
-    them as ``bytes`` on the way out. HeadObject and every other request are untouched.
+    whatever answer still holds them whole (no range, a range moto serves in full) sends
+    them a slice at a time, read as they go out. HeadObject and every other request are untouched.
     """
     get_object, key_response = S3Response.get_object, S3Response.key_response
 
@@ -92,12 +104,12 @@ def s3_like_ranges() -> Iterator[None]:
         response._get_key = lazy_key  # type: ignore[method-assign,assignment]
         return get_object(response)
 
-    def materialized(response: S3Response, *args: Any, **kwargs: Any) -> Any:
+    def streamed(response: S3Response, *args: Any, **kwargs: Any) -> Any:
         status, headers, body = key_response(response, *args, **kwargs)
-        return status, headers, bytes(body) if isinstance(body, StoredBytes) else body
+        return status, headers, _pieces(body) if isinstance(body, StoredBytes) else body
 
     S3Response.get_object = lazy_get_object  # type: ignore[method-assign,assignment]
-    S3Response.key_response = materialized  # type: ignore[method-assign,assignment]
+    S3Response.key_response = streamed  # type: ignore[method-assign,assignment]
     try:
         yield
     finally:

@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 
 from coachadmin.transfers.config import MiB
-from coachadmin.transfers.streams import GROWING_CHUNK, Growth, RangePlan
+from coachadmin.transfers.streams import GROWING_CHUNK, WINDOW, Growth, RangePlan
 
 
 def test_the_stream_takes_from_the_front_and_ranged_gets_from_the_back() -> None:
@@ -27,11 +27,11 @@ def _four_streams(growth: Growth, alone: float, four: float) -> float:
     """The stream's window at ``alone`` bytes a second, the step to four streams, and
     their window at ``four``: when it ends."""
     growth.stream_first_byte(0.01, now=0.0)
-    now = _stream(growth, alone, 0.0, 0.3)
+    now = _stream(growth, alone, 0.0, WINDOW)
     assert growth.more(now, 100) == 3
     for _ in range(3):
         growth.first_byte(0.01, now=now, newest=True)
-    return _stream(growth, four, now, 0.3)
+    return _stream(growth, four, now, WINDOW)
 
 
 def test_ranges_are_never_added_where_a_get_costs_more_than_a_range_takes() -> None:
@@ -42,12 +42,12 @@ def test_ranges_are_never_added_where_a_get_costs_more_than_a_range_takes() -> N
 
 
 def test_the_streams_grow_fourfold_each_window_while_the_rate_does() -> None:
-    """A link that caps each connection at 8 MiB/s: 1, 4, 16 streams, 0.3 s windows."""
+    """A link that caps each connection at 8 MiB/s: 1, 4, 16 streams, a window each."""
     growth = Growth(4 * MiB, limit=16)
     growth.stream_first_byte(0.02, now=0.0)
     assert growth.chunk(MiB) == GROWING_CHUNK  # windows see bytes as they come
-    assert growth.more(0.2, 100) == 0  # the first window is not over
-    now = _stream(growth, 8 * MiB, 0.0, 0.3)
+    assert growth.more(WINDOW / 2, 100) == 0  # the first window is not over
+    now = _stream(growth, 8 * MiB, 0.0, WINDOW)
     assert growth.more(now, 100) == 3 and growth.streams == 4
     assert growth.more(now + 5, 100) == 0  # not before the new ranged GETs' first bytes
     for _ in range(2):
@@ -55,8 +55,8 @@ def test_the_streams_grow_fourfold_each_window_while_the_rate_does() -> None:
     assert growth.more(now + 5, 100) == 0  # one still to come
     now += 0.02
     growth.first_byte(0.02, now=now, newest=True)  # the window begins with the last
-    assert growth.more(now + 0.1, 100) == 0
-    now = _stream(growth, 32 * MiB, now, 0.3)
+    assert growth.more(now + WINDOW / 2, 100) == 0
+    now = _stream(growth, 32 * MiB, now, WINDOW)
     assert growth.more(now, 100) == 12 and growth.streams == 16
     assert growth.settled and growth.chunk(MiB) == MiB  # at the limit: whole chunks again
     for _ in range(12):
@@ -69,11 +69,11 @@ def test_growth_stops_at_the_first_window_that_did_not_pay() -> None:
     growth = Growth(8 * MiB, limit=16)
     growth.stream_first_byte(0.01, now=0.0)
     assert growth.chunk(MiB) == GROWING_CHUNK
-    now = _stream(growth, 100 * MiB, 0.0, 0.3)
+    now = _stream(growth, 100 * MiB, 0.0, WINDOW)
     assert growth.more(now, 100) == 3
     for _ in range(3):
         growth.first_byte(0.01, now=now, newest=True)
-    now = _stream(growth, 105 * MiB, now, 0.3)
+    now = _stream(growth, 105 * MiB, now, WINDOW)
     assert growth.more(now, 100) == 0 and growth.frozen and growth.streams == 4
     assert not growth.retire()  # 5 % more is more: the ranged GETs stay
     assert growth.settled and growth.chunk(MiB) == MiB
@@ -87,7 +87,7 @@ def test_the_step_to_the_limit_is_judged_too() -> None:
     assert growth.more(now, 100) == 12 and growth.streams == 16
     for _ in range(12):
         growth.first_byte(0.01, now=now, newest=True)
-    now = _stream(growth, 30 * MiB, now, 0.31)
+    now = _stream(growth, 30 * MiB, now, WINDOW + 0.01)
     assert growth.more(now, 100) == 0 and growth.frozen and growth.streams == 4
     assert sum(growth.retire() for _ in range(20)) == 12
 
@@ -103,12 +103,12 @@ def test_a_ranged_get_slower_to_answer_than_a_range_takes_stops_growth() -> None
     every range): no more are added, even though the rate grew."""
     growth = Growth(4 * MiB, limit=16)
     growth.stream_first_byte(0.01, now=0.0)
-    now = _stream(growth, 8 * MiB, 0.0, 0.3)
+    now = _stream(growth, 8 * MiB, 0.0, WINDOW)
     assert growth.more(now, 100) == 3
     growth.first_byte(0.9, now=now, newest=True)  # 4 MiB take the stream 0.5 s
     for _ in range(2):
         growth.first_byte(0.01, now=now, newest=True)
-    now = _stream(growth, 32 * MiB, now, 0.3)
+    now = _stream(growth, 32 * MiB, now, WINDOW)
     assert growth.more(now, 100) == 0 and growth.frozen
     assert growth.streams == 4 and not growth.retire()  # the step paid: it stays
 
@@ -119,12 +119,12 @@ def test_a_step_that_made_the_download_slower_is_undone() -> None:
     after their range; the stream takes what they leave."""
     growth = Growth(8 * MiB, limit=16)
     growth.stream_first_byte(0.01, now=0.0)
-    now = _stream(growth, 250e6, 0.0, 0.3)
+    now = _stream(growth, 250e6, 0.0, WINDOW)
     assert growth.more(now, 100) == 3
     growth.first_byte(0.05, now=now, newest=True)  # 8 MiB take the stream 34 ms
     for _ in range(2):
         growth.first_byte(0.01, now=now, newest=True)
-    now = _stream(growth, 230e6, now, 0.3)
+    now = _stream(growth, 230e6, now, WINDOW)
     assert growth.more(now, 100) == 0 and growth.frozen and growth.streams == 1
     assert [growth.retire() for _ in range(4)] == [True, True, True, False]
 
@@ -133,12 +133,12 @@ def test_no_more_ranged_gets_than_ranges_the_streams_would_not_take_next() -> No
     """11 ranges left and 4 streams running: 7 ranged GETs added, not 12."""
     growth = Growth(4 * MiB, limit=16)
     growth.stream_first_byte(0.01, now=0.0)
-    now = _stream(growth, 8 * MiB, 0.0, 0.3)
+    now = _stream(growth, 8 * MiB, 0.0, WINDOW)
     assert growth.more(now, 1) == 0 and not growth.frozen  # the stream takes the last one
     assert growth.more(now, 15) == 3
     for _ in range(3):
         growth.first_byte(0.01, now=now, newest=True)
-    now = _stream(growth, 32 * MiB, now, 0.3)
+    now = _stream(growth, 32 * MiB, now, WINDOW)
     assert growth.more(now, 11) == 7 and growth.streams == 11
 
 
@@ -167,11 +167,11 @@ def test_an_md5_still_lets_sixteen_connections_pay(connection: float, md5: float
     connection and an MD5 of 580 MB/s, four streams bring 264 MB/s counted, sixteen 446;
     at 8 MiB/s a connection the hash costs next to nothing."""
     growth = _hashing(md5)
-    now = _hashed(growth, connection, 0, 0.0, 0.3)
+    now = _hashed(growth, connection, 0, 0.0, WINDOW)
     assert growth.more(now, 100) == 3
     for _ in range(3):
         growth.first_byte(0.01, now=now, newest=True)
-    now = _hashed(growth, connection, 3 * connection, now, 0.3)
+    now = _hashed(growth, connection, 3 * connection, now, WINDOW)
     assert growth.more(now, 100) == 12 and growth.streams == 16
 
 
@@ -180,7 +180,7 @@ def test_no_ranged_get_where_one_stream_brings_most_of_what_the_md5_takes() -> N
     streams at their very best (1.28 GB/s) with three quarters of their bytes hashed after
     the last range would bring 482 MB/s counted: under 1.25 squared of 320, none is added."""
     growth = _hashing(580e6)
-    now = _hashed(growth, 320e6, 0, 0.0, 0.3)
+    now = _hashed(growth, 320e6, 0, 0.0, WINDOW)
     assert growth.more(now, 100) == 0 and growth.frozen and growth.streams == 1
 
 
@@ -189,11 +189,11 @@ def test_a_step_that_pays_only_before_the_read_back_ends_the_growth() -> None:
     28 MB/s: 1.4 times the stream's rate, but three quarters of the bytes are hashed after
     the last range; counted, the step brought 1.23 times, under GAIN."""
     growth = _hashing(150e6)
-    now = _hashed(growth, 20e6, 0, 0.0, 0.3)
+    now = _hashed(growth, 20e6, 0, 0.0, WINDOW)
     assert growth.more(now, 100) == 3
     for _ in range(3):
         growth.first_byte(0.01, now=now, newest=True)
-    now = _hashed(growth, 7e6, 21e6, now, 0.3)
+    now = _hashed(growth, 7e6, 21e6, now, WINDOW)
     assert growth.more(now, 100) == 0 and growth.frozen and growth.streams == 4
 
 
@@ -201,5 +201,5 @@ def test_without_a_measured_hash_the_growth_is_the_rate_s_alone() -> None:
     """Resuming, the stream's bytes follow a gap: the hash takes none as it comes (its rate
     0), and the growth is as without a hash."""
     growth = _hashing(0.0)
-    growth.received(int(300e6 * 0.3))
-    assert growth.more(0.3, 100) == 3
+    growth.received(int(300e6 * WINDOW))
+    assert growth.more(WINDOW, 100) == 3
