@@ -76,9 +76,14 @@ class TransferConfig:
     backoff_base: float = 0.25
     #: Longest single backoff in seconds.
     backoff_cap: float = 20.0
-    #: Socket timeouts: a stalled connection is abandoned and retried after this.
+    #: Socket timeouts: a stalled connection is abandoned and retried after this (a send
+    #: waits ``connect_timeout`` at most, a reply ``read_timeout``).
     connect_timeout: float = 10.0
     read_timeout: float = 60.0
+    #: A download's body that brings nothing for this long is abandoned and retried: a
+    #: link gone quiet (Wi-Fi dropped, no reset) is then known lost in seconds, not a
+    #: minute. Shorter than ``read_timeout``, which a CompleteMultipartUpload needs.
+    stall_timeout: float = 20.0
     #: Most progress events per second per transfer (state changes always pass).
     max_events_per_second: float = 10.0
     #: Read/write granularity for streaming download bodies to disk.

@@ -19,6 +19,7 @@ import errno
 import logging
 import posixpath
 import shutil
+import socket
 import stat
 import threading
 import time
@@ -510,11 +511,13 @@ class DownloadRunner(TransferRunner[DownloadRecord]):
         if byte_range is not None:
             args["Range"] = byte_range
         try:
-            return self.client.get_object(**args)["Body"]
+            body = self.client.get_object(**args)["Body"]
         except ClientError as error:
             if http_status(error) == 412:
                 raise Restart(OBJECT_CHANGED) from None
             raise
+        _time_out_reads(body, self.config.stall_timeout)
+        return body
 
     def _read_range(
         self,
@@ -659,3 +662,14 @@ def _free_space(folder: Path) -> int | None:
         return shutil.disk_usage(folder).free
     except OSError:
         return None
+
+
+def _time_out_reads(body: Any, seconds: float) -> None:
+    """A read of ``body`` that brings nothing for ``seconds`` times out (botocore's reads
+    have ``read_timeout``, which a reply slow to come needs). The socket is the one the
+    body is read from: urllib3's response, http.client's, its socket file's; a reused
+    connection gets its timeouts anew for its next request."""
+    reader = getattr(getattr(getattr(body, "_raw_stream", None), "_fp", None), "fp", None)
+    sock = getattr(getattr(reader, "raw", None), "_sock", None)
+    if isinstance(sock, socket.socket):
+        sock.settimeout(seconds)

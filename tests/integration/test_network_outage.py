@@ -1,8 +1,9 @@
 """The network goes away under a transfer and comes back: the transfer waits and goes on.
 
 The proxy in front of the S3 server resets every connection and refuses new ones
-(:meth:`FaultProxy.cut`), as a laptop whose Wi-Fi dropped sees it, then accepts them again
-on the same port (:meth:`FaultProxy.restore`).
+(:meth:`FaultProxy.cut`), as a laptop whose Wi-Fi dropped sees it, or leaves them open and
+silent (:meth:`FaultProxy.silence`), then accepts them again on the same port
+(:meth:`FaultProxy.restore`).
 """
 
 from __future__ import annotations
@@ -49,11 +50,14 @@ def proxy(s3_server: str) -> Iterator[FaultProxy]:
 
 
 class Outage:
-    """Cuts the proxy once a transfer has moved ``at`` bytes; restores it ``seconds`` later
-    (never, for None)."""
+    """Cuts the proxy once a transfer has moved ``at`` bytes (``quiet``: silences it
+    instead); restores it ``seconds`` later (never, for None)."""
 
-    def __init__(self, proxy: FaultProxy, *, at: int, seconds: float | None) -> None:
+    def __init__(
+        self, proxy: FaultProxy, *, at: int, seconds: float | None, quiet: bool = False
+    ) -> None:
         self.proxy, self.at, self.seconds = proxy, at, seconds
+        self._lose = proxy.silence if quiet else proxy.cut
         self.events: list[TransferEvent] = []
         self._reached = threading.Event()
         self._thread = threading.Thread(target=self._run, daemon=True)
@@ -67,7 +71,7 @@ class Outage:
     def _run(self) -> None:
         if not self._reached.wait(60):
             return
-        self.proxy.cut()
+        self._lose()
         if self.seconds is not None:
             time.sleep(self.seconds)
             self.proxy.restore()
@@ -121,6 +125,35 @@ def test_a_download_waits_for_the_network_and_goes_on(
     eng.downloader(record.id, sink=outage.sink).run()
     outage.join()
     assert dest.read_bytes() == data
+    _waited_and_went_on(outage)
+
+
+@pytest.mark.parametrize("direction", ["upload", "download"])
+def test_a_link_gone_quiet_is_waited_for_as_one_cut(
+    direction: str, proxy: FaultProxy, s3_server: str, tmp_path: Path
+) -> None:
+    """Wi-Fi dropping in the middle of a transfer leaves its connections open and silent,
+    no reset: a stalled send or read ends at its timeout, the retries find no connection
+    to make, and the transfer waits for the network as for one cut, then goes on."""
+    bucket = make_bucket(s3_server)
+    data = write_random(tmp_path / "lesson.mp4", SIZE)
+    # A stalled send waits connect_timeout, a download's stalled body stall_timeout; an
+    # upload's part sent in whole before the silence waits for its reply read_timeout.
+    quick = {"upload": {"connect_timeout": 1.0, "read_timeout": 1.0}, "download":
+             {"stall_timeout": 1.0}}[direction]  # fmt: skip
+    eng = engine(proxy.url, replace(CONFIG, **quick))  # type: ignore[arg-type]
+    outage = Outage(proxy, at=SIZE // 4, seconds=4.0, quiet=True)
+    dest = tmp_path / "copy.mp4"
+    if direction == "upload":
+        record = eng.prepare(tmp_path / "lesson.mp4", bucket, "v/lesson.mp4")
+        eng.uploader(record.id, sink=outage.sink).run()
+    else:
+        eng.client.put_object(Bucket=bucket, Key="v/lesson.mp4", Body=data)
+        record = eng.prepare_download(bucket, "v/lesson.mp4", dest)
+        eng.downloader(record.id, sink=outage.sink).run()
+    outage.join()
+    assert (get_bytes(s3_server, bucket, "v/lesson.mp4") if direction == "upload"
+            else dest.read_bytes()) == data  # fmt: skip
     _waited_and_went_on(outage)
 
 

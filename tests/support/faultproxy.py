@@ -162,6 +162,11 @@ class FaultProxy:
         self._rules: list[_Rule] = []
         self._lock = threading.Lock()
         self._stop = threading.Event()
+        #: Set while new connections are refused (:meth:`cut`, :meth:`silence`).
+        self._refusing = threading.Event()
+        #: Cleared while every connection carries nothing (:meth:`silence`).
+        self._heard = threading.Event()
+        self._heard.set()
         self._sockets: set[socket.socket] = set()
         self._listener = self._listen(0)
         self.port = self._listener.getsockname()[1]
@@ -196,8 +201,8 @@ class FaultProxy:
 
     def stop(self) -> None:
         self._stop.set()
-        self._thread.join(timeout=5)
-        self._listener.close()
+        self._heard.set()
+        self._refuse()
         with self._lock:
             for sock in list(self._sockets):
                 with contextlib.suppress(OSError):
@@ -206,9 +211,7 @@ class FaultProxy:
     def cut(self) -> None:
         """The network goes away: every connection is reset and new ones are refused
         (the client sees no connection made, as with Wi-Fi gone), until :meth:`restore`."""
-        self._stop.set()
-        self._thread.join(timeout=5)
-        self._listener.close()
+        self._refuse()
         with self._lock:
             open_sockets = list(self._sockets)
         for sock in open_sockets:  # wakes the threads that read them (close alone would not)
@@ -216,12 +219,27 @@ class FaultProxy:
                 sock.shutdown(socket.SHUT_RDWR)
         self._close(*open_sockets, reset=True)
 
+    def silence(self) -> None:
+        """The network goes quiet: every connection stays open but carries nothing, no reset
+        and no close (as when Wi-Fi drops in the middle of a transfer: only a timeout tells),
+        and new ones are refused, until :meth:`restore`."""
+        self._heard.clear()
+        self._refuse()
+
     def restore(self) -> None:
-        """The network is back: connections are accepted again on the same port."""
+        """The network is back: connections are accepted again on the same port, and those
+        silenced carry their bytes again."""
         self._listener = self._listen(self.port)
-        self._stop.clear()
+        self._refusing.clear()
         self._thread = threading.Thread(target=self._accept, name="faultproxy", daemon=True)
         self._thread.start()
+        self._heard.set()
+
+    def _refuse(self) -> None:
+        """No new connection: the listening socket closed (a connect is refused)."""
+        self._refusing.set()
+        self._thread.join(timeout=5)
+        self._listener.close()
 
     def add_fault(self, match: Callable[[Request], bool], fault: Fault, *, times: int = 1) -> None:
         with self._lock:
@@ -239,7 +257,7 @@ class FaultProxy:
     # -- plumbing ------------------------------------------------------------------------
 
     def _accept(self) -> None:
-        while not self._stop.is_set():
+        while not self._refusing.is_set():
             try:
                 client, _addr = self._listener.accept()
             except TimeoutError:
@@ -336,6 +354,7 @@ class FaultProxy:
                     time.sleep(delay)
                 if limit is not None:
                     limit.consume(len(data))
+                self._heard.wait()
                 sink.sendall(data)
             ended = True
         except OSError:
