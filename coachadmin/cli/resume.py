@@ -55,8 +55,8 @@ def _resume(args: argparse.Namespace) -> int:
                 )
                 if state not in UNFINISHED_STATES:
                     raise NoSuchTransfer(transfer_id)
-                if args.connection:
-                    reassign(journal, transfer_id, args.connection)
+            if args.connection:  # every id checked first: a wrong one changes none
+                reassign(journal, ids, args.connection)
         for transfer_id in ids:
             queue.add_existing(
                 transfer_id,

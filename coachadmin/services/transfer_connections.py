@@ -18,7 +18,7 @@ line says which connection and what to do: pick another one for the transfer
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from dataclasses import replace
 
 from coachadmin import profiles
@@ -121,24 +121,28 @@ def _where(endpoint: str | None) -> str:
     return f" at {endpoint}" if endpoint else ""
 
 
-def reassign(journal: Journal, transfer_id: str, connection: str) -> None:
-    """Make the saved ``connection`` the transfer's from now on (the user's choice).
+def reassign(journal: Journal, transfer_ids: Sequence[str], connection: str) -> None:
+    """Make the saved ``connection`` the transfers' from now on (the user's choice).
 
-    It must be a connection to the transfer's bucket; the transfer then goes to that
-    connection's S3 (its endpoint, if it has one, replaces the journaled one).
+    It must be a connection to each transfer's bucket; the transfers then go to that
+    connection's S3 (its endpoint, if it has one, replaces the journaled one). All of them
+    are checked before any is changed: one that cannot take the connection leaves every
+    transfer as it was.
     """
-    record = journal.get_record(transfer_id)
+    records = [journal.get_record(transfer_id) for transfer_id in transfer_ids]
     changes: dict[str, str | None] = {"connection": connection}
     if connection != DEMO_CONNECTION:
         profile = profiles.get_profile(connection)
-        if profile.bucket != record.bucket:
-            raise ConnectionUnavailable(
-                f"The connection '{connection}' is for s3://{profile.bucket}, but this "
-                f"{_kind(record)} belongs to s3://{record.bucket}: choose a connection to "
-                "that bucket."
-            )
+        for record in records:
+            if profile.bucket != record.bucket:
+                raise ConnectionUnavailable(
+                    f"The connection '{connection}' is for s3://{profile.bucket}, but "
+                    f"{_kind(record)} {record.id} belongs to s3://{record.bucket}: choose a "
+                    "connection to that bucket."
+                )
         changes["endpoint_url"] = profile.endpoint_url
-    journal.update_record(transfer_id, **changes)
+    for record in records:
+        journal.update_record(record.id, **changes)
 
 
 def started_with(journal: Journal, connection: str) -> list[Record]:

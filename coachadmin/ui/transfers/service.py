@@ -305,8 +305,7 @@ class TransferService(QObject):
             return self._run(list)
 
         def reassign_all() -> list[str]:
-            for transfer_id in ids:
-                transfer_connections.reassign(queue.journal, transfer_id, name)
+            transfer_connections.reassign(queue.journal, ids, name)
             return ids
 
         return self.bridge.run(
