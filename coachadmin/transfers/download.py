@@ -19,7 +19,6 @@ import errno
 import logging
 import posixpath
 import shutil
-import socket
 import stat
 import threading
 import time
@@ -516,7 +515,7 @@ class DownloadRunner(TransferRunner[DownloadRecord]):
             if http_status(error) == 412:
                 raise Restart(OBJECT_CHANGED) from None
             raise
-        _time_out_reads(body, self.config.stall_timeout)
+        _time_out_reads(body, min(self.config.stall_timeout, self.config.read_timeout))
         return body
 
     def _read_range(
@@ -666,10 +665,10 @@ def _free_space(folder: Path) -> int | None:
 
 def _time_out_reads(body: Any, seconds: float) -> None:
     """A read of ``body`` that brings nothing for ``seconds`` times out (botocore's reads
-    have ``read_timeout``, which a reply slow to come needs). The socket is the one the
-    body is read from: urllib3's response, http.client's, its socket file's; a reused
-    connection gets its timeouts anew for its next request."""
-    reader = getattr(getattr(getattr(body, "_raw_stream", None), "_fp", None), "fp", None)
-    sock = getattr(getattr(reader, "raw", None), "_sock", None)
-    if isinstance(sock, socket.socket):
-        sock.settimeout(seconds)
+    wait ``read_timeout``, which a reply slow to come needs). botocore reaches into the
+    response for its socket; a reused connection gets its timeouts anew for its next
+    request. Where it cannot (a proxy's socket), the reads keep ``read_timeout``."""
+    try:
+        body.set_socket_timeout(seconds)
+    except AttributeError:
+        log.debug("download: no socket to time out reads on; they wait read_timeout")

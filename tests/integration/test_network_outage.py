@@ -137,10 +137,10 @@ def test_a_link_gone_quiet_is_waited_for_as_one_cut(
     to make, and the transfer waits for the network as for one cut, then goes on."""
     bucket = make_bucket(s3_server)
     data = write_random(tmp_path / "lesson.mp4", SIZE)
-    # A stalled send waits connect_timeout, a download's stalled body stall_timeout; an
-    # upload's part sent in whole before the silence waits for its reply read_timeout.
-    quick = {"upload": {"connect_timeout": 1.0, "read_timeout": 1.0}, "download":
-             {"stall_timeout": 1.0}}[direction]  # fmt: skip
+    # A stalled send waits connect_timeout, a download's stalled body stall_timeout (its
+    # read_timeout, 30 s, outlasts the silence: without stall_timeout nothing would wait).
+    quick = {"upload": {"connect_timeout": 1.0}, "download":
+             {"stall_timeout": 1.0, "read_timeout": 30.0}}[direction]  # fmt: skip
     eng = engine(proxy.url, replace(CONFIG, **quick))  # type: ignore[arg-type]
     outage = Outage(proxy, at=SIZE // 4, seconds=4.0, quiet=True)
     dest = tmp_path / "copy.mp4"

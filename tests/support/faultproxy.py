@@ -229,11 +229,11 @@ class FaultProxy:
     def restore(self) -> None:
         """The network is back: connections are accepted again on the same port, and those
         silenced carry their bytes again."""
+        self._heard.set()
         self._listener = self._listen(self.port)
         self._refusing.clear()
         self._thread = threading.Thread(target=self._accept, name="faultproxy", daemon=True)
         self._thread.start()
-        self._heard.set()
 
     def _refuse(self) -> None:
         """No new connection: the listening socket closed (a connect is refused)."""
@@ -264,6 +264,7 @@ class FaultProxy:
                 continue
             except OSError:
                 return
+            self._track(client)  # from now on a cut resets it
             with self._lock:
                 self._connections += 1
                 number = self._connections
