@@ -95,14 +95,30 @@ def _waited_and_went_on(outage: Outage) -> None:
     assert outage.events[-1].state is TransferState.DONE
 
 
+#: How the link is lost: cut (every connection reset), or quiet (Wi-Fi dropping in the
+#: middle of a transfer leaves its connections open and silent: only a timeout tells). A
+#: stalled send waits connect_timeout, a download's stalled body stall_timeout; its
+#: read_timeout (30 s) outlasts the silence: without stall_timeout nothing would wait.
+LOSSES = {
+    "cut": (False, 2.0, CONFIG),
+    "quiet": (
+        True,
+        4.0,
+        replace(CONFIG, connect_timeout=1.0, stall_timeout=1.0, read_timeout=30.0),
+    ),
+}
+
+
+@pytest.mark.parametrize("loss", LOSSES)
 def test_an_upload_waits_for_the_network_and_goes_on(
-    proxy: FaultProxy, s3_server: str, tmp_path: Path
+    loss: str, proxy: FaultProxy, s3_server: str, tmp_path: Path
 ) -> None:
+    quiet, seconds, config = LOSSES[loss]
     bucket = make_bucket(s3_server)
     data = write_random(tmp_path / "lesson.mp4", SIZE)
-    eng = engine(proxy.url, CONFIG)
+    eng = engine(proxy.url, config)
     record = eng.prepare(tmp_path / "lesson.mp4", bucket, "v/lesson.mp4")
-    outage = Outage(proxy, at=SIZE // 4, seconds=2.0)
+    outage = Outage(proxy, at=SIZE // 4, seconds=seconds, quiet=quiet)
     result = eng.uploader(record.id, sink=outage.sink).run()
     outage.join()
     assert get_bytes(s3_server, bucket, "v/lesson.mp4") == data
@@ -112,48 +128,21 @@ def test_an_upload_waits_for_the_network_and_goes_on(
     assert eng.journal.get_upload(record.id).state == TransferState.DONE
 
 
+@pytest.mark.parametrize("loss", LOSSES)
 def test_a_download_waits_for_the_network_and_goes_on(
-    proxy: FaultProxy, s3_server: str, tmp_path: Path
+    loss: str, proxy: FaultProxy, s3_server: str, tmp_path: Path
 ) -> None:
+    quiet, seconds, config = LOSSES[loss]
     bucket = make_bucket(s3_server)
     data = os.urandom(SIZE)
-    eng = engine(proxy.url, CONFIG)
+    eng = engine(proxy.url, config)
     eng.client.put_object(Bucket=bucket, Key="v/lesson.mp4", Body=data)
     dest = tmp_path / "lesson.mp4"
     record = eng.prepare_download(bucket, "v/lesson.mp4", dest)
-    outage = Outage(proxy, at=SIZE // 4, seconds=2.0)
+    outage = Outage(proxy, at=SIZE // 4, seconds=seconds, quiet=quiet)
     eng.downloader(record.id, sink=outage.sink).run()
     outage.join()
     assert dest.read_bytes() == data
-    _waited_and_went_on(outage)
-
-
-@pytest.mark.parametrize("direction", ["upload", "download"])
-def test_a_link_gone_quiet_is_waited_for_as_one_cut(
-    direction: str, proxy: FaultProxy, s3_server: str, tmp_path: Path
-) -> None:
-    """Wi-Fi dropping in the middle of a transfer leaves its connections open and silent,
-    no reset: a stalled send or read ends at its timeout, the retries find no connection
-    to make, and the transfer waits for the network as for one cut, then goes on."""
-    bucket = make_bucket(s3_server)
-    data = write_random(tmp_path / "lesson.mp4", SIZE)
-    # A stalled send waits connect_timeout, a download's stalled body stall_timeout (its
-    # read_timeout, 30 s, outlasts the silence: without stall_timeout nothing would wait).
-    quick = {"upload": {"connect_timeout": 1.0}, "download":
-             {"stall_timeout": 1.0, "read_timeout": 30.0}}[direction]  # fmt: skip
-    eng = engine(proxy.url, replace(CONFIG, **quick))  # type: ignore[arg-type]
-    outage = Outage(proxy, at=SIZE // 4, seconds=4.0, quiet=True)
-    dest = tmp_path / "copy.mp4"
-    if direction == "upload":
-        record = eng.prepare(tmp_path / "lesson.mp4", bucket, "v/lesson.mp4")
-        eng.uploader(record.id, sink=outage.sink).run()
-    else:
-        eng.client.put_object(Bucket=bucket, Key="v/lesson.mp4", Body=data)
-        record = eng.prepare_download(bucket, "v/lesson.mp4", dest)
-        eng.downloader(record.id, sink=outage.sink).run()
-    outage.join()
-    assert (get_bytes(s3_server, bucket, "v/lesson.mp4") if direction == "upload"
-            else dest.read_bytes()) == data  # fmt: skip
     _waited_and_went_on(outage)
 
 
