@@ -515,7 +515,6 @@ class DownloadRunner(TransferRunner[DownloadRecord]):
             if http_status(error) == 412:
                 raise Restart(OBJECT_CHANGED) from None
             raise
-        _time_out_reads(body, min(self.config.stall_timeout, self.config.read_timeout))
         return body
 
     def _read_range(
@@ -661,14 +660,3 @@ def _free_space(folder: Path) -> int | None:
         return shutil.disk_usage(folder).free
     except OSError:
         return None
-
-
-def _time_out_reads(body: Any, seconds: float) -> None:
-    """A read of ``body`` that brings nothing for ``seconds`` times out (botocore's reads
-    wait ``read_timeout``, which a reply slow to come needs). botocore reaches into the
-    response for its socket; a reused connection gets its timeouts anew for its next
-    request. Where it cannot (a proxy's socket), the reads keep ``read_timeout``."""
-    try:
-        body.set_socket_timeout(seconds)
-    except AttributeError:
-        log.debug("download: no socket to time out reads on; they wait read_timeout")

@@ -273,12 +273,15 @@ class S3RequestFailed(TransferError):
 
 class TransientError(Exception):
     """A failure worth retrying (reset, timeout, 500, 503 SlowDown...); ``unreachable``: the
-    request never reached the server (no connection could be made)."""
+    request never reached the server (no connection could be made); ``unanswered``: nothing
+    answered the connect at all within ``connect_timeout`` (a network that drops what it is
+    sent, not one that says no)."""
 
-    def __init__(self, detail: str, *, unreachable: bool = False) -> None:
+    def __init__(self, detail: str, *, unreachable: bool = False, unanswered: bool = False) -> None:
         super().__init__(detail)
         self.detail = detail
-        self.unreachable = unreachable
+        self.unreachable = unreachable or unanswered
+        self.unanswered = unanswered
 
 
 _TRANSIENT_CODES = frozenset(
@@ -342,7 +345,11 @@ def classify(  # noqa: PLR0911 - a flat mapping reads best as one function
     if isinstance(error, EndpointConnectionError | ConnectTimeoutError):
         url = str(getattr(error, "kwargs", {}).get("endpoint_url", ""))
         where = urlsplit(url).netloc or "the server"
-        return TransientError(f"{type(error).__name__}: no connection to {where}", unreachable=True)
+        return TransientError(
+            f"{type(error).__name__}: no connection to {where}",
+            unreachable=True,
+            unanswered=isinstance(error, ConnectTimeoutError),
+        )
     if isinstance(error, _NETWORK_ERRORS):
         return TransientError(f"{type(error).__name__}: {error}")
     if isinstance(error, ClientError):

@@ -34,6 +34,11 @@ log = logging.getLogger("coachadmin.transfers")
 
 T = TypeVar("T")
 
+#: Attempts of a request whose connects go unanswered (each waits ``connect_timeout``)
+#: before the network is waited for, or the server called unreachable: a connect that
+#: nothing answers in 10 s has lost its SYNs for as long (Linux sends 4 of them by then).
+UNANSWERED_ATTEMPTS = 2
+
 
 def backoff_delay(attempt: int, base: float, cap: float, rng: random.Random | None = None) -> float:
     """Full jitter: uniform in [0, min(cap, base x 2^attempt)] (AWS architecture blog)."""
@@ -78,7 +83,7 @@ def with_retries(
                 if not mapped.unreachable:
                     reached = control.answered = True  # a connection was made: it is there
                 attempt += 1
-                if attempt < max_attempts:
+                if attempt < _attempts(mapped, max_attempts):
                     delay = backoff_delay(attempt - 1, base, cap)
                     log.info(
                         "%s failed (%s); retry %d in %.2fs", what, mapped.detail, attempt, delay
@@ -100,6 +105,10 @@ def with_retries(
     finally:
         if waiting:
             control.link.leave()
+
+
+def _attempts(mapped: TransientError, max_attempts: int) -> int:
+    return min(UNANSWERED_ATTEMPTS, max_attempts) if mapped.unanswered else max_attempts
 
 
 def _waits_for_network(mapped: TransientError, control: TransferControl, patience: float) -> bool:

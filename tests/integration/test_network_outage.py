@@ -50,14 +50,14 @@ def proxy(s3_server: str) -> Iterator[FaultProxy]:
 
 
 class Outage:
-    """Cuts the proxy once a transfer has moved ``at`` bytes (``quiet``: silences it
-    instead); restores it ``seconds`` later (never, for None)."""
+    """Cuts the proxy once a transfer has moved ``at`` bytes (or loses the link ``how``
+    else: ``silence``, ``blackhole``); restores it ``seconds`` later (never, for None)."""
 
     def __init__(
-        self, proxy: FaultProxy, *, at: int, seconds: float | None, quiet: bool = False
+        self, proxy: FaultProxy, *, at: int, seconds: float | None, how: str = "cut"
     ) -> None:
         self.proxy, self.at, self.seconds = proxy, at, seconds
-        self._lose = proxy.silence if quiet else proxy.cut
+        self._lose: Callable[[], None] = getattr(proxy, how)
         self.events: list[TransferEvent] = []
         self._reached = threading.Event()
         self._thread = threading.Thread(target=self._run, daemon=True)
@@ -95,16 +95,25 @@ def _waited_and_went_on(outage: Outage) -> None:
     assert outage.events[-1].state is TransferState.DONE
 
 
-#: How the link is lost: cut (every connection reset), or quiet (Wi-Fi dropping in the
-#: middle of a transfer leaves its connections open and silent: only a timeout tells). A
-#: stalled send waits connect_timeout, a download's stalled body stall_timeout; its
-#: read_timeout (30 s) outlasts the silence: without stall_timeout nothing would wait.
+#: How the link is lost (the proxy's method, for how long, the config): cut (every
+#: connection reset, connects refused); quiet (Wi-Fi dropping in the middle of a transfer
+#: leaves its connections open and silent: only a timeout tells); unanswered (quiet, and
+#: connects get no answer at all, as where a router's uplink is down). A stalled send
+#: waits connect_timeout, a reply that brings nothing stall_timeout; the read_timeout
+#: (30 s) outlasts the silence: without stall_timeout nothing would wait. Unanswered
+#: connects wait connect_timeout each: the network is waited for after two of them (5 s
+#: at most with the backoff), where six (12 s at least) would outlast the 8 s outage.
 LOSSES = {
-    "cut": (False, 2.0, CONFIG),
+    "cut": ("cut", 2.0, CONFIG),
     "quiet": (
-        True,
+        "silence",
         4.0,
         replace(CONFIG, connect_timeout=1.0, stall_timeout=1.0, read_timeout=30.0),
+    ),
+    "unanswered": (
+        "blackhole",
+        8.0,
+        replace(CONFIG, connect_timeout=2.0, stall_timeout=1.0, read_timeout=30.0),
     ),
 }
 
@@ -113,12 +122,12 @@ LOSSES = {
 def test_an_upload_waits_for_the_network_and_goes_on(
     loss: str, proxy: FaultProxy, s3_server: str, tmp_path: Path
 ) -> None:
-    quiet, seconds, config = LOSSES[loss]
+    how, seconds, config = LOSSES[loss]
     bucket = make_bucket(s3_server)
     data = write_random(tmp_path / "lesson.mp4", SIZE)
     eng = engine(proxy.url, config)
     record = eng.prepare(tmp_path / "lesson.mp4", bucket, "v/lesson.mp4")
-    outage = Outage(proxy, at=SIZE // 4, seconds=seconds, quiet=quiet)
+    outage = Outage(proxy, at=SIZE // 4, seconds=seconds, how=how)
     result = eng.uploader(record.id, sink=outage.sink).run()
     outage.join()
     assert get_bytes(s3_server, bucket, "v/lesson.mp4") == data
@@ -132,18 +141,34 @@ def test_an_upload_waits_for_the_network_and_goes_on(
 def test_a_download_waits_for_the_network_and_goes_on(
     loss: str, proxy: FaultProxy, s3_server: str, tmp_path: Path
 ) -> None:
-    quiet, seconds, config = LOSSES[loss]
+    how, seconds, config = LOSSES[loss]
     bucket = make_bucket(s3_server)
     data = os.urandom(SIZE)
     eng = engine(proxy.url, config)
     eng.client.put_object(Bucket=bucket, Key="v/lesson.mp4", Body=data)
     dest = tmp_path / "lesson.mp4"
     record = eng.prepare_download(bucket, "v/lesson.mp4", dest)
-    outage = Outage(proxy, at=SIZE // 4, seconds=seconds, quiet=quiet)
+    outage = Outage(proxy, at=SIZE // 4, seconds=seconds, how=how)
     eng.downloader(record.id, sink=outage.sink).run()
     outage.join()
     assert dest.read_bytes() == data
     _waited_and_went_on(outage)
+
+
+def test_a_server_whose_connects_go_unanswered_is_unreachable_after_two(
+    proxy: FaultProxy, s3_server: str, tmp_path: Path
+) -> None:
+    """A run that never reached its server (a firewall that drops, an address on a VPN not
+    connected) says so after two connect timeouts, not six."""
+    bucket = make_bucket(s3_server)
+    write_random(tmp_path / "lesson.mp4", MiB)
+    proxy.blackhole()
+    eng = engine(proxy.url, replace(CONFIG, connect_timeout=1.0))
+    began = time.monotonic()
+    with pytest.raises(ServerUnreachable, match=r"could not be reached.*ConnectTimeoutError"):
+        eng.prepare(tmp_path / "lesson.mp4", bucket, "v/lesson.mp4")
+    assert time.monotonic() - began < 4  # six connects would take 6 s and more
+    assert eng.journal.list_uploads(unfinished=False) == []
 
 
 def test_an_outage_longer_than_the_patience_fails_resumable(

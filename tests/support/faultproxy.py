@@ -72,7 +72,9 @@ class Fault:
     ``seconds``, then close), ``status`` (answer ``code`` with an S3 error, do not forward;
     ``early``: answer before reading the request's body and close, as a server may) or
     ``mute`` (forward the request, never deliver the reply: a reply lost on the way) or
-    ``rewrite`` (forward it with ``request``'s headers, answer ``reply(request, answer)``)."""
+    ``hold`` (forward the request, deliver its reply ``seconds`` later: a server slow to
+    answer, or a link gone quiet while the reply was awaited) or ``rewrite`` (forward it
+    with ``request``'s headers, answer ``reply(request, answer)``)."""
 
     kind: str
     after_bytes: int = 0
@@ -82,6 +84,13 @@ class Fault:
     early: bool = False
     request: Callable[[dict[str, str]], dict[str, str]] | None = None
     reply: Callable[[Request, Reply], Reply] | None = None
+
+
+@dataclass
+class _Hold:
+    """Until when a connection's replies are held back (``time.monotonic()``)."""
+
+    until: float = 0.0
 
 
 @dataclass
@@ -168,6 +177,8 @@ class FaultProxy:
         self._heard = threading.Event()
         self._heard.set()
         self._sockets: set[socket.socket] = set()
+        #: While :meth:`blackhole` drops connects: its listener and the connect that fills it.
+        self._hole: list[socket.socket] = []
         self._listener = self._listen(0)
         self.port = self._listener.getsockname()[1]
         self._connections = 0
@@ -204,7 +215,7 @@ class FaultProxy:
         self._heard.set()
         self._refuse()
         with self._lock:
-            for sock in list(self._sockets):
+            for sock in [*self._sockets, *self._hole]:
                 with contextlib.suppress(OSError):
                     sock.close()
 
@@ -226,9 +237,24 @@ class FaultProxy:
         self._heard.clear()
         self._refuse()
 
+    def blackhole(self) -> None:
+        """The network drops what it is sent: connections stay open and carry nothing, and a
+        new connect gets no answer at all (times out, rather than being refused), until
+        :meth:`restore`. The port listens with a full accept queue: Linux drops the SYNs."""
+        self.silence()
+        hole = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
+        hole.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+        hole.bind(("127.0.0.1", self.port))
+        hole.listen(0)
+        filler = socket.create_connection(("127.0.0.1", self.port), timeout=5)
+        self._hole = [hole, filler]
+
     def restore(self) -> None:
         """The network is back: connections are accepted again on the same port, and those
         silenced carry their bytes again."""
+        for sock in self._hole:
+            sock.close()
+        self._hole = []
         self._heard.set()
         self._listener = self._listen(self.port)
         self._refusing.clear()
@@ -298,6 +324,7 @@ class FaultProxy:
         up: queue.Queue[tuple[float, bytes] | None] = queue.Queue(self.window_chunks)
         down: queue.Queue[tuple[float, bytes] | None] = queue.Queue(self.window_chunks)
         muted = threading.Event()
+        held = _Hold()
         up_limit, down_limit = self.up_limit, self.down_limit
         if self.connection_rate:
             up_limit = _Both(up_limit, RateLimiter(self.connection_rate))
@@ -306,13 +333,13 @@ class FaultProxy:
             threading.Thread(target=self._deliver, args=(up, server, up_limit), daemon=True),
             threading.Thread(target=self._pipe, args=(server, down), daemon=True),
             threading.Thread(
-                target=self._deliver, args=(down, client, down_limit, muted), daemon=True
+                target=self._deliver, args=(down, client, down_limit, muted, held), daemon=True
             ),
         ]
         for thread in threads:
             thread.start()
         try:
-            self._requests(client, number, up, muted)
+            self._requests(client, number, up, muted, held)
         except OSError:
             pass
         finally:
@@ -343,6 +370,7 @@ class FaultProxy:
         sink: socket.socket,
         limit: RateLimiter | None,
         muted: threading.Event | None = None,
+        held: _Hold | None = None,
     ) -> None:
         ended = False  # the producer's end (None) was taken
         try:
@@ -355,6 +383,8 @@ class FaultProxy:
                     time.sleep(delay)
                 if limit is not None:
                     limit.consume(len(data))
+                if held is not None:
+                    self._stop.wait(held.until - time.monotonic())
                 self._heard.wait()
                 sink.sendall(data)
             ended = True
@@ -374,6 +404,7 @@ class FaultProxy:
         number: int,
         up: queue.Queue[tuple[float, bytes] | None],
         muted: threading.Event,
+        held: _Hold,
     ) -> None:
         """Client to server: parse each request head, apply a fault or forward it and its body."""
         buffer = b""
@@ -400,6 +431,8 @@ class FaultProxy:
                 return
             if fault is not None and fault.kind == "mute":
                 muted.set()
+            if fault is not None and fault.kind == "hold":
+                held.until = time.monotonic() + fault.seconds
             up.put(self._stamp(head + b"\r\n\r\n"))
             if request.is_upload_part:
                 with self._part_body():

@@ -1,0 +1,83 @@
+"""A reply that brings nothing is given up after ``stall_timeout`` and the request sent
+again, except a CompleteMultipartUpload's, which S3 may take minutes over.
+
+The proxy holds a reply back (``Fault("hold")``), as a link gone quiet while the reply was
+awaited, or a server slow to answer. ``read_timeout`` is 30 s here: a transfer that
+waited for it would take longer than these tests allow.
+"""
+
+from __future__ import annotations
+
+import os
+import time
+from collections.abc import Iterator
+from dataclasses import replace
+from pathlib import Path
+
+import pytest
+
+from coachadmin.transfers.config import MiB
+from tests.support.faultproxy import Fault, FaultProxy, Request
+from tests.support.transfers import SMALL, engine, get_bytes, make_bucket, write_random
+
+CONFIG = replace(SMALL, concurrency=2, stall_timeout=1.0, read_timeout=30.0)
+SIZE = 12 * MiB  # three parts of 5 MiB
+
+
+@pytest.fixture
+def proxy(s3_server: str) -> Iterator[FaultProxy]:
+    with FaultProxy(s3_server) as running:
+        yield running
+
+
+def _completion(request: Request) -> bool:
+    return request.method == "POST" and "uploadId=" in request.target
+
+
+def test_a_part_whose_reply_never_comes_is_sent_again_after_the_stall_timeout(
+    proxy: FaultProxy, s3_server: str, tmp_path: Path
+) -> None:
+    bucket = make_bucket(s3_server)
+    data = write_random(tmp_path / "lesson.mp4", SIZE)
+    proxy.add_fault(lambda r: r.part_number == 2, Fault("hold", seconds=60))
+    eng = engine(proxy.url, CONFIG)
+    record = eng.prepare(tmp_path / "lesson.mp4", bucket, "v/lesson.mp4")
+    began = time.monotonic()
+    eng.uploader(record.id).run()
+    assert time.monotonic() - began < 15
+    assert get_bytes(s3_server, bucket, "v/lesson.mp4") == data
+    assert [r.part_number for r in proxy.stats.upload_parts()].count(2) == 2
+
+
+def test_a_get_whose_reply_never_comes_is_sent_again_after_the_stall_timeout(
+    proxy: FaultProxy, s3_server: str, tmp_path: Path
+) -> None:
+    bucket = make_bucket(s3_server)
+    data = os.urandom(SIZE)
+    eng = engine(proxy.url, CONFIG)
+    eng.client.put_object(Bucket=bucket, Key="v/lesson.mp4", Body=data)
+    dest = tmp_path / "lesson.mp4"
+    record = eng.prepare_download(bucket, "v/lesson.mp4", dest)
+    proxy.add_fault(lambda r: r.method == "GET", Fault("hold", seconds=60))
+    began = time.monotonic()
+    eng.downloader(record.id).run()
+    assert time.monotonic() - began < 15
+    assert dest.read_bytes() == data
+    assert len([r for r in proxy.stats.requests if r.method == "GET"]) >= 2
+
+
+def test_a_completion_slower_than_the_stall_timeout_is_waited_for(
+    proxy: FaultProxy, s3_server: str, tmp_path: Path
+) -> None:
+    """S3 may take minutes to assemble an object: its CompleteMultipartUpload waits
+    ``read_timeout``, sent once."""
+    bucket = make_bucket(s3_server)
+    data = write_random(tmp_path / "lesson.mp4", SIZE)
+    proxy.add_fault(_completion, Fault("hold", seconds=3))
+    eng = engine(proxy.url, CONFIG)
+    record = eng.prepare(tmp_path / "lesson.mp4", bucket, "v/lesson.mp4")
+    began = time.monotonic()
+    eng.uploader(record.id).run()
+    assert time.monotonic() - began >= 3
+    assert get_bytes(s3_server, bucket, "v/lesson.mp4") == data
+    assert len([r for r in proxy.stats.requests if _completion(r)]) == 1
