@@ -10,7 +10,7 @@ signed is in :mod:`coachadmin.s3.signing`.
 from __future__ import annotations
 
 import re
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING
 from urllib.parse import urlsplit
 
 import boto3
@@ -151,9 +151,3 @@ def make_client(
         raise _no_profile(error) from None
     install_signing_hooks(client)
     return client
-
-
-def http_session(client: S3Client) -> Any:
-    """The client's own HTTP session (botocore keeps it private), or None where a botocore
-    keeps it elsewhere."""
-    return getattr(getattr(client, "_endpoint", None), "http_session", None)

@@ -32,8 +32,6 @@ from urllib.parse import quote
 from botocore.awsrequest import AWSRequest
 from botocore.parsers import create_parser
 
-from coachadmin.s3.client import http_session
-
 if TYPE_CHECKING:
     from mypy_boto3_s3 import S3Client
 
@@ -84,7 +82,7 @@ class QuickPuts:
         self._output: Any = client.meta.service_model.operation_model("PutObject").output_shape
         #: PutObjects sent the quick way (for tests and benchmarks).
         self.sent = 0
-        if http_session(client) is None:  # a botocore that keeps it elsewhere: never quick
+        if _http_session(client) is None:  # a botocore that keeps it elsewhere: never quick
             return
         events = client.meta.events
         events.register("before-parameter-build.s3.PutObject", self._note_target)
@@ -159,7 +157,7 @@ class QuickPuts:
             loud = getattr(body, "signal_transferring", None)
             if loud is not None:
                 loud()
-        response = http_session(client).send(request.prepare())
+        response = _http_session(client).send(request.prepare())
         self.sent += 1
         status = int(response.status_code)
         reply_headers = {name.lower(): value for name, value in response.headers.items()}
@@ -182,6 +180,11 @@ class QuickPuts:
 
 def _copied(value: Any) -> Any:
     return dict(value) if isinstance(value, dict) else value
+
+
+def _http_session(client: S3Client) -> Any:
+    """The client's own HTTP session (botocore keeps it private), or None."""
+    return getattr(getattr(client, "_endpoint", None), "http_session", None)
 
 
 def _success(status: int, headers: dict[str, str]) -> dict[str, Any]:

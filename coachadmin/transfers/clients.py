@@ -23,7 +23,7 @@ from coachadmin.s3.quick_put import install_quick_puts
 from coachadmin.s3.settings import S3Settings
 from coachadmin.transfers.config import DEFAULT_MAX_FILES, TransferConfig, most_parts_in_flight
 from coachadmin.transfers.journal import DownloadRecord, UploadRecord
-from coachadmin.transfers.reply_waits import send_patiently
+from coachadmin.transfers.reply_waits import time_out_reads
 from coachadmin.transfers.source import install_body_hooks
 
 if TYPE_CHECKING:
@@ -37,7 +37,7 @@ SettingsFor = Callable[[UploadRecord | DownloadRecord, S3Settings | None], S3Set
 class TransferClients:
     """One client per distinct :class:`S3Settings`, shared by every transfer (thread-safe).
 
-    Its replies time out after ``stall_timeout``, but for the few S3 may take minutes over
+    Its reads' replies time out after ``stall_timeout``, its writes' after ``read_timeout``
     (:mod:`coachadmin.transfers.reply_waits`)."""
 
     def __init__(self, config: TransferConfig | None = None, *, pool: int | None = None) -> None:
@@ -49,31 +49,23 @@ class TransferClients:
         self._pool = pool or max(DEFAULT_POOL, in_flight + 4)
         self._lock = threading.Lock()
         self._clients: dict[S3Settings, S3Client] = {}
-        #: How long a reply may bring nothing (:mod:`coachadmin.transfers.reply_waits`).
-        self._brisk = min(self._config.stall_timeout, self._config.read_timeout)
 
     def __call__(self, settings: S3Settings) -> S3Client:
         with self._lock:
             client = self._clients.get(settings)
             if client is None:
-                client = self._make(settings, self._brisk)
-                if self._brisk < self._config.read_timeout and not send_patiently(
-                    client, lambda: self._make(settings, self._config.read_timeout)
-                ):
-                    client = self._make(settings, self._config.read_timeout)
+                client = make_client(
+                    settings,
+                    max_pool_connections=self._pool,
+                    max_attempts=1,
+                    connect_timeout=self._config.connect_timeout,
+                    read_timeout=self._config.read_timeout,
+                )
+                time_out_reads(client, min(self._config.stall_timeout, self._config.read_timeout))
                 install_body_hooks(client)
                 install_quick_puts(client)
                 self._clients[settings] = client
             return client
-
-    def _make(self, settings: S3Settings, read_timeout: float) -> S3Client:
-        return make_client(
-            settings,
-            max_pool_connections=self._pool,
-            max_attempts=1,
-            connect_timeout=self._config.connect_timeout,
-            read_timeout=read_timeout,
-        )
 
 
 def endpoint_spelling(url: str | None) -> str | None:

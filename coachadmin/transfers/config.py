@@ -77,13 +77,13 @@ class TransferConfig:
     #: Longest single backoff in seconds.
     backoff_cap: float = 20.0
     #: Socket timeouts: a stalled connection is abandoned and retried after this (a send
-    #: waits ``connect_timeout`` at most; a reply S3 may take minutes over, such as a
-    #: CompleteMultipartUpload's, ``read_timeout``).
+    #: waits ``connect_timeout`` at most, a write's reply ``read_timeout``: a
+    #: CompleteMultipartUpload may take S3 minutes).
     connect_timeout: float = 10.0
     read_timeout: float = 60.0
-    #: Any other reply (a part's, a GET's head or body, a HEAD's) that brings nothing for
-    #: this long is abandoned and retried: a link gone quiet (Wi-Fi dropped, no reset) is
-    #: then known lost in seconds, not a minute (:mod:`coachadmin.transfers.reply_waits`).
+    #: A read's reply (a GET's head or body, a HEAD's) that brings nothing for this long is
+    #: abandoned and retried: a link gone quiet (Wi-Fi dropped, no reset) is then known
+    #: lost in seconds, not a minute (:mod:`coachadmin.transfers.reply_waits`).
     stall_timeout: float = 20.0
     #: Most progress events per second per transfer (state changes always pass).
     max_events_per_second: float = 10.0

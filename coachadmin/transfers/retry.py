@@ -34,9 +34,9 @@ log = logging.getLogger("coachadmin.transfers")
 
 T = TypeVar("T")
 
-#: Attempts of a request whose connects go unanswered (each waits ``connect_timeout``)
-#: before the network is waited for, or the server called unreachable: a connect that
-#: nothing answers in 10 s has lost its SYNs for as long (Linux sends 4 of them by then).
+#: Connects a request makes that nothing answers (each waits ``connect_timeout`` per
+#: address of the server) before the network is waited for, or the server said
+#: unreachable: a connect unanswered for 10 s has lost every SYN in that time.
 UNANSWERED_ATTEMPTS = 2
 
 
@@ -66,7 +66,7 @@ def with_retries(
     seconds a lost network is waited for when the retries run out with no connection
     (:mod:`coachadmin.transfers.outage`).
     """
-    attempt = 0
+    attempt = unanswered = 0
     reached = False  # some attempt got a connection to the server
     waiting = False  # for the network (counted by control.link while it does)
     try:
@@ -83,7 +83,8 @@ def with_retries(
                 if not mapped.unreachable:
                     reached = control.answered = True  # a connection was made: it is there
                 attempt += 1
-                if attempt < _attempts(mapped, max_attempts):
+                unanswered += mapped.unanswered
+                if attempt < max_attempts and unanswered < UNANSWERED_ATTEMPTS:
                     delay = backoff_delay(attempt - 1, base, cap)
                     log.info(
                         "%s failed (%s); retry %d in %.2fs", what, mapped.detail, attempt, delay
@@ -105,10 +106,6 @@ def with_retries(
     finally:
         if waiting:
             control.link.leave()
-
-
-def _attempts(mapped: TransientError, max_attempts: int) -> int:
-    return min(UNANSWERED_ATTEMPTS, max_attempts) if mapped.unanswered else max_attempts
 
 
 def _waits_for_network(mapped: TransientError, control: TransferControl, patience: float) -> bool:

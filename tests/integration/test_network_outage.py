@@ -9,6 +9,7 @@ silent (:meth:`FaultProxy.silence`), then accepts them again on the same port
 from __future__ import annotations
 
 import os
+import sys
 import threading
 import time
 from collections.abc import Callable, Iterator
@@ -117,8 +118,16 @@ LOSSES = {
     ),
 }
 
+#: FaultProxy.blackhole drops connects as Linux does where a port's accept queue is full
+#: (Windows refuses them instead).
+DROPS_CONNECTS = pytest.mark.skipif(sys.platform != "linux", reason="drops SYNs as Linux does")
+LOSS_CASES = [
+    pytest.param(loss, marks=[DROPS_CONNECTS] if how == "blackhole" else [])
+    for loss, (how, _seconds, _config) in LOSSES.items()
+]
 
-@pytest.mark.parametrize("loss", LOSSES)
+
+@pytest.mark.parametrize("loss", LOSS_CASES)
 def test_an_upload_waits_for_the_network_and_goes_on(
     loss: str, proxy: FaultProxy, s3_server: str, tmp_path: Path
 ) -> None:
@@ -137,7 +146,7 @@ def test_an_upload_waits_for_the_network_and_goes_on(
     assert eng.journal.get_upload(record.id).state == TransferState.DONE
 
 
-@pytest.mark.parametrize("loss", LOSSES)
+@pytest.mark.parametrize("loss", LOSS_CASES)
 def test_a_download_waits_for_the_network_and_goes_on(
     loss: str, proxy: FaultProxy, s3_server: str, tmp_path: Path
 ) -> None:
@@ -155,6 +164,7 @@ def test_a_download_waits_for_the_network_and_goes_on(
     _waited_and_went_on(outage)
 
 
+@DROPS_CONNECTS
 def test_a_server_whose_connects_go_unanswered_is_unreachable_after_two(
     proxy: FaultProxy, s3_server: str, tmp_path: Path
 ) -> None:

@@ -387,6 +387,7 @@ class FaultProxy:
                     self._stop.wait(held.until - time.monotonic())
                 self._heard.wait()
                 sink.sendall(data)
+                self._sent(sink, len(data))
             ended = True
         except OSError:
             pass
@@ -397,6 +398,9 @@ class FaultProxy:
             # after the end there is nothing more to wait for (waiting kept the thread forever).
             while not ended and source.get() is not None:
                 pass
+
+    def _sent(self, sink: socket.socket, count: int) -> None:
+        """``count`` bytes went to ``sink`` (the client, or the server): a subclass counts."""
 
     def _requests(
         self,

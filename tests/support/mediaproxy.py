@@ -11,15 +11,12 @@ test and the video benchmark compare with the object's size.
 
 from __future__ import annotations
 
-import contextlib
-import queue
 import socket
-import threading
 import time
 from datetime import UTC, datetime
 from urllib.parse import parse_qs, urlsplit
 
-from support.faultproxy import Fault, FaultProxy, RateLimiter, Request
+from support.faultproxy import Fault, FaultProxy, Request
 
 EXPIRED_BODY = (
     b'<?xml version="1.0" encoding="UTF-8"?>\n<Error><Code>AccessDenied</Code>'
@@ -74,43 +71,13 @@ class MediaProxy(FaultProxy):
             self.refused.append(request)
         return refused
 
-    def _deliver(
-        self,
-        source: queue.Queue[tuple[float, bytes] | None],
-        sink: socket.socket,
-        limit: RateLimiter | None,
-        muted: threading.Event | None = None,
-    ) -> None:
-        """FaultProxy's delivery, counting the bytes that reached the client.
-
-        Counted on delivery, not on reading from moto: a client that hangs up leaves
-        unread data in the proxy, which the server did not really serve to anyone.
-        """
+    def _sent(self, sink: socket.socket, count: int) -> None:
+        """Counted on delivery to the client, not on reading from moto: a client that hangs
+        up leaves unread data in the proxy, which the server did not really serve to anyone."""
         try:
             to_client = sink.getpeername()[1] != self.upstream[1]
         except OSError:
-            to_client = False
-        ended = False
-        try:
-            while (item := source.get()) is not None:
-                if muted is not None and muted.is_set():
-                    continue
-                due, data = item
-                delay = due - time.monotonic()
-                if delay > 0:
-                    time.sleep(delay)
-                if limit is not None:
-                    limit.consume(len(data))
-                sink.sendall(data)
-                if to_client:
-                    with self._lock:
-                        self.served += len(data)
-            ended = True
-        except OSError:
-            pass
-        finally:
-            with contextlib.suppress(OSError):
-                sink.shutdown(socket.SHUT_WR)
-            if not ended:
-                while source.get() is not None:  # drain so that the producer never blocks
-                    pass
+            return
+        if to_client:
+            with self._lock:
+                self.served += count
