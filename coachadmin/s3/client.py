@@ -19,6 +19,7 @@ from botocore.exceptions import ProfileNotFound
 
 from coachadmin.errors import UsageError
 from coachadmin.redact import register_secret
+from coachadmin.s3.reply_waits import time_out_reads
 from coachadmin.s3.settings import S3Settings
 from coachadmin.s3.signing import install_signing_hooks
 
@@ -128,8 +129,12 @@ def make_client(
     max_attempts: int = 4,
     connect_timeout: float = 10,
     read_timeout: float = 60,
+    reads_timeout: float | None = None,
 ) -> S3Client:
     """A client for ``settings``; ``max_attempts`` counts every attempt, the first included.
+
+    ``reads_timeout``: a read's reply that brings nothing for this long is given up, where
+    a write's waits ``read_timeout`` (:mod:`coachadmin.s3.reply_waits`).
 
     The transfer engine passes ``max_attempts=1``: it retries each part itself, with
     backoff and jitter, and counts what it re-sends.
@@ -150,4 +155,6 @@ def make_client(
     except ProfileNotFound as error:
         raise _no_profile(error) from None
     install_signing_hooks(client)
+    if reads_timeout is not None and reads_timeout < read_timeout:
+        time_out_reads(client, reads_timeout)
     return client

@@ -23,7 +23,6 @@ from coachadmin.s3.quick_put import install_quick_puts
 from coachadmin.s3.settings import S3Settings
 from coachadmin.transfers.config import DEFAULT_MAX_FILES, TransferConfig, most_parts_in_flight
 from coachadmin.transfers.journal import DownloadRecord, UploadRecord
-from coachadmin.transfers.reply_waits import time_out_reads
 from coachadmin.transfers.source import install_body_hooks
 
 if TYPE_CHECKING:
@@ -38,7 +37,7 @@ class TransferClients:
     """One client per distinct :class:`S3Settings`, shared by every transfer (thread-safe).
 
     Its reads' replies time out after ``stall_timeout``, its writes' after ``read_timeout``
-    (:mod:`coachadmin.transfers.reply_waits`)."""
+    (:mod:`coachadmin.s3.reply_waits`)."""
 
     def __init__(self, config: TransferConfig | None = None, *, pool: int | None = None) -> None:
         self._config = config or TransferConfig()
@@ -60,8 +59,8 @@ class TransferClients:
                     max_attempts=1,
                     connect_timeout=self._config.connect_timeout,
                     read_timeout=self._config.read_timeout,
+                    reads_timeout=self._config.stall_timeout,
                 )
-                time_out_reads(client, min(self._config.stall_timeout, self._config.read_timeout))
                 install_body_hooks(client)
                 install_quick_puts(client)
                 self._clients[settings] = client

@@ -83,7 +83,7 @@ class TransferConfig:
     read_timeout: float = 60.0
     #: A read's reply (a GET's head or body, a HEAD's) that brings nothing for this long is
     #: abandoned and retried: a link gone quiet (Wi-Fi dropped, no reset) is then known
-    #: lost in seconds, not a minute (:mod:`coachadmin.transfers.reply_waits`).
+    #: lost in seconds, not a minute (:mod:`coachadmin.s3.reply_waits`).
     stall_timeout: float = 20.0
     #: Most progress events per second per transfer (state changes always pass).
     max_events_per_second: float = 10.0
