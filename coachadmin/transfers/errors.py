@@ -19,6 +19,7 @@ from botocore.exceptions import (
     IncompleteReadError,
     NoCredentialsError,
     PartialCredentialsError,
+    ProxyConnectionError,
     ReadTimeoutError,
     ResponseStreamingError,
     TokenRetrievalError,
@@ -332,6 +333,26 @@ def http_status(error: ClientError) -> int:
     return int(meta.get("HTTPStatusCode", 0) or 0)
 
 
+def _no_connection(error: BaseException) -> TransientError | None:
+    """No connection made: none to the server (refused, unanswered, no route, a name that
+    does not resolve), or none through the proxy (down, or it would not tunnel)."""
+    if isinstance(error, ProxyConnectionError):
+        proxy = urlsplit(str(getattr(error, "kwargs", {}).get("proxy_url", "")))
+        where = proxy.netloc.rpartition("@")[2] or "the proxy"  # never its credentials
+        return TransientError(
+            f"ProxyConnectionError: no connection through {where}", unreachable=True
+        )
+    if isinstance(error, EndpointConnectionError | ConnectTimeoutError):
+        url = str(getattr(error, "kwargs", {}).get("endpoint_url", ""))
+        where = urlsplit(url).netloc or "the server"
+        return TransientError(
+            f"{type(error).__name__}: no connection to {where}",
+            unreachable=True,
+            unanswered=isinstance(error, ConnectTimeoutError),
+        )
+    return None
+
+
 def classify(  # noqa: PLR0911 - a flat mapping reads best as one function
     error: BaseException, *, bucket: str = "", key: str = ""
 ) -> BaseException:
@@ -342,14 +363,8 @@ def classify(  # noqa: PLR0911 - a flat mapping reads best as one function
         return CredentialsMissing()
     if isinstance(error, TokenRetrievalError):
         return CredentialsExpired("the SSO token could not be refreshed")
-    if isinstance(error, EndpointConnectionError | ConnectTimeoutError):
-        url = str(getattr(error, "kwargs", {}).get("endpoint_url", ""))
-        where = urlsplit(url).netloc or "the server"
-        return TransientError(
-            f"{type(error).__name__}: no connection to {where}",
-            unreachable=True,
-            unanswered=isinstance(error, ConnectTimeoutError),
-        )
+    if (unreachable := _no_connection(error)) is not None:
+        return unreachable
     if isinstance(error, _NETWORK_ERRORS):
         return TransientError(f"{type(error).__name__}: {error}")
     if isinstance(error, ClientError):
