@@ -91,6 +91,18 @@ class SourceFileError(TransferError):
     exit_code = 2
 
 
+class SourceGone(TransferError):
+    """The file could no longer be read in the middle of its upload: moved, deleted, or on
+    a drive that went away. The parts sent stay: the same file back where it was (a drive
+    plugged in again) resumes from them."""
+
+    def __init__(self, path: str) -> None:
+        super().__init__(
+            f"{path} could no longer be read during its upload (moved, deleted, or its drive "
+            f"disconnected?); what was sent is kept: put it back, then {RESUME}"
+        )
+
+
 class FileChangedDuringUpload(TransferError):
     def __init__(self, path: str) -> None:
         super().__init__(

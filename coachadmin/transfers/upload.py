@@ -36,6 +36,8 @@ from coachadmin.transfers.errors import (
     FileChangedDuringUpload,
     KeyExists,
     S3RequestFailed,
+    SourceFileError,
+    SourceGone,
     TransferError,
 )
 from coachadmin.transfers.events import EventSink, TransferKind, TransferState
@@ -54,7 +56,7 @@ from coachadmin.transfers.parts import (
 from coachadmin.transfers.result import TransferResult
 from coachadmin.transfers.retry import head_with_retries, with_retries
 from coachadmin.transfers.runner import Restart, TransferRunner
-from coachadmin.transfers.source import check_source
+from coachadmin.transfers.source import Fingerprint, check_source
 from coachadmin.transfers.verify_parts import confirm_parts
 
 if TYPE_CHECKING:
@@ -257,11 +259,11 @@ class UploadRunner(TransferRunner[UploadRecord]):
     def _start_over(self, record: UploadRecord, reason: str) -> UploadRecord:
         """Abort the old multipart upload and begin again from the file as it is now."""
         record = self.journal.get_upload(record.id)  # the UploadId may be newer than ``record``
+        fingerprint = self._source_now(record)  # a file gone keeps its parts: it may be back
         if record.upload_id is not None:
             abort_upload(
                 self.client, record.bucket, record.key, record.upload_id, self._retry_args()
             )
-        fingerprint = check_source(Path(record.path))
         self.journal.restart_upload(
             record.id,
             size=fingerprint.size,
@@ -275,6 +277,14 @@ class UploadRunner(TransferRunner[UploadRecord]):
         record = self.journal.get_upload(record.id)
         self._begun_again(record, reason)
         return record
+
+    def _source_now(self, record: UploadRecord) -> Fingerprint:
+        """The file's fingerprint now, in the middle of its upload: :class:`SourceGone` when
+        it can no longer be read."""
+        try:
+            return check_source(Path(record.path))
+        except SourceFileError:
+            raise SourceGone(record.path) from None
 
     # -- single PUT ------------------------------------------------------------------
 
@@ -365,7 +375,7 @@ class UploadRunner(TransferRunner[UploadRecord]):
         parts = self.journal.parts(record.id)
         if sorted(parts) != list(range(1, total_parts + 1)):
             raise TransferError("some parts are missing after the upload; run `coachadmin resume`")
-        if not self._sender.fingerprint.matches(check_source(Path(record.path))):
+        if not self._sender.fingerprint.matches(self._source_now(record)):
             raise Restart(CHANGED_DURING)
         self.tracker.set_state(TransferState.VERIFYING)
         algorithm = record.checksum_algorithm

@@ -14,7 +14,7 @@ from coachadmin.s3.settings import S3Settings
 from coachadmin.transfers import integrity
 from coachadmin.transfers.config import MiB
 from coachadmin.transfers.control import TransferControl
-from coachadmin.transfers.errors import KeyExists, TransferCancelled, TransferPaused
+from coachadmin.transfers.errors import KeyExists, SourceGone, TransferCancelled, TransferPaused
 from coachadmin.transfers.events import TransferEvent, TransferState
 from coachadmin.transfers.journal import PartRecord, UploadRecord
 from coachadmin.transfers.upload import KeyCheck
@@ -324,6 +324,37 @@ def test_a_file_changed_during_the_upload_is_restarted_not_mixed(
     assert result.restarted
     assert any("changed" in e.message and "starting over" in e.message for e in events)
     assert get_bytes(s3_server, bucket, "k") == final[0]
+    assert multipart_uploads(s3_server, bucket) == []
+
+
+def test_a_file_whose_drive_went_away_keeps_its_parts_and_resumes_once_back(
+    serial: Engine, s3_server: str, tmp_path: Path
+) -> None:
+    """The folder the file is in goes away mid-upload (a drive unplugged): the upload fails
+    saying so (a failure on the way, not bad input), its parts kept on the server; the
+    drive back, the same file untouched, a resume sends only what is left."""
+    bucket = make_bucket(s3_server)
+    drive = tmp_path / "drive"
+    drive.mkdir()
+    data = write_random(drive / "lesson.mp4", 21 * MiB)
+    record = serial.prepare(drive / "lesson.mp4", bucket, "k")
+    unplugged = tmp_path / "unplugged"
+
+    def unplug_once(event: TransferEvent) -> None:
+        if not unplugged.exists() and event.bytes_done >= 10 * MiB:
+            drive.rename(unplugged)
+
+    with pytest.raises(SourceGone, match="could no longer be read during its upload") as gone:
+        serial.uploader(record.id, sink=unplug_once).run()
+    assert gone.value.exit_code == 1
+    assert "what was sent is kept: put it back, then run" in str(gone.value)
+    assert serial.journal.get_upload(record.id).state == TransferState.FAILED
+    assert len(multipart_uploads(s3_server, bucket)) == 1
+    unplugged.rename(drive)
+    result = serial.uploader(record.id).run()
+    assert not result.restarted
+    assert 0 < result.bytes_sent < 21 * MiB
+    assert get_bytes(s3_server, bucket, "k") == data
     assert multipart_uploads(s3_server, bucket) == []
 
 
