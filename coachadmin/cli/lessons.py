@@ -36,6 +36,7 @@ from coachadmin.errors import UsageError, UserFacingError
 from coachadmin.media.health import MediaHealth
 from coachadmin.s3.client import make_client
 from coachadmin.s3.objects import head_object
+from coachadmin.s3.reply_waits import READS_TIMEOUT
 from coachadmin.s3.settings import S3Settings
 from coachadmin.s3.uri import parse_s3_uri
 from coachadmin.services.lesson_usage import find_lesson
@@ -165,7 +166,7 @@ def _checked_video(args: argparse.Namespace, bucket: str, key: str) -> MediaHeal
     """The media health of a key to link, read as check-links reads it; refuses one that is
     missing from the bucket or holds no video (exit status 1)."""
     bucket, settings = _bucket_and_settings(args, bucket)
-    s3 = make_client(settings)
+    s3 = make_client(settings, reads_timeout=READS_TIMEOUT)
     head = guard(lambda: head_object(s3, bucket, key))
     if head is None:
         raise UserFacingError(
@@ -210,7 +211,7 @@ def run_check_links(args: argparse.Namespace) -> int:
             f"checks the lessons against s3://{bucket}/ instead.",
             file=sys.stderr,
         )
-    s3 = make_client(settings)
+    s3 = make_client(settings, reads_timeout=READS_TIMEOUT)
 
     def progress(text: str) -> None:
         if not args.json and sys.stderr.isatty():

@@ -4,7 +4,8 @@ A link can go quiet rather than break (Wi-Fi that drops leaves connections open,
 reset): only a timeout tells. The replies to reads (a GET's head and body, a HEAD's, a
 listing's) come at once from a server that is there, so a client can give them up sooner
 than its ``read_timeout`` (``make_client(reads_timeout=...)``): a transfer after its
-``stall_timeout`` (20 s), the browser after 20 s, each then trying again. botocore has a
+``stall_timeout`` (20 s), the browser, the lessons and check-links after
+:data:`READS_TIMEOUT`, each then trying again. botocore has a
 per-request read timeout (the request context's ``read_timeout``), set here on
 ``before-call``; a botocore without it waits the client's ``read_timeout``. Writes keep
 ``read_timeout`` (60 s): their reply's timer starts once the body is handed to the
@@ -19,6 +20,10 @@ from typing import TYPE_CHECKING, Any
 
 if TYPE_CHECKING:
     from mypy_boto3_s3 import S3Client
+
+#: The reads of the browser, the lessons and check-links (botocore's retries then try
+#: again): a folder that stays "Listing…" for minutes on a link gone quiet tells nothing.
+READS_TIMEOUT = 20.0
 
 #: Requests without a body that a server answers at once.
 READS = (

@@ -17,6 +17,8 @@ from pathlib import Path
 
 import pytest
 
+from coachadmin.s3.client import make_client
+from coachadmin.s3.settings import S3Settings
 from coachadmin.transfers.config import MiB
 from tests.support.faultproxy import Fault, FaultProxy, Request
 from tests.support.transfers import SMALL, engine, get_bytes, make_bucket, write_random
@@ -82,3 +84,23 @@ def test_writes_slower_than_the_stall_timeout_are_waited_for(
     assert get_bytes(s3_server, bucket, "v/lesson.mp4") == data
     assert sorted(r.part_number or 0 for r in proxy.stats.upload_parts()) == [1, 2, 3]
     assert len([r for r in proxy.stats.requests if _completion(r)]) == 1
+
+
+def test_a_listing_whose_reply_never_comes_is_asked_again_after_the_reads_timeout(
+    proxy: FaultProxy, s3_server: str
+) -> None:
+    """The browser's client (botocore's own retries, ``reads_timeout``): a folder whose
+    listing brings nothing is listed again after it, not after ``read_timeout``."""
+    bucket = make_bucket(s3_server)
+    make_client(S3Settings(endpoint_url=s3_server)).put_object(Bucket=bucket, Key="a.mp4", Body=b"")
+    client = make_client(S3Settings(endpoint_url=proxy.url), read_timeout=30, reads_timeout=1)
+
+    def listing(request: Request) -> bool:
+        return request.method == "GET" and "list-type=2" in request.target
+
+    proxy.add_fault(listing, Fault("hold", seconds=60))
+    began = time.monotonic()
+    page = client.list_objects_v2(Bucket=bucket, Prefix="", Delimiter="/")
+    assert time.monotonic() - began < 10
+    assert [entry["Key"] for entry in page["Contents"]] == ["a.mp4"]
+    assert len([r for r in proxy.stats.requests if listing(r)]) == 2

@@ -17,6 +17,7 @@ from typing import TYPE_CHECKING, Any, TypeVar
 from PySide6.QtCore import QObject
 
 from coachadmin.errors import UserFacingError
+from coachadmin.s3.reply_waits import READS_TIMEOUT
 from coachadmin.ui.bridge import Bridge
 from coachadmin.ui.worker_imports import WorkerModule
 
@@ -48,7 +49,9 @@ class BucketAccess:
         """The S3 client (worker threads only: the first call imports boto3)."""
         with self._lock:
             if self._client is None:
-                self._client = s3_client.make_client(self.connection.s3)
+                self._client = s3_client.make_client(
+                    self.connection.s3, reads_timeout=READS_TIMEOUT
+                )
             return self._client
 
     def call(self, func: Callable[..., T], *args: Any, **kwargs: Any) -> T:

@@ -24,6 +24,7 @@ from coachadmin.s3.client import make_client
 from coachadmin.s3.explain import explain_error
 from coachadmin.s3.listing import ObjectInfo, iter_objects
 from coachadmin.s3.objects import head_object
+from coachadmin.s3.reply_waits import READS_TIMEOUT
 from coachadmin.services.lesson_usage import LessonRef, all_lessons, lesson_refs_linking
 from coachadmin.services.lesson_videos import (
     is_video_name,
@@ -61,7 +62,7 @@ class S3Unavailable(UserFacingError):
 
 @functools.cache
 def _client(settings: S3Settings) -> S3Client:
-    return make_client(settings, max_pool_connections=8)
+    return make_client(settings, max_pool_connections=8, reads_timeout=READS_TIMEOUT)
 
 
 def s3_client(settings: S3Settings) -> S3Client:
