@@ -30,7 +30,6 @@ from coachadmin.cli.transfer_output import TransferOutput
 from coachadmin.connection import DEMO_CONNECTION
 from coachadmin.display import format_size, printable
 from coachadmin.errors import UsageError
-from coachadmin.s3.objects import head_object
 from coachadmin.s3.uri import parse_s3_uri
 from coachadmin.services.media_readiness import Readiness
 from coachadmin.services.transfer_connections import TransferConnections
@@ -42,6 +41,7 @@ from coachadmin.transfers.journal import UploadRecord, listed_state
 from coachadmin.transfers.manage import abort_transfer, forget_transfer
 from coachadmin.transfers.orphans import abort_orphan, find_orphans
 from coachadmin.transfers.queue import TransferQueue
+from coachadmin.transfers.retry import head_with_retries, retried
 from coachadmin.transfers.source import check_source
 from coachadmin.transfers.unfinished import (
     already_there,
@@ -175,7 +175,12 @@ def _not_done_before(
     it is looked at here only if the journal has it done."""
     if batch:
         keys = [p.key for p in planned]
-        taken = guard(partial(existing_etags, client, bucket, keys), again="upload it again")
+        listing = partial(existing_etags, client, bucket, keys)
+        config = queue.config
+        taken = guard(
+            lambda: retried(listing, what="ListObjectsV2", config=config, bucket=bucket, key=""),
+            again="upload it again",
+        )
         if not taken:
             return planned
         done = finished_uploads(queue.journal, bucket, endpoint)
@@ -184,7 +189,10 @@ def _not_done_before(
         done = finished_uploads(queue.journal, bucket, endpoint, one.key)
         if upload_of(done, one.path, one.key) is None:
             return planned
-        info = guard(lambda: head_object(client, bucket, one.key), again="upload it again")
+        info = guard(
+            lambda: head_with_retries(client, bucket, one.key, queue.config),
+            again="upload it again",
+        )
         taken = {one.key: info.etag} if info is not None else {}
     kept = {
         p.key

@@ -25,7 +25,9 @@ from botocore.exceptions import (
     TokenRetrievalError,
 )
 from botocore.exceptions import ConnectionError as BotoConnectionError
+from urllib3.exceptions import ConnectTimeoutError as Urllib3ConnectTimeout
 from urllib3.exceptions import HTTPError as Urllib3Error
+from urllib3.exceptions import NewConnectionError
 
 from coachadmin.display import format_size
 from coachadmin.errors import UserFacingError
@@ -93,13 +95,13 @@ class SourceFileError(TransferError):
 
 class SourceGone(TransferError):
     """The file could no longer be read in the middle of its upload: moved, deleted, or on
-    a drive that went away. The parts sent stay: the same file back where it was (a drive
-    plugged in again) resumes from them."""
+    a drive that went away. The upload stays, with its parts: the same file back where it
+    was (a drive plugged in again) resumes from them."""
 
     def __init__(self, path: str) -> None:
         super().__init__(
             f"{path} could no longer be read during its upload (moved, deleted, or its drive "
-            f"disconnected?); what was sent is kept: put it back, then {RESUME}"
+            f"disconnected?); the upload is kept: put the file back, then {RESUME}"
         )
 
 
@@ -351,8 +353,13 @@ def _no_connection(error: BaseException) -> TransientError | None:
     if isinstance(error, ProxyConnectionError):
         proxy = urlsplit(str(getattr(error, "kwargs", {}).get("proxy_url", "")))
         where = proxy.netloc.rpartition("@")[2] or "the proxy"  # never its credentials
+        cause = getattr(getattr(error, "kwargs", {}).get("error"), "original_error", None)
         return TransientError(
-            f"ProxyConnectionError: no connection through {where}", unreachable=True
+            f"ProxyConnectionError: no connection through {where}",
+            unreachable=True,
+            # urllib3's NewConnectionError (refused, no route) is a ConnectTimeoutError too
+            unanswered=isinstance(cause, Urllib3ConnectTimeout)
+            and not isinstance(cause, NewConnectionError),
         )
     if isinstance(error, EndpointConnectionError | ConnectTimeoutError):
         url = str(getattr(error, "kwargs", {}).get("endpoint_url", ""))

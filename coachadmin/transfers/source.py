@@ -143,7 +143,7 @@ def range_checksums(
                 for each in hashers.values():
                     each.update(view[:count])
                 remaining -= count
-    except FileNotFoundError:
+    except OSError:  # gone, or unreadable (a drive unplugged mid-read: EIO)
         raise SourceChanged(str(path)) from None
     finally:
         view.release()
@@ -240,10 +240,13 @@ class PartBody:
 
     def _fill(self) -> None:
         """Read the next chunk at the current position into the reused buffer."""
-        self._handle.seek(self._offset + self._pos)
         count = min(len(self._buffer), self._length - self._pos)
-        with memoryview(self._buffer) as view:
-            self._filled = self._handle.readinto(view[:count]) or 0
+        try:
+            self._handle.seek(self._offset + self._pos)
+            with memoryview(self._buffer) as view:
+                self._filled = self._handle.readinto(view[:count]) or 0
+        except OSError:  # a drive unplugged mid-read (EIO): the file, not the network
+            raise SourceChanged(self._handle.name) from None
         self._buffer_start = self._pos
         if self._filled < count:
             raise SourceChanged(self._handle.name)  # the file shrank under us

@@ -243,9 +243,10 @@ class UploadRunner(TransferRunner[UploadRecord]):
         return TransferState.CANCELLED if self._refused else TransferState.FAILED
 
     def _attempt(self, record: UploadRecord) -> TransferResult:
-        fingerprint = check_source(Path(record.path))
+        fresh = record.upload_id is None and not self.journal.parts(record.id)
+        # Under way (a resume, a queued retry), a file gone is one to put back.
+        fingerprint = check_source(Path(record.path)) if fresh else self._source_now(record)
         if not recorded_fingerprint(record).matches(fingerprint):
-            fresh = record.upload_id is None and not self.journal.parts(record.id)
             if not fresh:
                 raise Restart(CHANGED_SINCE_START)
             record = self._start_over(record, "")

@@ -11,7 +11,7 @@ from pathlib import Path
 
 import coachadmin
 from coachadmin.s3.client import S3Settings, make_client
-from tests.support.faultproxy import Fault, FaultProxy
+from tests.support.faultproxy import Fault, FaultProxy, Request
 from tests.support.transfers import get_bytes, json_lines, make_bucket, run_cli, start_cli
 
 SAMPLE_VIDEO = Path(coachadmin.__file__).parent / "resources" / "sample-media" / "sample-video.mp4"
@@ -64,6 +64,26 @@ def test_a_folder_goes_up_keeping_its_paths_filtered_and_checked_with_one_listin
     listings = [r for r in requests if r.method == "GET" and "list-type=2" in r.target]
     assert len(listings) == 1 and "prefix=lessons%2F" in listings[0].target
     assert run_cli("uploads", "--json").stdout.strip() == ""
+
+
+def test_a_listing_that_fails_once_is_asked_again(s3_server: str, tmp_path: Path) -> None:
+    """The keys' listing meets a 503 SlowDown (S3 says so under load): it is retried, as
+    the engine retries its own requests, rather than the folder refused."""
+    bucket = make_bucket(s3_server)
+    files = make_course(tmp_path)
+
+    def listing(request: Request) -> bool:
+        return request.method == "GET" and "list-type=2" in request.target
+
+    with FaultProxy(s3_server) as proxy:
+        proxy.add_fault(listing, Fault("status", code=503))
+        result = run_cli(
+            "upload", str(tmp_path / "course"), f"s3://{bucket}/p/", "--endpoint-url", proxy.url
+        )
+        listings = [r for r in proxy.stats.requests if listing(r)]
+    assert result.returncode == 0, result.stderr
+    assert keys_in(s3_server, bucket) == {f"p/{name}" for name in files}
+    assert len(listings) == 2
 
 
 def test_an_existing_key_refuses_the_whole_folder_in_one_line_that_names_it(

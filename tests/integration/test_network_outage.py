@@ -181,6 +181,27 @@ def test_a_server_whose_connects_go_unanswered_is_unreachable_after_two(
     assert eng.journal.list_uploads(unfinished=False) == []
 
 
+@DROPS_CONNECTS
+def test_a_proxy_whose_connects_go_unanswered_is_unreachable_after_two(
+    proxy: FaultProxy, s3_server: str, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The same behind an HTTP proxy (HTTP_PROXY) that no longer answers: said after two
+    connects, naming the proxy (never the password in its URL)."""
+    bucket = make_bucket(s3_server)
+    write_random(tmp_path / "lesson.mp4", MiB)
+    proxy.blackhole()
+    monkeypatch.setenv("HTTP_PROXY", f"http://me:FAKE-proxy-password@127.0.0.1:{proxy.port}")
+    monkeypatch.delenv("NO_PROXY", raising=False)
+    monkeypatch.delenv("no_proxy", raising=False)
+    eng = engine(s3_server, replace(CONFIG, connect_timeout=1.0))
+    began = time.monotonic()
+    with pytest.raises(ServerUnreachable) as failed:
+        eng.prepare(tmp_path / "lesson.mp4", bucket, "v/lesson.mp4")
+    assert time.monotonic() - began < 4
+    assert f"no connection through 127.0.0.1:{proxy.port})" in str(failed.value)
+    assert "FAKE-proxy-password" not in str(failed.value)
+
+
 def test_an_outage_longer_than_the_patience_fails_resumable(
     proxy: FaultProxy, s3_server: str, tmp_path: Path
 ) -> None:

@@ -349,8 +349,11 @@ def test_a_file_whose_drive_went_away_keeps_its_parts_and_resumes_once_back(
     with pytest.raises(SourceGone, match="could no longer be read during its upload") as gone:
         serial.uploader(record.id, sink=unplug_once).run()
     assert gone.value.exit_code == 1
-    assert "what was sent is kept: put it back, then run" in str(gone.value)
+    assert "the upload is kept: put the file back, then run" in str(gone.value)
     assert serial.journal.get_upload(record.id).state == TransferState.FAILED
+    assert len(multipart_uploads(s3_server, bucket)) == 1
+    with pytest.raises(SourceGone):  # a resume while it is still gone: the same words
+        serial.uploader(record.id).run()
     assert len(multipart_uploads(s3_server, bucket)) == 1
     unplugged.rename(drive)
     result = serial.uploader(record.id).run()

@@ -15,6 +15,7 @@ from coachadmin.transfers.events import ProgressTracker, TransferKind
 from coachadmin.transfers.source import (
     READ_CHUNK,
     REPORT_STEP,
+    Fingerprint,
     PartBody,
     SourceChanged,
     check_source,
@@ -96,6 +97,28 @@ def test_range_checksums_notice_a_changed_file(tmp_path: Path) -> None:
     path.write_bytes(b"b" * 1001)
     with pytest.raises(SourceChanged):
         range_checksums(path, 0, 1000, fingerprint, ["md5"])
+
+
+#: A file whose reads fail with EIO, as a file on a drive unplugged mid-read: Linux's
+#: /proc/self/mem at address 0, which nothing maps.
+UNREADABLE = Path("/proc/self/mem")
+READS_FAIL = pytest.mark.skipif(not UNREADABLE.exists(), reason="needs Linux's /proc/self/mem")
+
+
+@READS_FAIL
+def test_a_read_error_while_hashing_is_the_file_not_the_code() -> None:
+    with pytest.raises(SourceChanged):
+        range_checksums(UNREADABLE, 0, 1000, Fingerprint(1000, 0), ["md5"])
+
+
+@READS_FAIL
+def test_a_read_error_while_sending_is_the_file_not_the_network() -> None:
+    """Raised from the body's read, SourceChanged passes through urllib3 and botocore
+    (an OSError would be taken for a dropped connection and the part sent again)."""
+    body = PartBody(UNREADABLE, 0, 1000, None, TransferControl())
+    with pytest.raises(SourceChanged):
+        body.read(100)
+    body.close()
 
 
 def test_check_source_explains_what_is_wrong(tmp_path: Path) -> None:
