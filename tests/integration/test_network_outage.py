@@ -152,11 +152,9 @@ def test_a_download_waits_for_the_network_and_goes_on(
 ) -> None:
     how, seconds, config = LOSSES[loss]
     bucket = make_bucket(s3_server)
-    data = os.urandom(SIZE)
     eng = engine(proxy.url, config)
-    eng.client.put_object(Bucket=bucket, Key="v/lesson.mp4", Body=data)
     dest = tmp_path / "lesson.mp4"
-    record = eng.prepare_download(bucket, "v/lesson.mp4", dest)
+    data, record = eng.stored_for_download(bucket, "v/lesson.mp4", dest, SIZE)
     outage = Outage(proxy, at=SIZE // 4, seconds=seconds, how=how)
     eng.downloader(record.id, sink=outage.sink).run()
     outage.join()

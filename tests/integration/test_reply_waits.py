@@ -9,7 +9,6 @@ for it would take longer than these tests allow.
 
 from __future__ import annotations
 
-import os
 import time
 from collections.abc import Iterator
 from dataclasses import replace
@@ -54,11 +53,9 @@ def test_a_get_whose_reply_never_comes_is_sent_again_after_the_stall_timeout(
     proxy: FaultProxy, s3_server: str, tmp_path: Path
 ) -> None:
     bucket = make_bucket(s3_server)
-    data = os.urandom(SIZE)
     eng = engine(proxy.url, CONFIG)
-    eng.client.put_object(Bucket=bucket, Key="v/lesson.mp4", Body=data)
     dest = tmp_path / "lesson.mp4"
-    record = eng.prepare_download(bucket, "v/lesson.mp4", dest)
+    data, record = eng.stored_for_download(bucket, "v/lesson.mp4", dest, SIZE)
     proxy.add_fault(lambda r: r.method == "GET", Fault("hold", seconds=60))
     began = time.monotonic()
     eng.downloader(record.id).run()

@@ -109,6 +109,14 @@ class Engine:
         download = DownloadRequest(bucket, key, dest)
         return prepare_download(self.journal, self.client, self.settings, download, self.config)
 
+    def stored_for_download(
+        self, bucket: str, key: str, dest: Path, size: int
+    ) -> tuple[bytes, DownloadRecord]:
+        """``size`` random bytes stored at ``key``, and their download to ``dest`` prepared."""
+        data = os.urandom(size)
+        self.client.put_object(Bucket=bucket, Key=key, Body=data)
+        return data, self.prepare_download(bucket, key, dest)
+
     def downloader(self, transfer_id: str, **kwargs: Any) -> DownloadRunner:
         return DownloadRunner(self.journal, self.client, transfer_id, self.config, **kwargs)
 
