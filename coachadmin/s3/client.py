@@ -9,6 +9,7 @@ signed is in :mod:`coachadmin.s3.signing`.
 
 from __future__ import annotations
 
+import os
 import re
 from typing import TYPE_CHECKING
 from urllib.parse import urlsplit
@@ -80,10 +81,26 @@ def check_region(region: str, where: str = "") -> None:
         )
 
 
+#: Where botocore finds a proxy, whose URL may carry a user name and password.
+PROXY_VARIABLES = ("HTTPS_PROXY", "https_proxy", "HTTP_PROXY", "http_proxy", "ALL_PROXY")
+
+
+def register_proxy_secrets() -> None:
+    """Mask the credentials of the proxies in the environment wherever they appear: also
+    the part before a '/' they hold, which urllib3 quotes when it cannot parse the URL."""
+    for name in PROXY_VARIABLES:
+        userinfo = os.environ.get(name, "").partition("://")[2].rpartition("@")[0]
+        password = userinfo.partition(":")[2]
+        for secret in (userinfo, password):
+            register_secret(secret)
+            register_secret(re.split(r"[/?#]", secret, maxsplit=1)[0])
+
+
 def make_session(settings: S3Settings) -> boto3.session.Session:
     check_settings(settings)
     register_secret(settings.secret_key)
     register_secret(settings.session_token)
+    register_proxy_secrets()
     try:
         session = boto3.session.Session(
             profile_name=settings.profile,

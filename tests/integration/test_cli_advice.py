@@ -72,6 +72,24 @@ def test_a_proxy_that_cannot_be_reached_is_said_so_without_its_password(
     assert run_cli("uploads", env=env).stdout.strip() == "no unfinished uploads"
 
 
+def test_a_proxy_url_no_parser_takes_shows_no_piece_of_its_password(
+    s3_server: str, tmp_path: Path
+) -> None:
+    """A password with a '/' not percent-encoded: urllib3 quotes what it could not parse
+    (the URL up to the '/'), and none of the password shows."""
+    bucket = make_bucket(s3_server)
+    (tmp_path / "a.txt").write_text("a")
+    proxy = _dead_endpoint().removeprefix("http://")
+    env = _env(tmp_path) | {"HTTP_PROXY": f"http://me:FAKEpw1/FAKEpw2@{proxy}"}
+    result = run_cli(
+        "upload", str(tmp_path / "a.txt"), f"s3://{bucket}/p/", "--endpoint-url", s3_server,
+        env=env,
+    )  # fmt: skip
+    assert result.returncode == 1
+    assert "[REDACTED]" in result.stderr, result.stderr
+    assert "FAKEpw" not in result.stderr + result.stdout
+
+
 def test_refused_credentials_outside_a_transfer_say_try_again(
     s3_server: str, tmp_path: Path
 ) -> None:
