@@ -7,6 +7,8 @@ can act on is a :class:`~coachadmin.errors.UserFacingError`.
 
 from __future__ import annotations
 
+import os
+import re
 from typing import Any
 from urllib.parse import urlsplit
 
@@ -27,10 +29,11 @@ from botocore.exceptions import (
 from botocore.exceptions import ConnectionError as BotoConnectionError
 from urllib3.exceptions import ConnectTimeoutError as Urllib3ConnectTimeout
 from urllib3.exceptions import HTTPError as Urllib3Error
-from urllib3.exceptions import NewConnectionError
+from urllib3.exceptions import LocationParseError, NewConnectionError
 
 from coachadmin.display import format_size
 from coachadmin.errors import UserFacingError
+from coachadmin.s3.client import PROXY_VARIABLES
 
 #: The advice of errors that leave a transfer to resume.
 RESUME = "run `coachadmin resume`"
@@ -347,13 +350,46 @@ def http_status(error: ClientError) -> int:
     return int(meta.get("HTTPStatusCode", 0) or 0)
 
 
-def _no_connection(error: BaseException) -> TransientError | None:
-    """No connection made: none to the server (refused, unanswered, no route, a name that
-    does not resolve), or none through the proxy (down, or it would not tunnel)."""
+_PROXY_SETTINGS = "in HTTPS_PROXY or HTTP_PROXY"
+#: A proxy's answer to CONNECT that says no to the request, not that the way is down.
+_REFUSED_TUNNEL = re.compile(r"Tunnel connection failed: (40[37]\b.*)")
+
+
+class ProxyRefused(TransferError):
+    """The proxy answered and would not carry the request: its password, or its rules."""
+
+    def __init__(self, where: str, answer: str) -> None:
+        proxy = f"the proxy {where}" if where else "the proxy"
+        super().__init__(
+            f"{proxy} would not connect to the server ({answer}): check the proxy's user name "
+            f"and password {_PROXY_SETTINGS}, or ask who runs it; then {RESUME}"
+        )
+
+
+class ProxyAddressError(TransferError):
+    """A proxy's URL that urllib3 cannot read (a '/' or '@' in its password, say)."""
+
+    exit_code = 2
+
+    def __init__(self) -> None:
+        super().__init__(
+            f"the proxy's address {_PROXY_SETTINGS} cannot be read: write the special "
+            "characters of its user name and password percent-encoded (/ as %2F, @ as %40, "
+            f": as %3A); then {RESUME}"
+        )
+
+
+def _no_way_through(error: BaseException) -> TransferError | TransientError | None:
+    """No connection made to the server (refused, unanswered, no route, a name that does
+    not resolve), or none through the proxy (down, unanswered: as no network), or a
+    proxy's refusal (407, 403: its settings), or a proxy's address that cannot be read."""
+    kwargs = getattr(error, "kwargs", {})
     if isinstance(error, ProxyConnectionError):
-        proxy = urlsplit(str(getattr(error, "kwargs", {}).get("proxy_url", "")))
-        where = proxy.netloc.rpartition("@")[2] or "the proxy"  # never its credentials
-        cause = getattr(getattr(error, "kwargs", {}).get("error"), "original_error", None)
+        where = urlsplit(str(kwargs.get("proxy_url", ""))).netloc.rpartition("@")[2]
+        where = where or "the proxy"  # never its credentials
+        cause = getattr(kwargs.get("error"), "original_error", None)
+        if refused := _REFUSED_TUNNEL.match(str(cause)):
+            return ProxyRefused(where, refused.group(1))
         return TransientError(
             f"ProxyConnectionError: no connection through {where}",
             unreachable=True,
@@ -361,6 +397,12 @@ def _no_connection(error: BaseException) -> TransientError | None:
             unanswered=isinstance(cause, Urllib3ConnectTimeout)
             and not isinstance(cause, NewConnectionError),
         )
+    if isinstance(error, ClientError) and http_status(error) == 407:  # the proxy of an http://
+        return ProxyRefused("", "407 Proxy Authentication Required")
+    if isinstance(kwargs.get("error"), LocationParseError) and any(
+        os.environ.get(name) for name in PROXY_VARIABLES
+    ):  # the endpoint's own URL was checked before any request
+        return ProxyAddressError()
     if isinstance(error, EndpointConnectionError | ConnectTimeoutError):
         url = str(getattr(error, "kwargs", {}).get("endpoint_url", ""))
         where = urlsplit(url).netloc or "the server"
@@ -378,12 +420,12 @@ def classify(  # noqa: PLR0911 - a flat mapping reads best as one function
     """Map a botocore/network error to a typed error; returns the error itself if unknown."""
     if isinstance(error, TransferError | TransientError):
         return error
+    if (no_way := _no_way_through(error)) is not None:
+        return no_way
     if isinstance(error, NoCredentialsError | PartialCredentialsError):
         return CredentialsMissing()
     if isinstance(error, TokenRetrievalError):
         return CredentialsExpired("the SSO token could not be refreshed")
-    if (unreachable := _no_connection(error)) is not None:
-        return unreachable
     if isinstance(error, _NETWORK_ERRORS):
         return TransientError(f"{type(error).__name__}: {error}")
     if isinstance(error, ClientError):

@@ -7,9 +7,13 @@ import importlib
 import os
 import signal
 import socket
+import threading
 import time
+from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 
+import pytest
 from moto.core.authorization import enable_iam_authentication
 
 from tests.support.faultproxy import FaultProxy
@@ -85,9 +89,60 @@ def test_a_proxy_url_no_parser_takes_shows_no_piece_of_its_password(
         "upload", str(tmp_path / "a.txt"), f"s3://{bucket}/p/", "--endpoint-url", s3_server,
         env=env,
     )  # fmt: skip
-    assert result.returncode == 1
-    assert "[REDACTED]" in result.stderr, result.stderr
+    assert result.returncode == 2  # its settings: nothing to wait or retry for
+    assert "the proxy's address in HTTPS_PROXY or HTTP_PROXY cannot be read" in result.stderr
+    assert "percent-encoded (/ as %2F" in result.stderr
     assert "FAKEpw" not in result.stderr + result.stdout
+
+
+@contextmanager
+def _refusing_proxy() -> Iterator[str]:
+    """A proxy that answers every request, CONNECT or not, 407 (a wrong proxy password)."""
+    listener = socket.create_server(("127.0.0.1", 0))
+    listener.settimeout(0.2)
+    stop = threading.Event()
+
+    def serve() -> None:
+        while not stop.is_set():
+            try:
+                client, _ = listener.accept()
+            except TimeoutError:
+                continue
+            with client:
+                client.recv(65536)
+                client.sendall(
+                    b"HTTP/1.1 407 Proxy Authentication Required\r\n"
+                    b'Proxy-Authenticate: Basic realm="office"\r\nContent-Length: 0\r\n\r\n'
+                )
+
+    thread = threading.Thread(target=serve, daemon=True)
+    thread.start()
+    try:
+        yield f"http://127.0.0.1:{listener.getsockname()[1]}"
+    finally:
+        stop.set()
+        thread.join(timeout=5)
+        listener.close()
+
+
+@pytest.mark.parametrize("scheme", ["https", "http"])
+def test_a_proxy_that_refuses_says_to_check_its_password(scheme: str, tmp_path: Path) -> None:
+    """Through a proxy, an https:// endpoint is a CONNECT tunnel the proxy refuses, an
+    http:// one a request it answers itself: either way its 407 is said as the proxy's,
+    not as the server's or the network's, and at once."""
+    (tmp_path / "a.txt").write_text("a")
+    with _refusing_proxy() as proxy:
+        env = _env(tmp_path) | {"HTTPS_PROXY": proxy, "HTTP_PROXY": proxy, "NO_PROXY": ""}
+        began = time.monotonic()
+        result = run_cli(
+            "upload", str(tmp_path / "a.txt"), "s3://some-bucket/p/",
+            "--endpoint-url", f"{scheme}://s3.example.invalid", env=env,
+        )  # fmt: skip
+    assert time.monotonic() - began < 20
+    assert result.returncode == 1
+    assert "would not connect to the server (407" in result.stderr, result.stderr
+    assert "check the proxy's user name and password" in result.stderr
+    assert run_cli("uploads", env=env).stdout.strip() == "no unfinished uploads"
 
 
 def test_refused_credentials_outside_a_transfer_say_try_again(
