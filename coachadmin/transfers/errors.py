@@ -7,10 +7,10 @@ can act on is a :class:`~coachadmin.errors.UserFacingError`.
 
 from __future__ import annotations
 
-import os
 import re
 from typing import Any
 from urllib.parse import urlsplit
+from urllib.request import getproxies
 
 from botocore.exceptions import (
     ClientError,
@@ -33,7 +33,6 @@ from urllib3.exceptions import LocationParseError, NewConnectionError
 
 from coachadmin.display import format_size
 from coachadmin.errors import UserFacingError
-from coachadmin.s3.client import PROXY_VARIABLES
 
 #: The advice of errors that leave a transfer to resume.
 RESUME = "run `coachadmin resume`"
@@ -350,7 +349,8 @@ def http_status(error: ClientError) -> int:
     return int(meta.get("HTTPStatusCode", 0) or 0)
 
 
-_PROXY_SETTINGS = "in HTTPS_PROXY or HTTP_PROXY"
+#: Where a proxy comes from: the system's settings (Windows, macOS), or the environment.
+_PROXY_SETTINGS = "in the proxy settings (the system's, or HTTPS_PROXY and HTTP_PROXY)"
 #: A proxy's answer to CONNECT that says no to the request, not that the way is down.
 _REFUSED_TUNNEL = re.compile(r"Tunnel connection failed: (40[37]\b.*)")
 
@@ -399,9 +399,8 @@ def _no_way_through(error: BaseException) -> TransferError | TransientError | No
         )
     if isinstance(error, ClientError) and http_status(error) == 407:  # the proxy of an http://
         return ProxyRefused("", "407 Proxy Authentication Required")
-    if isinstance(kwargs.get("error"), LocationParseError) and any(
-        os.environ.get(name) for name in PROXY_VARIABLES
-    ):  # the endpoint's own URL was checked before any request
+    if isinstance(kwargs.get("error"), LocationParseError) and getproxies():
+        # the endpoint's own URL was checked before any request: the proxy's it is
         return ProxyAddressError()
     if isinstance(error, EndpointConnectionError | ConnectTimeoutError):
         url = str(getattr(error, "kwargs", {}).get("endpoint_url", ""))

@@ -90,7 +90,8 @@ def test_a_proxy_url_no_parser_takes_shows_no_piece_of_its_password(
         env=env,
     )  # fmt: skip
     assert result.returncode == 2  # its settings: nothing to wait or retry for
-    assert "the proxy's address in HTTPS_PROXY or HTTP_PROXY cannot be read" in result.stderr
+    assert "the proxy's address in the proxy settings" in result.stderr
+    assert "cannot be read: write the special characters" in result.stderr
     assert "percent-encoded (/ as %2F" in result.stderr
     assert "FAKEpw" not in result.stderr + result.stdout
 
