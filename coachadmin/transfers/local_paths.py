@@ -35,7 +35,7 @@ from pathlib import Path
 from typing import BinaryIO
 
 from coachadmin.display import printable
-from coachadmin.transfers.errors import DestinationExists, TransferError
+from coachadmin.transfers.errors import RESUME, DestinationExists, TransferError
 
 #: Separators and what Windows refuses, control characters, and the bidirectional
 #: controls that can make ``gpj.exe`` read as ``exe.jpg`` in a file manager.
@@ -147,6 +147,13 @@ def open_partial(path: Path, *, create: bool) -> BinaryIO:
         flags |= os.O_CREAT | os.O_TRUNC
     try:
         fd = os.open(path, flags, 0o644)
+    except FileNotFoundError as error:
+        if create:
+            raise TransferError(f"cannot write {path}: {error.strerror}") from error
+        raise TransferError(  # under way: its folder went (moved, a drive unplugged)
+            f"cannot write {path}: it is no longer there (its folder moved, or its drive "
+            f"disconnected?); the download is kept: put it back, then {RESUME}"
+        ) from error
     except OSError as error:
         raise TransferError(f"cannot write {path}: {error.strerror}") from error
     if not stat.S_ISREG(os.fstat(fd).st_mode):

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import sys
 import time
 from dataclasses import replace
 from pathlib import Path
@@ -21,6 +22,7 @@ from coachadmin.transfers.errors import (
     DestinationExists,
     IntegrityError,
     TransferCancelled,
+    TransferError,
     TransferPaused,
 )
 from coachadmin.transfers.events import TransferEvent
@@ -111,6 +113,34 @@ def test_a_paused_download_resumes_with_only_the_missing_ranges(
     assert dest.read_bytes() == data
     assert resumed.bytes_sent == 13 * MiB - sum(done.values())
     assert resumed.verified == "checksum"  # the ranges from before the pause read back
+
+
+@pytest.mark.skipif(sys.platform == "win32", reason="Windows renames no folder with a file open")
+def test_a_download_whose_folder_went_away_resumes_once_it_is_back(
+    eng: Engine, s3_server: str, tmp_path: Path
+) -> None:
+    """The destination's folder goes away mid-download (a drive unplugged): the download
+    fails saying so, resumable; the folder back, a resume finishes it (from the ranges the
+    journal holds: none here, where the file's one GET is synced at its end)."""
+    bucket = make_bucket(s3_server)
+    data = _put(eng, tmp_path, bucket, 13 * MiB)
+    drive = tmp_path / "drive"
+    drive.mkdir()
+    unplugged = tmp_path / "unplugged"
+
+    def unplug_once(event: TransferEvent) -> None:
+        if not unplugged.exists() and event.bytes_done >= 5 * MiB:
+            drive.rename(unplugged)
+
+    transfer_id, runner = _download(eng, bucket, drive / "out.bin", sink=unplug_once)
+    with pytest.raises(TransferError, match=r"no longer there.*put it back, then run") as gone:
+        runner.run()
+    assert gone.value.exit_code == 1
+    done = sum(eng.journal.ranges(transfer_id).values())
+    unplugged.rename(drive)
+    resumed = eng.downloader(transfer_id).run()
+    assert (drive / "out.bin").read_bytes() == data
+    assert resumed.bytes_sent == 13 * MiB - done
 
 
 def test_a_damaged_partial_file_is_caught_and_the_download_fetched_again(
