@@ -42,16 +42,22 @@ def test_an_upload_no_connection_chose_says_which_credentials_go_to_aws(tmp_path
 
 
 def test_a_proxy_that_does_not_answer_is_one_line(s3_server: str, tmp_path: Path) -> None:
+    """No connection to the server was made through the proxy: said as such (not as "the
+    server kept failing"), naming the proxy's address and never the password in its URL."""
     bucket = make_bucket(s3_server)
     (tmp_path / "f.txt").write_text("hello")
-    dead_proxy = f"http://127.0.0.1:{_dead_port()}"
+    port = _dead_port()
+    dead_proxy = f"http://me:FAKE-proxy-password@127.0.0.1:{port}"
     result = run_cli(
         "upload", str(tmp_path / "f.txt"), f"s3://{bucket}/", "--endpoint-url", s3_server,
         env=_env(HTTP_PROXY=dead_proxy, http_proxy=dead_proxy),
     )  # fmt: skip
     assert result.returncode == 1
-    assert result.stderr.count("\n") == 1 and "the server kept failing" in result.stderr
+    assert result.stderr.count("\n") == 1, result.stderr
+    assert "the server could not be reached" in result.stderr
+    assert f"no connection through 127.0.0.1:{port})" in result.stderr
     assert "upload it again when the network or server is back" in result.stderr
+    assert "FAKE-proxy-password" not in result.stderr + result.stdout
 
 
 def test_a_dead_backend_last_signed_in_to_is_not_where_the_user_is_sent() -> None:
