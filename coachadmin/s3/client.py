@@ -13,6 +13,7 @@ import os
 import re
 from typing import TYPE_CHECKING
 from urllib.parse import urlsplit
+from urllib.request import getproxies
 
 import boto3
 from botocore.config import Config
@@ -81,15 +82,13 @@ def check_region(region: str, where: str = "") -> None:
         )
 
 
-#: Where botocore finds a proxy, whose URL may carry a user name and password.
-PROXY_VARIABLES = ("HTTPS_PROXY", "https_proxy", "HTTP_PROXY", "http_proxy", "ALL_PROXY")
-
-
 def register_proxy_secrets() -> None:
-    """Mask the credentials of the proxies in the environment wherever they appear: also
+    """Mask the credentials in the URLs of proxies wherever they appear: every ``*_PROXY``
+    variable's, and the system's that botocore takes through urllib's ``getproxies``; also
     the part before a '/' they hold, which urllib3 quotes when it cannot parse the URL."""
-    for name in PROXY_VARIABLES:
-        userinfo = os.environ.get(name, "").partition("://")[2].rpartition("@")[0]
+    urls = {v for k, v in os.environ.items() if k.lower().endswith("_proxy")}
+    for url in urls | set(getproxies().values()):
+        userinfo = url.partition("://")[2].rpartition("@")[0]
         password = userinfo.partition(":")[2]
         for secret in (userinfo, password):
             register_secret(secret)

@@ -403,8 +403,7 @@ def _no_way_through(error: BaseException) -> TransferError | TransientError | No
         # the endpoint's own URL was checked before any request: the proxy's it is
         return ProxyAddressError()
     if isinstance(error, EndpointConnectionError | ConnectTimeoutError):
-        url = str(getattr(error, "kwargs", {}).get("endpoint_url", ""))
-        where = urlsplit(url).netloc or "the server"
+        where = urlsplit(str(kwargs.get("endpoint_url", ""))).netloc or "the server"
         return TransientError(
             f"{type(error).__name__}: no connection to {where}",
             unreachable=True,

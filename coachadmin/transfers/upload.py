@@ -243,11 +243,14 @@ class UploadRunner(TransferRunner[UploadRecord]):
         return TransferState.CANCELLED if self._refused else TransferState.FAILED
 
     def _attempt(self, record: UploadRecord) -> TransferResult:
-        fresh = record.upload_id is None and not self.journal.parts(record.id)
-        # Under way (a resume, a queued retry), a file gone is one to put back.
-        fingerprint = check_source(Path(record.path)) if fresh else self._source_now(record)
+        try:
+            fingerprint = check_source(Path(record.path))
+        except SourceFileError:
+            if self._fresh(record):
+                raise
+            raise SourceGone(record.path) from None  # under way: a file to put back
         if not recorded_fingerprint(record).matches(fingerprint):
-            if not fresh:
+            if not self._fresh(record):
                 raise Restart(CHANGED_SINCE_START)
             record = self._start_over(record, "")
         multipart = record.size >= self._multipart_from()
@@ -278,6 +281,10 @@ class UploadRunner(TransferRunner[UploadRecord]):
         record = self.journal.get_upload(record.id)
         self._begun_again(record, reason)
         return record
+
+    def _fresh(self, record: UploadRecord) -> bool:
+        """Nothing of the upload is on the server yet: no UploadId, no part journaled."""
+        return record.upload_id is None and not self.journal.parts(record.id)
 
     def _source_now(self, record: UploadRecord) -> Fingerprint:
         """The file's fingerprint now, in the middle of its upload: :class:`SourceGone` when
